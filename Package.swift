@@ -1,0 +1,51 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+// Layout: pure-Swift libraries hold the logic (JSONCodec, SyncCore, WarehouseCore, Extraction);
+// each C library is imported by exactly one adapter (PostgresWarehouse → libpq,
+// ODBCWarehouse → unixODBC, HTTP → libcurl); executables are thin mains.
+let package = Package(
+    name: "conversion-warehouse-sync",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "wh-extract", targets: ["wh-extract"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        // System libraries (Debian: libpq-dev, unixodbc-dev, libcurl4-openssl-dev).
+        .systemLibrary(name: "CLibPQ", pkgConfig: "libpq", providers: [.apt(["libpq-dev"])]),
+        .systemLibrary(name: "CUnixODBC", pkgConfig: "odbc", providers: [.apt(["unixodbc-dev"])]),
+        .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
+
+        // Pure Swift core.
+        .target(name: "JSONCodec"),
+        .target(name: "SyncCore", dependencies: [
+            "JSONCodec",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+        .target(name: "WarehouseCore", dependencies: ["SyncCore", "JSONCodec"]),
+
+        // Adapters, one per C library.
+        .target(name: "PostgresWarehouse", dependencies: ["CLibPQ", "WarehouseCore"]),
+        .target(name: "ODBCWarehouse", dependencies: ["CUnixODBC", "WarehouseCore"]),
+
+        // Command logic.
+        .target(name: "Extraction", dependencies: [
+            "WarehouseCore", "PostgresWarehouse", "ODBCWarehouse", "SyncCore",
+        ]),
+
+        // Executables.
+        .executableTarget(name: "wh-extract", dependencies: [
+            "Extraction", "SyncCore",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+
+        // Tests.
+        .testTarget(name: "JSONCodecTests", dependencies: ["JSONCodec"]),
+        .testTarget(name: "SyncCoreTests", dependencies: ["SyncCore"]),
+        .testTarget(name: "WarehouseCoreTests", dependencies: ["WarehouseCore"]),
+        .testTarget(name: "IntegrationTests", dependencies: ["wh-extract", "JSONCodec", "SyncCore"]),
+    ]
+)

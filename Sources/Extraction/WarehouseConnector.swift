@@ -1,0 +1,52 @@
+import ODBCWarehouse
+import PostgresWarehouse
+import SyncCore
+import WarehouseCore
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Opens the adapter a source needs.
+enum WarehouseConnector {
+    static func connect(_ configuration: ExtractConfiguration) throws(ExtractError) -> Warehouse {
+        let scrubber = SecretScrubber(secrets: [configuration.password, configuration.source.embeddedPassword])
+        switch configuration.source {
+        case .postgres(let conninfo, _):
+            return try PostgresWarehouse(conninfo: conninfo, password: configuration.password, scrubber: scrubber)
+        case .odbc(let connectionString):
+            var text = connectionString
+            if let password = configuration.password {
+                text += (text.hasSuffix(";") ? "" : ";") + "PWD={\(password)};"
+            }
+            return try ODBCWarehouse(connectionString: text, endpoint: odbcEndpoint(connectionString), scrubber: scrubber)
+        case .sqlite(let path):
+            guard access(path, R_OK) == 0 else {
+                throw .connectionFailed(endpoint: "sqlite file '\(path)'", reason: String(cString: strerror(errno)))
+            }
+            let text = "Driver=\(sqliteDriver());Database=\(path);NoTXN=1;"
+            return try ODBCWarehouse(connectionString: text, endpoint: "sqlite file '\(path)'", scrubber: scrubber)
+        }
+    }
+
+    /// Names the data source in messages without echoing the connection string (it may hold a password).
+    static func odbcEndpoint(_ connectionString: String) -> String {
+        let pairs = ODBCConnectionString.pairs(connectionString)
+        func value(_ key: String) -> String? { pairs.last { $0.key.lowercased() == key }?.value }
+        if let dsn = value("dsn") { return "ODBC DSN '\(dsn)'" }
+        var parts = ["ODBC driver '\(value("driver") ?? "?")'"]
+        if let server = value("server") ?? value("servername") ?? value("host") { parts.append("host '\(server)'") }
+        if let port = value("port") { parts.append("port \(port)") }
+        if let database = value("database") { parts.append("database '\(database)'") }
+        return parts.joined(separator: " ")
+    }
+
+    /// The SQLite3 ODBC driver by file when Debian's package put it in the usual place, so the
+    /// embedded default works without an odbcinst.ini entry; otherwise by its registered name.
+    static func sqliteDriver() -> String {
+        for dir in ["/usr/lib/x86_64-linux-gnu/odbc", "/usr/lib/aarch64-linux-gnu/odbc", "/usr/lib/odbc", "/usr/local/lib"] {
+            let path = dir + "/libsqlite3odbc.so"
+            if access(path, R_OK) == 0 { return path }
+        }
+        return "SQLite3"
+    }
+}

@@ -1,0 +1,119 @@
+import CUnixODBC
+import JSONCodec
+import WarehouseCore
+
+extension ODBCWarehouse {
+    public func stream<S: RowSink>(query: String, writer: inout JSONWriter, sink: inout S) throws(ExtractError) {
+        var stmt: SQLHANDLE?
+        SQLAllocHandle(SQLSMALLINT(SQL_HANDLE_STMT), connection, &stmt)
+        lock.withLock { statement = stmt }
+        defer {
+            lock.withLock {
+                statement = nil
+                SQLFreeHandle(SQLSMALLINT(SQL_HANDLE_STMT), stmt)
+            }
+        }
+        var text = UTF16Text.units(query)
+        let rc = SQLExecDirectW(stmt, &text, SQLINTEGER(text.count - 1))
+        guard ODBCDiagnostics.succeeded(rc) || rc == SQL_NO_DATA else {
+            throw failure(stmt, row: 0)
+        }
+        var count: SQLSMALLINT = 0
+        SQLNumResultCols(stmt, &count)
+        guard count > 0 else { throw .noResultSet }
+        let columns = (1...Int(count)).map { describe(stmt, column: $0) }
+        var encoder = RowEncoder(columns: columns)
+        var fetcher = ValueFetcher(statement: stmt, columns: columns)
+        var rows = 0
+        while true {
+            let f = SQLFetch(stmt)
+            if f == SQL_NO_DATA { break }
+            guard ODBCDiagnostics.succeeded(f) else { throw failure(stmt, row: rows + 1) }
+            for c in 0..<columns.count {
+                guard fetcher.fetch(column: c) else { throw failure(stmt, row: rows + 1) }
+                fetcher.withValue { encoder.encode(column: c, text: $0, into: &writer) }
+            }
+            encoder.endRow(into: &writer)
+            rows += 1
+            try sink.rowEncoded(&writer)
+            if isCancelled { throw .cancelled(signal: "signal") }
+        }
+    }
+
+    private func failure(_ stmt: SQLHANDLE?, row: Int) -> ExtractError {
+        if isCancelled { return .cancelled(signal: "signal") }
+        let reason = scrubber.scrub(ODBCDiagnostics.message(handleType: Int16(SQL_HANDLE_STMT), handle: stmt))
+        return row == 0 ? .queryFailed(reason: reason, line: nil, column: nil, detail: nil) : .fetchFailed(reason: reason, row: row)
+    }
+
+    private func describe(_ stmt: SQLHANDLE?, column: Int) -> ColumnDescription {
+        var name = [SQLWCHAR](repeating: 0, count: 1024)
+        var nameLength: SQLSMALLINT = 0
+        var sqlType: SQLSMALLINT = 0
+        var size: SQLULEN = 0
+        var digits: SQLSMALLINT = 0
+        var nullable: SQLSMALLINT = 0
+        SQLDescribeColW(stmt, SQLUSMALLINT(column), &name, 1024, &nameLength, &sqlType, &size, &digits, &nullable)
+        var typeName = [SQLWCHAR](repeating: 0, count: 256)
+        var typeNameBytes: SQLSMALLINT = 0
+        SQLColAttributeW(stmt, SQLUSMALLINT(column), SQLUSMALLINT(SQL_DESC_TYPE_NAME), &typeName, 512, &typeNameBytes, nil)
+        // Drivers disagree on whether this length is in bytes or characters; the terminator is reliable.
+        let type = UTF16Text.string(typeName, count: typeName.count)
+        return ColumnDescription(name: UTF16Text.string(name, count: Int(nameLength)),
+                                 encoding: ODBCTypes.encoding(sqlType: Int16(sqlType), typeName: type))
+    }
+}
+
+/// Fetches one column value with SQLGetData, in pieces for long values, into reused buffers.
+struct ValueFetcher {
+    let statement: SQLHANDLE?
+    let binary: [Bool]
+    private var chunk = [UInt8](repeating: 0, count: 1 << 16)
+    private var value: [UInt8] = []
+    private var isNull = false
+
+    init(statement: SQLHANDLE?, columns: [ColumnDescription]) {
+        self.statement = statement
+        self.binary = columns.map { $0.encoding == .binary }
+    }
+
+    /// Reads column `c` (0-based); false on a driver error.
+    mutating func fetch(column c: Int) -> Bool {
+        value.removeAll(keepingCapacity: true)
+        isNull = false
+        let cType = SQLSMALLINT(binary[c] ? SQL_C_BINARY : SQL_C_WCHAR)
+        let terminator = binary[c] ? 0 : 2
+        while true {
+            var indicator: SQLLEN = 0
+            let rc = chunk.withUnsafeMutableBytes { buf in
+                SQLGetData(statement, SQLUSMALLINT(c + 1), cType, buf.baseAddress, SQLLEN(buf.count), &indicator)
+            }
+            if rc == SQL_NO_DATA { return true }
+            guard ODBCDiagnostics.succeeded(rc) else { return false }
+            if indicator == SQLLEN(SQL_NULL_DATA) {
+                isNull = true
+                return true
+            }
+            let available = indicator == SQLLEN(SQL_NO_TOTAL) ? chunk.count - terminator : Int(indicator)
+            let got = min(available, chunk.count - terminator)
+            append(got, wide: !binary[c])
+            if rc == SQL_SUCCESS || got == available { return true }
+        }
+    }
+
+    private mutating func append(_ byteCount: Int, wide: Bool) {
+        chunk.withUnsafeBytes { raw in
+            if wide {
+                let units = raw.bindMemory(to: UInt16.self)
+                UTF16Text.appendUTF8(units.baseAddress!, count: byteCount / 2, to: &value)
+            } else {
+                value.append(contentsOf: raw.prefix(byteCount))
+            }
+        }
+    }
+
+    func withValue(_ body: (UnsafeBufferPointer<UInt8>?) -> Void) {
+        if isNull { return body(nil) }
+        value.withUnsafeBufferPointer { body($0) }
+    }
+}

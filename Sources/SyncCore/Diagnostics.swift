@@ -1,0 +1,69 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// The only writer of human-readable text (stderr). Adds the `tool: ` prefix, counts problems,
+/// and caps repeated messages of one kind so a bad input cannot flood the terminal.
+public final class Diagnostics: @unchecked Sendable {
+    public let tool: String
+    public let isTerminal: Bool
+    private let write: @Sendable (String) -> Void
+    private let lock = Mutex()
+    public private(set) var errorCount = 0
+    public private(set) var warningCount = 0
+    private var progressShown = false
+
+    /// Diagnostics to the process's stderr.
+    public convenience init(tool: String) {
+        self.init(tool: tool, isTerminal: isatty(2) == 1) { text in
+            var copy = text
+            copy.withUTF8 { buffer in
+                var offset = 0
+                while offset < buffer.count {
+                    let n = Glibc.write(2, buffer.baseAddress! + offset, buffer.count - offset)
+                    if n <= 0 { if n < 0 && errno == EINTR { continue } else { return } }
+                    offset += n
+                }
+            }
+        }
+    }
+
+    /// Diagnostics to any sink (tests capture the text this way).
+    public init(tool: String, isTerminal: Bool = false, write: @escaping @Sendable (String) -> Void) {
+        self.tool = tool
+        self.isTerminal = isTerminal
+        self.write = write
+    }
+
+    public func error(_ message: String) {
+        lock.withLock { errorCount += 1 }
+        emit(message)
+    }
+
+    public func warning(_ message: String) {
+        lock.withLock { warningCount += 1 }
+        emit("warning: " + message)
+    }
+
+    /// Informational line (summaries, notices).
+    public func note(_ message: String) { emit(message) }
+
+    /// A progress line that rewrites itself; shown only on a terminal.
+    public func progress(_ message: String) {
+        guard isTerminal else { return }
+        lock.withLock { progressShown = true }
+        write("\r\u{1B}[K\(tool): \(message)")
+    }
+
+    private func emit(_ message: String) {
+        let clear = lock.withLock { () -> Bool in
+            defer { progressShown = false }
+            return progressShown
+        }
+        write((clear ? "\r\u{1B}[K" : "") + "\(tool): \(message)\n")
+    }
+}

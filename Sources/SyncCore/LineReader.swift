@@ -1,0 +1,121 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+
+/// Why input could not be read.
+public enum InputError: ToolError, Equatable {
+    case openFailed(path: String, errno: Int32)
+    case readFailed(source: String, errno: Int32)
+    case lineTooLong(source: String, line: Int, limit: Int)
+
+    public var exitStatus: ExitStatus {
+        if case .openFailed = self { return .usage }
+        return .failure
+    }
+
+    public var message: String {
+        switch self {
+        case .openFailed(let path, let code): return "cannot open '\(path)': \(String(cString: strerror(code)))"
+        case .readFailed(let source, let code): return "\(source): read failed: \(String(cString: strerror(code)))"
+        case .lineTooLong(let source, let line, let limit): return "\(source):\(line): line longer than \(limit) bytes"
+        }
+    }
+}
+
+/// Splits a file descriptor into lines with `read(2)` into one reusable buffer and `memchr`.
+/// Memory is the longest line plus one read, whatever the input size.
+public struct LineReader: ~Copyable {
+    public let sourceName: String
+    public let maxLineLength: Int
+    private let fd: Int32
+    private let ownsDescriptor: Bool
+    private var buffer: UnsafeMutablePointer<UInt8>
+    private var capacity: Int
+    private var start = 0
+    private var end = 0
+    private var atEOF = false
+    /// 1-based number of the line last returned.
+    public private(set) var lineNumber = 0
+
+    public init(fd: Int32, sourceName: String, maxLineLength: Int = 256 << 20) {
+        self.init(fd: fd, sourceName: sourceName, maxLineLength: maxLineLength, ownsDescriptor: false)
+    }
+
+    private init(fd: Int32, sourceName: String, maxLineLength: Int, ownsDescriptor: Bool) {
+        self.fd = fd
+        self.sourceName = sourceName
+        self.maxLineLength = maxLineLength
+        self.ownsDescriptor = ownsDescriptor
+        self.capacity = 1 << 20
+        self.buffer = .allocate(capacity: capacity)
+    }
+
+    /// Reads `path`, or standard input for nil or "-".
+    public init(path: String?, maxLineLength: Int = 256 << 20) throws(InputError) {
+        guard let path, path != "-" else {
+            self.init(fd: 0, sourceName: "<stdin>", maxLineLength: maxLineLength)
+            return
+        }
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { throw .openFailed(path: path, errno: errno) }
+        self.init(fd: fd, sourceName: path, maxLineLength: maxLineLength, ownsDescriptor: true)
+    }
+
+    deinit {
+        buffer.deallocate()
+        if ownsDescriptor { close(fd) }
+    }
+
+    /// The next line without its `\n` (and without a trailing `\r`), or nil at end of input.
+    /// The bytes stay valid until the next call.
+    public mutating func next() throws(InputError) -> UnsafeBufferPointer<UInt8>? {
+        while true {
+            if end > start, let nl = memchr(buffer + start, 0x0A, end - start) {
+                let lineEnd = nl.assumingMemoryBound(to: UInt8.self) - buffer
+                return emit(from: start, to: lineEnd, consumed: lineEnd + 1)
+            }
+            if atEOF {
+                guard end > start else { return nil }
+                return emit(from: start, to: end, consumed: end)
+            }
+            try fill()
+        }
+    }
+
+    private mutating func emit(from: Int, to: Int, consumed: Int) -> UnsafeBufferPointer<UInt8> {
+        lineNumber += 1
+        start = consumed
+        var last = to
+        if last > from && buffer[last - 1] == 0x0D { last -= 1 }
+        return UnsafeBufferPointer(start: buffer + from, count: last - from)
+    }
+
+    private mutating func fill() throws(InputError) {
+        if start > 0 {
+            if end > start { memmove(buffer, buffer + start, end - start) }
+            end -= start
+            start = 0
+        }
+        if end == capacity {
+            guard capacity < maxLineLength + 1 else {
+                throw .lineTooLong(source: sourceName, line: lineNumber + 1, limit: maxLineLength)
+            }
+            let bigger = UnsafeMutablePointer<UInt8>.allocate(capacity: min(capacity * 2, maxLineLength + 1))
+            bigger.update(from: buffer, count: end)
+            buffer.deallocate()
+            buffer = bigger
+            capacity = min(capacity * 2, maxLineLength + 1)
+        }
+        while true {
+            let n = read(fd, buffer + end, capacity - end)
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw .readFailed(source: sourceName, errno: errno)
+            }
+            if n == 0 { atEOF = true } else { end += n }
+            return
+        }
+    }
+}

@@ -1,0 +1,29 @@
+import JSONCodec
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+
+/// Writes a tool's end-of-run counts as one JSON object (`--stats FILE`), atomically, so the
+/// driver never reads half a file.
+public enum StatsFile {
+    public static func write(_ stats: JSONObject, to path: String) throws(OutputError) {
+        var w = JSONWriter(capacity: 512)
+        w.writeObject(stats)
+        w.writeByte(0x0A)
+        try AtomicFile.write(w.bytes, to: path)
+    }
+}
+
+/// Replaces a file's content through a temporary file, fsync and rename.
+public enum AtomicFile {
+    public static func write(_ bytes: [UInt8], to path: String) throws(OutputError) {
+        let temp = path + ".tmp.\(getpid())"
+        let sink = try ByteSink(path: temp)
+        var copy = bytes
+        try sink.flush(&copy)
+        guard fsync(sink.fd) == 0 else { throw .writeFailed(destination: "'\(temp)'", errno: errno) }
+        guard rename(temp, path) == 0 else { throw .writeFailed(destination: "'\(path)'", errno: errno) }
+    }
+}

@@ -1,0 +1,65 @@
+import ArgumentParser
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+
+/// A command whose `execute` does the work and returns the exit status.
+public protocol ToolCommand: ParsableCommand {
+    /// The kebab-case tool name used as the stderr prefix.
+    static var toolName: String { get }
+    func execute(diagnostics: Diagnostics) throws -> ExitStatus
+}
+
+extension ToolCommand {
+    public func run() throws {
+        let status = try execute(diagnostics: Diagnostics(tool: Self.toolName))
+        if status != .success { throw ExitCode(status.rawValue) }
+    }
+}
+
+/// The shared entry point: parses arguments, runs the command, and maps every outcome to the
+/// project's exit statuses (argument errors → 2, never argument-parser's 64).
+public enum ToolMain {
+    public static func main<C: ToolCommand>(_ command: C.Type, arguments: [String]? = nil) -> Never {
+        // A closed downstream pipe must surface as EPIPE on write, not kill the process.
+        signal(SIGPIPE, SIG_IGN)
+        let diagnostics = Diagnostics(tool: C.toolName)
+        let parsed: C
+        do {
+            guard let cmd = try C.parseAsRoot(arguments) as? C else {
+                exit(ExitStatus.usage.rawValue)
+            }
+            parsed = cmd
+        } catch {
+            exit(report(error, of: C.self, diagnostics: diagnostics))
+        }
+        do {
+            let status = try parsed.execute(diagnostics: diagnostics)
+            exit(status.rawValue)
+        } catch {
+            exit(report(error, of: C.self, diagnostics: diagnostics))
+        }
+    }
+
+    static func report<C: ToolCommand>(_ error: Error, of command: C.Type, diagnostics: Diagnostics) -> Int32 {
+        if let failure = error as? ToolError {
+            // A reader that closed the pipe early (`| head`) is not an error worth a line.
+            if failure.exitStatus != .success { diagnostics.error(failure.message) }
+            return failure.exitStatus.rawValue
+        }
+        if let code = error as? ExitCode { return code.rawValue }
+        let code = C.exitCode(for: error)
+        let text = C.fullMessage(for: error)
+        if code == .success {
+            print(text)
+            return ExitStatus.success.rawValue
+        }
+        for line in text.split(separator: "\n", omittingEmptySubsequences: true) {
+            let trimmed = line.hasPrefix("Error: ") ? String(line.dropFirst(7)) : String(line)
+            diagnostics.error(trimmed)
+        }
+        return ExitStatus.usage.rawValue
+    }
+}

@@ -1,0 +1,96 @@
+import SyncCore
+
+/// Everything that can stop an extraction. Messages never contain passwords or tokens: driver
+/// text passes through `SecretScrubber` before it is stored here.
+public enum ExtractError: ToolError, Equatable {
+    /// The warehouse could not be reached or refused the login.
+    case connectionFailed(endpoint: String, reason: String)
+    /// The warehouse rejected the query; `line`/`column` point into the rendered query.
+    case queryFailed(reason: String, line: Int?, column: Int?, detail: String?)
+    /// The statement ran but returned no result set (not a SELECT).
+    case noResultSet
+    /// A driver error while fetching rows.
+    case fetchFailed(reason: String, row: Int)
+    /// SIGINT or SIGTERM arrived; the statement was cancelled on the server.
+    case cancelled(signal: String)
+    /// The query file could not be read.
+    case queryUnreadable(path: String, reason: String)
+    case output(OutputError)
+
+    public var exitStatus: ExitStatus {
+        switch self {
+        case .queryUnreadable: return .usage
+        case .output(let e): return e.exitStatus
+        default: return .failure
+        }
+    }
+
+    public var message: String {
+        switch self {
+        case .connectionFailed(let endpoint, let reason):
+            return "connection failed: \(endpoint): \(reason)"
+        case .queryFailed(let reason, let line, let column, let detail):
+            var text = "query failed"
+            if let line { text += " at line \(line)" + (column.map { " column \($0)" } ?? "") }
+            text += ": \(reason)"
+            if let detail, !detail.isEmpty { text += " (\(detail))" }
+            return text
+        case .noResultSet:
+            return "the query returned no result set; a sync query must be a single SELECT"
+        case .fetchFailed(let reason, let row):
+            return "fetching row \(row) failed: \(reason)"
+        case .cancelled(let signal):
+            return "cancelled by \(signal); the query was cancelled on the warehouse"
+        case .queryUnreadable(let path, let reason):
+            return "cannot read query file '\(path)': \(reason)"
+        case .output(let e):
+            return e.message
+        }
+    }
+
+    /// 1-based line and column of a 1-based character position in `query`.
+    public static func lineAndColumn(ofCharacter position: Int, in query: String) -> (line: Int, column: Int) {
+        var line = 1
+        var column = 1
+        for (k, c) in query.enumerated() {
+            if k >= position - 1 { break }
+            if c == "\n" { line += 1; column = 1 } else { column += 1 }
+        }
+        return (line, column)
+    }
+}
+
+/// Removes known secrets from driver text before it can reach a message.
+public struct SecretScrubber: Sendable {
+    public let secrets: [String]
+
+    public init(secrets: [String?]) {
+        self.secrets = secrets.compactMap { $0 }.filter { $0.count >= 1 }.sorted { $0.count > $1.count }
+    }
+
+    public func scrub(_ text: String) -> String {
+        var out = text
+        for s in secrets { out = out.replacingAll(s, with: "***") }
+        return out.trimmingTrailingNewlines()
+    }
+}
+
+extension String {
+    func replacingAll(_ target: String, with replacement: String) -> String {
+        guard !target.isEmpty else { return self }
+        var out = ""
+        var rest = self[...]
+        while let r = rest.firstRange(of: target) {
+            out += rest[..<r.lowerBound]
+            out += replacement
+            rest = rest[r.upperBound...]
+        }
+        return out + rest
+    }
+
+    func trimmingTrailingNewlines() -> String {
+        var s = self[...]
+        while let c = s.last, c == "\n" || c == "\r" || c == " " { s = s.dropLast() }
+        return String(s)
+    }
+}

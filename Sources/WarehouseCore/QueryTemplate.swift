@@ -1,0 +1,68 @@
+/// Fills `{{last_sync_time}}` (inner spaces allowed) with the bare integer. Any other
+/// `{{identifier}}` is a configuration error naming it; `{{` not around an identifier (a
+/// PostgreSQL array literal such as '{{1,2},{3,4}}') is left alone.
+public enum QueryTemplate {
+    public static let knownVariables = ["last_sync_time"]
+
+    public static func render(_ query: String, lastSyncTime: Int64) throws(QueryTemplateError) -> String {
+        var out = ""
+        var rest = Substring(query)
+        while let open = rest.firstRange(of: "{{") {
+            guard let close = rest[open.upperBound...].firstRange(of: "}}") else { break }
+            let inner = rest[open.upperBound..<close.lowerBound].trimmingCharacters(in: " \t")
+            guard isIdentifier(inner) else {
+                out += rest[..<open.upperBound]
+                rest = rest[open.upperBound...]
+                continue
+            }
+            guard inner == "last_sync_time" else {
+                throw QueryTemplateError.unknownVariable(name: inner, line: lineNumber(of: open.lowerBound, in: query))
+            }
+            out += rest[..<open.lowerBound]
+            out += String(lastSyncTime)
+            rest = rest[close.upperBound...]
+        }
+        out += rest
+        return out
+    }
+
+    /// The variables a query uses, for `check`-style validation without rendering.
+    public static func variables(in query: String) -> [String] {
+        var names: [String] = []
+        var rest = Substring(query)
+        while let open = rest.firstRange(of: "{{"), let close = rest[open.upperBound...].firstRange(of: "}}") {
+            let inner = rest[open.upperBound..<close.lowerBound].trimmingCharacters(in: " \t")
+            if isIdentifier(inner) { names.append(inner); rest = rest[close.upperBound...] } else { rest = rest[open.upperBound...] }
+        }
+        return names
+    }
+
+    static func isIdentifier(_ s: String) -> Bool {
+        guard let first = s.unicodeScalars.first, first == "_" || first.properties.isAlphabetic && first.isASCII else { return false }
+        return s.unicodeScalars.allSatisfy { $0.isASCII && ($0 == "_" || $0.properties.isAlphabetic || ("0"..."9").contains($0)) }
+    }
+
+    private static func lineNumber(of index: String.Index, in text: String) -> Int {
+        text[..<index].reduce(1) { $1 == "\n" ? $0 + 1 : $0 }
+    }
+}
+
+public enum QueryTemplateError: Error, Equatable {
+    case unknownVariable(name: String, line: Int)
+
+    public var message: String {
+        switch self {
+        case .unknownVariable(let name, let line):
+            return "query line \(line): unknown variable '{{\(name)}}' (the only variable is '{{last_sync_time}}')"
+        }
+    }
+}
+
+extension Substring {
+    func trimmingCharacters(in set: String) -> String {
+        var s = self[...]
+        while let c = s.first, set.contains(c) { s = s.dropFirst() }
+        while let c = s.last, set.contains(c) { s = s.dropLast() }
+        return String(s)
+    }
+}

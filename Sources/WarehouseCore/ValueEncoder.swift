@@ -1,0 +1,89 @@
+import JSONCodec
+import SyncCore
+
+/// Writes one non-null column value as JSON according to its `ColumnEncoding`.
+/// Text that does not fit the declared type is never dropped: it is written as a JSON string.
+struct ValueEncoder {
+    private var tape = JSONTape()
+    private let parser = JSONParser(maxDepth: 512)
+    private var scratch: [UInt8] = []
+
+    mutating func encode(_ text: UnsafeBufferPointer<UInt8>, as encoding: ColumnEncoding, into w: inout JSONWriter) {
+        switch encoding {
+        case .integer, .decimal, .float:
+            if JSONNumberSyntax.isNumber(text) { w.writeRaw(text) } else { w.writeString(utf8: text) }
+        case .boolean:
+            switch Self.truth(text) {
+            case true?: w.writeRaw("true")
+            case false?: w.writeRaw("false")
+            case nil: w.writeString(utf8: text)
+            }
+        case .text, .date:
+            w.writeString(utf8: text)
+        case .uuid:
+            w.writeByte(0x22)
+            for b in text { w.writeByte(b >= 65 && b <= 90 ? b + 32 : b) }
+            w.writeByte(0x22)
+        case .json:
+            do {
+                try parser.parse(text, into: &tape)
+                w.writeTapeValue(tape, at: 0)
+            } catch {
+                w.writeString(utf8: text)
+            }
+        case .timestamp:
+            w.writeByte(0x22)
+            let mark = w.bytes.count
+            if !UTCTimestamp.rewrite(text, into: &w.bytes) {
+                w.bytes.removeSubrange(mark...)
+                w.writeEscapedContent(text)
+            }
+            w.writeByte(0x22)
+        case .byteaHex:
+            guard Self.decodeHex(text, into: &scratch) else { return w.writeString(utf8: text) }
+            writeBase64(of: scratch, into: &w)
+        case .binary:
+            w.writeByte(0x22)
+            Base64.encode(text, into: &w.bytes)
+            w.writeByte(0x22)
+        case .array(let element):
+            PostgresArrayLiteral.write(text, element: element, encoder: &self, into: &w)
+        }
+    }
+
+    private func writeBase64(of bytes: [UInt8], into w: inout JSONWriter) {
+        w.writeByte(0x22)
+        bytes.withUnsafeBufferPointer { Base64.encode($0, into: &w.bytes) }
+        w.writeByte(0x22)
+    }
+
+    static func truth(_ text: UnsafeBufferPointer<UInt8>) -> Bool? {
+        switch String(decoding: text, as: UTF8.self).lowercased() {
+        case "t", "true", "1", "y", "yes", "on": return true
+        case "f", "false", "0", "n", "no", "off": return false
+        default: return nil
+        }
+    }
+
+    /// Decodes PostgreSQL's `\x0a1b…` hex form into `out`; false when the text is not of that form.
+    static func decodeHex(_ text: UnsafeBufferPointer<UInt8>, into out: inout [UInt8]) -> Bool {
+        out.removeAll(keepingCapacity: true)
+        guard text.count >= 2, text[0] == 0x5C, text[1] == UInt8(ascii: "x"), text.count % 2 == 0 else { return false }
+        var i = 2
+        while i < text.count {
+            guard let hi = hexValue(text[i]), let lo = hexValue(text[i + 1]) else { return false }
+            out.append(hi << 4 | lo)
+            i += 2
+        }
+        return true
+    }
+
+    private static func hexValue(_ b: UInt8) -> UInt8? {
+        switch b {
+        case 48...57: return b - 48
+        case 97...102: return b - 87
+        case 65...70: return b - 55
+        default: return nil
+        }
+    }
+}

@@ -1,0 +1,18 @@
+import JSONCodec
+
+/// Receives each encoded row (already in `writer`, newline included).
+public protocol RowSink {
+    mutating func rowEncoded(_ writer: inout JSONWriter) throws(ExtractError)
+}
+
+/// A connected warehouse that streams one query's rows, never holding the result set.
+public protocol Warehouse: AnyObject, Sendable {
+    /// Runs `query` and encodes every row into `writer`, calling `sink` after each.
+    func stream<S: RowSink>(query: String, writer: inout JSONWriter, sink: inout S) throws(ExtractError)
+
+    /// Asks the warehouse to cancel the running statement. Safe to call from another thread.
+    func cancel()
+
+    /// Whether `cancel()` was called; adapters check it between rows.
+    var isCancelled: Bool { get }
+}

@@ -1,0 +1,130 @@
+import SyncCore
+
+/// Where rows come from, parsed from `--source` / `WH_SOURCE`.
+public enum WarehouseSource: Equatable, Sendable {
+    /// PostgreSQL or Redshift through libpq; `conninfo` is a URI libpq accepts.
+    case postgres(conninfo: String, redshift: Bool)
+    /// Any ODBC driver through unixODBC, DSN-less or `DSN=name`.
+    case odbc(connectionString: String)
+    /// The embedded default: a SQLite file through the SQLite3 ODBC driver.
+    case sqlite(path: String)
+
+    public static func parse(_ text: String) throws(ConfigurationError) -> WarehouseSource {
+        let lower = text.lowercased()
+        if lower.hasPrefix("postgres://") || lower.hasPrefix("postgresql://") {
+            return .postgres(conninfo: text, redshift: false)
+        }
+        if lower.hasPrefix("redshift://") {
+            return .postgres(conninfo: RedshiftURL.conninfo(fromRedshiftURL: text), redshift: true)
+        }
+        if lower.hasPrefix("odbc:") {
+            let connection = String(text.dropFirst(5))
+            guard !connection.isEmpty else { throw ConfigurationError("source 'odbc:' needs a connection string, e.g. odbc:DSN=name") }
+            return .odbc(connectionString: connection)
+        }
+        if lower.hasPrefix("sqlite:") {
+            var path = String(text.dropFirst(7))
+            if path.hasPrefix("//") { path = String(path.dropFirst(2)) }
+            guard !path.isEmpty else { throw ConfigurationError("source 'sqlite:' needs a file path, e.g. sqlite:warehouse.db") }
+            return .sqlite(path: path)
+        }
+        for scheme in ["bigquery", "snowflake", "databricks"] where lower.hasPrefix(scheme + "://") {
+            throw ConfigurationError("source scheme '\(scheme)' is not supported by this build yet")
+        }
+        let scheme = text.split(separator: ":", maxSplits: 1).first.map(String.init) ?? text
+        throw ConfigurationError("unsupported source '\(scheme):…'; expected postgres://, postgresql://, redshift://, odbc: or sqlite:")
+    }
+
+    /// The password written inside the source text, if any (for warnings and scrubbing).
+    public var embeddedPassword: String? {
+        switch self {
+        case .postgres(let conninfo, _): return URLUserInfo.password(in: conninfo)
+        case .odbc(let connection): return ODBCConnectionString.value(of: "PWD", in: connection)
+        case .sqlite: return nil
+        }
+    }
+}
+
+/// `redshift://` is the PostgreSQL wire protocol with Redshift's defaults: port 5439 and TLS.
+enum RedshiftURL {
+    static func conninfo(fromRedshiftURL text: String) -> String {
+        var url = "postgresql://" + text.dropFirst("redshift://".count)
+        let authorityEnd = url.dropFirst("postgresql://".count).firstIndex(where: { $0 == "/" || $0 == "?" }) ?? url.endIndex
+        let authority = url[url.index(url.startIndex, offsetBy: "postgresql://".count)..<authorityEnd]
+        let hostPart = authority.split(separator: "@").last.map(String.init) ?? ""
+        if !hostPart.hasSuffix("]") && !hostPart.contains(":") {
+            url.insert(contentsOf: ":5439", at: authorityEnd)
+        }
+        if !url.lowercased().contains("sslmode=") {
+            url += url.contains("?") ? "&sslmode=require" : "?sslmode=require"
+        }
+        return url
+    }
+}
+
+enum URLUserInfo {
+    static func password(in url: String) -> String? {
+        guard let scheme = url.firstRange(of: "://") else { return nil }
+        let rest = url[scheme.upperBound...]
+        let authority = rest.prefix { $0 != "/" && $0 != "?" }
+        if let at = authority.lastIndex(of: "@") {
+            let userinfo = authority[..<at]
+            if let colon = userinfo.firstIndex(of: ":") {
+                return percentDecoded(String(userinfo[userinfo.index(after: colon)...]))
+            }
+        }
+        if let q = url.firstIndex(of: "?") {
+            for pair in url[url.index(after: q)...].split(separator: "&") where pair.lowercased().hasPrefix("password=") {
+                return percentDecoded(String(pair.dropFirst(9)))
+            }
+        }
+        return nil
+    }
+
+    static func percentDecoded(_ s: String) -> String {
+        var bytes: [UInt8] = []
+        var it = Array(s.utf8)[...]
+        while let b = it.popFirst() {
+            if b == UInt8(ascii: "%"), it.count >= 2, let v = UInt8(String(decoding: it.prefix(2), as: UTF8.self), radix: 16) {
+                bytes.append(v)
+                it = it.dropFirst(2)
+            } else {
+                bytes.append(b)
+            }
+        }
+        return String(decoding: bytes, as: UTF8.self)
+    }
+}
+
+/// `KEY=value;KEY={va;lue}` ODBC connection strings.
+public enum ODBCConnectionString {
+    public static func pairs(_ s: String) -> [(key: String, value: String)] {
+        var result: [(String, String)] = []
+        var rest = s[...]
+        while !rest.isEmpty {
+            guard let eq = rest.firstIndex(of: "=") else { break }
+            let key = rest[..<eq].trimmingCharacters(in: " ")
+            rest = rest[rest.index(after: eq)...]
+            var value: Substring
+            if rest.first == "{", let close = rest.firstIndex(of: "}") {
+                value = rest[rest.index(after: rest.startIndex)..<close]
+                rest = rest[rest.index(after: close)...]
+                if rest.first == ";" { rest = rest.dropFirst() }
+            } else {
+                let end = rest.firstIndex(of: ";") ?? rest.endIndex
+                value = rest[..<end]
+                rest = end == rest.endIndex ? rest[end...] : rest[rest.index(after: end)...]
+            }
+            result.append((key, String(value)))
+        }
+        return result
+    }
+
+    public static func value(of key: String, in s: String) -> String? {
+        pairs(s).last { $0.key.caseInsensitiveEquals(key) }?.value
+    }
+}
+
+extension String {
+    func caseInsensitiveEquals(_ other: String) -> Bool { lowercased() == other.lowercased() }
+}

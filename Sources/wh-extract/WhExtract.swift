@@ -1,0 +1,93 @@
+import ArgumentParser
+import Extraction
+import SyncCore
+import WarehouseCore
+
+@main
+struct WhExtract: ToolCommand {
+    static let toolName = "wh-extract"
+    static let configuration = CommandConfiguration(
+        commandName: toolName,
+        abstract: "Run a warehouse query with {{last_sync_time}} filled in and stream its rows as NDJSON.",
+        discussion: """
+        SOURCES
+          postgres://USER@HOST:PORT/DB, postgresql://…   PostgreSQL through libpq
+          redshift://USER@HOST[:5439]/DB                 Redshift (libpq; sslmode=require by default)
+          odbc:Driver=NAME;Server=…   odbc:DSN=NAME       any ODBC driver through unixODBC
+          sqlite:PATH                                    the embedded default (SQLite3 ODBC driver)
+
+        INPUT
+          The query comes from --query FILE (- for stdin) or --query-text. {{last_sync_time}}
+          (inner spaces allowed) becomes the bare integer; any other {{name}} is an error.
+          Passwords: in the source URL, PGPASSWORD/PGPASSFILE (PostgreSQL), WH_PASSWORD, or
+          --password-file. Prefer WH_SOURCE and files: argv is visible to every local user.
+
+        OUTPUT
+          One JSON object per row on stdout, keys in SELECT order with the warehouse's case.
+          Integers and decimals keep their exact digits; timestamps are RFC 3339 UTC; dates
+          YYYY-MM-DD; json/jsonb nested; arrays as JSON arrays; binary as base64; NULL as null.
+          Progress (rows, rows/s) on stderr when stderr is a terminal.
+
+        EXIT STATUS
+          0 success (also when the reader closes the pipe early)
+          1 connection, query or fetch failure, or cancelled by SIGINT/SIGTERM
+          2 usage or configuration error (bad flag, unknown {{variable}}, unreadable query)
+
+        EXAMPLES
+          wh-extract --source sqlite:demo/warehouse.db --query syncs/contacts.sql --last-sync-time 0
+          WH_SOURCE=postgresql://sync@127.0.0.1/dw wh-extract --query q.sql --last-sync-time 1767225600
+        """,
+        version: "0.1.0")
+
+    @Option(name: .long, help: "Warehouse URL (default: the WH_SOURCE environment variable).")
+    var source: String?
+
+    @Option(name: .long, help: "File holding the SQL query, or - for standard input.")
+    var query: String?
+
+    @Option(name: .long, help: "The SQL query itself, instead of --query.")
+    var queryText: String?
+
+    @Option(name: .long, help: "Unix seconds substituted for {{last_sync_time}} (default: 0, a full sync).")
+    var lastSyncTime: Int64 = 0
+
+    @Option(name: .long, help: "Read the warehouse password from the first line of this file.")
+    var passwordFile: String?
+
+    @Option(name: .long, help: "Write the run's counts as JSON to this file (default: none).")
+    var stats: String?
+
+    func execute(diagnostics: Diagnostics) throws -> ExitStatus {
+        let configuration = try resolve(diagnostics: diagnostics)
+        let stats = try Extractor.run(configuration, output: .standardOutput(), diagnostics: diagnostics)
+        if let path = self.stats { try StatsFile.write(stats.json, to: path) }
+        let rate = ProgressMeter.rate(stats.rows, stats.seconds)
+        diagnostics.progress("")
+        if diagnostics.isTerminal { diagnostics.note("\(stats.rows) rows in \(stats.seconds)s (\(rate) rows/s)") }
+        return .success
+    }
+
+    private func resolve(diagnostics: Diagnostics) throws -> ExtractConfiguration {
+        guard let sourceText = source ?? TextFile.environment("WH_SOURCE") else {
+            throw ConfigurationError("no source: pass --source URL or set WH_SOURCE")
+        }
+        let parsed = try WarehouseSource.parse(sourceText)
+        if source != nil, parsed.embeddedPassword != nil {
+            diagnostics.warning("--source holds a password, which other local users can read from the process list; use WH_SOURCE, PGPASSWORD or --password-file")
+        }
+        let template: String
+        switch (query, queryText) {
+        case (let path?, nil): template = try TextFile.read(path)
+        case (nil, let text?): template = text
+        case (nil, nil): throw ConfigurationError("no query: pass --query FILE, --query - or --query-text SQL")
+        default: throw ConfigurationError("pass either --query or --query-text, not both")
+        }
+        let password = try passwordFile.map { path throws(InputError) in try TextFile.readSecret(path) } ?? TextFile.environment("WH_PASSWORD")
+        return ExtractConfiguration(
+            source: parsed,
+            query: try ExtractConfiguration.render(template: template, lastSyncTime: lastSyncTime),
+            lastSyncTime: lastSyncTime, password: password, statsPath: stats)
+    }
+
+    static func main() { ToolMain.main(WhExtract.self) }
+}
