@@ -1,0 +1,73 @@
+import JSONCodec
+import SyncCore
+import XCTest
+
+final class LineReaderTests: XCTestCase {
+    private func withFile(_ bytes: [UInt8], _ body: (String) throws -> Void) throws {
+        let path = NSTemporaryDirectory() + "linereader-\(UUID().uuidString)"
+        FileManager.default.createFile(atPath: path, contents: Data(bytes))
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        try body(path)
+    }
+
+    private func lines(_ text: String, maxLineLength: Int = 1 << 20) throws -> [String] {
+        var out: [String] = []
+        try withFile(Array(text.utf8)) { path in
+            var reader = try LineReader(path: path, maxLineLength: maxLineLength)
+            while let line = try reader.next() { out.append(String(decoding: line, as: UTF8.self)) }
+        }
+        return out
+    }
+
+    func testSplitsLinesWithAndWithoutFinalNewline() throws {
+        XCTAssertEqual(try lines("a\nb\n"), ["a", "b"])
+        XCTAssertEqual(try lines("a\nb"), ["a", "b"])
+        XCTAssertEqual(try lines("a\r\n\nb"), ["a", "", "b"])
+        XCTAssertEqual(try lines(""), [])
+    }
+
+    func testLinesLongerThanTheBufferAndAcrossReads() throws {
+        let long = String(repeating: "x", count: 3 << 20)
+        XCTAssertEqual(try lines("s\n\(long)\nt\n", maxLineLength: 4 << 20), ["s", long, "t"])
+    }
+
+    func testLineLimitNamesTheLine() throws {
+        let long = String(repeating: "x", count: 2 << 20)
+        XCTAssertThrowsError(try lines("ok\n\(long)\n", maxLineLength: 1 << 20)) { error in
+            XCTAssertTrue((error as? InputError)?.message.hasSuffix(":2: line longer than 1048576 bytes") ?? false, "\(error)")
+        }
+    }
+
+    func testNDJSONClassification() throws {
+        let text = "{\"a\":1}\n\n   \n[1]\n{\"a\":\n\"x\"\n{\"b\":\"\u{e9}\"}\n"
+        try withFile(Array(text.utf8) + [0x7B, 0x22, 0x61, 0x22, 0x3A, 0x22, 0xFF, 0x22, 0x7D, 0x0A]) { path in
+            var reader = NDJSONReader(lines: try LineReader(path: path))
+            var seen: [String] = []
+            while let line = try reader.next() {
+                switch line {
+                case .object: seen.append("object:" + reader.tape.value(at: 0).serialized)
+                case .blank: seen.append("blank")
+                case .invalid(let error, _): seen.append(reader.describe(error).replacingOccurrences(of: path, with: "F"))
+                }
+            }
+            XCTAssertEqual(seen, [
+                "object:{\"a\":1}", "blank", "blank",
+                "F:4: expected a JSON object, got an array",
+                "F:5: invalid JSON: unexpected end of input at column 6",
+                "F:6: expected a JSON object, got a string",
+                "object:{\"b\":\"é\"}",
+                "F:8: invalid JSON: invalid UTF-8 at byte 7",
+            ])
+        }
+    }
+
+    func testMissingFileIsAUsageError() {
+        do {
+            _ = try LineReader(path: "/nonexistent/x.ndjson")
+            XCTFail("opened a missing file")
+        } catch {
+            XCTAssertEqual(error.exitStatus, .usage)
+            XCTAssertEqual(error.message, "cannot open '/nonexistent/x.ndjson': No such file or directory")
+        }
+    }
+}
