@@ -9,6 +9,7 @@ let package = Package(
     platforms: [.macOS(.v13)],
     products: [
         .executable(name: "wh-extract", targets: ["wh-extract"]),
+        .executable(name: "cv-map", targets: ["cv-map"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -36,9 +37,16 @@ let package = Package(
             "WarehouseCore", "PostgresWarehouse", "ODBCWarehouse", "SyncCore",
         ]),
 
+        .target(name: "Mapping", dependencies: ["SyncCore", "JSONCodec"]),
+
         // Executables.
         .executableTarget(name: "wh-extract", dependencies: [
             "Extraction", "SyncCore",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+
+        .executableTarget(name: "cv-map", dependencies: [
+            "Mapping", "SyncCore",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
@@ -46,6 +54,7 @@ let package = Package(
         .testTarget(name: "JSONCodecTests", dependencies: ["JSONCodec"]),
         .testTarget(name: "SyncCoreTests", dependencies: ["SyncCore"]),
         .testTarget(name: "WarehouseCoreTests", dependencies: ["WarehouseCore"]),
-        .testTarget(name: "IntegrationTests", dependencies: ["wh-extract", "JSONCodec", "SyncCore"]),
+        .testTarget(name: "MappingTests", dependencies: ["Mapping", "JSONCodec", "SyncCore"]),
+        .testTarget(name: "IntegrationTests", dependencies: ["wh-extract", "cv-map", "JSONCodec", "SyncCore"]),
     ]
 )

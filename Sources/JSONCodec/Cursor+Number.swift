@@ -1,6 +1,6 @@
 extension Cursor {
     /// Scans `-? (0 | [1-9][0-9]*) (. [0-9]+)? ([eE] [+-]? [0-9]+)?` and records its exact text.
-    mutating func parseNumber(into tokens: inout [JSONTape.Token]) throws(JSONSyntaxError) {
+    mutating func parseNumber(into tokens: inout TokenWriter) throws(JSONSyntaxError) {
         let start = i
         guard let end = JSONNumberSyntax.scan(base, from: i, count: count) else {
             throw JSONSyntaxError(.invalidNumber, at: start)

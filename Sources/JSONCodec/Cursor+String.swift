@@ -1,16 +1,32 @@
 extension Cursor {
     /// Scans a string starting at the opening quote, validating escapes and UTF-8.
-    mutating func parseString(into tokens: inout [JSONTape.Token]) throws(JSONSyntaxError) {
+    mutating func parseString(into tokens: inout TokenWriter) throws(JSONSyntaxError) {
         i += 1
         let start = i
         var escapes = false
         while true {
-            // Fast path: plain ASCII that needs no attention.
-            while i < count {
-                let b = base[i]
-                if b < 0x20 || b == 0x22 || b == 0x5C || b >= 0x80 { break }
-                i += 1
+            // Fast path: plain ASCII that needs no attention, on locals so the loop stays in registers.
+            var j = i
+            let p = base
+            let n = count
+            // Eight bytes at a time: the mask's lowest set bit marks the first quote, backslash,
+            // control byte or non-ASCII byte exactly, so the scan jumps straight to it.
+            var found = false
+            while j + 8 <= n {
+                let mask = JSONSWAR.attentionMask(UnsafeRawPointer(p + j).loadUnaligned(as: UInt64.self))
+                if mask != 0 {
+                    j += mask.trailingZeroBitCount >> 3
+                    found = true
+                    break
+                }
+                j += 8
             }
+            while !found && j < n {
+                let b = p[j]
+                if b < 0x20 || b == 0x22 || b == 0x5C || b >= 0x80 { break }
+                j += 1
+            }
+            i = j
             guard i < count else { throw JSONSyntaxError(.unexpectedEnd, at: i) }
             let b = base[i]
             if b == 0x22 { break }
@@ -102,5 +118,25 @@ func hexDigitValue(_ b: UInt8) -> UInt32? {
     case UInt8(ascii: "a")...UInt8(ascii: "f"): return UInt32(b - UInt8(ascii: "a") + 10)
     case UInt8(ascii: "A")...UInt8(ascii: "F"): return UInt32(b - UInt8(ascii: "A") + 10)
     default: return nil
+    }
+}
+
+/// Byte-parallel tests on eight bytes in a UInt64 (the classic "has zero byte" trick).
+enum JSONSWAR {
+    private static let ones: UInt64 = 0x0101_0101_0101_0101
+    private static let highs: UInt64 = 0x8080_8080_8080_8080
+
+    /// High bit set in bytes equal to `b` (exact for the lowest match; little-endian loads).
+    @inline(__always)
+    static func equalMask(_ v: UInt64, _ b: UInt8) -> UInt64 {
+        let x = v ^ (ones &* UInt64(b))
+        return (x &- ones) & ~x & highs
+    }
+
+    /// High bit set in bytes that are < 0x20, '"', '\\' or >= 0x80; the lowest set bit is exact.
+    @inline(__always)
+    static func attentionMask(_ v: UInt64) -> UInt64 {
+        let control = (v &- ones &* 0x20) & ~v & highs
+        return (v & highs) | control | equalMask(v, 0x22) | equalMask(v, 0x5C)
     }
 }

@@ -9,7 +9,7 @@ public struct JSONParser: Sendable {
 
     /// Parses exactly one JSON value (surrounding whitespace allowed) into `tape`, replacing its content.
     public func parse(_ bytes: UnsafeBufferPointer<UInt8>, into tape: inout JSONTape) throws(JSONSyntaxError) {
-        tape.tokens.removeAll(keepingCapacity: true)
+        tape.count = 0
         guard let base = bytes.baseAddress, bytes.count > 0 else {
             throw JSONSyntaxError(.empty, at: 0)
         }
@@ -17,9 +17,12 @@ public struct JSONParser: Sendable {
         var cursor = Cursor(base: base, count: bytes.count, maxDepth: maxDepth)
         cursor.skipWhitespace()
         if cursor.i == cursor.count { throw JSONSyntaxError(.empty, at: 0) }
-        try cursor.parseValue(into: &tape.tokens, depth: 0)
+        var tokens = TokenWriter(tape.storage)
+        defer { tape.tokenBase = tokens.base }
+        try cursor.parseValue(into: &tokens, depth: 0)
         cursor.skipWhitespace()
         if cursor.i != cursor.count { throw JSONSyntaxError(.trailingCharacters, at: cursor.i) }
+        tape.count = tokens.count
     }
 }
 
@@ -45,7 +48,7 @@ struct Cursor {
         }
     }
 
-    mutating func parseValue(into tokens: inout [JSONTape.Token], depth: Int) throws(JSONSyntaxError) {
+    mutating func parseValue(into tokens: inout TokenWriter, depth: Int) throws(JSONSyntaxError) {
         guard i < count else { throw JSONSyntaxError(.unexpectedEnd, at: i) }
         switch base[i] {
         case UInt8(ascii: "{"): try parseObject(into: &tokens, depth: depth + 1)
@@ -59,7 +62,7 @@ struct Cursor {
         }
     }
 
-    private mutating func parseObject(into tokens: inout [JSONTape.Token], depth: Int) throws(JSONSyntaxError) {
+    private mutating func parseObject(into tokens: inout TokenWriter, depth: Int) throws(JSONSyntaxError) {
         if depth > maxDepth { throw JSONSyntaxError(.tooDeep(limit: maxDepth), at: i) }
         let open = tokens.count
         tokens.append(.init(kind: .object, hasEscapes: false, start: 0, end: 0, next: 0))
@@ -93,7 +96,7 @@ struct Cursor {
         tokens[open].next = Int32(tokens.count)
     }
 
-    private mutating func parseArray(into tokens: inout [JSONTape.Token], depth: Int) throws(JSONSyntaxError) {
+    private mutating func parseArray(into tokens: inout TokenWriter, depth: Int) throws(JSONSyntaxError) {
         if depth > maxDepth { throw JSONSyntaxError(.tooDeep(limit: maxDepth), at: i) }
         let open = tokens.count
         tokens.append(.init(kind: .array, hasEscapes: false, start: 0, end: 0, next: 0))
@@ -119,7 +122,7 @@ struct Cursor {
         tokens[open].next = Int32(tokens.count)
     }
 
-    private mutating func parseLiteral(_ word: StaticString, _ kind: JSONTape.Kind, into tokens: inout [JSONTape.Token]) throws(JSONSyntaxError) {
+    private mutating func parseLiteral(_ word: StaticString, _ kind: JSONTape.Kind, into tokens: inout TokenWriter) throws(JSONSyntaxError) {
         let n = word.utf8CodeUnitCount
         let w = word.utf8Start
         for k in 0..<n {

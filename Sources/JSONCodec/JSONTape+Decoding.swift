@@ -2,7 +2,7 @@ extension JSONTape {
     /// The unescaped content of the string token at `index`.
     public func decodeString(_ index: Int) -> String {
         let raw = rawBytes(index)
-        if !tokens[index].hasEscapes { return String(decoding: raw, as: UTF8.self) }
+        if !self[index].hasEscapes { return String(decoding: raw, as: UTF8.self) }
         var out: [UInt8] = []
         out.reserveCapacity(raw.count)
         JSONStringUnescaper.unescape(raw, into: &out)
@@ -11,7 +11,7 @@ extension JSONTape {
 
     /// The value at `index` as an owned tree.
     public func value(at index: Int) -> JSONValue {
-        let t = tokens[index]
+        let t = self[index]
         switch t.kind {
         case .null: return .null
         case .true: return .bool(true)
@@ -24,7 +24,7 @@ extension JSONTape {
             var k = index + 1
             for _ in 0..<t.start {
                 elements.append(value(at: k))
-                k = Int(tokens[k].next)
+                k = Int(self[k].next)
             }
             return .array(elements)
         case .object:

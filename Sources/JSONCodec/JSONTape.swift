@@ -4,11 +4,11 @@
 /// from the input buffer and copy raw bytes to the output. The tape is valid only while the buffer
 /// it was parsed from is alive and unchanged.
 public struct JSONTape {
-    public enum Kind: UInt8, Sendable {
+    @frozen public enum Kind: UInt8, Sendable {
         case object, array, string, number, `true`, `false`, null
     }
 
-    public struct Token: Sendable {
+    @frozen public struct Token: Sendable {
         public var kind: Kind
         /// For strings: the content contains at least one backslash escape.
         public var hasEscapes: Bool
@@ -21,27 +21,45 @@ public struct JSONTape {
         public var next: Int32
     }
 
-    public internal(set) var tokens: [Token] = []
+    /// Owns the token memory; tapes that are copies share it (a tape is scratch space, reused
+    /// for every parse, so sharing is what callers want and copying would cost per row).
+    @usableFromInline final class Storage {
+        var pointer: UnsafeMutablePointer<Token>
+        var capacity: Int
+
+        init(capacity: Int) {
+            self.capacity = capacity
+            pointer = .allocate(capacity: capacity)
+        }
+
+        deinit { pointer.deallocate() }
+    }
+
+    @usableFromInline let storage = Storage(capacity: 256)
+    @usableFromInline var tokenBase: UnsafeMutablePointer<Token>
+    /// Number of tokens of the last parse.
+    public internal(set) var count = 0
     public internal(set) var base: UnsafePointer<UInt8>?
 
-    public init() { tokens.reserveCapacity(256) }
+    public init() { tokenBase = storage.pointer }
 
-    public var count: Int { tokens.count }
-
-    @inline(__always)
-    public subscript(index: Int) -> Token { tokens[index] }
+    @inlinable @inline(__always)
+    public subscript(index: Int) -> Token {
+        precondition(index >= 0 && index < count, "token index out of range")
+        return tokenBase[index]
+    }
 
     /// The raw bytes of a string token's content (escapes not decoded) or of a number.
-    @inline(__always)
+    @inlinable @inline(__always)
     public func rawBytes(_ index: Int) -> UnsafeBufferPointer<UInt8> {
-        let t = tokens[index]
+        let t = self[index]
         return UnsafeBufferPointer(start: base! + Int(t.start), count: Int(t.end - t.start))
     }
 
     /// Whether the string token at `index` equals `bytes` (the unescaped UTF-8 of a name).
-    @inline(__always)
+    @inlinable
     public func stringEquals(_ index: Int, _ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
-        let t = tokens[index]
+        let t = self[index]
         if t.hasEscapes { return Array(decodeString(index).utf8).elementsEqual(bytes) }
         let n = Int(t.end - t.start)
         guard n == bytes.count else { return false }
@@ -49,28 +67,68 @@ public struct JSONTape {
     }
 
     /// Indices of the key tokens of the object at `index`, in order; each value is at key + 1.
+    @inlinable
     public func memberKeys(ofObject index: Int) -> MemberSequence {
-        MemberSequence(tape: self, first: index + 1, count: Int(tokens[index].start))
+        MemberSequence(tape: self, first: index + 1, count: Int(self[index].start))
     }
 
     public struct MemberSequence: Sequence, IteratorProtocol {
-        let tape: JSONTape
-        var position: Int
-        var remaining: Int
+        @usableFromInline let tape: JSONTape
+        @usableFromInline var position: Int
+        @usableFromInline var remaining: Int
 
-        init(tape: JSONTape, first: Int, count: Int) {
+        @inlinable init(tape: JSONTape, first: Int, count: Int) {
             self.tape = tape
             self.position = first
             self.remaining = count
         }
 
-        public mutating func next() -> Int? {
+        @inlinable public mutating func next() -> Int? {
             guard remaining > 0 else { return nil }
             remaining -= 1
             let key = position
-            position = Int(tape.tokens[key + 1].next)
+            position = Int(tape[key + 1].next)
             return key
         }
+    }
+}
+
+/// The parser's append-only view of a tape's token memory; a struct so appends in the hot
+/// loop touch no class properties.
+struct TokenWriter {
+    let storage: JSONTape.Storage
+    var base: UnsafeMutablePointer<JSONTape.Token>
+    var capacity: Int
+    var count = 0
+
+    init(_ storage: JSONTape.Storage) {
+        self.storage = storage
+        base = storage.pointer
+        capacity = storage.capacity
+    }
+
+    @inline(__always)
+    mutating func append(_ token: JSONTape.Token) {
+        if count == capacity { grow() }
+        (base + count).initialize(to: token)
+        count += 1
+    }
+
+    @inline(__always)
+    subscript(index: Int) -> JSONTape.Token {
+        get { base[index] }
+        set { base[index] = newValue }
+    }
+
+    @inline(never)
+    private mutating func grow() {
+        let bigger = UnsafeMutablePointer<JSONTape.Token>.allocate(capacity: capacity * 2)
+        bigger.moveInitialize(from: base, count: count)
+        storage.pointer.deallocate()
+        storage.pointer = bigger
+        storage.capacity = capacity * 2
+        base = bigger
+        capacity *= 2
     }
 }
 

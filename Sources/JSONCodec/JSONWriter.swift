@@ -1,26 +1,28 @@
 /// Appends compact JSON to a byte buffer. Output is stable: members in the given order, no
 /// whitespace, only the escapes RFC 8259 requires, numbers exactly as their text.
-public struct JSONWriter {
-    public var bytes: [UInt8]
+public struct JSONWriter: ~Copyable {
+    public var bytes: ByteBuffer
 
     public init(capacity: Int = 1 << 16) {
-        bytes = []
-        bytes.reserveCapacity(capacity)
+        bytes = ByteBuffer(capacity: capacity)
     }
 
-    @inline(__always)
+    @inlinable @inline(__always)
     public mutating func writeByte(_ b: UInt8) { bytes.append(b) }
 
-    @inline(__always)
+    @inlinable @inline(__always)
     public mutating func writeRaw(_ raw: UnsafeBufferPointer<UInt8>) { bytes.append(contentsOf: raw) }
 
+    @inlinable
     public mutating func writeRaw(_ raw: StaticString) {
         bytes.append(contentsOf: UnsafeBufferPointer(start: raw.utf8Start, count: raw.utf8CodeUnitCount))
     }
 
+    @inlinable
     public mutating func writeRaw(_ raw: [UInt8]) { bytes.append(contentsOf: raw) }
 
     /// Writes `utf8` (valid UTF-8) as a quoted, escaped JSON string.
+    @inlinable
     public mutating func writeString(utf8: UnsafeBufferPointer<UInt8>) {
         bytes.append(0x22)
         writeEscapedContent(utf8)
@@ -33,6 +35,7 @@ public struct JSONWriter {
     }
 
     /// Escapes string content without the quotes, copying unescaped runs in bulk.
+    @inlinable
     public mutating func writeEscapedContent(_ utf8: UnsafeBufferPointer<UInt8>) {
         guard let p = utf8.baseAddress else { return }
         let n = utf8.count
@@ -52,8 +55,8 @@ public struct JSONWriter {
         if n > runStart { bytes.append(contentsOf: UnsafeBufferPointer(start: p + runStart, count: n - runStart)) }
     }
 
-    @inline(never)
-    private mutating func appendEscape(_ b: UInt8) {
+    @usableFromInline @inline(never)
+    mutating func appendEscape(_ b: UInt8) {
         bytes.append(0x5C)
         switch b {
         case 0x22: bytes.append(0x22)
@@ -65,7 +68,8 @@ public struct JSONWriter {
         case 0x09: bytes.append(UInt8(ascii: "t"))
         default:
             let hex: StaticString = "0123456789abcdef"
-            bytes.append(contentsOf: [UInt8(ascii: "u"), 0x30, 0x30, hex.utf8Start[Int(b >> 4)], hex.utf8Start[Int(b & 0xF)]])
+            bytes.append(UInt8(ascii: "u")); bytes.append(0x30); bytes.append(0x30)
+            bytes.append(hex.utf8Start[Int(b >> 4)]); bytes.append(hex.utf8Start[Int(b & 0xF)])
         }
     }
 
@@ -73,7 +77,9 @@ public struct JSONWriter {
         switch value {
         case .null: writeRaw("null")
         case .bool(let b): b ? writeRaw("true") : writeRaw("false")
-        case .number(let text): bytes.append(contentsOf: text.utf8)
+        case .number(let text):
+            var copy = text
+            copy.withUTF8 { bytes.append(contentsOf: $0) }
         case .string(let s): writeString(s)
         case .array(let elements):
             bytes.append(UInt8(ascii: "["))
@@ -98,8 +104,9 @@ public struct JSONWriter {
         bytes.append(UInt8(ascii: "}"))
     }
 
-    /// Writes the value at `index` of `tape` compactly, copying strings and numbers as they were
-    /// written (their escapes are valid JSON already). Returns the index after the value.
+    /// Writes the value at `index` of `tape` compactly: numbers as written, strings in the
+    /// canonical form `writeString` produces, so equal values always give equal bytes.
+    /// Returns the index after the value.
     @discardableResult
     public mutating func writeTapeValue(_ tape: JSONTape, at index: Int) -> Int {
         let t = tape[index]
@@ -109,9 +116,7 @@ public struct JSONWriter {
         case .false: writeRaw("false")
         case .number: writeRaw(tape.rawBytes(index))
         case .string:
-            bytes.append(0x22)
-            writeRaw(tape.rawBytes(index))
-            bytes.append(0x22)
+            writeStringToken(tape, at: index)
         case .array:
             bytes.append(UInt8(ascii: "["))
             var k = index + 1
@@ -134,11 +139,26 @@ public struct JSONWriter {
     }
 }
 
+extension JSONWriter {
+    /// Writes the string token at `index` canonically: content without escapes is already in
+    /// canonical form and is copied; escaped content is decoded and escaped again minimally.
+    @inlinable @inline(__always)
+    public mutating func writeStringToken(_ tape: JSONTape, at index: Int) {
+        if !tape[index].hasEscapes {
+            bytes.append(0x22)
+            writeRaw(tape.rawBytes(index))
+            bytes.append(0x22)
+        } else {
+            writeString(tape.decodeString(index))
+        }
+    }
+}
+
 extension JSONValue {
     /// The compact, stable serialisation of this value.
     public var serialized: String {
         var w = JSONWriter(capacity: 64)
         w.writeValue(self)
-        return String(decoding: w.bytes, as: UTF8.self)
+        return w.bytes.text
     }
 }

@@ -1,8 +1,10 @@
+import JSONCodec
+
 /// Standard base64 (RFC 4648, with padding), as DESIGN.md §2 asks for binary columns.
 public enum Base64 {
     private static let alphabet: [UInt8] = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/".utf8)
 
-    public static func encode(_ input: UnsafeBufferPointer<UInt8>, into out: inout [UInt8]) {
+    public static func encode<Output: ByteOutput & ~Copyable>(_ input: UnsafeBufferPointer<UInt8>, into out: inout Output) {
         let n = input.count
         var i = 0
         alphabet.withUnsafeBufferPointer { a in

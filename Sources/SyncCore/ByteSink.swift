@@ -1,3 +1,4 @@
+import JSONCodec
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Musl)
@@ -56,12 +57,12 @@ public final class ByteSink {
 
     /// Writes and empties `bytes` once they pass the threshold.
     @inline(__always)
-    public func maybeFlush(_ bytes: inout [UInt8]) throws(OutputError) {
+    public func maybeFlush(_ bytes: inout ByteBuffer) throws(OutputError) {
         if bytes.count >= flushThreshold { try flush(&bytes) }
     }
 
     /// Writes all of `bytes` and empties it, keeping its capacity.
-    public func flush(_ bytes: inout [UInt8]) throws(OutputError) {
+    public func flush(_ bytes: inout ByteBuffer) throws(OutputError) {
         let result: OutputError? = bytes.withUnsafeBufferPointer { buffer in
             var offset = 0
             while offset < buffer.count {
@@ -76,6 +77,6 @@ public final class ByteSink {
         }
         if let result { throw result }
         bytesWritten += bytes.count
-        bytes.removeAll(keepingCapacity: true)
+        bytes.removeAll()
     }
 }

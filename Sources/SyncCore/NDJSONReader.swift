@@ -2,8 +2,8 @@ import JSONCodec
 
 /// One line of an NDJSON stream, classified.
 public enum NDJSONLine {
-    /// A JSON object; its structure is in the reader's `tape`.
-    case object
+    /// A JSON object; its structure is in the reader's `tape`, its text in `raw`.
+    case object(raw: UnsafeBufferPointer<UInt8>)
     /// An empty or whitespace-only line.
     case blank
     /// Not a JSON object: the syntax error, or nil when the line is valid JSON of another type.
@@ -34,7 +34,7 @@ public struct NDJSONReader: ~Copyable {
         } catch {
             return .invalid(error, raw: line)
         }
-        return tape[0].kind == .object ? .object : .invalid(nil, raw: line)
+        return tape[0].kind == .object ? .object(raw: line) : .invalid(nil, raw: line)
     }
 
     /// The message for an invalid line, in the `source:line: …` form.

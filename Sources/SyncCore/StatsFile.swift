@@ -12,7 +12,7 @@ public enum StatsFile {
         var w = JSONWriter(capacity: 512)
         w.writeObject(stats)
         w.writeByte(0x0A)
-        try AtomicFile.write(w.bytes, to: path)
+        try AtomicFile.write(w.bytes.array, to: path)
     }
 }
 
@@ -21,7 +21,8 @@ public enum AtomicFile {
     public static func write(_ bytes: [UInt8], to path: String) throws(OutputError) {
         let temp = path + ".tmp.\(getpid())"
         let sink = try ByteSink(path: temp)
-        var copy = bytes
+        var copy = ByteBuffer(capacity: bytes.count)
+        copy.append(contentsOf: bytes)
         try sink.flush(&copy)
         guard fsync(sink.fd) == 0 else { throw .writeFailed(destination: "'\(temp)'", errno: errno) }
         guard rename(temp, path) == 0 else { throw .writeFailed(destination: "'\(path)'", errno: errno) }

@@ -1,3 +1,5 @@
+import JSONCodec
+
 extension UTCTimestamp {
     /// The fields of one timestamp; fractions are kept as digits to stay exact beyond nanoseconds.
     struct Parsed {
@@ -46,23 +48,26 @@ extension UTCTimestamp {
             offsetSeconds = 0
         }
 
-        func write(into out: inout [UInt8]) {
-            func two(_ v: Int) { out.append(UInt8(48 + v / 10)); out.append(UInt8(48 + v % 10)) }
-            two(year / 100); two(year % 100)
-            out.append(UInt8(ascii: "-")); two(month)
-            out.append(UInt8(ascii: "-")); two(day)
-            out.append(UInt8(ascii: "T")); two(hour)
-            out.append(UInt8(ascii: ":")); two(minute)
-            out.append(UInt8(ascii: ":")); two(second)
+        func write<Output: ByteOutput & ~Copyable>(into out: inout Output) {
+            var text: (UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8,
+                       UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8) = (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
+            withUnsafeMutableBytes(of: &text) { raw in
+                let p = raw.bindMemory(to: UInt8.self)
+                func two(_ at: Int, _ v: Int) { p[at] = UInt8(48 + v / 10); p[at + 1] = UInt8(48 + v % 10) }
+                two(0, year / 100); two(2, year % 100); p[4] = UInt8(ascii: "-"); two(5, month); p[7] = UInt8(ascii: "-")
+                two(8, day); p[10] = UInt8(ascii: "T"); two(11, hour); p[13] = UInt8(ascii: ":"); two(14, minute)
+                p[16] = UInt8(ascii: ":"); two(17, second)
+                out.append(contentsOf: UnsafeBufferPointer(start: p.baseAddress, count: 19))
+            }
             if !fraction.isEmpty {
                 out.append(UInt8(ascii: "."))
-                out.append(contentsOf: fraction)
+                fraction.withUnsafeBufferPointer { out.append(contentsOf: $0) }
             } else if nanoseconds > 0 {
                 var digits = Array(String(nanoseconds).utf8)
                 while digits.count < 9 { digits.insert(48, at: 0) }
                 while digits.last == 48 { digits.removeLast() }
                 out.append(UInt8(ascii: "."))
-                out.append(contentsOf: digits)
+                digits.withUnsafeBufferPointer { out.append(contentsOf: $0) }
             }
             out.append(UInt8(ascii: "Z"))
         }

@@ -1,10 +1,12 @@
+import JSONCodec
+
 /// Conversion of warehouse timestamp text to RFC 3339 UTC (`2026-05-01T12:00:00Z`, fraction only
 /// when non-zero), the one form every stream carries (DESIGN.md §2).
 public enum UTCTimestamp {
     /// Rewrites `YYYY-MM-DD[T| ]HH:MM[:SS[.f…]][Z|±HH[[:]MM]| UTC]` into `out` as RFC 3339 UTC,
     /// converting offsets to UTC. Text without a zone is taken as UTC. Returns false, writing
     /// nothing, when the text is not of that form.
-    public static func rewrite(_ text: UnsafeBufferPointer<UInt8>, into out: inout [UInt8]) -> Bool {
+    public static func rewrite<Output: ByteOutput & ~Copyable>(_ text: UnsafeBufferPointer<UInt8>, into out: inout Output) -> Bool {
         guard var t = Parsed(text) else { return false }
         if t.offsetSeconds != 0 { t.shiftToUTC() }
         guard (1...9999).contains(t.year) else { return false }

@@ -25,7 +25,10 @@ enum PostgresArrayLiteral {
         i += 1
         w.writeByte(UInt8(ascii: "["))
         var count = 0
-        var item: [UInt8] = []
+        // An element is never longer than the literal; one allocation serves every element and
+        // keeps closures (which must not capture the noncopyable writer) out of the loop.
+        let item = UnsafeMutablePointer<UInt8>.allocate(capacity: max(s.count, 1))
+        defer { item.deallocate() }
         while i < s.count {
             if s[i] == UInt8(ascii: "}") {
                 i += 1
@@ -42,8 +45,8 @@ enum PostgresArrayLiteral {
             if s[i] == UInt8(ascii: "{") {
                 guard parseArray(s, &i, element: element, encoder: &encoder, into: &w) else { return false }
             } else if s[i] == UInt8(ascii: "\"") {
-                guard quoted(s, &i, into: &item) else { return false }
-                item.withUnsafeBufferPointer { encoder.encode($0, as: element, into: &w) }
+                guard let length = quoted(s, &i, into: item) else { return false }
+                encoder.encode(UnsafeBufferPointer(start: item, count: length), as: element, into: &w)
             } else {
                 let start = i
                 while i < s.count && s[i] != UInt8(ascii: ",") && s[i] != UInt8(ascii: "}") { i += 1 }
@@ -58,22 +61,24 @@ enum PostgresArrayLiteral {
         return false
     }
 
-    private static func quoted(_ s: UnsafeBufferPointer<UInt8>, _ i: inout Int, into item: inout [UInt8]) -> Bool {
-        item.removeAll(keepingCapacity: true)
+    /// Unescapes the quoted element at `i` into `item`; its length, or nil when unterminated.
+    private static func quoted(_ s: UnsafeBufferPointer<UInt8>, _ i: inout Int, into item: UnsafeMutablePointer<UInt8>) -> Int? {
+        var length = 0
         i += 1
         while i < s.count {
             let b = s[i]
             if b == UInt8(ascii: "\"") {
                 i += 1
-                return true
+                return length
             }
             if b == 0x5C {
                 i += 1
-                guard i < s.count else { return false }
+                guard i < s.count else { return nil }
             }
-            item.append(s[i])
+            item[length] = s[i]
+            length += 1
             i += 1
         }
-        return false
+        return nil
     }
 }

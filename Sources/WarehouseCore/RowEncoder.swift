@@ -16,7 +16,7 @@ public struct RowEncoder {
             w.writeByte(k == 0 ? UInt8(ascii: "{") : UInt8(ascii: ","))
             w.writeString(column.name)
             w.writeByte(UInt8(ascii: ":"))
-            prefixes.append(w.bytes)
+            prefixes.append(w.bytes.array)
         }
         keyPrefixes = prefixes
     }

@@ -20,7 +20,7 @@ enum ToolRunner {
 
     @discardableResult
     static func run(_ tool: String, _ arguments: [String], environment: [String: String] = [:], stdin: String? = nil,
-                    stdoutPath: String? = nil, onStart: ((pid_t) -> Void)? = nil) throws -> ToolRun {
+                    stdoutPath: String? = nil, workingDirectory: String? = nil, onStart: ((pid_t) -> Void)? = nil) throws -> ToolRun {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("run-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: dir) }
@@ -39,7 +39,9 @@ enum ToolRunner {
         var env = ProcessInfo.processInfo.environment
         for key in ["WH_SOURCE", "WH_PASSWORD", "PGPASSWORD", "CONVERSION_API_KEY"] { env[key] = nil }
         env.merge(environment) { $1 }
-        let argv = ([path(of: tool)] + arguments).map { strdup($0) } + [nil]
+        // posix_spawn has no portable chdir action: a shell changes directory and execs the tool.
+        let command = workingDirectory.map { ["/bin/sh", "-c", "cd \"$0\" && exec \"$@\"", $0, path(of: tool)] } ?? [path(of: tool)]
+        let argv = (command + arguments).map { strdup($0) } + [nil]
         let envp = env.map { strdup("\($0.key)=\($0.value)") } + [nil]
         defer { (argv + envp).forEach { free($0) } }
 

@@ -20,7 +20,8 @@ final class ToolOutputTests: XCTestCase {
         close(fds[0])
         signal(SIGPIPE, SIG_IGN)
         let sink = ByteSink(fd: fds[1], name: "<pipe>")
-        var bytes = Array("x\n".utf8)
+        var bytes = ByteBuffer()
+        bytes.append(contentsOf: Array("x\n".utf8))
         XCTAssertThrowsError(try sink.flush(&bytes)) { error in
             XCTAssertEqual(error as? OutputError, .closedPipe)
             XCTAssertEqual((error as? OutputError)?.exitStatus, .success)

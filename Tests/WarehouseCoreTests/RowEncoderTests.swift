@@ -12,7 +12,7 @@ final class RowEncoderTests: XCTestCase {
             encoder.encode(column: 0, text: nil, into: &w)
         }
         encoder.endRow(into: &w)
-        let line = String(decoding: w.bytes, as: UTF8.self)
+        let line = w.bytes.text
         return String(line.dropFirst(5).dropLast(2))
     }
 
@@ -59,9 +59,9 @@ final class RowEncoderTests: XCTestCase {
         one.withUTF8 { encoder.encode(column: 0, text: $0, into: &w) }
         encoder.encode(column: 1, text: nil, into: &w)
         encoder.endRow(into: &w)
-        XCTAssertEqual(String(decoding: w.bytes, as: UTF8.self), "{\"MixedCase\":1,\"with \\\"quote\\\"\":null}\n")
+        XCTAssertEqual(w.bytes.text, "{\"MixedCase\":1,\"with \\\"quote\\\"\":null}\n")
         var empty = JSONWriter()
         RowEncoder(columns: []).endRow(into: &empty)
-        XCTAssertEqual(String(decoding: empty.bytes, as: UTF8.self), "{}\n")
+        XCTAssertEqual(empty.bytes.text, "{}\n")
     }
 }

@@ -1,0 +1,79 @@
+/// Anything bytes can be appended to: `[UInt8]` and `ByteBuffer`. Lets formatting code
+/// (timestamps, base64) write straight into an output buffer.
+public protocol ByteOutput: ~Copyable {
+    mutating func append(_ byte: UInt8)
+    mutating func append(contentsOf bytes: UnsafeBufferPointer<UInt8>)
+}
+
+extension Array: ByteOutput where Element == UInt8 {}
+
+/// A growable byte buffer over raw memory. Appends are a capacity check and a store (or a
+/// memcpy): no uniqueness checks, no generic dispatch. Not copyable, so it has one owner.
+public struct ByteBuffer: ~Copyable, ByteOutput {
+    @usableFromInline var base: UnsafeMutablePointer<UInt8>
+    @usableFromInline var capacity: Int
+    @usableFromInline var storedCount = 0
+    public var count: Int { storedCount }
+
+    public init(capacity: Int = 1 << 16) {
+        self.capacity = max(capacity, 16)
+        base = .allocate(capacity: self.capacity)
+    }
+
+    deinit { base.deallocate() }
+
+    @inlinable @inline(__always)
+    public mutating func append(_ byte: UInt8) {
+        if storedCount == capacity { grow(storedCount + 1) }
+        base[storedCount] = byte
+        storedCount += 1
+    }
+
+    @inlinable @inline(__always)
+    public mutating func append(contentsOf bytes: UnsafeBufferPointer<UInt8>) {
+        let n = bytes.count
+        if storedCount + n > capacity { grow(storedCount + n) }
+        if n > 0 { (base + storedCount).update(from: bytes.baseAddress!, count: n) }
+        storedCount += n
+    }
+
+    @inlinable
+    public mutating func append(contentsOf bytes: [UInt8]) {
+        bytes.withUnsafeBufferPointer { append(contentsOf: $0) }
+    }
+
+    @usableFromInline @inline(never)
+    mutating func grow(_ needed: Int) {
+        var bigger = capacity * 2
+        while bigger < needed { bigger *= 2 }
+        let memory = UnsafeMutablePointer<UInt8>.allocate(capacity: bigger)
+        memory.update(from: base, count: count)
+        base.deallocate()
+        base = memory
+        capacity = bigger
+    }
+
+    /// Drops everything from `mark` on (undoing a partly written value).
+    public mutating func removeSubrange(_ range: PartialRangeFrom<Int>) {
+        precondition(range.lowerBound >= 0 && range.lowerBound <= count)
+        storedCount = range.lowerBound
+    }
+
+    public mutating func remove(at index: Int) {
+        precondition(index >= 0 && index < count)
+        (base + index).update(from: base + index + 1, count: count - index - 1)
+        storedCount -= 1
+    }
+
+    public mutating func removeAll() { storedCount = 0 }
+
+    public func withUnsafeBufferPointer<R, E: Error>(_ body: (UnsafeBufferPointer<UInt8>) throws(E) -> R) throws(E) -> R {
+        try body(UnsafeBufferPointer(start: base, count: count))
+    }
+
+    /// A copy of the content.
+    public var array: [UInt8] { Array(UnsafeBufferPointer(start: base, count: count)) }
+
+    /// The content as text (invalid UTF-8 repaired).
+    public var text: String { String(decoding: UnsafeBufferPointer(start: base, count: count), as: UTF8.self) }
+}

@@ -1,0 +1,130 @@
+import JSONCodec
+
+/// Resolves column names to slots. Rows from one query repeat the same keys in the same order,
+/// so a per-position cache answers with one memcmp; a dictionary handles the rest.
+struct ColumnResolver {
+    let destination: Destination
+    let schema: MappingSchema
+    private var byName: [[UInt8]: Slot] = [:]
+    /// Per column position: the last key seen there (bytes owned by `arena`) and its slot.
+    /// Plain values, so reading the cache costs no reference counting.
+    private var cache: [CachedKey] = []
+    private let arena = KeyArena()
+    /// Ignored column names in the order first seen, for the once-per-run notice.
+    private(set) var ignored: [String] = []
+
+    init(destination: Destination, schema: MappingSchema) {
+        self.destination = destination
+        self.schema = schema
+    }
+
+    @inline(__always)
+    mutating func slot(forKeyAt token: Int, position: Int, in tape: JSONTape) -> Slot {
+        if !tape[token].hasEscapes, position < cache.count {
+            let raw = tape.rawBytes(token)
+            let cached = cache[position]
+            if cached.count == raw.count, raw.count == 0 || memcmp(cached.bytes, raw.baseAddress!, raw.count) == 0 {
+                return cached.slot
+            }
+        }
+        let key = tape[token].hasEscapes ? Array(tape.decodeString(token).utf8) : Array(tape.rawBytes(token))
+        let slot = lookup(key)
+        if !tape[token].hasEscapes {
+            if arena.count > 4096 {
+                // Keys that keep changing: start over rather than grow without bound.
+                cache.removeAll()
+                arena.reset()
+            }
+            let entry = CachedKey(bytes: arena.store(key), count: key.count, slot: slot)
+            if position < cache.count { cache[position] = entry } else if position == cache.count { cache.append(entry) }
+        }
+        return slot
+    }
+
+    private mutating func lookup(_ key: [UInt8]) -> Slot {
+        if let known = byName[key] { return known }
+        let name = String(decoding: key, as: UTF8.self)
+        let slot = resolve(name)
+        byName[key] = slot
+        if slot == .ignored { ignored.append(name) }
+        return slot
+    }
+
+    private func resolve(_ name: String) -> Slot {
+        switch destination {
+        case .contacts:
+            switch name {
+            case ReservedColumn.userId: return .userId
+            case ReservedColumn.email: return .email
+            case ReservedColumn.subscriptionStatus: return .subscriptionStatus
+            default:
+                if let i = schema.contactFields.position(of: name) { return .field(i) }
+                if let i = schema.companyFields.position(of: name) { return .companyField(i) }
+                return .ignored
+            }
+        case .objects(let type):
+            switch name {
+            case ReservedColumn.id: return .objectId
+            case ReservedColumn.userId: return .userId
+            case ReservedColumn.email: return .email
+            case ReservedColumn.relationshipFields: return .relationshipFields
+            default:
+                return schema.objectTypes[type]?.fields.position(of: name).map(Slot.field) ?? .ignored
+            }
+        case .events:
+            switch name {
+            case ReservedColumn.userId: return .userId
+            case ReservedColumn.email: return .email
+            case ReservedColumn.eventName: return .eventName
+            case ReservedColumn.timestamp: return .timestamp
+            case ReservedColumn.eventId: return .eventId
+            default: return .property
+            }
+        }
+    }
+
+    /// Every name a column could have matched, for "did you mean" suggestions.
+    var knownNames: [String] {
+        switch destination {
+        case .contacts:
+            return [ReservedColumn.userId, ReservedColumn.email, ReservedColumn.subscriptionStatus] + schema.contactFields.keys + schema.companyFields.keys
+        case .objects(let type):
+            return [ReservedColumn.id, ReservedColumn.userId, ReservedColumn.email, ReservedColumn.relationshipFields] + (schema.objectTypes[type]?.fields.keys ?? [])
+        case .events:
+            return [ReservedColumn.userId, ReservedColumn.email, ReservedColumn.eventName, ReservedColumn.timestamp, ReservedColumn.eventId]
+        }
+    }
+}
+
+struct CachedKey {
+    let bytes: UnsafePointer<UInt8>
+    let count: Int
+    let slot: Slot
+}
+
+/// Owns the bytes of cached keys for the resolver's lifetime. A query has a handful of
+/// distinct column names, so this stays tiny; a stream whose keys keep changing just misses.
+final class KeyArena {
+    private var blocks: [UnsafeMutablePointer<UInt8>] = []
+
+    var count: Int { blocks.count }
+
+    func store(_ key: [UInt8]) -> UnsafePointer<UInt8> {
+        let block = UnsafeMutablePointer<UInt8>.allocate(capacity: max(key.count, 1))
+        block.initialize(from: key, count: key.count)
+        blocks.append(block)
+        return UnsafePointer(block)
+    }
+
+    /// Frees every stored key; the caller must drop all pointers it holds first.
+    func reset() {
+        blocks.forEach { $0.deallocate() }
+        blocks.removeAll()
+    }
+
+    deinit { blocks.forEach { $0.deallocate() } }
+}
+
+#if canImport(Glibc)
+import Glibc
+#endif

@@ -1,0 +1,68 @@
+import JSONCodec
+import SyncCore
+
+/// What Conversion's workspace holds, since no endpoint lists it: contact fields, company
+/// fields, custom object types with their fields and relationship fields, and optional event
+/// property types. cv-map and cv-emulator read the same file.
+public struct MappingSchema: Sendable, Equatable {
+    public struct ObjectType: Sendable, Equatable {
+        public var fields: FieldSet
+        public var relationshipFields: FieldSet
+    }
+
+    public var contactFields: FieldSet
+    public var companyFields: FieldSet
+    public var objectTypes: [String: ObjectType]
+    public var eventProperties: FieldSet
+
+    /// Conversion's default contact fields (v1 list) and the company fields that identify a company.
+    public static let builtIn = MappingSchema(
+        contactFields: FieldSet(["first_name", "last_name", "job_title", "phone_number", "city", "country", "timezone"].map { ($0, .string) }),
+        companyFields: FieldSet([("company_name", .string), ("domain", .string)]),
+        objectTypes: [:],
+        eventProperties: FieldSet())
+
+    /// Reads a schema file; every problem is a configuration error naming the file and the key.
+    public static func load(path: String) throws(ConfigurationError) -> MappingSchema {
+        let text: String
+        do { text = try TextFile.read(path) } catch { throw ConfigurationError("cannot read schema: \(error.message)") }
+        let value: JSONValue
+        do { value = try JSONValue.parse(text) } catch { throw ConfigurationError("schema \(path): invalid JSON: \(error)") }
+        return try parse(value, name: path)
+    }
+
+    public static func parse(_ value: JSONValue, name: String) throws(ConfigurationError) -> MappingSchema {
+        guard case .object(let root) = value else { throw ConfigurationError("schema \(name): expected a JSON object at the top") }
+        for key in root.keys where !["contacts", "companies", "objects", "events"].contains(key) {
+            throw ConfigurationError("schema \(name): unknown section '\(key)' (expected contacts, companies, objects, events)")
+        }
+        var schema = MappingSchema(contactFields: FieldSet(), companyFields: FieldSet(), objectTypes: [:], eventProperties: FieldSet())
+        schema.contactFields = try fieldSet(root["contacts"], key: "fields", at: "contacts", name: name)
+        schema.companyFields = try fieldSet(root["companies"], key: "fields", at: "companies", name: name)
+        schema.eventProperties = try fieldSet(root["events"], key: "properties", at: "events", name: name)
+        if let objects = root["objects"] {
+            guard case .object(let types) = objects else { throw ConfigurationError("schema \(name): 'objects' must be an object of object types") }
+            for (type, body) in types.members {
+                schema.objectTypes[type] = ObjectType(
+                    fields: try fieldSet(body, key: "fields", at: "objects.\(type)", name: name),
+                    relationshipFields: try fieldSet(body, key: "relationshipFields", at: "objects.\(type)", name: name))
+            }
+        }
+        return schema
+    }
+
+    private static func fieldSet(_ section: JSONValue?, key: String, at path: String, name: String) throws(ConfigurationError) -> FieldSet {
+        guard let section else { return FieldSet() }
+        guard case .object(let body) = section else { throw ConfigurationError("schema \(name): '\(path)' must be an object") }
+        guard let fields = body[key] else { return FieldSet() }
+        guard case .object(let members) = fields else { throw ConfigurationError("schema \(name): '\(path).\(key)' must be an object of field: type") }
+        var set = FieldSet()
+        for (field, typeValue) in members.members {
+            guard let text = typeValue.stringValue, let type = FieldType(rawValue: text) else {
+                throw ConfigurationError("schema \(name): '\(path).\(key).\(field)': type must be one of \(FieldType.allCases.map(\.rawValue).joined(separator: ", ")), got \(typeValue.serialized)")
+            }
+            set.add(field, type)
+        }
+        return set
+    }
+}

@@ -1,0 +1,159 @@
+import JSONCodec
+import SyncCore
+
+/// What to do with a null column (reference/conversion-api.md, decision 8).
+public enum NullHandling: String, Sendable, CaseIterable {
+    /// Leave the field untouched in Conversion: the field is not sent.
+    case skip
+    /// Clear the field: it is sent as null.
+    case clear
+}
+
+/// Maps one parsed row (the object at tape index 0) to one record line, or throws the reason
+/// it cannot. Works on the tape and writes output bytes directly: no per-row trees.
+struct RecordMapper {
+    let destination: Destination
+    let schema: MappingSchema
+    let nulls: NullHandling
+    var resolver: ColumnResolver
+    /// Per row: the slot and value token of each column, in column order.
+    var slots: [Slot] = []
+    var keyTokens: [Int] = []
+    var valueTokens: [Int] = []
+    /// `"key":` bytes per field position, escaped once.
+    let fieldKeys: [[UInt8]]
+    let companyKeys: [[UInt8]]
+    let objectTypeJSON: [UInt8]
+    /// Mutable state of the write path, kept out of the struct so writing never copies it.
+    let scratch = MapperScratch()
+    var orphanedRelationshipFields: Int { scratch.orphanedRelationshipFields }
+
+    init(destination: Destination, schema: MappingSchema, nulls: NullHandling) {
+        self.destination = destination
+        self.schema = schema
+        self.nulls = nulls
+        self.resolver = ColumnResolver(destination: destination, schema: schema)
+        func keys(_ set: FieldSet) -> [[UInt8]] {
+            set.keys.map { key in
+                var w = JSONWriter(capacity: key.utf8.count + 3)
+                w.writeString(key)
+                w.writeByte(UInt8(ascii: ":"))
+                return w.bytes.array
+            }
+        }
+        switch destination {
+        case .contacts:
+            fieldKeys = keys(schema.contactFields)
+            companyKeys = keys(schema.companyFields)
+            objectTypeJSON = []
+        case .objects(let type):
+            fieldKeys = keys(schema.objectTypes[type]?.fields ?? FieldSet())
+            companyKeys = []
+            var w = JSONWriter(capacity: type.utf8.count + 2)
+            w.writeString(type)
+            objectTypeJSON = w.bytes.array
+        case .events:
+            fieldKeys = []
+            companyKeys = []
+            objectTypeJSON = []
+        }
+    }
+
+    /// Resolves every column of the row at tape index 0.
+    mutating func collect(_ tape: JSONTape) {
+        slots.removeAll(keepingCapacity: true)
+        keyTokens.removeAll(keepingCapacity: true)
+        valueTokens.removeAll(keepingCapacity: true)
+        var position = 0
+        for key in tape.memberKeys(ofObject: 0) {
+            slots.append(resolver.slot(forKeyAt: key, position: position, in: tape))
+            keyTokens.append(key)
+            valueTokens.append(key + 1)
+            position += 1
+        }
+    }
+
+    /// The value token of the last non-null column in `slot`, if any.
+    func value(_ slot: Slot, _ tape: JSONTape) -> Int? {
+        var found: Int?
+        for (k, s) in slots.enumerated() where s == slot && tape[valueTokens[k]].kind != .null { found = valueTokens[k] }
+        return found
+    }
+
+    func columnName(_ slot: Slot, _ tape: JSONTape) -> String {
+        guard let k = slots.firstIndex(of: slot) else { return "?" }
+        return tape.decodeString(keyTokens[k])
+    }
+
+    /// Writes the record for the collected row; on failure the caller discards what was written.
+    func writeRecord(_ tape: JSONTape, row: Int, into w: inout JSONWriter) throws(MapFailure) {
+        switch destination {
+        case .contacts: try writeContact(tape, into: &w)
+        case .objects: try writeObject(tape, into: &w)
+        case .events: try writeEvent(tape, into: &w)
+        }
+        w.writeRaw(",\"row\":")
+        w.writeRaw(Array(String(row).utf8))
+        w.writeRaw("}\n")
+    }
+
+    /// Writes `,"userId":"…","email":"…"` for whichever is present; false when neither is.
+    func writeContactIdentifiers(_ tape: JSONTape, into w: inout JSONWriter) throws(MapFailure) -> Bool {
+        let userId = value(.userId, tape)
+        let email = value(.email, tape)
+        if let userId {
+            w.writeRaw(",\"userId\":")
+            try TokenValue.writeIdentifier(tape, userId, column: ReservedColumn.userId, into: &w)
+        }
+        if let email {
+            guard tape[email].kind == .string else {
+                throw .invalidValue(column: ReservedColumn.email, expected: "a string", got: TokenValue.display(tape, email))
+            }
+            let valid = tape[email].hasEscapes
+                ? EmailSyntax.isValid(tape.decodeString(email).trimmingSpaces())
+                : EmailSyntax.isValid(EmailSyntax.trimmed(tape.rawBytes(email)))
+            guard valid else {
+                throw MapFailure(code: "invalid_email", message: "column 'email': \(TokenValue.display(tape, email)) is not a valid email address")
+            }
+            w.writeRaw(",\"email\":")
+            w.writeStringToken(tape, at: email)
+        }
+        return userId != nil || email != nil
+    }
+
+    /// Writes `"key":value` members for every column in slots matching `select`, comma-separated.
+    func writeFields(_ tape: JSONTape, keys: [[UInt8]], types: [FieldType],
+                     select: (Slot) -> Int?, into w: inout JSONWriter) throws(MapFailure) -> Int {
+        var written = 0
+        for (k, slot) in slots.enumerated() {
+            guard let position = select(slot) else { continue }
+            let token = valueTokens[k]
+            if tape[token].kind == .null && nulls == .skip { continue }
+            if written > 0 { w.writeByte(UInt8(ascii: ",")) }
+            w.writeRaw(keys[position])
+            if tape[token].kind == .null {
+                w.writeRaw("null")
+            } else {
+                try TokenValue.writeField(tape, token, as: types[position], key: keyTokens[k], into: &w)
+            }
+            written += 1
+        }
+        return written
+    }
+}
+
+extension String {
+    func trimmingSpaces() -> String {
+        var s = self[...]
+        while let c = s.first, c == " " || c == "\t" { s = s.dropFirst() }
+        while let c = s.last, c == " " || c == "\t" { s = s.dropLast() }
+        return String(s)
+    }
+}
+
+/// Reused buffers and counters of the write path.
+final class MapperScratch {
+    var relationshipTape = JSONTape()
+    /// Rows whose relationshipFields were dropped because the row named no contact.
+    var orphanedRelationshipFields = 0
+}

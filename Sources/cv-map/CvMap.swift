@@ -1,0 +1,86 @@
+import ArgumentParser
+import Mapping
+import SyncCore
+
+@main
+struct CvMap: ToolCommand {
+    static let toolName = "cv-map"
+    static let configuration = CommandConfiguration(
+        commandName: toolName,
+        abstract: "Validate warehouse rows and map them to typed Conversion records (contacts, objects, events).",
+        discussion: """
+        INPUT
+          Rows as NDJSON (wh-extract's output) from FILE or stdin. Columns map to fields by exact
+          name, case included; a column matching no field is ignored and named once on stderr.
+          Blank lines are skipped.
+
+        OUTPUT
+          One record per valid row on stdout: {"type":"contact"|"object"|"event", …, "row":N}, where
+          row is the input line number. Rows that cannot become records are rejects: appended to
+          --rejects FILE as {"stage":"map","row","code","message","retryable","input"}, and the first
+          20 are echoed on stderr. Codes: missing_required_field, invalid_field_value, invalid_email,
+          invalid_subscription_status, invalid_field, invalid_json. A summary line ends the run;
+          rows = records + rejected, always.
+
+        EXIT STATUS
+          0 success, also with rejects
+          1 input or output failure, or more rejects than --max-rejects
+          2 usage or configuration error (bad flag, unreadable schema, unknown object type)
+
+        EXAMPLES
+          wh-extract --source sqlite:w.db --query contacts.sql | cv-map --type contacts --rejects rejects.ndjson
+          cv-map --type objects --object-type product --schema schema.json rows.ndjson
+        """,
+        version: "0.1.0")
+
+    @Option(name: .long, help: "What the rows become: contacts, objects or events.")
+    var type: String
+
+    @Option(name: .long, help: "The custom object type key, required with --type objects.")
+    var objectType: String?
+
+    @Option(name: .long, help: "Schema file (JSON) with the workspace's fields; default: Conversion's default contact fields.")
+    var schema: String?
+
+    @Option(name: .long, help: "Append rejected rows to this NDJSON file (default: only counted and echoed on stderr).")
+    var rejects: String?
+
+    @Option(name: .long, help: "Write the run's counts as JSON to this file.")
+    var stats: String?
+
+    @Option(name: .long, help: "Null columns: skip leaves the field untouched, clear sends null (default: skip).")
+    var nulls: String = "skip"
+
+    @Option(name: .long, help: "Exit 1 once more than this many rows are rejected (default: no limit).")
+    var maxRejects: Int?
+
+    @Argument(help: "Input file (default: standard input).")
+    var input: String?
+
+    func execute(diagnostics: Diagnostics) throws -> ExitStatus {
+        let configuration = try resolve()
+        let stats = try Mapper.run(configuration, output: .standardOutput(), diagnostics: diagnostics)
+        if let path = self.stats { try StatsFile.write(stats.json(type: type), to: path) }
+        diagnostics.note(stats.summary)
+        return .success
+    }
+
+    private func resolve() throws -> MapConfiguration {
+        let destination: Destination
+        switch type {
+        case "contacts": destination = .contacts
+        case "events": destination = .events
+        case "objects":
+            guard let objectType else { throw ConfigurationError("--type objects needs --object-type KEY") }
+            destination = .objects(type: objectType)
+        default: throw ConfigurationError("--type must be contacts, objects or events, got '\(type)'")
+        }
+        if objectType != nil && type != "objects" { throw ConfigurationError("--object-type goes with --type objects") }
+        guard let nullHandling = NullHandling(rawValue: nulls) else { throw ConfigurationError("--nulls must be skip or clear, got '\(nulls)'") }
+        let loaded = try schema.map { path throws(ConfigurationError) in try MappingSchema.load(path: path) } ?? .builtIn
+        return try MapConfiguration(destination: destination, schema: loaded, schemaName: schema ?? "<built-in>", nulls: nullHandling,
+                                    inputPath: input, rejectsPath: rejects, statsPath: stats, maxRejects: maxRejects)
+    }
+
+    static func main() { ToolMain.main(CvMap.self) }
+}
