@@ -10,6 +10,7 @@ let package = Package(
     products: [
         .executable(name: "wh-extract", targets: ["wh-extract"]),
         .executable(name: "cv-map", targets: ["cv-map"]),
+        .executable(name: "cv-dedupe", targets: ["cv-dedupe"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -19,6 +20,7 @@ let package = Package(
         .systemLibrary(name: "CLibPQ", pkgConfig: "libpq", providers: [.apt(["libpq-dev"])]),
         .systemLibrary(name: "CUnixODBC", pkgConfig: "odbc", providers: [.apt(["unixodbc-dev"])]),
         .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
+        .systemLibrary(name: "CSQLite3", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
 
         // Pure Swift core.
         .target(name: "JSONCodec"),
@@ -31,6 +33,7 @@ let package = Package(
         // Adapters, one per C library.
         .target(name: "PostgresWarehouse", dependencies: ["CLibPQ", "WarehouseCore"]),
         .target(name: "ODBCWarehouse", dependencies: ["CUnixODBC", "WarehouseCore"]),
+        .target(name: "SQLiteDatabase", dependencies: ["CSQLite3", "SyncCore"]),
 
         // Command logic.
         .target(name: "Extraction", dependencies: [
@@ -38,6 +41,7 @@ let package = Package(
         ]),
 
         .target(name: "Mapping", dependencies: ["SyncCore", "JSONCodec"]),
+        .target(name: "Dedupe", dependencies: ["SyncCore", "JSONCodec", "SQLiteDatabase"]),
 
         // Executables.
         .executableTarget(name: "wh-extract", dependencies: [
@@ -50,11 +54,17 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
+        .executableTarget(name: "cv-dedupe", dependencies: [
+            "Dedupe", "SyncCore", "JSONCodec",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+
         // Tests.
         .testTarget(name: "JSONCodecTests", dependencies: ["JSONCodec"]),
         .testTarget(name: "SyncCoreTests", dependencies: ["SyncCore"]),
         .testTarget(name: "WarehouseCoreTests", dependencies: ["WarehouseCore"]),
         .testTarget(name: "MappingTests", dependencies: ["Mapping", "JSONCodec", "SyncCore"]),
-        .testTarget(name: "IntegrationTests", dependencies: ["wh-extract", "cv-map", "JSONCodec", "SyncCore"]),
+        .testTarget(name: "DedupeTests", dependencies: ["Dedupe", "JSONCodec", "SyncCore"]),
+        .testTarget(name: "IntegrationTests", dependencies: ["wh-extract", "cv-map", "cv-dedupe", "JSONCodec", "SyncCore"]),
     ]
 )

@@ -42,6 +42,12 @@ public struct ByteBuffer: ~Copyable, ByteOutput {
         bytes.withUnsafeBufferPointer { append(contentsOf: $0) }
     }
 
+    /// Appends `value`'s bytes, least significant first (binary spill and pending files).
+    @inlinable
+    public mutating func appendLittleEndian<T: FixedWidthInteger>(_ value: T) {
+        for k in 0..<MemoryLayout<T>.size { append(UInt8(truncatingIfNeeded: value >> (8 * k))) }
+    }
+
     @usableFromInline @inline(never)
     mutating func grow(_ needed: Int) {
         var bigger = capacity * 2

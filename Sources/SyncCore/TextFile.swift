@@ -8,6 +8,11 @@ import Musl
 public enum TextFile {
     /// The file's text, or standard input's for "-". Throws `InputError.openFailed` or `.readFailed`.
     public static func read(_ path: String, limit: Int = 64 << 20) throws(InputError) -> String {
+        String(decoding: try readBytes(path, limit: limit), as: UTF8.self)
+    }
+
+    /// The file's bytes exactly (binary files, or text that must not be repaired).
+    public static func readBytes(_ path: String, limit: Int = 64 << 20) throws(InputError) -> [UInt8] {
         let fd = path == "-" ? 0 : open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { throw .openFailed(path: path, errno: errno) }
         defer { if fd != 0 { close(fd) } }
@@ -23,7 +28,7 @@ public enum TextFile {
             bytes.append(contentsOf: chunk[0..<n])
             if bytes.count > limit { throw .lineTooLong(source: path, line: 1, limit: limit) }
         }
-        return String(decoding: bytes, as: UTF8.self)
+        return bytes
     }
 
     /// The first line of a secret file, without its newline; the content is never echoed.

@@ -22,22 +22,24 @@ extension ToolCommand {
 /// The shared entry point: parses arguments, runs the command, and maps every outcome to the
 /// project's exit statuses (argument errors → 2, never argument-parser's 64).
 public enum ToolMain {
+    /// `C` is the root command; it may have subcommands, each a `ToolCommand` too.
     public static func main<C: ToolCommand>(_ command: C.Type, arguments: [String]? = nil) -> Never {
         // A closed downstream pipe must surface as EPIPE on write, not kill the process.
         signal(SIGPIPE, SIG_IGN)
         let diagnostics = Diagnostics(tool: C.toolName)
-        let parsed: C
+        let parsed: ParsableCommand
         do {
-            guard let cmd = try C.parseAsRoot(arguments) as? C else {
-                exit(ExitStatus.usage.rawValue)
-            }
-            parsed = cmd
+            parsed = try C.parseAsRoot(arguments)
         } catch {
             exit(report(error, of: C.self, diagnostics: diagnostics))
         }
         do {
-            let status = try parsed.execute(diagnostics: diagnostics)
-            exit(status.rawValue)
+            guard let tool = parsed as? any ToolCommand else {
+                var plain = parsed
+                try plain.run()
+                exit(ExitStatus.success.rawValue)
+            }
+            exit(try tool.execute(diagnostics: diagnostics).rawValue)
         } catch {
             exit(report(error, of: C.self, diagnostics: diagnostics))
         }

@@ -1,0 +1,176 @@
+import SQLiteDatabase
+import SyncCore
+
+/// The persistent, per-sync memory of what Conversion acknowledged: for every key, the hash of
+/// the content it accepted (events: just the eventId). Only `commit` writes it.
+public final class DedupeState {
+    public static let formatVersion = 1
+    let database: Database
+    public let path: String
+    private(set) var bloom: BloomFilter?
+
+    /// Opens or creates the state file; a file of a newer format is refused (exit 2).
+    public init(path: String) throws {
+        self.path = path
+        database = try Database(path: path)
+        try database.execute("""
+            CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value TEXT NOT NULL);
+            CREATE TABLE IF NOT EXISTS acked (key BLOB PRIMARY KEY, kind INTEGER NOT NULL, hash BLOB) WITHOUT ROWID;
+            CREATE TABLE IF NOT EXISTS runs (run TEXT PRIMARY KEY, committed_at INTEGER NOT NULL, acked INTEGER NOT NULL, ignored INTEGER NOT NULL);
+            CREATE TABLE IF NOT EXISTS filter (id INTEGER PRIMARY KEY CHECK (id = 1), bits BLOB NOT NULL);
+            INSERT OR IGNORE INTO meta VALUES ('format_version', '\(Self.formatVersion)');
+            """)
+        let version = try value(of: "format_version").flatMap(Int.init) ?? 0
+        guard version <= Self.formatVersion else {
+            throw ConfigurationError("state file '\(path)' has format version \(version); this cv-dedupe reads version \(Self.formatVersion) and older")
+        }
+    }
+
+    func value(of name: String) throws(SQLiteError) -> String? {
+        let s = try database.prepare("SELECT value FROM meta WHERE name = ?")
+        s.bind(1, text: name)
+        return try s.step() ? s.text(0) : nil
+    }
+
+    /// Number of acknowledged keys, by kind.
+    public func counts() throws(SQLiteError) -> [RecordKind: Int] {
+        let s = try database.prepare("SELECT kind, count(*) FROM acked GROUP BY kind")
+        var result: [RecordKind: Int] = [:]
+        while try s.step() {
+            if let kind = RecordKind(rawValue: UInt8(truncatingIfNeeded: s.int(0))) { result[kind] = Int(s.int(1)) }
+        }
+        return result
+    }
+
+    /// The Bloom filter over every acknowledged key, rebuilt from the table when missing.
+    func loadBloom() throws(SQLiteError) -> BloomFilter {
+        if let bloom { return bloom }
+        let s = try database.prepare("SELECT bits FROM filter WHERE id = 1")
+        if try s.step() {
+            let raw = s.blob(0)
+            let words = (0..<raw.count / 8).map { raw.loadUnaligned(fromByteOffset: $0 * 8, as: UInt64.self) }
+            if let loaded = BloomFilter(words: words) {
+                bloom = loaded
+                return loaded
+            }
+        }
+        let rebuilt = try rebuildBloom()
+        bloom = rebuilt
+        return rebuilt
+    }
+
+    /// Acknowledged keys, from the count `commit` and `forget` keep (no table scan).
+    func ackedCount() throws(SQLiteError) -> Int {
+        if let stored = try value(of: "acked_count").flatMap(Int.init) { return stored }
+        let total = try counts().values.reduce(0, +)
+        try setAckedCount(total)
+        return total
+    }
+
+    func setAckedCount(_ count: Int) throws(SQLiteError) {
+        let s = try database.prepare("INSERT OR REPLACE INTO meta (name, value) VALUES ('acked_count', ?)")
+        s.bind(1, text: String(count))
+        try s.step()
+    }
+
+    /// A new filter with room to grow, filled from the table.
+    func rebuildBloom(extra: Int = 0) throws(SQLiteError) -> BloomFilter {
+        let total = try ackedCount()
+        var filter = BloomFilter(capacity: max(1 << 20, (total + extra) * 3 / 2))
+        let s = try database.prepare("SELECT key FROM acked")
+        while try s.step() {
+            if let key = StableHash128(bigEndian: s.blob(0)) { filter.insert(key) }
+        }
+        return filter
+    }
+
+    func saveBloom(_ filter: BloomFilter) throws(SQLiteError) {
+        let s = try database.prepare("INSERT OR REPLACE INTO filter (id, bits) VALUES (1, ?)")
+        filter.words.withUnsafeBytes { s.bind(1, blob: $0) }
+        try s.step()
+        bloom = filter
+    }
+
+    /// Stored content hashes for `keys` (sorted), by point lookups or by one range scan of the
+    /// keys' partition, whichever reads fewer rows. Absent keys are absent from the result.
+    func acknowledged(_ keys: [StableHash128], range: (lower: StableHash128, upper: StableHash128?), expectedRows: Int)
+    throws(SQLiteError) -> AckedLookup {
+        var found = AckedLookup()
+        guard !keys.isEmpty else { return found }
+        // Relationship keys hash elsewhere than their object: only keys inside the range can be scanned for.
+        func contained(_ key: StableHash128) -> Bool { key >= range.lower && (range.upper.map { key < $0 } ?? true) }
+        let inside = keys.filter(contained)
+        let scan = inside.count * 8 >= expectedRows
+        let pointKeys = scan ? keys.filter { !contained($0) } : keys
+        if !pointKeys.isEmpty {
+            let s = try database.prepare("SELECT hash FROM acked WHERE key = ?")
+            for key in pointKeys {
+                s.reset()
+                s.bind(1, hi: key.hi, lo: key.lo)
+                if try s.step() { found.append(key, StableHash128(bigEndian: s.blob(0)) ?? StableHash128(hi: 0, lo: 0)) }
+            }
+        }
+        if scan {
+            // Rows come in key order, as do the candidates: a merge join, no hashing.
+            let s = try database.prepare(range.upper == nil ? "SELECT key, hash FROM acked WHERE key >= ? ORDER BY key"
+                                                            : "SELECT key, hash FROM acked WHERE key >= ? AND key < ? ORDER BY key")
+            s.bind(1, hi: range.lower.hi, lo: range.lower.lo)
+            if let upper = range.upper { s.bind(2, hi: upper.hi, lo: upper.lo) }
+            var next = 0
+            while next < inside.count, try s.step() {
+                guard let key = StableHash128(bigEndian: s.blob(0)) else { continue }
+                while next < inside.count && inside[next] < key { next += 1 }
+                if next < inside.count && inside[next] == key {
+                    found.append(key, StableHash128(bigEndian: s.blob(1)) ?? StableHash128(hi: 0, lo: 0))
+                    next += 1
+                }
+            }
+        }
+        found.seal()
+        return found
+    }
+
+    /// Full resync: forgets acknowledged keys of `kinds` (all when empty), so the next run sends everything.
+    public func forget(_ kinds: [RecordKind]) throws -> Int {
+        try database.transaction {
+            if kinds.isEmpty {
+                try database.execute("DELETE FROM acked")
+            } else {
+                try database.execute("DELETE FROM acked WHERE kind IN (\(kinds.map { String($0.rawValue) }.joined(separator: ",")))")
+            }
+            let removed = database.changes
+            try database.execute("DELETE FROM filter")
+            try database.execute("DELETE FROM meta WHERE name = 'acked_count'")
+            bloom = nil
+            return removed
+        }
+    }
+}
+
+/// Acknowledged content hashes of a partition's candidate keys, sorted for binary search.
+struct AckedLookup {
+    private var keys: [StableHash128] = []
+    private var hashes: [StableHash128] = []
+
+    mutating func append(_ key: StableHash128, _ hash: StableHash128) {
+        keys.append(key)
+        hashes.append(hash)
+    }
+
+    mutating func seal() {
+        guard keys.count > 1 else { return }
+        let order = keys.indices.sorted { keys[$0] < keys[$1] }
+        keys = order.map { keys[$0] }
+        hashes = order.map { hashes[$0] }
+    }
+
+    subscript(key: StableHash128) -> StableHash128? {
+        var lo = 0
+        var hi = keys.count
+        while lo < hi {
+            let mid = (lo + hi) / 2
+            if keys[mid] < key { lo = mid + 1 } else { hi = mid }
+        }
+        return lo < keys.count && keys[lo] == key ? hashes[lo] : nil
+    }
+}

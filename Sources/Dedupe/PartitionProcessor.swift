@@ -1,0 +1,170 @@
+import JSONCodec
+import SyncCore
+
+/// Groups, merges and filters the records of one partition, in key order.
+struct PartitionProcessor {
+    let state: DedupeState
+    let bloom: BloomFilter
+    let changedOnly: Bool
+    /// Key range of this partition on the high 64 bits of the key hash.
+    let range: (lower: StableHash128, upper: StableHash128?)
+    let expectedStateRows: Int
+
+    /// The content fields of a contact; everything else (type, row, key) is bookkeeping.
+    static let contactBookkeeping = ["type", "row", "mergedRows", "key"]
+    static let contactBookkeepingBytes = contactBookkeeping.map { Array($0.utf8) }
+
+    struct Output: ~Copyable {
+        var writer: JSONWriter
+        let sink: ByteSink
+        var pending: ByteBuffer
+        let pendingSink: ByteSink
+    }
+
+    func process(bytes: [UInt8], entries unsorted: [SpillEntry], output: inout Output, stats: inout DedupeStats) throws {
+        let entries = unsorted.sorted { ($0.key, $0.sequence) < ($1.key, $1.sequence) }
+        var groups: [Range<Int>] = []
+        var start = 0
+        for i in 1...entries.count where i == entries.count || entries[i].key != entries[start].key {
+            groups.append(start..<i)
+            start = i
+        }
+        var objects: [Int: ObjectPlan] = [:]
+        var candidates: [StableHash128] = []
+        for (g, group) in groups.enumerated() {
+            let first = entries[group.lowerBound]
+            if bloom.mightContain(first.key) { candidates.append(first.key) }
+            if first.kind == .object {
+                let plan = try ObjectPlan(group.map { entries[$0] }, bytes: bytes)
+                for r in plan.relationships where bloom.mightContain(r.key) { candidates.append(r.key) }
+                objects[g] = plan
+            }
+        }
+        let acked = try state.acknowledged(candidates.sorted(), range: range, expectedRows: expectedStateRows)
+        for (g, group) in groups.enumerated() {
+            let first = entries[group.lowerBound]
+            stats.merged += first.kind == .event ? 0 : group.count - 1
+            switch first.kind {
+            case .event:
+                stats.duplicates += group.count - 1
+                if acked[first.key] != nil { stats.duplicates += 1; continue }
+                try emitLine(first, bytes: bytes, content: StableHash128(hi: 0, lo: 0), output: &output, stats: &stats)
+            case .contact:
+                try emitContact(group.map { entries[$0] }, bytes: bytes, acked: acked, output: &output, stats: &stats)
+            case .object:
+                try emitObject(objects[g]!, acked: acked, output: &output, stats: &stats)
+            case .relationship:
+                break
+            }
+        }
+    }
+
+    private func emitContact(_ rows: [SpillEntry], bytes: [UInt8], acked: AckedLookup,
+                             output: inout Output, stats: inout DedupeStats) throws {
+        let first = rows[0]
+        if rows.count == 1 {
+            let content = first.content
+            if changedOnly && acked[first.key] == content { stats.unchanged += 1; return }
+            try emitLine(first, bytes: bytes, content: content, output: &output, stats: &stats)
+            return
+        }
+        let records = try rows.map { try Self.parseObject(bytes, $0.line) }
+        var merged = RecordMerger.mergeContacts(records)
+        var hashed = merged
+        for name in Self.contactBookkeeping { hashed[name] = nil }
+        let content = CanonicalJSON.hash(.object(hashed))
+        if changedOnly && acked[first.key] == content { stats.unchanged += 1; return }
+        merged["key"] = .string(Self.text(bytes, first.keyText))
+        try emit(merged, pending: [(.contact, first.key, content)], output: &output, stats: &stats)
+    }
+
+    private func emitObject(_ plan: ObjectPlan, acked: AckedLookup, output: inout Output, stats: inout DedupeStats) throws {
+        let objectChanged = !changedOnly || acked[plan.key] != plan.content
+        let sent = plan.relationships.filter { !changedOnly || acked[$0.key] != $0.content }
+        if !objectChanged && sent.isEmpty { stats.unchanged += 1; return }
+        var record = plan.record
+        record["relationships"] = .array(sent.map { r in
+            var value = r.value
+            value["key"] = .string(r.keyText)
+            return .object(value)
+        })
+        record["key"] = .string(plan.keyText)
+        let pending = [(RecordKind.object, plan.key, plan.content)] + sent.map { (RecordKind.relationship, $0.key, $0.content) }
+        try emit(record, pending: pending, output: &output, stats: &stats)
+    }
+
+    /// Writes the original line with a `key` member added: no re-serialisation on the common path.
+    private func emitLine(_ entry: SpillEntry, bytes: [UInt8], content: StableHash128, output: inout Output, stats: inout DedupeStats) throws {
+        var line = entry.line
+        while line.count > 0, bytes[line.upperBound - 1] != UInt8(ascii: "}") { line = line.lowerBound..<line.upperBound - 1 }
+        bytes.withUnsafeBufferPointer { buffer in
+            output.writer.writeRaw(UnsafeBufferPointer(rebasing: buffer[line.lowerBound..<line.upperBound - 1]))
+            output.writer.writeRaw(",\"key\":")
+            output.writer.writeString(utf8: UnsafeBufferPointer(rebasing: buffer[entry.keyText]))
+        }
+        output.writer.writeRaw("}\n")
+        try finish([(entry.kind, entry.key, content)], output: &output, stats: &stats)
+    }
+
+    private func emit(_ record: JSONObject, pending: [(RecordKind, StableHash128, StableHash128)], output: inout Output, stats: inout DedupeStats) throws {
+        output.writer.writeObject(record)
+        output.writer.writeByte(0x0A)
+        try finish(pending, output: &output, stats: &stats)
+    }
+
+    private func finish(_ pending: [(RecordKind, StableHash128, StableHash128)], output: inout Output, stats: inout DedupeStats) throws {
+        stats.recordsOut += 1
+        for (kind, key, content) in pending {
+            PendingLog.append(.init(kind: kind, key: key, content: content), to: &output.pending)
+        }
+        try output.sink.maybeFlush(&output.writer.bytes)
+        try output.pendingSink.maybeFlush(&output.pending)
+    }
+
+    static func parseObject(_ bytes: [UInt8], _ range: Range<Int>) throws -> JSONObject {
+        try bytes.withUnsafeBufferPointer { buffer in
+            guard case .object(let object) = try JSONValue.parse(UnsafeBufferPointer(rebasing: buffer[range])) else {
+                throw ConfigurationError("spilled record is not an object")
+            }
+            return object
+        }
+    }
+
+    static func text(_ bytes: [UInt8], _ range: Range<Int>) -> String { String(decoding: bytes[range], as: UTF8.self) }
+}
+
+/// An object after merging, with the hashes of its own content and of each relationship.
+struct ObjectPlan {
+    struct Relationship {
+        var key: StableHash128
+        var keyText: String
+        var content: StableHash128
+        var value: JSONObject
+    }
+
+    var key: StableHash128
+    var keyText: String
+    var record: JSONObject
+    var content: StableHash128
+    var relationships: [Relationship]
+
+    init(_ rows: [SpillEntry], bytes: [UInt8]) throws {
+        let records = try rows.map { try PartitionProcessor.parseObject(bytes, $0.line) }
+        record = rows.count == 1 ? records[0] : RecordMerger.mergeObjects(records)
+        key = rows[0].key
+        keyText = PartitionProcessor.text(bytes, rows[0].keyText)
+        content = CanonicalJSON.hash(.object(["objectType": record["objectType"] ?? .null, "id": record["id"] ?? .null,
+                                              "fields": record["fields"] ?? .null]))
+        var relationships: [Relationship] = []
+        if case .array(let items)? = record["relationships"] {
+            for case .object(let r) in items {
+                guard let contact = RecordMerger.relationshipContactKey(r) else { continue }
+                let text = "relationship:" + keyText.dropFirst("object:".count) + ":" + contact
+                // The contact is the key; only the relationship's own fields are its content.
+                let content = CanonicalJSON.hash(r["fields"] ?? .object([:]))
+                relationships.append(Relationship(key: StableHash128(text), keyText: text, content: content, value: r))
+            }
+        }
+        self.relationships = relationships
+    }
+}

@@ -1,0 +1,41 @@
+import JSONCodec
+import SyncCore
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// What a run sent, kept beside the state file until `commit` applies the run's acks:
+/// fixed 33-byte entries (kind, key hash, content hash). The state itself is not touched by a
+/// run, so a run that is never committed leaves it exactly as it was.
+struct PendingLog {
+    static let entrySize = 33
+
+    struct Entry: Equatable {
+        var kind: RecordKind
+        var key: StableHash128
+        var content: StableHash128
+    }
+
+    static func directory(forState path: String) -> String { path + ".pending" }
+
+    static func path(forState state: String, run: String) -> String { directory(forState: state) + "/" + run + ".bin" }
+
+    /// Run ids become file names: keep them to a safe alphabet.
+    static func validate(run: String) throws(ConfigurationError) {
+        let allowed = run.unicodeScalars.allSatisfy { $0.isASCII && ($0.properties.isAlphabetic || ("0"..."9").contains($0) || "-_.:".unicodeScalars.contains($0)) }
+        guard !run.isEmpty, run.count <= 128, allowed, !run.hasPrefix(".") else {
+            throw ConfigurationError("run id '\(run)' must be 1 to 128 letters, digits, '-', '_', '.', ':' and not start with '.'")
+        }
+    }
+
+    static func append(_ entry: Entry, to buffer: inout ByteBuffer) {
+        buffer.append(entry.kind.rawValue)
+        for word in [entry.key.hi, entry.key.lo, entry.content.hi, entry.content.lo] { buffer.appendLittleEndian(word) }
+    }
+
+    static func decode(_ raw: UnsafeRawBufferPointer, at offset: Int) -> Entry? {
+        guard let kind = RecordKind(rawValue: raw[offset]) else { return nil }
+        func word(_ k: Int) -> UInt64 { UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: offset + 1 + 8 * k, as: UInt64.self)) }
+        return Entry(kind: kind, key: StableHash128(hi: word(0), lo: word(1)), content: StableHash128(hi: word(2), lo: word(3)))
+    }
+}

@@ -1,0 +1,68 @@
+import JSONCodec
+
+/// What a record is to the state: its kind and the key Conversion matches it by.
+public enum RecordKind: UInt8, Sendable, CaseIterable {
+    case contact = 1, object = 2, relationship = 3, event = 4
+
+    var name: String {
+        switch self {
+        case .contact: return "contacts"
+        case .object: return "objects"
+        case .relationship: return "relationships"
+        case .event: return "events"
+        }
+    }
+}
+
+/// Keys are text so acks can carry them back: `contact:userId:42`, `contact:email:a@x.com`
+/// (lower-cased, trimmed), `object:product:p1`, `relationship:product:p1:email:a@x.com`,
+/// `event:o-17`.
+enum RecordIdentity {
+    struct Identity {
+        var kind: RecordKind
+        /// nil for an event without eventId: it cannot be de-duplicated and passes through.
+        var key: String?
+    }
+
+    enum Failure: Error { case invalid(String) }
+
+    static func identify(_ tape: JSONTape) throws(Failure) -> Identity {
+        func string(_ name: StaticString) -> String? {
+            let bytes = UnsafeBufferPointer(start: name.utf8Start, count: name.utf8CodeUnitCount)
+            for key in tape.memberKeys(ofObject: 0) where tape.stringEquals(key, bytes) {
+                return tape[key + 1].kind == .string ? tape.decodeString(key + 1) : nil
+            }
+            return nil
+        }
+        switch string("type") {
+        case "contact":
+            guard let key = contactKey(userId: string("userId"), email: string("email")) else {
+                throw .invalid("a contact record needs 'userId' or 'email'")
+            }
+            return Identity(kind: .contact, key: "contact:" + key)
+        case "object":
+            guard let type = string("objectType"), let id = string("id") else {
+                throw .invalid("an object record needs 'objectType' and 'id'")
+            }
+            return Identity(kind: .object, key: "object:\(type):\(id)")
+        case "event":
+            return Identity(kind: .event, key: string("eventId").map { "event:" + $0 })
+        case let other:
+            throw .invalid("expected 'type' contact, object or event, got \(other.map { "'\($0)'" } ?? "none")")
+        }
+    }
+
+    /// `userId:…` when there is a userId, else `email:…` (emails compare case-insensitively after trimming).
+    static func contactKey(userId: String?, email: String?) -> String? {
+        if let userId { return "userId:" + userId }
+        if let email { return "email:" + normalizedEmail(email) }
+        return nil
+    }
+
+    static func normalizedEmail(_ email: String) -> String {
+        var s = Substring(email)
+        while let c = s.first, c == " " || c == "\t" { s = s.dropFirst() }
+        while let c = s.last, c == " " || c == "\t" { s = s.dropLast() }
+        return s.lowercased()
+    }
+}

@@ -1,0 +1,62 @@
+import ArgumentParser
+import Dedupe
+import SyncCore
+
+struct Filter: ToolCommand {
+    static let toolName = "cv-dedupe"
+    static let configuration = CommandConfiguration(
+        commandName: "filter",
+        abstract: "Pass on only the records Conversion has not acknowledged yet (the default subcommand).",
+        discussion: """
+        INPUT
+          Records (cv-map's output) from FILE or stdin.
+
+        OUTPUT
+          On stdout, the records to send, each with a "key" member that acks must carry back.
+          Within the run: events with an eventId already seen are dropped; contacts with the same
+          key (userId, else lower-cased email) are merged, later rows winning field by field;
+          objects with the same type and id are merged, relationships unioned per contact. Across
+          runs: events whose eventId was acknowledged are dropped, and with --changed-only so is
+          any record whose content equals what Conversion acknowledged. Events without eventId
+          always pass. Order is not preserved.
+
+        STATE
+          Nothing in DB changes here: what was sent is logged as pending (DB.pending/RUN_ID.bin)
+          until 'cv-dedupe commit' applies the run's acks. A run never committed changes nothing.
+          Large inputs are spilled next to DB (DB.work.PID/) and processed in bounded pieces.
+
+        EXIT STATUS
+          0 success   1 the run failed (I/O, state database)   2 usage, or a state file of a newer format
+        """)
+
+    @Option(name: .long, help: "The state database file of this sync (created if missing).")
+    var state: String
+
+    @Option(name: .long, help: "This run's id, used again by commit.")
+    var run: String
+
+    @Flag(name: .long, help: "Drop records whose content equals the acknowledged content (recommended).")
+    var changedOnly = false
+
+    @Option(name: .long, help: "Append records that are not valid records to this NDJSON file.")
+    var rejects: String?
+
+    @Option(name: .long, help: "Write the run's counts as JSON to this file.")
+    var stats: String?
+
+    @Option(name: .long, help: "MiB of records grouped in memory at once (default: 16).")
+    var memory: Int = 16
+
+    @Argument(help: "Input file (default: standard input).")
+    var input: String?
+
+    func execute(diagnostics: Diagnostics) throws -> ExitStatus {
+        guard memory >= 1 else { throw ConfigurationError("--memory must be at least 1") }
+        let configuration = try DedupeConfiguration(statePath: state, run: run, changedOnly: changedOnly, inputPath: input,
+                                                    rejectsPath: rejects, partitionBudget: memory << 20)
+        let result = try DedupeRun.run(configuration, output: .standardOutput(), diagnostics: diagnostics)
+        if let stats { try StatsFile.write(result.json, to: stats) }
+        diagnostics.note(result.summary)
+        return .success
+    }
+}

@@ -1,0 +1,163 @@
+import Dedupe
+import JSONCodec
+import SyncCore
+import XCTest
+
+final class DedupeTests: XCTestCase {
+    func contact(_ userId: String?, email: String? = nil, fields: String, row: Int) -> String {
+        var parts = ["\"type\":\"contact\""]
+        if let userId { parts.append("\"userId\":\"\(userId)\"") }
+        if let email { parts.append("\"email\":\"\(email)\"") }
+        parts.append("\"fields\":\(fields)")
+        parts.append("\"row\":\(row)")
+        return "{" + parts.joined(separator: ",") + "}"
+    }
+
+    func event(_ id: String?, row: Int) -> String {
+        (id.map { "{\"type\":\"event\",\"eventId\":\"\($0)\"," } ?? "{\"type\":\"event\",")
+            + "\"userId\":\"1\",\"event\":\"x\",\"timestamp\":\"2026-01-01T00:00:00Z\",\"data\":{},\"row\":\(row)}"
+    }
+
+    func testContactsMergeByUserIdAndByEmailCaseInsensitively() throws {
+        let h = try DedupeHarness()
+        let (out, stats) = try h.filter([
+            contact("42", fields: #"{"first_name":"Ann","city":"Lisbon"}"#, row: 1),
+            contact(nil, email: "Bo@X.com", fields: #"{"first_name":"Bo"}"#, row: 2),
+            contact("42", email: "ann@x.com", fields: #"{"city":"Porto","job_title":"CTO"}"#, row: 3),
+            contact(nil, email: " bo@x.com", fields: #"{"last_name":"Lee"}"#, row: 4),
+        ], run: "r1")
+        XCTAssertEqual(stats.recordsOut, 2)
+        XCTAssertEqual(stats.merged, 2)
+        let ann = out["contact:userId:42"]!
+        XCTAssertEqual(ann["fields"], .object(["first_name": .string("Ann"), "city": .string("Porto"), "job_title": .string("CTO")]))
+        XCTAssertEqual(ann["email"], .string("ann@x.com"))
+        XCTAssertEqual(ann["row"], .number("1"))
+        XCTAssertEqual(ann["mergedRows"], .array([.number("1"), .number("3")]))
+        XCTAssertEqual(out["contact:email:bo@x.com"]?["fields"], .object(["first_name": .string("Bo"), "last_name": .string("Lee")]))
+    }
+
+    func testObjectsMergeWithTheUnionOfRelationships() throws {
+        let h = try DedupeHarness()
+        func object(_ contact: String, _ fields: String, _ rel: String, row: Int) -> String {
+            "{\"type\":\"object\",\"objectType\":\"product\",\"id\":\"p1\",\"fields\":\(fields),\"relationships\":[{\(contact),\"fields\":\(rel)}],\"row\":\(row)}"
+        }
+        let (out, stats) = try h.filter([
+            object("\"email\":\"a@x.com\"", #"{"name":"Pro"}"#, #"{"role":"owner","quantity":1}"#, row: 1),
+            object("\"email\":\"b@x.com\"", #"{"sku":"S1"}"#, #"{"role":"member"}"#, row: 2),
+            object("\"email\":\"A@x.com\"", #"{"name":"Pro 2"}"#, #"{"quantity":3}"#, row: 3),
+        ], run: "r1")
+        XCTAssertEqual(stats.recordsOut, 1)
+        XCTAssertEqual(stats.merged, 2)
+        let p1 = out["object:product:p1"]!
+        XCTAssertEqual(p1["fields"], .object(["name": .string("Pro 2"), "sku": .string("S1")]))
+        guard case .array(let rels)? = p1["relationships"] else { return XCTFail() }
+        XCTAssertEqual(rels.count, 2)
+        XCTAssertEqual(rels[0].objectValue?["fields"], .object(["role": .string("owner"), "quantity": .number("3")]))
+        XCTAssertEqual(rels[0].objectValue?["key"], .string("relationship:product:p1:email:a@x.com"))
+        XCTAssertEqual(rels[1].objectValue?["key"], .string("relationship:product:p1:email:b@x.com"))
+
+        // Only the acknowledged relationship is remembered: the other is sent again, alone.
+        try h.commit(run: "r1", keys: ["object:product:p1"], relationshipKeys: ["object:product:p1": ["relationship:product:p1:email:a@x.com"]])
+        let (again, stats2) = try h.filter([
+            object("\"email\":\"a@x.com\"", #"{"name":"Pro 2","sku":"S1"}"#, #"{"role":"owner","quantity":3}"#, row: 1),
+            object("\"email\":\"b@x.com\"", #"{"name":"Pro 2","sku":"S1"}"#, #"{"role":"member"}"#, row: 2),
+        ], run: "r2")
+        XCTAssertEqual(stats2.recordsOut, 1)
+        guard case .array(let resent)? = again["object:product:p1"]?["relationships"] else { return XCTFail() }
+        XCTAssertEqual(resent.map { $0.objectValue?["email"] }, [.string("b@x.com")])
+    }
+
+    func testEventIdsWithinAndAcrossRuns() throws {
+        let h = try DedupeHarness()
+        let (out, stats) = try h.filter([event("o-1", row: 1), event("o-2", row: 2), event("o-1", row: 3), event(nil, row: 4), event(nil, row: 5)], run: "r1")
+        XCTAssertEqual(stats.duplicates, 1)
+        XCTAssertEqual(stats.recordsOut, 4, "two with eventId, two without")
+        XCTAssertEqual(out["event:o-1"]?["row"], .number("1"), "the first is kept")
+        try h.commit(run: "r1", keys: ["event:o-1", "event:o-2"])
+        let (_, again) = try h.filter([event("o-1", row: 1), event("o-3", row: 2)], run: "r2")
+        XCTAssertEqual(again.duplicates, 1)
+        XCTAssertEqual(again.recordsOut, 1)
+    }
+
+    func testChangedOnlyIgnoresKeyOrderAndNumberFormatButNotRealChanges() throws {
+        let h = try DedupeHarness()
+        _ = try h.filter([contact("1", fields: #"{"a":1.50,"b":"é","c":100}"#, row: 1)], run: "r1")
+        try h.commit(run: "r1", keys: ["contact:userId:1"])
+        let (_, same) = try h.filter([contact("1", fields: #"{"c":1e2,"b":"\u00e9","a":1.5}"#, row: 9)], run: "r2")
+        XCTAssertEqual(same.unchanged, 1)
+        XCTAssertEqual(same.recordsOut, 0)
+        let (changed, real) = try h.filter([contact("1", fields: #"{"c":1e2,"b":"e","a":1.5}"#, row: 9)], run: "r3")
+        XCTAssertEqual(real.recordsOut, 1)
+        XCTAssertNotNil(changed["contact:userId:1"])
+        let (_, full) = try h.filter([contact("1", fields: #"{"a":1.5,"b":"é","c":100}"#, row: 1)], run: "r4", changedOnly: false)
+        XCTAssertEqual(full.recordsOut, 1, "without --changed-only every record is sent")
+    }
+
+    func testCommitIsIdempotentAndPartialAcksCommitOnlyWhatWasAcked() throws {
+        let h = try DedupeHarness()
+        let records = (1...10).map { contact(String($0), fields: #"{"x":1}"#, row: $0) }
+        _ = try h.filter(records, run: "r1")
+        let first = try h.commit(run: "r1", keys: (1...5).map { "contact:userId:\($0)" } + ["contact:userId:999"])
+        XCTAssertEqual(first.acknowledged, 5)
+        XCTAssertEqual(first.unacknowledged, 5)
+        XCTAssertEqual(first.unknownAcks, 1)
+        let second = try h.commit(run: "r1", keys: (1...10).map { "contact:userId:\($0)" })
+        XCTAssertTrue(second.alreadyCommitted)
+        let (out, stats) = try h.filter(records, run: "r2")
+        XCTAssertEqual(stats.unchanged, 5)
+        XCTAssertEqual(Set(out.keys), Set((6...10).map { "contact:userId:\($0)" }))
+    }
+
+    func testAnUncommittedRunLeavesTheStateAsItWas() throws {
+        let h = try DedupeHarness()
+        let records = (1...20).map { event("e\($0)", row: $0) }
+        _ = try h.filter(records, run: "killed")
+        let before = try DedupeState(path: h.state).summary()
+        let (_, stats) = try h.filter(records, run: "next")
+        XCTAssertEqual(stats.recordsOut, 20, "nothing was marked as sent")
+        XCTAssertEqual(try DedupeState(path: h.state).summary()["events"], before["events"])
+        XCTAssertThrowsError(try h.filter(records, run: "bad/../id"))
+    }
+
+    func testForget() throws {
+        let h = try DedupeHarness()
+        _ = try h.filter([event("e1", row: 1), contact("1", fields: "{}", row: 2)], run: "r1")
+        try h.commit(run: "r1", keys: ["event:e1", "contact:userId:1"])
+        XCTAssertEqual(try DedupeState(path: h.state).forget([.event]), 1)
+        let (_, stats) = try h.filter([event("e1", row: 1), contact("1", fields: "{}", row: 2)], run: "r2")
+        XCTAssertEqual(stats.recordsOut, 1)
+        XCTAssertEqual(stats.unchanged, 1)
+        XCTAssertEqual(try DedupeState(path: h.state).forget([]), 1)
+    }
+
+    func testNewerStateFormatIsRefused() throws {
+        let h = try DedupeHarness()
+        _ = try DedupeState(path: h.state)
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        p.arguments = ["sqlite3", h.state, "UPDATE meta SET value = '99' WHERE name = 'format_version'"]
+        try p.run()
+        p.waitUntilExit()
+        XCTAssertThrowsError(try DedupeState(path: h.state)) { error in
+            XCTAssertEqual((error as? ConfigurationError)?.exitStatus, .usage)
+            XCTAssertEqual((error as? ConfigurationError)?.message,
+                           "state file '\(h.state)' has format version 99; this cv-dedupe reads version 1 and older")
+        }
+    }
+
+    func testSmallMemoryBudgetSplitsPartitionsAndGivesTheSameResult() throws {
+        let records = (0..<3000).map { contact(String($0 % 1000), fields: "{\"n\":\($0)}", row: $0 + 1) }
+        let big = try DedupeHarness().filter(records, run: "a")
+        let small = try DedupeHarness().filter(records, run: "a", memory: 1024)
+        XCTAssertEqual(big.stats, small.stats)
+        XCTAssertEqual(big.out.count, 1000)
+        XCTAssertEqual(big.out, small.out)
+        XCTAssertEqual(big.out["contact:userId:7"]?["fields"], .object(["n": .number("2007")]))
+    }
+
+    func testCanonicalNumbers() {
+        let cases = ["1.50": "1.5", "100": "100", "1e2": "100", "0.000": "0", "-0": "0", "1E+3": "1000", "12.5e-1": "1.25",
+                     "0.001": "0.001", "123456789012345678901234567890": "123456789012345678901234567890", "1e400": "1e400"]
+        for (input, expected) in cases { XCTAssertEqual(CanonicalNumber.normalize(input), expected, input) }
+    }
+}
