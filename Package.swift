@@ -11,9 +11,11 @@ let package = Package(
         .executable(name: "wh-extract", targets: ["wh-extract"]),
         .executable(name: "cv-map", targets: ["cv-map"]),
         .executable(name: "cv-dedupe", targets: ["cv-dedupe"]),
+        .executable(name: "cv-emulator", targets: ["cv-emulator"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
     ],
     targets: [
         // System libraries (Debian: libpq-dev, unixodbc-dev, libcurl4-openssl-dev).
@@ -42,6 +44,14 @@ let package = Package(
 
         .target(name: "Mapping", dependencies: ["SyncCore", "JSONCodec"]),
         .target(name: "Dedupe", dependencies: ["SyncCore", "JSONCodec", "SQLiteDatabase"]),
+        .target(name: "ConversionAPI", dependencies: ["JSONCodec"]),
+        .target(name: "EmulatorStore", dependencies: ["ConversionAPI", "JSONCodec", "Mapping", "SQLiteDatabase", "SyncCore"]),
+        .target(name: "Emulator", dependencies: [
+            "EmulatorStore", "ConversionAPI", "JSONCodec", "Mapping", "SyncCore",
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
+            .product(name: "NIOHTTP1", package: "swift-nio"),
+        ]),
 
         // Executables.
         .executableTarget(name: "wh-extract", dependencies: [
@@ -59,12 +69,17 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
+        .executableTarget(name: "cv-emulator", dependencies: [
+            "Emulator", "EmulatorStore", "Mapping", "SyncCore", "JSONCodec",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+
         // Tests.
         .testTarget(name: "JSONCodecTests", dependencies: ["JSONCodec"]),
         .testTarget(name: "SyncCoreTests", dependencies: ["SyncCore"]),
         .testTarget(name: "WarehouseCoreTests", dependencies: ["WarehouseCore"]),
         .testTarget(name: "MappingTests", dependencies: ["Mapping", "JSONCodec", "SyncCore"]),
         .testTarget(name: "DedupeTests", dependencies: ["Dedupe", "JSONCodec", "SyncCore"]),
-        .testTarget(name: "IntegrationTests", dependencies: ["wh-extract", "cv-map", "cv-dedupe", "JSONCodec", "SyncCore"]),
+        .testTarget(name: "IntegrationTests", dependencies: ["wh-extract", "cv-map", "cv-dedupe", "cv-emulator", "JSONCodec", "SyncCore"]),
     ]
 )

@@ -6,13 +6,11 @@ struct BloomFilter {
 
     /// Sized for `capacity` keys at about 1% false positives (10 bits a key), at least 1 MiB.
     init(capacity: Int) {
-        var bits = 1 << 23
-        while bits < capacity * 10 { bits <<= 1 }
-        words = [UInt64](repeating: 0, count: bits / 64)
+        words = [UInt64](repeating: 0, count: max(1 << 17, capacity * 10 / 64 + 1))
     }
 
     init?(words: [UInt64]) {
-        guard words.count >= 64, words.count & (words.count - 1) == 0 else { return nil }
+        guard words.count >= 64 else { return nil }
         self.words = words
     }
 
@@ -21,23 +19,25 @@ struct BloomFilter {
     /// Keys it holds before false positives climb past about 1%.
     var capacity: Int { bitCount / 10 }
 
+    /// Maps a 64-bit hash onto 0..<bitCount by multiply-shift (any size, no modulo bias worth noting).
+    @inline(__always)
+    private func bit(_ h: UInt64) -> Int { Int(h.multipliedFullWidth(by: UInt64(bitCount)).high) }
+
     mutating func insert(_ key: StableHash128) {
-        let mask = UInt64(bitCount - 1)
         var h = key.lo
         for _ in 0..<hashes {
-            let bit = Int(h & mask)
-            words[bit >> 6] |= 1 << UInt64(bit & 63)
-            h = h &+ key.hi | 1
+            let b = bit(h)
+            words[b >> 6] |= 1 << UInt64(b & 63)
+            h = h &+ (key.hi | 1)
         }
     }
 
     func mightContain(_ key: StableHash128) -> Bool {
-        let mask = UInt64(bitCount - 1)
         var h = key.lo
         for _ in 0..<hashes {
-            let bit = Int(h & mask)
-            if words[bit >> 6] & (1 << UInt64(bit & 63)) == 0 { return false }
-            h = h &+ key.hi | 1
+            let b = bit(h)
+            if words[b >> 6] & (1 << UInt64(b & 63)) == 0 { return false }
+            h = h &+ (key.hi | 1)
         }
         return true
     }

@@ -39,7 +39,7 @@ extension DedupeState {
         let pendingEntries = Self.fileSize(pendingPath) / PendingLog.entrySize
         // A first commit builds its filter from the keys it adds; later ones grow it by a rescan
         // only when it would fill up.
-        var filter = before == 0 ? BloomFilter(capacity: max(1 << 20, pendingEntries * 3 / 2)) : try loadBloom()
+        var filter = before == 0 ? BloomFilter(capacity: max(1 << 20, pendingEntries * 5 / 4)) : try loadBloom()
         try database.transaction {
             // Insert-or-ignore then update, so new rows are counted without scanning the table.
             let insert = try database.prepare("INSERT OR IGNORE INTO acked (key, kind, hash) VALUES (?, ?, ?)")

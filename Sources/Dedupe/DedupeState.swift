@@ -45,10 +45,17 @@ public final class DedupeState {
     /// The Bloom filter over every acknowledged key, rebuilt from the table when missing.
     func loadBloom() throws(SQLiteError) -> BloomFilter {
         if let bloom { return bloom }
-        let s = try database.prepare("SELECT bits FROM filter WHERE id = 1")
+        let s = try database.prepare("SELECT length(bits) FROM filter WHERE id = 1")
         if try s.step() {
-            let raw = s.blob(0)
-            let words = (0..<raw.count / 8).map { raw.loadUnaligned(fromByteOffset: $0 * 8, as: UInt64.self) }
+            let bytes = Int(s.int(0))
+            var words = [UInt64](repeating: 0, count: bytes / 8)
+            let failure: SQLiteError? = words.withUnsafeMutableBytes { raw in
+                do throws(SQLiteError) {
+                    try database.readBlob(table: "filter", column: "bits", row: 1, into: raw.baseAddress!, count: raw.count)
+                    return nil
+                } catch { return error }
+            }
+            if let failure { throw failure }
             if let loaded = BloomFilter(words: words) {
                 bloom = loaded
                 return loaded
@@ -76,7 +83,7 @@ public final class DedupeState {
     /// A new filter with room to grow, filled from the table.
     func rebuildBloom(extra: Int = 0) throws(SQLiteError) -> BloomFilter {
         let total = try ackedCount()
-        var filter = BloomFilter(capacity: max(1 << 20, (total + extra) * 3 / 2))
+        var filter = BloomFilter(capacity: max(1 << 20, (total + extra) * 5 / 4))
         let s = try database.prepare("SELECT key FROM acked")
         while try s.step() {
             if let key = StableHash128(bigEndian: s.blob(0)) { filter.insert(key) }

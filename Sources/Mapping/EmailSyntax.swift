@@ -1,7 +1,7 @@
 /// A pragmatic email check: one `@`, a non-empty local part, a dotted domain, no spaces or
 /// control characters, at most 254 bytes. Conversion answers `invalid_email` for what fails it.
-enum EmailSyntax {
-    static func isValid(_ email: String) -> Bool {
+public enum EmailSyntax {
+    public static func isValid(_ email: String) -> Bool {
         var copy = email
         return copy.withUTF8 { isValid($0) }
     }

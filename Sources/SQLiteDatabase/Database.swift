@@ -60,6 +60,16 @@ public final class Database {
         }
     }
 
+    /// Reads a blob column straight into `count` bytes at `into` (incremental blob I/O), so a
+    /// large value is not copied through the page cache and a second buffer.
+    public func readBlob(table: String, column: String, row: Int64, into: UnsafeMutableRawPointer, count: Int) throws(SQLiteError) {
+        var blob: OpaquePointer?
+        var rc = sqlite3_blob_open(handle, "main", table, column, row, 0, &blob)
+        if rc == SQLITE_OK { rc = sqlite3_blob_read(blob, into, Int32(count), 0) }
+        sqlite3_blob_close(blob)
+        guard rc == SQLITE_OK else { throw SQLiteError(code: rc, context: "reading \(table).\(column)", detail: lastMessage) }
+    }
+
     var lastMessage: String { String(cString: sqlite3_errmsg(handle)) }
 
     public var changes: Int { Int(sqlite3_changes(handle)) }

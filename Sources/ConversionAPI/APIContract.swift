@@ -1,0 +1,26 @@
+/// The endpoints and limits of the Conversion API as this project uses them, in one place
+/// (published facts and this project's decisions; see reference/conversion-api.md).
+public enum APIContract {
+    /// Production base URL (published).
+    public static let productionBaseURL = "https://pub-api.conversion.ai/api"
+
+    public static let contactsPath = "/v2/contacts"
+    public static let contactsBatchPath = "/v2/contacts/batch"
+    public static let eventsPath = "/v2/events"
+    public static let eventsBatchPath = "/v2/events/batch"
+
+    /// [decision 6] The provisional custom-object endpoint.
+    public static func objectsBatchPath(_ objectType: String) -> String { "/v2/objects/\(objectType)/batch" }
+
+    /// Items per batch request (published: 1..1000 contacts, 1..200 events; decision 6: 1..200 objects).
+    public static let contactsPerBatch = 1000
+    public static let eventsPerBatch = 200
+    public static let objectsPerBatch = 200
+
+    /// [decision 3] The documented v1 limit, which the client keeps to by default.
+    public static let requestsPerSecond = 10.0
+
+    public static let apiKeyHeader = "X-API-Key"
+
+    public static let subscriptionStatuses = ["SUBSCRIBED", "UNSUBSCRIBED", "NO_STATUS"]
+}

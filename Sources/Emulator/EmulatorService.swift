@@ -1,0 +1,137 @@
+import ConversionAPI
+import EmulatorStore
+import JSONCodec
+import SyncCore
+
+/// One HTTP request as the emulator sees it.
+public struct EmulatorRequest: Sendable {
+    public var method: String
+    public var path: String
+    public var headers: [(name: String, value: String)]
+    public var body: [UInt8]
+
+    public init(method: String, path: String, headers: [(name: String, value: String)], body: [UInt8]) {
+        self.method = method
+        self.path = path
+        self.headers = headers
+        self.body = body
+    }
+
+    func header(_ name: String) -> String? {
+        headers.first { $0.name.lowercased() == name.lowercased() }?.value
+    }
+}
+
+/// What to do with a request: answer it (possibly late), or close the connection silently.
+public enum EmulatorAction: Sendable, Equatable {
+    case respond(status: Int, headers: [String], body: [UInt8])
+    case drop
+}
+
+/// Routes requests to the API, the inspection endpoints, and the fault plan.
+public final class EmulatorService: @unchecked Sendable {
+    public let store: EmulatorStore
+    let apiKey: String?
+    let faults: FaultState
+    /// Requests nested deeper than this are refused before they reach the store.
+    public static let maxDepth = 64
+
+    public init(store: EmulatorStore, apiKey: String?, faults: FaultPlan) {
+        self.store = store
+        self.apiKey = apiKey
+        self.faults = FaultState(faults)
+    }
+
+    public var latencyMilliseconds: Int { faults.latency }
+
+    public func handle(_ request: EmulatorRequest) -> EmulatorAction {
+        if request.path.hasPrefix("/_emulator/") || request.path == "/_emulator" { return inspect(request) }
+        guard request.path.hasPrefix("/v2/") else { return Self.json(404, APIError.notFound("no endpoint \(request.path)").envelope) }
+        let (action, items, note) = api(request)
+        if case .respond(let status, _, _) = action {
+            store.logRequest(method: request.method, path: request.path, status: status, items: items, note: note)
+        } else {
+            store.logRequest(method: request.method, path: request.path, status: 0, items: 0, note: "dropped")
+        }
+        return action
+    }
+
+    private func api(_ request: EmulatorRequest) -> (EmulatorAction, Int, String?) {
+        guard request.method == "POST" else {
+            return (Self.json(405, APIError(status: 405, code: "method_not_allowed", "use POST").envelope), 0, nil)
+        }
+        guard let key = request.header(APIContract.apiKeyHeader), !key.isEmpty, apiKey == nil || key == apiKey else {
+            return (Self.json(401, APIError.unauthorized("missing or invalid X-API-Key").envelope), 0, nil)
+        }
+        var failAfter = false
+        switch faults.decide() {
+        case .drop: return (.drop, 0, "dropped")
+        case .rateLimited(let seconds):
+            let error = APIError(status: 429, code: "rate_limited", "rate limit exceeded; retry after \(seconds)s")
+            return (Self.json(429, error.envelope, headers: ["Retry-After: \(seconds)"]), 0, "rate limited")
+        case .error(let status):
+            let error = APIError(status: status, code: "internal_error", "injected failure")
+            return (Self.json(status, error.envelope), 0, "injected \(status)")
+        case .proceed(let after):
+            failAfter = after
+        }
+        guard let type = request.header("Content-Type"), type.lowercased().hasPrefix("application/json") else {
+            return (Self.json(400, APIError.invalidRequest("Content-Type must be application/json").envelope), 0, nil)
+        }
+        let body: JSONValue
+        do {
+            body = try request.body.withUnsafeBufferPointer { buffer throws(JSONSyntaxError) in try JSONValue.parse(buffer, maxDepth: Self.maxDepth) }
+        } catch {
+            return (Self.json(400, APIError.invalidRequest("body is not valid JSON: \(error)").envelope), 0, nil)
+        }
+        do {
+            let outcome = try store.handle(path: request.path, body: body)
+            if failAfter {
+                return (Self.json(500, APIError.internalError("injected failure after processing").envelope), outcome.items, "failed after processing")
+            }
+            return (Self.json(200, outcome.body), outcome.items, nil)
+        } catch let error as APIError {
+            return (Self.json(error.status, error.envelope), 0, nil)
+        } catch {
+            return (Self.json(500, APIError.internalError("\(error)").envelope), 0, nil)
+        }
+    }
+
+    private func inspect(_ request: EmulatorRequest) -> EmulatorAction {
+        do {
+            switch (request.method, request.path) {
+            case ("GET", "/_emulator/health"): return Self.json(200, .object(["status": .string("ok")]))
+            case ("GET", "/_emulator/contacts"): return Self.json(200, try store.contacts())
+            case ("GET", "/_emulator/events"): return Self.json(200, try store.events())
+            case ("GET", "/_emulator/requests"): return Self.json(200, try store.requests())
+            case ("GET", "/_emulator/faults"): return Self.json(200, faults.current.json)
+            case ("POST", "/_emulator/reset"):
+                try store.reset()
+                return Self.json(200, .object(["reset": .bool(true)]))
+            case ("POST", "/_emulator/faults"):
+                var plan = faults.current
+                let value = try request.body.withUnsafeBufferPointer { buffer throws(JSONSyntaxError) in try JSONValue.parse(buffer, maxDepth: 8) }
+                guard case .object(let object) = value else { throw ConfigurationError("the body must be a JSON object of faults") }
+                try plan.update(from: object)
+                faults.replace(plan)
+                return Self.json(200, plan.json)
+            case ("GET", let path) where path.hasPrefix("/_emulator/objects/"):
+                return Self.json(200, try store.objects(type: String(path.dropFirst("/_emulator/objects/".count))))
+            default:
+                return Self.json(404, APIError.notFound("no inspection endpoint \(request.method) \(request.path)").envelope)
+            }
+        } catch let error as ConfigurationError {
+            return Self.json(400, APIError.invalidRequest(error.message).envelope)
+        } catch let error as JSONSyntaxError {
+            return Self.json(400, APIError.invalidRequest("body is not valid JSON: \(error)").envelope)
+        } catch {
+            return Self.json(500, APIError.internalError("\(error)").envelope)
+        }
+    }
+
+    static func json(_ status: Int, _ value: JSONValue, headers: [String] = []) -> EmulatorAction {
+        var w = JSONWriter(capacity: 256)
+        w.writeValue(value)
+        return .respond(status: status, headers: ["Content-Type: application/json"] + headers, body: w.bytes.array)
+    }
+}

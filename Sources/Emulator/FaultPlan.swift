@@ -1,0 +1,119 @@
+import JSONCodec
+import SyncCore
+
+/// Hostile-server behaviour to test clients against (flags, or POST /_emulator/faults).
+public struct FaultPlan: Sendable, Equatable {
+    /// Requests per second before 429 with Retry-After; nil means no limit.
+    public var rateLimit: Double?
+    /// Fraction of requests answered `errorStatus` without being processed.
+    public var errorRate = 0.0
+    public var errorStatus = 500
+    /// Added before every answer.
+    public var latencyMilliseconds = 0
+    /// Fraction of connections closed without an answer.
+    public var dropRate = 0.0
+    /// Fraction of requests stored, then answered 500 (the case that makes idempotency matter).
+    public var failAfterProcessingRate = 0.0
+    public var seed: UInt64 = 42
+
+    public init() {}
+
+    public var json: JSONValue {
+        .object(["rateLimit": rateLimit.map { .number(String($0)) } ?? .null, "errorRate": .number(String(errorRate)),
+                 "errorStatus": .number(String(errorStatus)), "latencyMs": .number(String(latencyMilliseconds)),
+                 "dropRate": .number(String(dropRate)), "failAfterProcessingRate": .number(String(failAfterProcessingRate)),
+                 "seed": .number(String(seed))])
+    }
+
+    /// Applies the members present in `object`; unknown members or bad values are refused.
+    public mutating func update(from object: JSONObject) throws(ConfigurationError) {
+        func fraction(_ v: JSONValue, _ name: String) throws(ConfigurationError) -> Double {
+            guard case .number(let t) = v, let d = Double(t), (0...1).contains(d) else { throw ConfigurationError("'\(name)' must be a number from 0 to 1") }
+            return d
+        }
+        for (key, value) in object.members {
+            switch key {
+            case "rateLimit":
+                if value.isNull { rateLimit = nil; continue }
+                guard case .number(let t) = value, let d = Double(t), d > 0 else { throw ConfigurationError("'rateLimit' must be a positive number or null") }
+                rateLimit = d
+            case "errorRate": errorRate = try fraction(value, key)
+            case "dropRate": dropRate = try fraction(value, key)
+            case "failAfterProcessingRate": failAfterProcessingRate = try fraction(value, key)
+            case "errorStatus":
+                guard case .number(let t) = value, let n = Int(t), (500...599).contains(n) else { throw ConfigurationError("'errorStatus' must be 500 to 599") }
+                errorStatus = n
+            case "latencyMs":
+                guard case .number(let t) = value, let n = Int(t), (0...60_000).contains(n) else { throw ConfigurationError("'latencyMs' must be 0 to 60000") }
+                latencyMilliseconds = n
+            case "seed":
+                guard case .number(let t) = value, let n = UInt64(t) else { throw ConfigurationError("'seed' must be a non-negative integer") }
+                seed = n
+            default:
+                throw ConfigurationError("unknown fault '\(key)' (rateLimit, errorRate, errorStatus, latencyMs, dropRate, failAfterProcessingRate, seed)")
+            }
+        }
+    }
+}
+
+/// The live state behind a plan: a token bucket and a seeded random source, shared by all
+/// connections under a lock.
+final class FaultState: @unchecked Sendable {
+    private let lock = Mutex()
+    private var plan: FaultPlan
+    private var tokens: Double
+    private var lastRefill = monotonicSeconds()
+    private var random: UInt64
+
+    init(_ plan: FaultPlan) {
+        self.plan = plan
+        tokens = plan.rateLimit ?? 0
+        random = plan.seed
+    }
+
+    var current: FaultPlan { lock.withLock { plan } }
+
+    func replace(_ new: FaultPlan) {
+        lock.withLock {
+            plan = new
+            tokens = new.rateLimit ?? 0
+            random = new.seed
+            lastRefill = monotonicSeconds()
+        }
+    }
+
+    enum Decision: Equatable {
+        case proceed(failAfter: Bool)
+        case rateLimited(retryAfter: Int)
+        case error(status: Int)
+        case drop
+    }
+
+    /// Decides the fate of one API request.
+    func decide() -> Decision {
+        lock.withLock {
+            if let rate = plan.rateLimit {
+                let now = monotonicSeconds()
+                tokens = min(rate, tokens + (now - lastRefill) * rate)
+                lastRefill = now
+                if tokens < 1 { return .rateLimited(retryAfter: max(1, Int(((1 - tokens) / rate).rounded(.up)))) }
+                tokens -= 1
+            }
+            if plan.dropRate > 0 && nextFraction() < plan.dropRate { return .drop }
+            if plan.errorRate > 0 && nextFraction() < plan.errorRate { return .error(status: plan.errorStatus) }
+            return .proceed(failAfter: plan.failAfterProcessingRate > 0 && nextFraction() < plan.failAfterProcessingRate)
+        }
+    }
+
+    var latency: Int { lock.withLock { plan.latencyMilliseconds } }
+
+    /// SplitMix64: reproducible for a given seed.
+    private func nextFraction() -> Double {
+        random &+= 0x9E37_79B9_7F4A_7C15
+        var z = random
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        z ^= z >> 31
+        return Double(z >> 11) / Double(1 << 53)
+    }
+}

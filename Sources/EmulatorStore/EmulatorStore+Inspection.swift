@@ -1,0 +1,91 @@
+import JSONCodec
+import SQLiteDatabase
+
+extension EmulatorStore {
+    /// Everything stored of one kind, for tests and users (GET /_emulator/…).
+    public func contacts() throws -> JSONValue {
+        try read {
+            let s = try database.prepare("""
+                SELECT c.id, c.user_id, c.email, c.subscription, c.fields, c.company_id, co.fields, c.created_at, c.updated_at
+                FROM contacts c LEFT JOIN companies co ON co.id = c.company_id ORDER BY c.created_at, c.rowid
+                """)
+            var out: [JSONValue] = []
+            while try s.step() {
+                var o: JSONObject = ["cnvContactId": .string(s.text(0)!)]
+                o["userId"] = s.text(1).map(JSONValue.string) ?? .null
+                o["email"] = s.text(2).map(JSONValue.string) ?? .null
+                o["subscriptionStatus"] = s.text(3).map(JSONValue.string) ?? .null
+                o["fields"] = .object(FieldValidation.parse(s.text(4)))
+                o["companyId"] = s.text(5).map(JSONValue.string) ?? .null
+                o["company"] = s.text(6).map { .object(FieldValidation.parse($0)) } ?? .null
+                o["createdAt"] = .string(s.text(7)!)
+                o["updatedAt"] = .string(s.text(8)!)
+                out.append(.object(o))
+            }
+            return .array(out)
+        }
+    }
+
+    public func events() throws -> JSONValue {
+        try read {
+            let s = try database.prepare("""
+                SELECT e.id, e.event_id, e.contact_id, c.user_id, c.email, e.name, e.timestamp, e.data, e.updates
+                FROM events e LEFT JOIN contacts c ON c.id = e.contact_id ORDER BY e.seq
+                """)
+            var out: [JSONValue] = []
+            while try s.step() {
+                var o: JSONObject = ["cnvEventId": .string(s.text(0)!)]
+                o["eventId"] = s.text(1).map(JSONValue.string) ?? .null
+                o["cnvContactId"] = .string(s.text(2)!)
+                o["userId"] = s.text(3).map(JSONValue.string) ?? .null
+                o["email"] = s.text(4).map(JSONValue.string) ?? .null
+                o["event"] = .string(s.text(5)!)
+                o["timestamp"] = .string(s.text(6)!)
+                o["data"] = (try? JSONValue.parse(s.text(7) ?? "{}")) ?? .object([:])
+                o["updates"] = .number(String(s.int(8)))
+                out.append(.object(o))
+            }
+            return .array(out)
+        }
+    }
+
+    public func objects(type: String) throws -> JSONValue {
+        try read {
+            let s = try database.prepare("SELECT id, cnv_id, fields FROM objects WHERE type = ? ORDER BY rowid")
+            s.bind(1, text: type)
+            let r = try database.prepare("""
+                SELECT r.contact_id, c.user_id, c.email, r.fields FROM relationships r LEFT JOIN contacts c ON c.id = r.contact_id
+                WHERE r.type = ? AND r.object_id = ? ORDER BY r.rowid
+                """)
+            var out: [JSONValue] = []
+            while try s.step() {
+                let id = s.text(0)!
+                r.reset()
+                r.bind(1, text: type); r.bind(2, text: id)
+                var relationships: [JSONValue] = []
+                while try r.step() {
+                    relationships.append(.object(["cnvContactId": .string(r.text(0)!), "userId": r.text(1).map(JSONValue.string) ?? .null,
+                                                  "email": r.text(2).map(JSONValue.string) ?? .null,
+                                                  "fields": .object(FieldValidation.parse(r.text(3)))]))
+                }
+                out.append(.object(["id": .string(id), "cnvObjectId": .string(s.text(1)!), "fields": .object(FieldValidation.parse(s.text(2))),
+                                    "relationships": .array(relationships)]))
+            }
+            return .array(out)
+        }
+    }
+
+    public func requests() throws -> JSONValue {
+        try read {
+            let s = try database.prepare("SELECT seq, at, method, path, status, items, note FROM requests ORDER BY seq")
+            var out: [JSONValue] = []
+            while try s.step() {
+                var o: JSONObject = ["seq": .number(String(s.int(0))), "at": .string(s.text(1)!), "method": .string(s.text(2)!),
+                                     "path": .string(s.text(3)!), "status": .number(String(s.int(4))), "items": .number(String(s.int(5)))]
+                if let note = s.text(6) { o["note"] = .string(note) }
+                out.append(.object(o))
+            }
+            return .array(out)
+        }
+    }
+}
