@@ -12,6 +12,7 @@ let package = Package(
         .executable(name: "cv-map", targets: ["cv-map"]),
         .executable(name: "cv-dedupe", targets: ["cv-dedupe"]),
         .executable(name: "cv-emulator", targets: ["cv-emulator"]),
+        .executable(name: "cv-load", targets: ["cv-load"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -45,6 +46,8 @@ let package = Package(
         .target(name: "Mapping", dependencies: ["SyncCore", "JSONCodec"]),
         .target(name: "Dedupe", dependencies: ["SyncCore", "JSONCodec", "SQLiteDatabase"]),
         .target(name: "ConversionAPI", dependencies: ["JSONCodec"]),
+        .target(name: "CurlHTTP", dependencies: ["CCurl"]),
+        .target(name: "Loading", dependencies: ["ConversionAPI", "CurlHTTP", "JSONCodec", "SyncCore"]),
         .target(name: "EmulatorStore", dependencies: ["ConversionAPI", "JSONCodec", "Mapping", "SQLiteDatabase", "SyncCore"]),
         .target(name: "Emulator", dependencies: [
             "EmulatorStore", "ConversionAPI", "JSONCodec", "Mapping", "SyncCore",
@@ -74,12 +77,17 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
+        .executableTarget(name: "cv-load", dependencies: [
+            "Loading", "ConversionAPI", "SyncCore",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+
         // Tests.
         .testTarget(name: "JSONCodecTests", dependencies: ["JSONCodec"]),
         .testTarget(name: "SyncCoreTests", dependencies: ["SyncCore"]),
         .testTarget(name: "WarehouseCoreTests", dependencies: ["WarehouseCore"]),
         .testTarget(name: "MappingTests", dependencies: ["Mapping", "JSONCodec", "SyncCore"]),
         .testTarget(name: "DedupeTests", dependencies: ["Dedupe", "JSONCodec", "SyncCore"]),
-        .testTarget(name: "IntegrationTests", dependencies: ["wh-extract", "cv-map", "cv-dedupe", "cv-emulator", "JSONCodec", "SyncCore"]),
+        .testTarget(name: "IntegrationTests", dependencies: ["wh-extract", "cv-map", "cv-dedupe", "cv-emulator", "cv-load", "JSONCodec", "SyncCore"]),
     ]
 )

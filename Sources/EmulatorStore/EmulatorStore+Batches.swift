@@ -49,6 +49,21 @@ extension EmulatorStore {
         guard (1...limit).contains(items.count) else {
             throw APIError.invalidRequest("'\(name)' holds \(items.count) items; a batch takes 1 to \(limit)")
         }
+        // A body that does not match the request schema is refused whole (decision 2); only
+        // well-formed items get per-item verdicts.
+        for (i, item) in items.enumerated() {
+            guard case .object(let object) = item else { throw APIError.invalidRequest("\(name)[\(i)] must be an object") }
+            for member in ["fields", "companyFields", "data"] {
+                if let v = object[member], !v.isNull, v.objectValue == nil {
+                    throw APIError.invalidRequest("\(name)[\(i)].\(member) must be an object")
+                }
+            }
+            for member in ["email", "userId", "id", "eventId", "event", "cnvContactId"] {
+                if let v = object[member], !v.isNull, v.stringValue == nil {
+                    throw APIError.invalidRequest("\(name)[\(i)].\(member) must be a string")
+                }
+            }
+        }
         return items
     }
 

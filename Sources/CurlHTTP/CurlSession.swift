@@ -1,0 +1,111 @@
+import CCurl
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// One libcurl easy handle, reused so connections stay alive between requests (HTTP/1.1
+/// keep-alive, HTTP/2 where a TLS server offers it). TLS is verified. Not thread-safe: one
+/// session per worker.
+public final class CurlSession: HTTPTransport {
+    private let handle: UnsafeMutableRawPointer
+    private let userAgent: String
+    private let connectTimeout: Int
+    private let totalTimeout: Int
+    /// libcurl writes transfer errors here; it must outlive the transfer, so it is allocated once.
+    private let errorBuffer = UnsafeMutablePointer<CChar>.allocate(capacity: Int(CURL_ERROR_SIZE) + 1)
+
+    private static let globalInit: Void = { curl_global_init(Int(CURL_GLOBAL_ALL)) }()
+
+    public init(userAgent: String, connectTimeoutSeconds: Int = 10, totalTimeoutSeconds: Int = 60) {
+        _ = Self.globalInit
+        handle = curl_easy_init()
+        self.userAgent = userAgent
+        connectTimeout = connectTimeoutSeconds
+        totalTimeout = totalTimeoutSeconds
+    }
+
+    deinit {
+        curl_easy_cleanup(handle)
+        errorBuffer.deallocate()
+    }
+
+    public func perform(_ request: HTTPRequest) throws(HTTPTransportError) -> HTTPResponse {
+        let collector = ResponseCollector()
+        let box = Unmanaged.passRetained(collector)
+        defer { box.release() }
+        var headers: UnsafeMutablePointer<curl_slist>?
+        for h in request.headers + ["Expect:"] { headers = curl_slist_append(headers, h) }
+        defer { curl_slist_free_all(headers) }
+        curl_easy_reset(handle)
+        cvcurl_setopt_string(handle, CURLOPT_URL, request.url)
+        cvcurl_setopt_string(handle, CURLOPT_CUSTOMREQUEST, request.method)
+        cvcurl_setopt_string(handle, CURLOPT_USERAGENT, userAgent)
+        cvcurl_setopt_slist(handle, CURLOPT_HTTPHEADER, headers)
+        cvcurl_setopt_long(handle, CURLOPT_CONNECTTIMEOUT, connectTimeout)
+        cvcurl_setopt_long(handle, CURLOPT_TIMEOUT, totalTimeout)
+        cvcurl_setopt_long(handle, CURLOPT_NOSIGNAL, 1)
+        cvcurl_setopt_long(handle, CURLOPT_HTTP_VERSION, Int(CURL_HTTP_VERSION_2TLS))
+        cvcurl_setopt_long(handle, CURLOPT_SSL_VERIFYPEER, 1)
+        cvcurl_setopt_long(handle, CURLOPT_SSL_VERIFYHOST, 2)
+        cvcurl_setopt_long(handle, CURLOPT_TCP_KEEPALIVE, 1)
+        cvcurl_setopt_pointer(handle, CURLOPT_ERRORBUFFER, errorBuffer)
+        cvcurl_setopt_write(handle, curlWriteBody)
+        cvcurl_setopt_pointer(handle, CURLOPT_WRITEDATA, box.toOpaque())
+        cvcurl_setopt_header(handle, curlWriteHeader)
+        cvcurl_setopt_pointer(handle, CURLOPT_HEADERDATA, box.toOpaque())
+        errorBuffer[0] = 0
+        let rc: CURLcode = request.body.withUnsafeBufferPointer { body in
+            if request.method != "GET" {
+                cvcurl_setopt_offset(handle, CURLOPT_POSTFIELDSIZE_LARGE, curl_off_t(body.count))
+                cvcurl_setopt_pointer(handle, CURLOPT_POSTFIELDS, UnsafeMutableRawPointer(mutating: body.baseAddress ?? UnsafePointer(bitPattern: 1)!))
+            }
+            return curl_easy_perform(handle)
+        }
+        guard rc == CURLE_OK else {
+            let detail = errorBuffer[0] != 0 ? String(cString: UnsafePointer(errorBuffer)) : String(cString: curl_easy_strerror(rc))
+            throw HTTPTransportError(code: Int(rc.rawValue), message: detail, isTimeout: rc == CURLE_OPERATION_TIMEDOUT)
+        }
+        var status = 0
+        cvcurl_getinfo_long(handle, CURLINFO_RESPONSE_CODE, &status)
+        return HTTPResponse(status: status, headers: collector.headers, body: collector.body)
+    }
+}
+
+/// Receives libcurl's callbacks for one transfer.
+final class ResponseCollector {
+    var body: [UInt8] = []
+    var headers: [String: String] = [:]
+}
+
+private func curlWriteBody(_ data: UnsafeMutablePointer<CChar>?, _ size: Int, _ count: Int, _ context: UnsafeMutableRawPointer?) -> Int {
+    guard let data, let context else { return 0 }
+    let collector = Unmanaged<ResponseCollector>.fromOpaque(context).takeUnretainedValue()
+    data.withMemoryRebound(to: UInt8.self, capacity: size * count) {
+        collector.body.append(contentsOf: UnsafeBufferPointer(start: $0, count: size * count))
+    }
+    return size * count
+}
+
+private func curlWriteHeader(_ data: UnsafeMutablePointer<CChar>?, _ size: Int, _ count: Int, _ context: UnsafeMutableRawPointer?) -> Int {
+    guard let data, let context else { return 0 }
+    let collector = Unmanaged<ResponseCollector>.fromOpaque(context).takeUnretainedValue()
+    let line = data.withMemoryRebound(to: UInt8.self, capacity: size * count) {
+        String(decoding: UnsafeBufferPointer(start: $0, count: size * count), as: UTF8.self)
+    }
+    if line.hasPrefix("HTTP/") { collector.headers.removeAll() }
+    if let colon = line.firstIndex(of: ":") {
+        let name = line[..<colon].lowercased()
+        let value = line[line.index(after: colon)...].trimmingCharacters(in: " \t\r\n")
+        collector.headers[name] = value
+    }
+    return size * count
+}
+
+extension Substring {
+    func trimmingCharacters(in set: String) -> String {
+        var s = self[...]
+        while let c = s.first, set.contains(c) { s = s.dropFirst() }
+        while let c = s.last, set.contains(c) { s = s.dropLast() }
+        return String(s)
+    }
+}

@@ -1,0 +1,74 @@
+import ConversionAPI
+import JSONCodec
+
+extension BatchSender {
+    /// An item outcome as an ack (with Conversion's ids and the dedupe keys) or a reject.
+    func result(_ record: PendingRecord, _ outcome: ItemOutcome) -> RecordResult {
+        switch outcome {
+        case .failure(let code, let message):
+            // contact_not_found may resolve later (decision 5); transient codes too.
+            let retryable = ["contact_not_found", "internal_error", "upsert_failed"].contains(code)
+            return .reject(code: code, message: scrub(message), httpStatus: 200, attempts: 1, retryable: retryable)
+        case .success(let data):
+            var ack: JSONObject = [:]
+            if let key = record.key { ack["key"] = .string(key) }
+            ack["type"] = .string(record.type)
+            if let row = record.row { ack["row"] = .number(String(row)) }
+            for name in ["cnvContactId", "cnvEventId", "cnvObjectId"] where data[name] != nil { ack[name] = data[name] }
+            if let created = data["contactCreated"] ?? data["objectCreated"] { ack["created"] = created }
+            if record.type == "object" { addRelationships(record, data, to: &ack) }
+            return .ack(ack)
+        }
+    }
+
+    /// Which relationships Conversion took: their keys go in the ack for commit; failures are
+    /// listed so they are visible (their keys stay unmarked and are sent again next run).
+    private func addRelationships(_ record: PendingRecord, _ data: JSONObject, to ack: inout JSONObject) {
+        guard case .array(let results)? = data["relationships"] else {
+            ack["relationshipKeys"] = .array(record.relationshipKeys.compactMap { $0.map(JSONValue.string) })
+            return
+        }
+        var keys: [JSONValue] = []
+        var errors: [JSONValue] = []
+        for (i, key) in record.relationshipKeys.enumerated() {
+            let r = i < results.count ? results[i].objectValue : nil
+            if r?["success"] == .bool(true) {
+                if let key { keys.append(.string(key)) }
+            } else {
+                let e = r?["error"]?.objectValue
+                errors.append(.object(["key": key.map(JSONValue.string) ?? .null,
+                                       "code": e?["code"] ?? .string("upsert_failed"), "message": e?["message"] ?? .string("no result")]))
+            }
+        }
+        ack["relationshipKeys"] = .array(keys)
+        if !errors.isEmpty { ack["relationshipErrors"] = .array(errors) }
+    }
+
+    /// Decision 5: events rejected contact_not_found that carry an email get their contact
+    /// created (a bare upsert) and are sent once more; userId-only ones stay rejected.
+    func retryMissingContacts(_ records: [PendingRecord], _ results: [RecordResult]) -> [RecordResult] {
+        var retry: [Int] = []
+        for (i, r) in results.enumerated() {
+            if case .reject(let code, _, _, _, _) = r, code == "contact_not_found", records[i].item["email"]?.stringValue != nil { retry.append(i) }
+        }
+        guard !retry.isEmpty else { return results }
+        var emails: [String] = []
+        for i in retry {
+            let email = records[i].item["email"]!.stringValue!
+            if !emails.contains(where: { $0.lowercased() == email.lowercased() }) { emails.append(email) }
+        }
+        var out = results
+        var created = 0
+        for chunk in stride(from: 0, to: emails.count, by: APIContract.contactsPerBatch) {
+            let part = emails[chunk..<min(chunk + APIContract.contactsPerBatch, emails.count)]
+            let body = RecordRequests.batchBody(.contacts, part.map { ["email": .string($0)] })
+            if case .outcomes(let o) = post(APIContract.contactsBatchPath, body, count: part.count) {
+                created += o.filter { if case .success = $0 { return true } else { return false } }.count
+            }
+        }
+        counters.update { $0.contactsCreatedForEvents += created }
+        let again = deliver(.events, retry.map { records[$0] })
+        for (slot, i) in retry.enumerated() { out[i] = again[slot] }
+        return out
+    }
+}

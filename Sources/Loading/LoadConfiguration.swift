@@ -1,0 +1,66 @@
+import ConversionAPI
+import SyncCore
+
+/// One `cv-load` run.
+public struct LoadConfiguration: Sendable {
+    public var apiURL: String
+    /// From CONVERSION_API_KEY or --api-key-file; never from argv, never printed.
+    public var apiKey: String
+    /// Lowers every endpoint's batch limit when set.
+    public var batchSize: Int?
+    /// Requests per second across all workers; 0 means no limit.
+    public var rate: Double
+    public var concurrency: Int
+    public var retry: RetryPolicy
+    public var inputPath: String?
+    public var acksPath: String?
+    public var rejectsPath: String?
+    public var dryRun: Bool
+    /// Decision 4: send contacts' userId as a top-level field.
+    public var includeUserId: Bool
+    public var timeoutSeconds: Int
+
+    public init(apiURL: String, apiKey: String, batchSize: Int? = nil, rate: Double = APIContract.requestsPerSecond,
+                concurrency: Int = 4, retry: RetryPolicy = RetryPolicy(), inputPath: String? = nil, acksPath: String? = nil,
+                rejectsPath: String? = nil, dryRun: Bool = false, includeUserId: Bool = true, timeoutSeconds: Int = 60)
+    throws(ConfigurationError) {
+        guard apiURL.hasPrefix("http://") || apiURL.hasPrefix("https://") else {
+            throw ConfigurationError("API URL must start with http:// or https://, got '\(apiURL)'")
+        }
+        if let batchSize, batchSize < 1 { throw ConfigurationError("--batch-size must be at least 1") }
+        guard (1...64).contains(concurrency) else { throw ConfigurationError("--concurrency must be 1 to 64") }
+        guard retry.maxAttempts >= 1 else { throw ConfigurationError("--max-attempts must be at least 1") }
+        guard rate >= 0 else { throw ConfigurationError("--rate must be 0 (no limit) or more") }
+        self.apiURL = apiURL.hasSuffix("/") ? String(apiURL.dropLast()) : apiURL
+        self.apiKey = apiKey
+        self.batchSize = batchSize
+        self.rate = rate
+        self.concurrency = concurrency
+        self.retry = retry
+        self.inputPath = inputPath
+        self.acksPath = acksPath
+        self.rejectsPath = rejectsPath
+        self.dryRun = dryRun
+        self.includeUserId = includeUserId
+        self.timeoutSeconds = timeoutSeconds
+    }
+
+    func limit(_ endpoint: Endpoint) -> Int { min(endpoint.limit, batchSize ?? endpoint.limit) }
+}
+
+/// Why a run stopped (exit 1); messages never contain the API key.
+public enum LoadError: ToolError {
+    case authenticationRefused(status: Int, message: String)
+    case notDelivered(records: Int, attempts: Int)
+
+    public var exitStatus: ExitStatus { .failure }
+
+    public var message: String {
+        switch self {
+        case .authenticationRefused(let status, let message):
+            return "authentication refused (HTTP \(status)): \(message); check CONVERSION_API_KEY or --api-key-file"
+        case .notDelivered(let records, let attempts):
+            return "\(records) records not delivered after \(attempts) attempts; they are in the rejects file as retryable"
+        }
+    }
+}

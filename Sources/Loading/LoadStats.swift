@@ -1,0 +1,55 @@
+import JSONCodec
+import SyncCore
+
+/// Counts of one load: recordsIn = acks + rejects, always.
+public struct LoadStats: Sendable, Equatable {
+    public var recordsIn = 0
+    public var acks = 0
+    public var rejects = 0
+    public var rejectedByCode: [String: Int] = [:]
+    public var requests = 0
+    public var retries = 0
+    public var http429 = 0
+    public var http5xx = 0
+    public var transportErrors = 0
+    public var splits = 0
+    public var contactsCreatedForEvents = 0
+    public var undelivered = 0
+    public var seconds = 0.0
+
+    public var json: JSONObject {
+        func n(_ v: Int) -> JSONValue { .number(String(v)) }
+        return ["tool": .string("cv-load"), "recordsIn": n(recordsIn), "acks": n(acks), "rejects": n(rejects),
+                "rejectedByCode": .object(JSONObject(rejectedByCode.sorted { $0.key < $1.key }.map { ($0.key, n($0.value)) })),
+                "requests": n(requests), "retries": n(retries), "http429": n(http429), "http5xx": n(http5xx),
+                "transportErrors": n(transportErrors), "splits": n(splits), "contactsCreatedForEvents": n(contactsCreatedForEvents),
+                "undelivered": n(undelivered), "seconds": .number(String(Double(Int(seconds * 1000)) / 1000))]
+    }
+
+    public var summary: String {
+        var text = "\(recordsIn) records: \(acks) acknowledged, \(rejects) rejected"
+        if !rejectedByCode.isEmpty {
+            text += " (" + rejectedByCode.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ") + ")"
+        }
+        text += "; \(requests) requests, \(retries) retries"
+        return text
+    }
+}
+
+/// Counters shared by the workers.
+final class SharedCounters: @unchecked Sendable {
+    private let lock = Mutex()
+    private var stats = LoadStats()
+
+    func update(_ body: (inout LoadStats) -> Void) { lock.withLock { body(&stats) } }
+    var snapshot: LoadStats { lock.withLock { stats } }
+}
+
+/// Set once by the first 401/403; every worker checks it before sending.
+final class StopSignal: @unchecked Sendable {
+    private let lock = Mutex()
+    private var reason: LoadError?
+
+    func stop(_ error: LoadError) { lock.withLock { if reason == nil { reason = error } } }
+    var stopped: LoadError? { lock.withLock { reason } }
+}

@@ -1,0 +1,148 @@
+import ConversionAPI
+import CurlHTTP
+import Dispatch
+import JSONCodec
+import SyncCore
+
+/// cv-load's entry point: records in, one ack or one reject out for every record.
+public enum Loader {
+    public static let userAgent = "conversion-warehouse-sync/0.1.0 (cv-load; libcurl)"
+
+    public static func run(_ configuration: LoadConfiguration, output: ByteSink, diagnostics: Diagnostics,
+                           transport: (() -> HTTPTransport)? = nil) throws -> LoadStats {
+        var reader = NDJSONReader(lines: try LineReader(path: configuration.inputPath))
+        let counters = SharedCounters()
+        let rejects = try RejectLog(path: configuration.rejectsPath, diagnostics: diagnostics, location: reader.sourceName)
+        let writer = try OutcomeWriter(acksPath: configuration.acksPath, rejects: rejects, counters: counters)
+        let stop = StopSignal()
+        let limiter = RateLimiter(rate: configuration.rate)
+        let queue = BlockingQueue<Batch>(capacity: configuration.concurrency)
+        let workers = DispatchGroup()
+        let makeTransport = transport ?? { CurlSession(userAgent: userAgent, totalTimeoutSeconds: configuration.timeoutSeconds) }
+        let failures = WorkerFailures()
+        let dryRun = configuration.dryRun ? DryRunPrinter(output: output) : nil
+        if !configuration.dryRun {
+            for _ in 0..<configuration.concurrency {
+                let sender = BatchSender(transport: makeTransport(), configuration: configuration, limiter: limiter, counters: counters, stop: stop)
+                DispatchQueue.global().async(group: workers) {
+                    while let batch = queue.pop() {
+                        do { try writer.record(batch.records, sender.send(batch)) } catch { failures.add(error) }
+                    }
+                }
+            }
+        }
+        var progress = LoadProgress(diagnostics: diagnostics, counters: counters)
+        var open: [Endpoint: [PendingRecord]] = [:]
+        func dispatch(_ endpoint: Endpoint) throws {
+            guard let records = open.removeValue(forKey: endpoint), !records.isEmpty else { return }
+            if let dryRun {
+                try dryRun.print(Batch(endpoint: endpoint, records: records))
+                counters.update { $0.requests += 1 }
+            } else {
+                queue.push(Batch(endpoint: endpoint, records: records))
+            }
+        }
+        do {
+            while let line = try reader.next() {
+                switch line {
+                case .blank: continue
+                case .invalid(let error, let raw):
+                    counters.update { $0.recordsIn += 1 }
+                    try writer.reject(invalid: raw, row: reader.lineNumber, message: reader.describe(error))
+                case .object(let raw):
+                    counters.update { $0.recordsIn += 1 }
+                    guard case .object(let record) = reader.tape.value(at: 0) else { continue }
+                    let item: RecordRequests.Item
+                    do throws(RecordRequests.Failure) {
+                        item = try RecordRequests.item(for: record, includeUserId: configuration.includeUserId)
+                    } catch {
+                        guard case .invalid(let message) = error else { continue }
+                        try writer.reject(invalid: raw, row: reader.lineNumber, message: message)
+                        continue
+                    }
+                    open[item.endpoint, default: []].append(PendingRecord(record: record, item: item.body))
+                    if open[item.endpoint]!.count >= configuration.limit(item.endpoint) { try dispatch(item.endpoint) }
+                }
+                progress.tick()
+            }
+            for endpoint in Array(open.keys) { try dispatch(endpoint) }
+            try dryRun?.finish()
+        } catch {
+            queue.close()
+            workers.wait()
+            throw error
+        }
+        queue.close()
+        workers.wait()
+        try writer.flush()
+        if let error = failures.first { throw error }
+        var stats = counters.snapshot
+        stats.seconds = progress.elapsed
+        progress.clear()
+        if let stopped = stop.stopped { throw PartialFailure(stats: stats, error: stopped) }
+        if stats.undelivered > 0 {
+            throw PartialFailure(stats: stats, error: LoadError.notDelivered(records: stats.undelivered, attempts: configuration.retry.maxAttempts))
+        }
+        return stats
+    }
+}
+
+/// A run that ended with every record accounted for, but failed (exit 1): its counts still
+/// go to --stats so the driver can check them.
+public struct PartialFailure: Error {
+    public let stats: LoadStats
+    public let error: LoadError
+}
+
+/// The first error a worker hit writing outcomes (a full disk, say); the run fails with it.
+final class WorkerFailures: @unchecked Sendable {
+    private let lock = Mutex()
+    private var errors: [Error] = []
+    func add(_ error: Error) { lock.withLock { errors.append(error) } }
+    var first: Error? { lock.withLock { errors.first } }
+}
+
+/// --dry-run: the requests that would be sent, as NDJSON {method, path, body}.
+final class DryRunPrinter {
+    let output: ByteSink
+    var writer = JSONWriter(capacity: 1 << 16)
+
+    init(output: ByteSink) { self.output = output }
+
+    func print(_ batch: Batch) throws {
+        writer.writeValue(.object(["method": .string("POST"), "path": .string(batch.endpoint.path),
+                                   "body": RecordRequests.batchBody(batch.endpoint, batch.records.map(\.item))]))
+        writer.writeByte(0x0A)
+        try output.maybeFlush(&writer.bytes)
+    }
+
+    func finish() throws { try output.flush(&writer.bytes) }
+}
+
+/// Sent, acks, rejects, rate and retries on a terminal, twice a second.
+struct LoadProgress {
+    let diagnostics: Diagnostics
+    let counters: SharedCounters
+    let started = monotonicSeconds()
+    private var last = monotonicSeconds()
+    private var ticks = 0
+
+    init(diagnostics: Diagnostics, counters: SharedCounters) {
+        self.diagnostics = diagnostics
+        self.counters = counters
+    }
+
+    var elapsed: Double { monotonicSeconds() - started }
+
+    mutating func tick() {
+        ticks += 1
+        guard diagnostics.isTerminal, ticks % 512 == 0 else { return }
+        let now = monotonicSeconds()
+        guard now - last >= 0.5 else { return }
+        last = now
+        let s = counters.snapshot
+        diagnostics.progress("read \(s.recordsIn), acks \(s.acks), rejects \(s.rejects), \(ProgressMeter.rate(s.requests, now - started)) req/s, \(s.retries) retries")
+    }
+
+    func clear() { diagnostics.progress("") }
+}

@@ -1,0 +1,83 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Exponential backoff with full jitter (delay = random(0, min(cap, base·2^attempt))), unless
+/// the server said how long to wait with Retry-After.
+public struct RetryPolicy: Sendable {
+    public var maxAttempts: Int
+    public var baseDelay: Double
+    public var maxDelay: Double
+
+    public init(maxAttempts: Int = 6, baseDelay: Double = 0.5, maxDelay: Double = 30) {
+        self.maxAttempts = maxAttempts
+        self.baseDelay = baseDelay
+        self.maxDelay = maxDelay
+    }
+
+    /// Seconds to wait before attempt `attempt + 1` (attempts count from 1).
+    public func delay(afterAttempt attempt: Int, retryAfter: Double?) -> Double {
+        if let retryAfter { return min(max(retryAfter, 0), maxDelay * 4) }
+        let ceiling = min(maxDelay, baseDelay * Double(1 << min(attempt - 1, 20)))
+        return Double.random(in: 0...ceiling)
+    }
+
+    /// Parses a Retry-After value: delay-seconds, or an HTTP date (RFC 9110 IMF-fixdate).
+    public static func retryAfter(_ value: String?, now: Double = Double(time(nil))) -> Double? {
+        guard let value = value?.trimmingSpaces(), !value.isEmpty else { return nil }
+        if let seconds = Double(value), seconds >= 0 { return seconds }
+        // "Sun, 06 Nov 1994 08:49:37 GMT"
+        let parts = value.split(separator: " ")
+        let months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
+        guard parts.count == 6, parts[5] == "GMT", let day = Int(parts[1]), let month = months.firstIndex(of: String(parts[2])),
+              let year = Int(parts[3]) else { return nil }
+        let clock = parts[4].split(separator: ":").compactMap { Int($0) }
+        guard clock.count == 3 else { return nil }
+        let epoch = UTCTimestamp.days(year: year, month: month + 1, day: day) * 86400 + Int64(clock[0] * 3600 + clock[1] * 60 + clock[2])
+        return max(0, Double(epoch) - now)
+    }
+}
+
+/// A token bucket holding at most one token: requests are spaced 1/rate apart, so no
+/// window of any length ever sees more than the rate allows.
+public final class RateLimiter: @unchecked Sendable {
+    private let lock = Mutex()
+    private let interval: Double
+    private var next = 0.0
+
+    /// `rate` requests per second; 0 or less means unlimited.
+    public init(rate: Double) { interval = rate > 0 ? 1 / rate : 0 }
+
+    /// Blocks until the caller may send.
+    public func acquire() {
+        guard interval > 0 else { return }
+        let wait: Double = lock.withLock {
+            let now = monotonicSeconds()
+            let slot = max(now, next)
+            next = slot + interval
+            return slot - now
+        }
+        if wait > 0 { sleepSeconds(wait) }
+    }
+
+    /// Pushes every later request back, after a 429 with Retry-After.
+    public func pause(for seconds: Double) {
+        lock.withLock { next = max(next, monotonicSeconds() + seconds) }
+    }
+}
+
+public func sleepSeconds(_ seconds: Double) {
+    guard seconds > 0 else { return }
+    var request = timespec(tv_sec: Int(seconds), tv_nsec: Int((seconds - Double(Int(seconds))) * 1e9))
+    var remaining = timespec()
+    while nanosleep(&request, &remaining) != 0 && errno == EINTR { request = remaining }
+}
+
+extension String {
+    func trimmingSpaces() -> String {
+        var s = self[...]
+        while let c = s.first, c == " " || c == "\t" { s = s.dropFirst() }
+        while let c = s.last, c == " " || c == "\t" { s = s.dropLast() }
+        return String(s)
+    }
+}

@@ -1,0 +1,100 @@
+import ArgumentParser
+import ConversionAPI
+import Loading
+import SyncCore
+
+@main
+struct CvLoad: ToolCommand {
+    static let toolName = "cv-load"
+    static let configuration = CommandConfiguration(
+        commandName: toolName,
+        abstract: "Send records to the Conversion API in batches, with rate limiting and retries; every record ends as an ack or a reject.",
+        discussion: """
+        INPUT
+          Records (cv-map or cv-dedupe output) from FILE or stdin; contacts, objects and events may mix.
+          The API key comes from CONVERSION_API_KEY or --api-key-file, never from argv.
+
+        OUTPUT
+          --acks FILE: one line per accepted record: {"key","type","row","cnvContactId"|"cnvEventId"|
+          "cnvObjectId","created","relationshipKeys"}. --rejects FILE: one line per record not
+          delivered: {"stage":"load","row","code","message","retryable","httpStatus","attempts","key",
+          "input"}; codes are Conversion's (invalid_email, contact_not_found, …), http_<status>,
+          transport_error, timeout, not_sent, invalid_record. records in = acks + rejects, always.
+          --dry-run prints the requests as NDJSON {method, path, body} on stdout and sends nothing.
+
+        BEHAVIOUR
+          Batches up to 1000 contacts, 200 events, 200 objects; at most --rate requests a second
+          across --concurrency workers. 429 (honouring Retry-After), 5xx, timeouts and transport
+          errors are retried with exponential backoff and full jitter; 401/403 stop the run; any
+          other 4xx on a batch is bisected until the bad record is alone. Events rejected with
+          contact_not_found that carry an email get their contact created and are sent once more.
+
+        EXIT STATUS
+          0 every record acknowledged or rejected for a reason of its own
+          1 authentication refused, or records left undelivered after --max-attempts
+          2 usage or configuration error (no API key, bad URL, bad flag)
+        """,
+        version: "0.1.0")
+
+    @Option(help: "API base URL (default: CONVERSION_API_URL, else \(APIContract.productionBaseURL)).")
+    var apiUrl: String?
+
+    @Option(help: "Read the API key from the first line of this file (default: CONVERSION_API_KEY).")
+    var apiKeyFile: String?
+
+    @Option(help: "Largest batch; lowers the endpoint limits (1000 contacts, 200 events, 200 objects).")
+    var batchSize: Int?
+
+    @Option(help: "Requests per second across all workers; 0 for no limit (default: 10, the documented limit).")
+    var rate: Double = APIContract.requestsPerSecond
+
+    @Option(help: "Batches in flight at once (default: 4).")
+    var concurrency: Int = 4
+
+    @Option(help: "Attempts per request before its records are rejected as retryable (default: 6).")
+    var maxAttempts: Int = 6
+
+    @Option(help: "Seconds before one request times out (default: 60).")
+    var timeout: Int = 60
+
+    @Option(help: "Append one ack per accepted record to this file.")
+    var acks: String?
+
+    @Option(help: "Append one reject per record not delivered to this file.")
+    var rejects: String?
+
+    @Option(help: "Write the run's counts as JSON to this file.")
+    var stats: String?
+
+    @Flag(help: "Print the requests that would be sent and send nothing.")
+    var dryRun = false
+
+    @Flag(help: "Do not send contacts' userId (for workspaces whose API rejects the field).")
+    var noUserId = false
+
+    @Argument(help: "Input file (default: standard input).")
+    var input: String?
+
+    func execute(diagnostics: Diagnostics) throws -> ExitStatus {
+        let key = try apiKeyFile.map { path throws(InputError) in try TextFile.readSecret(path) } ?? TextFile.environment("CONVERSION_API_KEY")
+        guard dryRun || !(key ?? "").isEmpty else {
+            throw ConfigurationError("no API key: set CONVERSION_API_KEY or pass --api-key-file FILE")
+        }
+        let configuration = try LoadConfiguration(
+            apiURL: apiUrl ?? TextFile.environment("CONVERSION_API_URL") ?? APIContract.productionBaseURL, apiKey: key ?? "",
+            batchSize: batchSize, rate: rate, concurrency: concurrency, retry: RetryPolicy(maxAttempts: maxAttempts), inputPath: input,
+            acksPath: acks, rejectsPath: rejects, dryRun: dryRun, includeUserId: !noUserId, timeoutSeconds: timeout)
+        do {
+            let result = try Loader.run(configuration, output: .standardOutput(), diagnostics: diagnostics)
+            if let stats { try StatsFile.write(result.json, to: stats) }
+            diagnostics.note(dryRun ? "dry run: \(result.recordsIn) records in \(result.requests) requests, nothing sent" : result.summary)
+            return .success
+        } catch let failure as PartialFailure {
+            if let stats { try StatsFile.write(failure.stats.json, to: stats) }
+            diagnostics.note(failure.stats.summary)
+            throw failure.error
+        }
+    }
+
+    static func main() { ToolMain.main(CvLoad.self) }
+}
