@@ -72,6 +72,9 @@ struct CvLoad: ToolCommand {
     @Flag(help: "Do not send contacts' userId (for workspaces whose API rejects the field).")
     var noUserId = false
 
+    @Flag(help: "Only check that the API answers and accepts the key (an empty batch), then exit.")
+    var check = false
+
     @Argument(help: "Input file (default: standard input).")
     var input: String?
 
@@ -84,6 +87,10 @@ struct CvLoad: ToolCommand {
             apiURL: apiUrl ?? TextFile.environment("CONVERSION_API_URL") ?? APIContract.productionBaseURL, apiKey: key ?? "",
             batchSize: batchSize, rate: rate, concurrency: concurrency, retry: RetryPolicy(maxAttempts: maxAttempts), inputPath: input,
             acksPath: acks, rejectsPath: rejects, dryRun: dryRun, includeUserId: !noUserId, timeoutSeconds: timeout)
+        if check {
+            diagnostics.note(try APICheck.run(configuration))
+            return .success
+        }
         do {
             let result = try Loader.run(configuration, output: .standardOutput(), diagnostics: diagnostics)
             if let stats { try StatsFile.write(result.json, to: stats) }

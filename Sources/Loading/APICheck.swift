@@ -1,0 +1,40 @@
+import ConversionAPI
+import CurlHTTP
+import SyncCore
+
+/// `cv-load --check`: one empty contacts batch. Conversion answers 400 invalid_request to
+/// it once the key is accepted, so nothing is written and both reachability and the key are
+/// tested.
+public enum APICheck {
+    public enum Failure: ToolError {
+        case connection(String)
+        case refused(Int, String)
+        case unexpected(Int, String)
+
+        public var exitStatus: ExitStatus { .failure }
+        public var message: String {
+            switch self {
+            case .connection(let m): return "Connection failed: \(m)"
+            case .refused(let s, let m): return "API key refused (HTTP \(s)): \(m)"
+            case .unexpected(let s, let m): return "unexpected answer from the API (HTTP \(s)): \(m)"
+            }
+        }
+    }
+
+    public static func run(_ configuration: LoadConfiguration) throws -> String {
+        let session = CurlSession(userAgent: Loader.userAgent, connectTimeoutSeconds: 10, totalTimeoutSeconds: 20)
+        let request = HTTPRequest(method: "POST", url: configuration.apiURL + APIContract.contactsBatchPath,
+                                  headers: ["\(APIContract.apiKeyHeader): \(configuration.apiKey)", "Content-Type: application/json"],
+                                  body: Array("{\"contacts\":[]}".utf8))
+        let response: HTTPResponse
+        do throws(HTTPTransportError) { response = try session.perform(request) } catch {
+            throw Failure.connection(error.message)
+        }
+        let e = BatchResults.requestError(status: response.status, body: response.body)
+        switch response.status {
+        case 400, 200..<300: return "API at \(configuration.apiURL) answers and accepts the key"
+        case 401, 403: throw Failure.refused(response.status, e.message)
+        default: throw Failure.unexpected(response.status, e.message)
+        }
+    }
+}

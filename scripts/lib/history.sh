@@ -1,0 +1,43 @@
+# shellcheck shell=bash
+# Run history: state/NAME/history.ndjson, one JSON object per run.
+
+# stat_of FILE FIELD: a number from a --stats file, 0 when missing.
+stat_of() {
+  [ -s "$1" ] || { echo 0; return; }
+  jq -r --arg f "$2" '.[$f] // 0' "$1"
+}
+
+# append_history NAME JSON
+append_history() {
+  printf '%s\n' "$2" >>"$SYNC_HOME/state/$1/history.ndjson"
+}
+
+show_history() {
+  local name=$1 json=${2:-} file="$SYNC_HOME/state/$1/history.ndjson"
+  [ -f "$file" ] || { say "no runs of '$name' yet"; return 0; }
+  if [ "$json" = --json ]; then cat "$file"; return 0; fi
+  {
+    printf 'RUN\tSTART\tEND\tSECONDS\tSTATUS\tROWS\tSENT\tSUCCEEDED\tFAILED\tDUPLICATES\tUNCHANGED\tMERGED\n'
+    jq -r '[.run, .start, (.end // "-"), (.durationSeconds // 0), (.status | gsub(" "; "_")), (.rowsExtracted // 0),
+            (.recordsSent // 0), (.succeeded // 0), (.failed // 0), (.duplicatesSkipped // 0), (.unchangedSkipped // 0),
+            (.merged // 0)] | @tsv' "$file"
+  } | column -t -s $'\t'
+}
+
+# show_errors NAME [RUN]: the run's rejects as NDJSON on stdout, a summary by code on stderr.
+show_errors() {
+  local name=$1 run=${2:-}
+  local dir="$SYNC_HOME/state/$name/runs"
+  if [ -z "$run" ]; then
+    run=$(find "$dir" -mindepth 1 -maxdepth 1 -type d -printf '%f\n' 2>/dev/null | sort | tail -n 1)
+    [ -n "$run" ] || die 1 "no runs of '$name' yet"
+  fi
+  [ -d "$dir/$run" ] || die 1 "no run '$run' of '$name'"
+  local file="$dir/$run/rejects.ndjson"
+  if [ ! -s "$file" ]; then say "run $run: no errors"; return 0; fi
+  cat "$file"
+  say "run $run: $(wc -l <"$file") rejects"
+  jq -r '"\(.stage) \(.code)"' "$file" | sort | uniq -c | sort -rn | while read -r count stage code; do
+    say "  $count $stage $code"
+  done
+}
