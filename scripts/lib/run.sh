@@ -57,6 +57,7 @@ pipeline() {
   [ -n "$S_API_URL" ] && load_args+=(--api-url "$S_API_URL")
   [ -n "$S_BATCH_SIZE" ] && load_args+=(--batch-size "$S_BATCH_SIZE")
   [ -n "$S_RATE" ] && load_args+=(--rate "$S_RATE")
+  [ -n "$S_MAX_ATTEMPTS" ] && load_args+=(--max-attempts "$S_MAX_ATTEMPTS")
   : >"$dir/acks.ndjson"
   local stages codes
   case "$mode" in

@@ -1,7 +1,7 @@
 # shellcheck shell=bash
 # Reading syncs/NAME.sync: KEY=value lines read as data, never sourced or evaluated.
 
-SYNC_KEYS="SOURCE TYPE OBJECT_TYPE QUERY SCHEDULE SCHEMA CHANGED_ONLY API_URL NULLS BATCH_SIZE RATE"
+SYNC_KEYS="SOURCE TYPE OBJECT_TYPE QUERY SCHEDULE SCHEMA CHANGED_ONLY API_URL NULLS BATCH_SIZE RATE MAX_ATTEMPTS"
 
 # load_sync NAME: sets S_<KEY> for every key of syncs/NAME.sync, with defaults; dies on errors.
 load_sync() {

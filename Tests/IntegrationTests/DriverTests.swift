@@ -1,0 +1,191 @@
+import Foundation
+import JSONCodec
+import XCTest
+
+/// scripts/cv-sync running real syncs: PostgreSQL → the four tools → cv-emulator.
+final class DriverTests: XCTestCase {
+    static let repo = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    private var home = ""
+    private var pg = ""
+    private var emulator: EmulatorProcess!
+    private var table = ""
+
+    override func setUpWithError() throws {
+        pg = try TestServers.postgresURL()
+        home = NSTemporaryDirectory() + "driver-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: home + "/syncs", withIntermediateDirectories: true)
+        emulator = try EmulatorProcess()
+        table = "drv_\(UInt32.random(in: 0...UInt32.max))"
+        try TestServers.psql(pg, """
+            CREATE TABLE \(table) (id int, email text, first_name text, updated_at timestamptz);
+            INSERT INTO \(table) VALUES (1, 'a@x.com', 'Ann', now() - interval '1 hour'), (2, 'b@x.com', 'Bo', now() - interval '1 hour'),
+                                        (3, 'c@x.com', 'Cy', now() - interval '1 hour');
+            """)
+    }
+
+    override func tearDown() {
+        emulator.stop()
+        try? FileManager.default.removeItem(atPath: home)
+    }
+
+    @discardableResult
+    func cvSync(_ args: [String], status expected: Int32? = 0) throws -> (Int32, String, String) {
+        let script = Self.repo.appendingPathComponent("scripts/cv-sync").path
+        let result = try PipelineTests.shell("'\(script)' " + args.map { "'\($0)'" }.joined(separator: " "), environment: [
+            "CV_SYNC_HOME": home, "CV_BIN": ToolRunner.binDirectory.path, "CONVERSION_API_URL": emulator.url,
+            "CONVERSION_API_KEY": "sk_test_driver_key",
+        ])
+        if let expected { XCTAssertEqual(result.0, expected, result.2) }
+        XCTAssertFalse(result.1.contains("sk_test_driver_key") || result.2.contains("sk_test_driver_key"))
+        return result
+    }
+
+    func writeSync(_ name: String, _ lines: [String], query: String) throws {
+        try query.write(toFile: "\(home)/syncs/\(name).sql", atomically: true, encoding: .utf8)
+        try (lines + ["QUERY=\(name).sql"]).joined(separator: "\n").write(toFile: "\(home)/syncs/\(name).sync", atomically: true, encoding: .utf8)
+    }
+
+    func history(_ name: String) throws -> [JSONObject] {
+        let text = (try? String(contentsOfFile: "\(home)/state/\(name)/history.ndjson", encoding: .utf8)) ?? ""
+        return try text.split(separator: "\n").map { try JSONValue.parse(String($0)).objectValue! }
+    }
+
+    func contactsSync(extra: [String] = []) throws {
+        try writeSync("people", ["SOURCE=\(pg)", "TYPE=contacts"] + extra,
+                      query: "SELECT id AS \"userId\", email, first_name FROM \(table) WHERE updated_at > to_timestamp({{last_sync_time}}) ORDER BY id")
+    }
+
+    func testFirstRunThenIncrementalThenUnchanged() throws {
+        try contactsSync()
+        try cvSync(["run", "people"])
+        let last = try String(contentsOfFile: "\(home)/state/people/last_sync_time", encoding: .utf8)
+        try TestServers.psql(pg, "UPDATE \(table) SET first_name = 'Bob', updated_at = now() + interval '1 second' WHERE id = 2")
+        Thread.sleep(forTimeInterval: 1.1)
+        try cvSync(["run", "people"])
+        let runs = try history("people")
+        XCTAssertEqual(runs.map { $0["status"] }, [.string("succeeded"), .string("succeeded")])
+        XCTAssertEqual(runs.map { $0["rowsExtracted"] }, [.number("3"), .number("1")])
+        XCTAssertEqual(runs[1]["lastSyncTime"]?.serialized, last.trimmingCharacters(in: .newlines))
+        guard case .array(let contacts)? = try HTTP.get(emulator.url + "/_emulator/contacts").json else { return XCTFail() }
+        XCTAssertEqual(contacts.count, 3)
+        XCTAssertEqual(contacts.compactMap(\.objectValue).first { $0["userId"] == .string("2") }?["fields"], .object(["first_name": .string("Bob")]))
+        // A full resync of unchanged data sends nothing (change detection).
+        try cvSync(["reset", "people", "--yes"])
+        XCTAssertFalse(FileManager.default.fileExists(atPath: "\(home)/state/people/last_sync_time"))
+        try cvSync(["run", "people"])
+        XCTAssertEqual(try history("people").last?["recordsSent"], .number("3"), "reset forgets what was sent")
+        let table = try cvSync(["history", "people"]).1
+        XCTAssertTrue(table.hasPrefix("RUN "), table)
+        XCTAssertEqual(table.split(separator: "\n").count, 4)
+    }
+
+    func testRunWhileLockedIsSkippedAndRecorded() throws {
+        try contactsSync()
+        try FileManager.default.createDirectory(atPath: "\(home)/state/people", withIntermediateDirectories: true)
+        let holder = Process()
+        holder.executableURL = URL(fileURLWithPath: "/usr/bin/flock")
+        holder.arguments = ["\(home)/state/people/lock", "sleep", "5"]
+        try holder.run()
+        Thread.sleep(forTimeInterval: 0.3)
+        let (_, _, err) = try cvSync(["run", "people"])
+        holder.terminate()
+        XCTAssertTrue(err.contains("the previous run is still running; this run is skipped"), err)
+        XCTAssertEqual(try history("people").map { $0["status"] }, [.string("skipped")])
+        XCTAssertFalse(FileManager.default.fileExists(atPath: "\(home)/state/people/last_sync_time"))
+    }
+
+    func testFailedLoadMovesNothingAndTheNextRunDeliversEverything() throws {
+        try contactsSync(extra: ["MAX_ATTEMPTS=2"])
+        _ = try HTTP.post(emulator.url + "/_emulator/faults", #"{"errorRate":1}"#)
+        let (_, _, err) = try cvSync(["run", "people"], status: 1)
+        XCTAssertTrue(err.contains("people: failed"), err)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: "\(home)/state/people/last_sync_time"))
+        XCTAssertEqual(try history("people").last?["status"], .string("failed"))
+        XCTAssertTrue(try history("people").last?["error"]?.stringValue?.contains("not delivered") ?? false)
+        let stats = try PipelineTests.shell("'\(ToolRunner.path(of: "cv-dedupe"))' stats --state '\(home)/state/people/dedupe.db'").1
+        XCTAssertTrue(stats.contains("\"contacts\":0"), stats)
+        _ = try HTTP.post(emulator.url + "/_emulator/faults", #"{"errorRate":0}"#)
+        try cvSync(["run", "people"])
+        XCTAssertEqual(try history("people").last?["succeeded"], .number("3"))
+    }
+
+    func testTimeBufferedEventsAreNotSentTwice() throws {
+        try contactsSync()
+        try cvSync(["run", "people"])
+        try TestServers.psql(pg, "CREATE TABLE \(table)_orders AS SELECT g AS id, 1 + g % 3 AS user_id, now() - interval '30 seconds' AS created_at FROM generate_series(1, 20) g")
+        try writeSync("orders", ["SOURCE=\(pg)", "TYPE=events"], query: """
+            SELECT o.user_id AS "userId", 'purchase' AS event_name, o.created_at AS timestamp, 'o-' || o.id AS "eventId", o.id AS n
+            FROM \(table)_orders o WHERE o.created_at > to_timestamp({{last_sync_time}} - 300)
+            """)
+        try cvSync(["run", "orders"])
+        Thread.sleep(forTimeInterval: 1.1)
+        try cvSync(["run", "orders"])
+        let runs = try history("orders")
+        XCTAssertEqual(runs.map { $0["rowsExtracted"] }, [.number("20"), .number("20")], "the buffer reads the same rows again")
+        XCTAssertEqual(runs[1]["duplicatesSkipped"], .number("20"))
+        XCTAssertEqual(runs[1]["recordsSent"], .number("0"))
+        guard case .array(let events)? = try HTTP.get(emulator.url + "/_emulator/events").json else { return XCTFail() }
+        XCTAssertEqual(events.count, 20)
+    }
+
+    func testDueHonoursSchedules() throws {
+        try contactsSync(extra: ["SCHEDULE=1h"])
+        try writeSync("later", ["SOURCE=\(pg)", "TYPE=contacts", "SCHEDULE=1d"], query: "SELECT 1 AS \"userId\" WHERE false")
+        try FileManager.default.createDirectory(atPath: "\(home)/state/later", withIntermediateDirectories: true)
+        try String(Int(Date().timeIntervalSince1970) - 3600).write(toFile: "\(home)/state/later/last_start", atomically: true, encoding: .utf8)
+        try cvSync(["due"])
+        XCTAssertEqual(try history("people").count, 1, "never run: due")
+        XCTAssertEqual(try history("later").count, 0, "ran an hour ago on a daily schedule: not due")
+        try cvSync(["due"])
+        XCTAssertEqual(try history("people").count, 1, "just ran: not due again")
+        let schedule = try cvSync(["schedule"]).1
+        XCTAssertTrue(schedule.hasPrefix("* * * * * cd "), schedule)
+        XCTAssertTrue(schedule.contains("# people: every 1h"), schedule)
+    }
+
+    func testErrorsAndReplayOfRetryableRejects() throws {
+        try TestServers.psql(pg, "INSERT INTO \(table) VALUES (4, 'not-an-email', 'Dee', now() - interval '1 hour')")
+        try writeSync("signups", ["SOURCE=\(pg)", "TYPE=events"], query: """
+            SELECT 'ghost-' || id AS "userId", 'signup' AS event_name, updated_at AS timestamp, 's-' || id AS "eventId" FROM \(table) WHERE id <= 2
+            """)
+        try cvSync(["run", "signups"])
+        XCTAssertEqual(try history("signups").last?["status"], .string("partially failed"))
+        let (_, rejects, summary) = try cvSync(["errors", "signups"])
+        XCTAssertEqual(rejects.split(separator: "\n").count, 2)
+        XCTAssertTrue(summary.contains("2 load contact_not_found"), summary)
+        let saved = home + "/signup-errors.ndjson"
+        try rejects.write(toFile: saved, atomically: true, encoding: .utf8)
+        // The contacts appear in Conversion; the saved rejects are replayed.
+        for i in 1...2 { _ = try HTTP.post(emulator.url + "/v2/contacts", "{\"email\":\"g\(i)@x.com\",\"userId\":\"ghost-\(i)\"}") }
+        try cvSync(["replay", "signups", saved])
+        let last = try history("signups").last!
+        XCTAssertEqual(last["mode"], .string("records"))
+        XCTAssertEqual(last["succeeded"], .number("2"))
+        // Row-level rejects from cv-map count as failed but do not fail the run.
+        try contactsSync()
+        try cvSync(["run", "people"])
+        XCTAssertEqual(try history("people").last?["failed"], .number("1"))
+        XCTAssertTrue(try cvSync(["errors", "people"]).1.contains("\"code\":\"invalid_email\""))
+    }
+
+    func testSyncFileValuesAreNeverExecuted() throws {
+        let marker = NSTemporaryDirectory() + "pwned-\(UUID().uuidString)"
+        try writeSync("evil", ["SOURCE=$(touch \(marker))", "TYPE=contacts"], query: "SELECT 1")
+        try "SOURCE=postgresql://u:secret@h/db\nTYPE=contacts\nQUERY=evil.sql\n".write(toFile: home + "/syncs/leaky.sync", atomically: true, encoding: .utf8)
+        _ = try cvSync(["run", "evil"], status: 1)
+        _ = try cvSync(["check", "evil"], status: 1)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: marker), "the value was executed")
+        let (_, _, err) = try cvSync(["check", "leaky"], status: 2)
+        XCTAssertTrue(err.contains("SOURCE holds a password"), err)
+        XCTAssertFalse(err.contains("secret"))
+    }
+
+    func testCheckConnectsToTheWarehouseAndTheAPI() throws {
+        try contactsSync()
+        let (_, _, ok) = try cvSync(["check", "people"])
+        XCTAssertTrue(ok.contains("answers and accepts the key"), ok)
+        try writeSync("down", ["SOURCE=postgresql://postgres@127.0.0.1:1/dev", "TYPE=contacts"], query: "SELECT 1")
+        let (_, _, err) = try cvSync(["check", "down"], status: 1)
+        XCTAssertTrue(err.contains("Connection failed (warehouse): wh-extract: connection failed: host '127.0.0.1' port 1"), err)
+    }
+}
