@@ -49,20 +49,21 @@ extension BatchSender {
     func retryMissingContacts(_ records: [PendingRecord], _ results: [RecordResult]) -> [RecordResult] {
         var retry: [Int] = []
         for (i, r) in results.enumerated() {
-            if case .reject(let code, _, _, _, _) = r, code == "contact_not_found", records[i].item["email"]?.stringValue != nil { retry.append(i) }
+            if case .reject(let code, _, _, _, _) = r, code == "contact_not_found", records[i].email != nil { retry.append(i) }
         }
         guard !retry.isEmpty else { return results }
         var emails: [String] = []
         for i in retry {
-            let email = records[i].item["email"]!.stringValue!
+            let email = records[i].email!
             if !emails.contains(where: { $0.lowercased() == email.lowercased() }) { emails.append(email) }
         }
         var out = results
         var created = 0
         for chunk in stride(from: 0, to: emails.count, by: APIContract.contactsPerBatch) {
             let part = emails[chunk..<min(chunk + APIContract.contactsPerBatch, emails.count)]
-            let body = RecordRequests.batchBody(.contacts, part.map { ["email": .string($0)] })
-            if case .outcomes(let o) = post(APIContract.contactsBatchPath, body, count: part.count) {
+            var w = JSONWriter(capacity: 1024)
+            w.writeValue(RecordRequests.batchBody(.contacts, part.map { ["email": .string($0)] }))
+            if case .outcomes(let o) = post(APIContract.contactsBatchPath, w.bytes.array, count: part.count) {
                 created += o.filter { if case .success = $0 { return true } else { return false } }.count
             }
         }

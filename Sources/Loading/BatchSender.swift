@@ -37,7 +37,7 @@ final class BatchSender: @unchecked Sendable {
     }
 
     func deliver(_ endpoint: Endpoint, _ records: [PendingRecord]) -> [RecordResult] {
-        switch post(endpoint.path, RecordRequests.batchBody(endpoint, records.map(\.item)), count: records.count) {
+        switch post(endpoint.path, Batch.body(endpoint, records), count: records.count) {
         case .outcomes(let outcomes):
             return zip(records, outcomes).map { record, outcome in result(record, outcome) }
         case .refused(let status, let code, let message):
@@ -56,13 +56,11 @@ final class BatchSender: @unchecked Sendable {
 
     /// POSTs `body` with retries: 429 (honouring Retry-After), 5xx and transport errors are
     /// retried with backoff; 401/403 stop the whole run.
-    func post(_ path: String, _ body: JSONValue, count: Int) -> Answer {
-        var w = JSONWriter(capacity: 4096)
-        w.writeValue(body)
+    func post(_ path: String, _ body: [UInt8], count: Int) -> Answer {
         let request = HTTPRequest(method: "POST", url: configuration.apiURL + path,
                                   headers: ["\(APIContract.apiKeyHeader): \(configuration.apiKey)", "Content-Type: application/json",
                                             "Accept: application/json"],
-                                  body: w.bytes.array)
+                                  body: body)
         var last: (code: String, message: String, status: Int?) = ("not_sent", "not sent", nil)
         for attempt in 1...configuration.retry.maxAttempts {
             if let stopped = stop.stopped {

@@ -33,6 +33,7 @@ public enum Loader {
         }
         var progress = LoadProgress(diagnostics: diagnostics, counters: counters)
         var open: [Endpoint: [PendingRecord]] = [:]
+        var itemWriter = JSONWriter(capacity: 4096)
         func dispatch(_ endpoint: Endpoint) throws {
             guard let records = open.removeValue(forKey: endpoint), !records.isEmpty else { return }
             if let dryRun {
@@ -51,17 +52,17 @@ public enum Loader {
                     try writer.reject(invalid: raw, row: reader.lineNumber, message: reader.describe(error))
                 case .object(let raw):
                     counters.update { $0.recordsIn += 1 }
-                    guard case .object(let record) = reader.tape.value(at: 0) else { continue }
-                    let item: RecordRequests.Item
+                    let endpoint: Endpoint
+                    itemWriter.bytes.removeAll()
                     do throws(RecordRequests.Failure) {
-                        item = try RecordRequests.item(for: record, includeUserId: configuration.includeUserId)
+                        endpoint = try RecordRequests.writeItem(reader.tape, includeUserId: configuration.includeUserId, into: &itemWriter)
                     } catch {
                         guard case .invalid(let message) = error else { continue }
                         try writer.reject(invalid: raw, row: reader.lineNumber, message: message)
                         continue
                     }
-                    open[item.endpoint, default: []].append(PendingRecord(record: record, item: item.body))
-                    if open[item.endpoint]!.count >= configuration.limit(item.endpoint) { try dispatch(item.endpoint) }
+                    open[endpoint, default: []].append(PendingRecord(tape: reader.tape, raw: raw, item: itemWriter.bytes.array))
+                    if open[endpoint]!.count >= configuration.limit(endpoint) { try dispatch(endpoint) }
                 }
                 progress.tick()
             }
@@ -110,8 +111,11 @@ final class DryRunPrinter {
     init(output: ByteSink) { self.output = output }
 
     func print(_ batch: Batch) throws {
-        writer.writeValue(.object(["method": .string("POST"), "path": .string(batch.endpoint.path),
-                                   "body": RecordRequests.batchBody(batch.endpoint, batch.records.map(\.item))]))
+        writer.writeRaw("{\"method\":\"POST\",\"path\":")
+        writer.writeString(batch.endpoint.path)
+        writer.writeRaw(",\"body\":")
+        writer.writeRaw(Batch.body(batch.endpoint, batch.records))
+        writer.writeByte(UInt8(ascii: "}"))
         writer.writeByte(0x0A)
         try output.maybeFlush(&writer.bytes)
     }

@@ -43,7 +43,7 @@ final class OutcomeWriter: @unchecked Sendable {
             reject.extra["httpStatus"] = status.map { .number(String($0)) } ?? .null
             reject.extra["attempts"] = .number(String(attempts))
             if let key = record.key { reject.extra["key"] = .string(key) }
-            try rejects.add(reject, inputValue: record.record)
+            try record.record.withUnsafeBufferPointer { raw throws(OutputError) in try rejects.add(reject, input: raw) }
             counters.update { $0.rejects += 1; $0.rejectedByCode[code, default: 0] += 1 }
         }
     }

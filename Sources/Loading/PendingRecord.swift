@@ -1,28 +1,47 @@
 import ConversionAPI
 import JSONCodec
 
-/// A record on its way: the API item to send and what an ack or reject must carry back.
+/// A record on its way: the API item to send (as JSON bytes) and what an ack or reject must
+/// carry back. Bytes, not trees: the hot path of cv-load allocates one buffer per record.
 struct PendingRecord: Sendable {
     /// The record as it came in, for rejects (so they can be replayed).
-    var record: JSONValue
-    var item: JSONObject
+    var record: [UInt8]
+    /// The API item, as JSON.
+    var item: [UInt8]
     var row: Int?
     /// cv-dedupe's key, echoed in the ack so commit can mark the record as sent.
     var key: String?
     /// cv-dedupe's key of each relationship, in order (objects only).
     var relationshipKeys: [String?]
     var type: String
+    /// Set for events, so a contact_not_found can be answered by creating the contact.
+    var email: String?
 
-    init(record: JSONObject, item: JSONObject) {
-        self.record = .object(record)
+    init(tape: JSONTape, raw: UnsafeBufferPointer<UInt8>, item: [UInt8]) {
+        record = Array(raw)
         self.item = item
-        if case .number(let t)? = record["row"] { row = Int(t) }
-        key = record["key"]?.stringValue
-        type = record["type"]?.stringValue ?? "?"
-        if case .array(let rels)? = record["relationships"] {
-            relationshipKeys = rels.map { $0.objectValue?["key"]?.stringValue }
-        } else {
-            relationshipKeys = []
+        row = nil
+        for key in tape.memberKeys(ofObject: 0) where RecordRequests.equals(tape, key, "row") {
+            if tape[key + 1].kind == .number { row = Int(String(decoding: tape.rawBytes(key + 1), as: UTF8.self)) }
+        }
+        key = RecordRequests.string(tape, "key")
+        type = RecordRequests.string(tape, "type") ?? "?"
+        email = type == "event" ? RecordRequests.string(tape, "email") : nil
+        relationshipKeys = []
+        if type == "object" {
+            for member in tape.memberKeys(ofObject: 0) where RecordRequests.equals(tape, member, "relationships") && tape[member + 1].kind == .array {
+                var k = member + 2
+                for _ in 0..<Int(tape[member + 1].start) {
+                    var found: String?
+                    if tape[k].kind == .object {
+                        for rk in tape.memberKeys(ofObject: k) where RecordRequests.equals(tape, rk, "key") && tape[rk + 1].kind == .string {
+                            found = tape.decodeString(rk + 1)
+                        }
+                    }
+                    relationshipKeys.append(found)
+                    k = Int(tape[k].next)
+                }
+            }
         }
     }
 }
@@ -36,4 +55,18 @@ enum RecordResult: Sendable {
 struct Batch: Sendable {
     var endpoint: Endpoint
     var records: [PendingRecord]
+
+    /// `{"contacts":[…]}` from the items' bytes.
+    static func body(_ endpoint: Endpoint, _ records: [PendingRecord]) -> [UInt8] {
+        var w = JSONWriter(capacity: records.reduce(32) { $0 + $1.item.count + 1 })
+        w.writeByte(UInt8(ascii: "{"))
+        w.writeString(endpoint.itemsKey)
+        w.writeRaw(":[")
+        for (i, r) in records.enumerated() {
+            if i > 0 { w.writeByte(UInt8(ascii: ",")) }
+            w.writeRaw(r.item)
+        }
+        w.writeRaw("]}")
+        return w.bytes.array
+    }
 }

@@ -128,7 +128,7 @@ final class ExtractPostgresTests: XCTestCase {
         let run = try ToolRunner.run("wh-extract", [
             "--query-text", "SELECT g AS id, 'user' || g || '@example.com' AS email, md5(g::text) AS name, now() AS ts FROM generate_series(1, 1000000) g",
             "--stats", stats,
-        ], environment: ["WH_SOURCE": url], stdoutPath: "/dev/null")
+        ], environment: ["WH_SOURCE": url], stdoutPath: "/dev/null", measureRSS: true)
         XCTAssertEqual(run.status, 0, run.stderr)
         let counts = try JSONValue.parse(String(contentsOfFile: stats, encoding: .utf8).trimmingCharacters(in: .newlines))
         XCTAssertEqual(counts.objectValue?["rows"], .number("1000000"))

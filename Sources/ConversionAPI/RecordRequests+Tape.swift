@@ -1,0 +1,95 @@
+import JSONCodec
+
+extension RecordRequests {
+    /// Members of a record that are bookkeeping, not API content.
+    static let bookkeeping: [[UInt8]] = ["type", "row", "key", "mergedRows", "objectType"].map { Array($0.utf8) }
+
+    /// Writes the API item for the record at tape index 0 straight from the input bytes (no
+    /// trees), and says where it goes. Same rules as `item(for:)`.
+    public static func writeItem(_ tape: JSONTape, includeUserId: Bool, into w: inout JSONWriter) throws(Failure) -> Endpoint {
+        guard let type = string(tape, "type") else { throw .invalid("expected 'type' contact, object or event") }
+        let endpoint: Endpoint
+        switch type {
+        case "contact":
+            guard (includeUserId && has(tape, "userId")) || has(tape, "email") else {
+                throw .invalid("a contact record needs 'userId' or 'email'")
+            }
+            endpoint = .contacts
+        case "event":
+            guard string(tape, "event") != nil else { throw .invalid("an event record needs 'event'") }
+            endpoint = .events
+        case "object":
+            guard let objectType = string(tape, "objectType"), !objectType.isEmpty, string(tape, "id") != nil else {
+                throw .invalid("an object record needs 'objectType' and 'id'")
+            }
+            endpoint = .objects(type: objectType)
+        default:
+            throw .invalid("expected 'type' contact, object or event")
+        }
+        let skipUserId = type == "contact" && !includeUserId
+        w.writeByte(UInt8(ascii: "{"))
+        var first = true
+        for key in tape.memberKeys(ofObject: 0) {
+            if bookkeeping.contains(where: { name in name.withUnsafeBufferPointer { tape.stringEquals(key, $0) } }) { continue }
+            if tape[key + 1].kind == .null { continue }
+            if skipUserId && equals(tape, key, "userId") { continue }
+            if !first { w.writeByte(UInt8(ascii: ",")) }
+            first = false
+            w.writeStringToken(tape, at: key)
+            w.writeByte(UInt8(ascii: ":"))
+            if type == "object" && equals(tape, key, "relationships") && tape[key + 1].kind == .array {
+                writeRelationships(tape, key + 1, into: &w)
+            } else {
+                w.writeTapeValue(tape, at: key + 1)
+            }
+        }
+        if type != "object" && !has(tape, type == "event" ? "data" : "fields") {
+            if !first { w.writeByte(UInt8(ascii: ",")) }
+            w.writeRaw(type == "event" ? "\"data\":{}" : "\"fields\":{}")
+        }
+        w.writeByte(UInt8(ascii: "}"))
+        return endpoint
+    }
+
+    /// Relationships without their dedupe `key`.
+    private static func writeRelationships(_ tape: JSONTape, _ array: Int, into w: inout JSONWriter) {
+        w.writeByte(UInt8(ascii: "["))
+        var k = array + 1
+        for e in 0..<Int(tape[array].start) {
+            if e > 0 { w.writeByte(UInt8(ascii: ",")) }
+            if tape[k].kind == .object {
+                w.writeByte(UInt8(ascii: "{"))
+                var first = true
+                for key in tape.memberKeys(ofObject: k) where !equals(tape, key, "key") && tape[key + 1].kind != .null {
+                    if !first { w.writeByte(UInt8(ascii: ",")) }
+                    first = false
+                    w.writeStringToken(tape, at: key)
+                    w.writeByte(UInt8(ascii: ":"))
+                    w.writeTapeValue(tape, at: key + 1)
+                }
+                w.writeByte(UInt8(ascii: "}"))
+            } else {
+                w.writeTapeValue(tape, at: k)
+            }
+            k = Int(tape[k].next)
+        }
+        w.writeByte(UInt8(ascii: "]"))
+    }
+
+    public static func equals(_ tape: JSONTape, _ token: Int, _ name: StaticString) -> Bool {
+        tape.stringEquals(token, UnsafeBufferPointer(start: name.utf8Start, count: name.utf8CodeUnitCount))
+    }
+
+    /// The string value of a top-level member, if it is a non-null string.
+    public static func string(_ tape: JSONTape, _ name: StaticString) -> String? {
+        for key in tape.memberKeys(ofObject: 0) where equals(tape, key, name) {
+            return tape[key + 1].kind == .string ? tape.decodeString(key + 1) : nil
+        }
+        return nil
+    }
+
+    static func has(_ tape: JSONTape, _ name: StaticString) -> Bool {
+        for key in tape.memberKeys(ofObject: 0) where equals(tape, key, name) { return tape[key + 1].kind != .null }
+        return false
+    }
+}
