@@ -6,8 +6,15 @@ import Glibc
 extension CanonicalJSON {
     /// Canonical text of the tape value at `index` (as `write(_ value:)` would give for its
     /// tree), leaving out the top-level members named in `skipping`. Keys are compared as
-    /// UTF-8 bytes, without building strings, on the common path of keys without escapes.
+    /// UTF-8 bytes; sorting uses one shared stack of key tokens, so nothing is allocated per
+    /// object on the common path of keys without escapes.
     public static func write(_ tape: JSONTape, at index: Int, skipping: [[UInt8]] = [], into w: inout JSONWriter) {
+        var stack: [Int] = []
+        stack.reserveCapacity(64)
+        write(tape, at: index, skipping: skipping, stack: &stack, into: &w)
+    }
+
+    static func write(_ tape: JSONTape, at index: Int, skipping: [[UInt8]], stack: inout [Int], into w: inout JSONWriter) {
         let t = tape[index]
         switch t.kind {
         case .null: w.writeRaw("null")
@@ -24,36 +31,41 @@ extension CanonicalJSON {
             var k = index + 1
             for e in 0..<Int(t.start) {
                 if e > 0 { w.writeByte(UInt8(ascii: ",")) }
-                write(tape, at: k, into: &w)
+                write(tape, at: k, skipping: [], stack: &stack, into: &w)
                 k = Int(tape[k].next)
             }
             w.writeByte(UInt8(ascii: "]"))
         case .object:
-            var members: [(key: [UInt8]?, token: Int)] = []
+            let base = stack.count
             for key in tape.memberKeys(ofObject: index) {
-                let decoded: [UInt8]? = tape[key].hasEscapes ? Array(tape.decodeString(key).utf8) : nil
-                if !skipping.isEmpty, skipping.contains(where: { name in keyBytesEqual(tape, key, decoded, name) }) { continue }
-                members.append((decoded, key))
+                if !skipping.isEmpty, skipping.contains(where: { name in keyEquals(tape, key, name) }) { continue }
+                stack.append(key)
             }
-            members.sort { a, b in keyPrecedes(tape, a, b) }
+            stack[base...].sort { a, b in keyPrecedes(tape, a, b) }
             w.writeByte(UInt8(ascii: "{"))
-            for (k, member) in members.enumerated() {
-                if k > 0 { w.writeByte(UInt8(ascii: ",")) }
-                w.writeStringToken(tape, at: member.token)
+            var k = base
+            while k < stack.count {
+                let key = stack[k]
+                if k > base { w.writeByte(UInt8(ascii: ",")) }
+                w.writeStringToken(tape, at: key)
                 w.writeByte(UInt8(ascii: ":"))
-                write(tape, at: member.token + 1, into: &w)
+                let end = stack.count
+                write(tape, at: key + 1, skipping: [], stack: &stack, into: &w)
+                stack.removeSubrange(end...)
+                k += 1
             }
+            stack.removeSubrange(base...)
             w.writeByte(UInt8(ascii: "}"))
         }
     }
 
-    private static func keyBytesEqual(_ tape: JSONTape, _ key: Int, _ decoded: [UInt8]?, _ name: [UInt8]) -> Bool {
-        if let decoded { return decoded == name }
+    private static func keyEquals(_ tape: JSONTape, _ key: Int, _ name: [UInt8]) -> Bool {
+        if tape[key].hasEscapes { return Array(tape.decodeString(key).utf8) == name }
         return name.withUnsafeBufferPointer { tape.stringEquals(key, $0) }
     }
 
     /// UTF-8 byte order of two keys (ties broken by position, as the tree form does).
-    private static func keyPrecedes(_ tape: JSONTape, _ a: (key: [UInt8]?, token: Int), _ b: (key: [UInt8]?, token: Int)) -> Bool {
+    private static func keyPrecedes(_ tape: JSONTape, _ a: Int, _ b: Int) -> Bool {
         func compare(_ x: UnsafeBufferPointer<UInt8>, _ y: UnsafeBufferPointer<UInt8>) -> Int {
             let n = min(x.count, y.count)
             if n > 0 {
@@ -63,13 +75,13 @@ extension CanonicalJSON {
             return x.count - y.count
         }
         let order: Int
-        switch (a.key, b.key) {
-        case (nil, nil): order = compare(tape.rawBytes(a.token), tape.rawBytes(b.token))
-        case (let x?, nil): order = x.withUnsafeBufferPointer { compare($0, tape.rawBytes(b.token)) }
-        case (nil, let y?): order = y.withUnsafeBufferPointer { compare(tape.rawBytes(a.token), $0) }
-        case (let x?, let y?): order = x.withUnsafeBufferPointer { xp in y.withUnsafeBufferPointer { compare(xp, $0) } }
+        if !tape[a].hasEscapes && !tape[b].hasEscapes {
+            order = compare(tape.rawBytes(a), tape.rawBytes(b))
+        } else {
+            let x = Array(tape.decodeString(a).utf8), y = Array(tape.decodeString(b).utf8)
+            order = x.withUnsafeBufferPointer { xp in y.withUnsafeBufferPointer { compare(xp, $0) } }
         }
-        return order != 0 ? order < 0 : a.token < b.token
+        return order != 0 ? order < 0 : a < b
     }
 
     public static func hash(_ tape: JSONTape, at index: Int, skipping: [[UInt8]] = []) -> StableHash128 {
@@ -84,5 +96,20 @@ extension CanonicalJSON {
         let digits = first == UInt8(ascii: "-") ? raw.dropFirst() : raw[...]
         guard let lead = digits.first, lead != UInt8(ascii: "0") || digits.count == 1 else { return false }
         return digits.allSatisfy { $0 &- 48 < 10 } && !(first == UInt8(ascii: "-") && lead == UInt8(ascii: "0"))
+    }
+}
+
+/// Content hashes of many records with one reused buffer and sort stack (no allocation per record).
+struct CanonicalHasher: ~Copyable {
+    private var writer = JSONWriter(capacity: 1024)
+    private var stack: [Int] = []
+
+    init() { stack.reserveCapacity(64) }
+
+    mutating func hash(_ tape: JSONTape, at index: Int, skipping: [[UInt8]]) -> StableHash128 {
+        writer.bytes.removeAll()
+        stack.removeAll(keepingCapacity: true)
+        CanonicalJSON.write(tape, at: index, skipping: skipping, stack: &stack, into: &writer)
+        return writer.bytes.withUnsafeBufferPointer { StableHash128(UnsafeRawBufferPointer($0)) }
     }
 }

@@ -47,6 +47,7 @@ public enum DedupeRun {
         var reader = NDJSONReader(lines: try LineReader(path: configuration.inputPath))
         let rejects = try RejectLog(path: configuration.rejectsPath, diagnostics: diagnostics, location: reader.sourceName)
         let spill = try SpillWriter(directory: work, level: 0)
+        var hasher = CanonicalHasher()
         while let line = try reader.next() {
             switch line {
             case .blank:
@@ -74,7 +75,7 @@ public enum DedupeRun {
                 }
                 // A contact's content hash is taken now, from the tape already parsed.
                 let content = identity.kind == .contact
-                    ? CanonicalJSON.hash(reader.tape, at: 0, skipping: PartitionProcessor.contactBookkeepingBytes)
+                    ? hasher.hash(reader.tape, at: 0, skipping: PartitionProcessor.contactBookkeepingBytes)
                     : StableHash128(hi: 0, lo: 0)
                 var keyText = key
                 try keyText.withUTF8 { k in

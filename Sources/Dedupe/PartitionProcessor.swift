@@ -22,7 +22,8 @@ struct PartitionProcessor {
     }
 
     func process(bytes: [UInt8], entries unsorted: [SpillEntry], output: inout Output, stats: inout DedupeStats) throws {
-        let entries = unsorted.sorted { ($0.key, $0.sequence) < ($1.key, $1.sequence) }
+        var entries = unsorted
+        entries.sort { $0.key != $1.key ? $0.key < $1.key : $0.sequence < $1.sequence }
         var groups: [Range<Int>] = []
         var start = 0
         for i in 1...entries.count where i == entries.count || entries[i].key != entries[start].key {

@@ -34,7 +34,15 @@ enum RecordIdentity {
             }
             return nil
         }
-        switch string("type") {
+        func isType(_ name: StaticString) -> Bool {
+            let typeKey: StaticString = "type"
+            for key in tape.memberKeys(ofObject: 0) where tape.stringEquals(key, UnsafeBufferPointer(start: typeKey.utf8Start, count: 4)) {
+                return tape[key + 1].kind == .string && tape.stringEquals(key + 1, UnsafeBufferPointer(start: name.utf8Start, count: name.utf8CodeUnitCount))
+            }
+            return false
+        }
+        let type: String? = isType("contact") ? "contact" : isType("event") ? "event" : isType("object") ? "object" : string("type")
+        switch type {
         case "contact":
             guard let key = contactKey(userId: string("userId"), email: string("email")) else {
                 throw .invalid("a contact record needs 'userId' or 'email'")

@@ -45,7 +45,10 @@ public struct ByteBuffer: ~Copyable, ByteOutput {
     /// Appends `value`'s bytes, least significant first (binary spill and pending files).
     @inlinable
     public mutating func appendLittleEndian<T: FixedWidthInteger>(_ value: T) {
-        for k in 0..<MemoryLayout<T>.size { append(UInt8(truncatingIfNeeded: value >> (8 * k))) }
+        let size = MemoryLayout<T>.size
+        if storedCount + size > capacity { grow(storedCount + size) }
+        UnsafeMutableRawPointer(base + storedCount).storeBytes(of: value.littleEndian, as: T.self)
+        storedCount += size
     }
 
     @usableFromInline @inline(never)

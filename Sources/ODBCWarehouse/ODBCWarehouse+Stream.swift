@@ -70,6 +70,8 @@ struct ValueFetcher {
     let binary: [Bool]
     private var chunk = [UInt8](repeating: 0, count: 1 << 16)
     private var value: [UInt8] = []
+    /// A high surrogate that ended the previous piece of a long value; its low half comes next.
+    private var pendingHigh: UInt16?
     private var isNull = false
 
     init(statement: SQLHANDLE?, columns: [ColumnDescription]) {
@@ -80,6 +82,7 @@ struct ValueFetcher {
     /// Reads column `c` (0-based); false on a driver error.
     mutating func fetch(column c: Int) -> Bool {
         value.removeAll(keepingCapacity: true)
+        pendingHigh = nil
         isNull = false
         let cType = SQLSMALLINT(binary[c] ? SQL_C_BINARY : SQL_C_WCHAR)
         let terminator = binary[c] ? 0 : 2
@@ -97,18 +100,43 @@ struct ValueFetcher {
             let available = indicator == SQLLEN(SQL_NO_TOTAL) ? chunk.count - terminator : Int(indicator)
             let got = min(available, chunk.count - terminator)
             append(got, wide: !binary[c])
-            if rc == SQL_SUCCESS || got == available { return true }
+            if rc == SQL_SUCCESS || got == available {
+                finishWide()
+                return true
+            }
         }
     }
 
     private mutating func append(_ byteCount: Int, wide: Bool) {
+        guard wide else {
+            chunk.withUnsafeBytes { value.append(contentsOf: $0.prefix(byteCount)) }
+            return
+        }
         chunk.withUnsafeBytes { raw in
-            if wide {
-                let units = raw.bindMemory(to: UInt16.self)
-                UTF16Text.appendUTF8(units.baseAddress!, count: byteCount / 2, to: &value)
-            } else {
-                value.append(contentsOf: raw.prefix(byteCount))
+            let units = raw.bindMemory(to: UInt16.self)
+            var start = 0
+            var end = byteCount / 2
+            // A long value arrives in pieces that may split a surrogate pair: carry the high half over.
+            if let high = pendingHigh, end > 0 {
+                var pair: [UInt16] = [high]
+                if units[0] >= 0xDC00 && units[0] <= 0xDFFF { pair.append(units[0]); start = 1 }
+                pair.withUnsafeBufferPointer { UTF16Text.appendUTF8($0.baseAddress!, count: $0.count, to: &value) }
+                pendingHigh = nil
             }
+            if end > start, units[end - 1] >= 0xD800 && units[end - 1] <= 0xDBFF {
+                pendingHigh = units[end - 1]
+                end -= 1
+            }
+            if end > start { UTF16Text.appendUTF8(units.baseAddress! + start, count: end - start, to: &value) }
+        }
+    }
+
+    /// Called once a value is complete: a high surrogate left over has no partner.
+    private mutating func finishWide() {
+        if let high = pendingHigh {
+            var unit = high
+            UTF16Text.appendUTF8(&unit, count: 1, to: &value)
+            pendingHigh = nil
         }
     }
 

@@ -62,6 +62,10 @@ final class ExtractODBCTests: XCTestCase {
             {"id":2,"name":null,"amount":null,"score":null,"ok":false,"ts":"2024-01-02T01:04:05Z","d":null,"b":null,"j":null,"rel":"{\\"role\\":\\"owner\\"}"}
 
             """)
+        // A value longer than one SQLGetData piece, with a surrogate pair split across pieces.
+        let long = try ToolRunner.run("wh-extract", ["--source", "sqlite:\(path)", "--query-text",
+                                                     "SELECT replace(hex(zeroblob(32766)), '00', 'a') || '🎉' || 'z' AS t"])
+        XCTAssertEqual(long.stdout, "{\"t\":\"" + String(repeating: "a", count: 32766) + "🎉z\"}\n")
         let missing = try ToolRunner.run("wh-extract", ["--source", "sqlite:/nonexistent/w.db", "--query-text", "SELECT 1"])
         XCTAssertEqual(missing.stderr, "wh-extract: connection failed: sqlite file '/nonexistent/w.db': No such file or directory\n")
         XCTAssertEqual(missing.status, 1)
