@@ -1,43 +1,118 @@
 import JSONCodec
 
+/// What Conversion said about one accepted item: its ids, and per relationship (objects).
+public struct ItemResult: Sendable, Equatable {
+    public var cnvContactId: String?
+    public var cnvEventId: String?
+    public var cnvObjectId: String?
+    /// contactCreated or objectCreated.
+    public var created: Bool?
+    public var relationships: [RelationshipResult]?
+
+    public init() {}
+}
+
+public struct RelationshipResult: Sendable, Equatable {
+    public var success: Bool
+    public var code: String?
+    public var message: String?
+
+    public init(success: Bool, code: String?, message: String?) {
+        self.success = success
+        self.code = code
+        self.message = message
+    }
+}
+
 /// How Conversion answered one item of a batch (decision 1).
 public enum ItemOutcome: Equatable, Sendable {
-    case success(JSONObject)
+    case success(ItemResult)
     case failure(code: String, message: String)
 }
 
 public enum BatchResults {
     /// Per-item outcomes of a 2xx batch answer: `data.results[i]` (error as an object or a
     /// string), or `data.errors:[{index,code,message}]`; with neither, every item succeeded.
+    /// Read from the tape: no tree per answer, whatever its size.
     public static func outcomes(_ body: [UInt8], count: Int) -> [ItemOutcome] {
-        let parsed = body.withUnsafeBufferPointer { buffer in try? JSONValue.parse(buffer, maxDepth: 64) }
-        let data = parsed?.objectValue?["data"]?.objectValue
-        if case .array(let results)? = data?["results"] {
-            return (0..<count).map { i in
-                guard i < results.count, case .object(let r) = results[i] else {
-                    return .failure(code: "internal_error", message: "the answer has no result for item \(i)")
-                }
-                if r["success"] == .bool(false) || r["error"] != nil { return failure(r["error"]) }
-                return .success(r)
-            }
+        var tape = JSONTape()
+        let parsed = body.withUnsafeBufferPointer { buffer -> Bool in
+            do throws(JSONSyntaxError) { try JSONParser(maxDepth: 64).parse(buffer, into: &tape) } catch { return false }
+            return tape[0].kind == .object
         }
-        var outcomes = [ItemOutcome](repeating: .success([:]), count: count)
-        if case .array(let errors)? = data?["errors"] {
-            for case .object(let e) in errors {
-                guard case .number(let t)? = e["index"], let i = Int(t), i >= 0, i < count else { continue }
-                outcomes[i] = failure(.object(e))
+        var outcomes = [ItemOutcome](repeating: .success(ItemResult()), count: count)
+        guard parsed, let data = member(tape, 0, "data"), tape[data].kind == .object else { return outcomes }
+        if let results = member(tape, data, "results"), tape[results].kind == .array {
+            var k = results + 1
+            for i in 0..<count {
+                if i < Int(tape[results].start), tape[k].kind == .object {
+                    outcomes[i] = outcome(tape, k)
+                    k = Int(tape[k].next)
+                } else {
+                    outcomes[i] = .failure(code: "internal_error", message: "the answer has no result for item \(i)")
+                }
+            }
+            return outcomes
+        }
+        if let errors = member(tape, data, "errors"), tape[errors].kind == .array {
+            var k = errors + 1
+            for _ in 0..<Int(tape[errors].start) {
+                if tape[k].kind == .object, let index = member(tape, k, "index"), tape[index].kind == .number,
+                   let i = Int(String(decoding: tape.rawBytes(index), as: UTF8.self)), i >= 0, i < count {
+                    outcomes[i] = failure(tape, k)
+                }
+                k = Int(tape[k].next)
             }
         }
         return outcomes
     }
 
-    private static func failure(_ error: JSONValue?) -> ItemOutcome {
-        switch error {
-        case .string(let message)?: return .failure(code: "upsert_failed", message: message)
-        case .object(let e)?:
-            return .failure(code: e["code"]?.stringValue ?? "upsert_failed", message: e["message"]?.stringValue ?? "no message")
+    private static func outcome(_ tape: JSONTape, _ object: Int) -> ItemOutcome {
+        if let s = member(tape, object, "success"), tape[s].kind == .false { return failure(tape, member(tape, object, "error")) }
+        if let e = member(tape, object, "error"), tape[e].kind != .null { return failure(tape, e) }
+        var result = ItemResult()
+        result.cnvContactId = string(tape, object, "cnvContactId")
+        result.cnvEventId = string(tape, object, "cnvEventId")
+        result.cnvObjectId = string(tape, object, "cnvObjectId")
+        if let c = member(tape, object, "contactCreated") ?? member(tape, object, "objectCreated") {
+            result.created = tape[c].kind == .true ? true : tape[c].kind == .false ? false : nil
+        }
+        if let rels = member(tape, object, "relationships"), tape[rels].kind == .array {
+            var list: [RelationshipResult] = []
+            var k = rels + 1
+            for _ in 0..<Int(tape[rels].start) {
+                if tape[k].kind == .object, case .failure(let code, let message) = outcome(tape, k) {
+                    list.append(RelationshipResult(success: false, code: code, message: message))
+                } else {
+                    list.append(RelationshipResult(success: tape[k].kind == .object, code: nil, message: nil))
+                }
+                k = Int(tape[k].next)
+            }
+            result.relationships = list
+        }
+        return .success(result)
+    }
+
+    /// An error given as an object `{code,message}` or as a plain string.
+    private static func failure(_ tape: JSONTape, _ error: Int?) -> ItemOutcome {
+        guard let error else { return .failure(code: "upsert_failed", message: "no error detail") }
+        switch tape[error].kind {
+        case .string: return .failure(code: "upsert_failed", message: tape.decodeString(error))
+        case .object:
+            return .failure(code: string(tape, error, "code") ?? "upsert_failed", message: string(tape, error, "message") ?? "no message")
         default: return .failure(code: "upsert_failed", message: "no error detail")
         }
+    }
+
+    static func member(_ tape: JSONTape, _ object: Int, _ name: StaticString) -> Int? {
+        let bytes = UnsafeBufferPointer(start: name.utf8Start, count: name.utf8CodeUnitCount)
+        for key in tape.memberKeys(ofObject: object) where tape.stringEquals(key, bytes) { return key + 1 }
+        return nil
+    }
+
+    static func string(_ tape: JSONTape, _ object: Int, _ name: StaticString) -> String? {
+        guard let v = member(tape, object, name), tape[v].kind == .string else { return nil }
+        return tape.decodeString(v)
     }
 
     /// The error of a whole-request failure: Conversion's envelope, else `http_<status>`.

@@ -144,10 +144,12 @@ struct SortedKeySet {
     /// Sorts and removes duplicates; call once after the last insert.
     mutating func seal() {
         keys.sort()
-        var unique: [StableHash128] = []
-        unique.reserveCapacity(keys.count)
-        for key in keys where unique.last != key { unique.append(key) }
-        keys = unique
+        var kept = 0
+        for i in keys.indices where kept == 0 || keys[kept - 1] != keys[i] {
+            keys[kept] = keys[i]
+            kept += 1
+        }
+        keys.removeSubrange(kept...)
     }
 
     var count: Int { keys.count }

@@ -10,38 +10,8 @@ extension BatchSender {
             let retryable = ["contact_not_found", "internal_error", "upsert_failed"].contains(code)
             return .reject(code: code, message: scrub(message), httpStatus: 200, attempts: 1, retryable: retryable)
         case .success(let data):
-            var ack: JSONObject = [:]
-            if let key = record.key { ack["key"] = .string(key) }
-            ack["type"] = .string(record.type)
-            if let row = record.row { ack["row"] = .number(String(row)) }
-            for name in ["cnvContactId", "cnvEventId", "cnvObjectId"] where data[name] != nil { ack[name] = data[name] }
-            if let created = data["contactCreated"] ?? data["objectCreated"] { ack["created"] = created }
-            if record.type == "object" { addRelationships(record, data, to: &ack) }
-            return .ack(ack)
+            return .ack(data)
         }
-    }
-
-    /// Which relationships Conversion took: their keys go in the ack for commit; failures are
-    /// listed so they are visible (their keys stay unmarked and are sent again next run).
-    private func addRelationships(_ record: PendingRecord, _ data: JSONObject, to ack: inout JSONObject) {
-        guard case .array(let results)? = data["relationships"] else {
-            ack["relationshipKeys"] = .array(record.relationshipKeys.compactMap { $0.map(JSONValue.string) })
-            return
-        }
-        var keys: [JSONValue] = []
-        var errors: [JSONValue] = []
-        for (i, key) in record.relationshipKeys.enumerated() {
-            let r = i < results.count ? results[i].objectValue : nil
-            if r?["success"] == .bool(true) {
-                if let key { keys.append(.string(key)) }
-            } else {
-                let e = r?["error"]?.objectValue
-                errors.append(.object(["key": key.map(JSONValue.string) ?? .null,
-                                       "code": e?["code"] ?? .string("upsert_failed"), "message": e?["message"] ?? .string("no result")]))
-            }
-        }
-        ack["relationshipKeys"] = .array(keys)
-        if !errors.isEmpty { ack["relationshipErrors"] = .array(errors) }
     }
 
     /// Decision 5: events rejected contact_not_found that carry an email get their contact

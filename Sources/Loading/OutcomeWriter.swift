@@ -1,3 +1,4 @@
+import ConversionAPI
 import JSONCodec
 import SyncCore
 
@@ -6,6 +7,7 @@ final class OutcomeWriter: @unchecked Sendable {
     private let lock = Mutex()
     private let acks: ByteSink?
     private var ackBuffer = ByteBuffer(capacity: 1 << 16)
+    private var ackWriter = JSONWriter(capacity: 512)
     private let rejects: RejectLog
     private let counters: SharedCounters
 
@@ -32,11 +34,10 @@ final class OutcomeWriter: @unchecked Sendable {
 
     private func write(_ record: PendingRecord, _ result: RecordResult) throws {
         switch result {
-        case .ack(let ack):
-            var w = JSONWriter(capacity: 256)
-            w.writeObject(ack)
-            w.bytes.withUnsafeBufferPointer { ackBuffer.append(contentsOf: $0) }
-            ackBuffer.append(0x0A)
+        case .ack(let result):
+            AckLine.write(record, result, into: &ackWriter)
+            ackWriter.bytes.withUnsafeBufferPointer { ackBuffer.append(contentsOf: $0) }
+            ackWriter.bytes.removeAll()
             counters.update { $0.acks += 1 }
         case .reject(let code, let message, let status, let attempts, let retryable):
             var reject = Reject(stage: "load", row: record.row, code: code, message: message, retryable: retryable)
@@ -52,6 +53,49 @@ final class OutcomeWriter: @unchecked Sendable {
         try lock.withLock {
             if let acks { try acks.flush(&ackBuffer) }
             try rejects.flush()
+        }
+    }
+}
+
+/// `{"key","type","row","cnvContactId"|"cnvEventId"|"cnvObjectId","created","relationshipKeys","relationshipErrors"}`
+enum AckLine {
+    static func write(_ record: PendingRecord, _ result: ItemResult, into w: inout JSONWriter) {
+        w.writeByte(UInt8(ascii: "{"))
+        if let key = record.key { w.writeRaw("\"key\":"); w.writeString(key); w.writeByte(UInt8(ascii: ",")) }
+        w.writeRaw("\"type\":")
+        w.writeString(record.type)
+        if let row = record.row { w.writeRaw(",\"row\":"); w.writeRaw(Array(String(row).utf8)) }
+        for (name, value) in [("cnvContactId", result.cnvContactId), ("cnvEventId", result.cnvEventId), ("cnvObjectId", result.cnvObjectId)] {
+            guard let value else { continue }
+            w.writeByte(UInt8(ascii: ","))
+            w.writeString(name)
+            w.writeByte(UInt8(ascii: ":"))
+            w.writeString(value)
+        }
+        if let created = result.created { w.writeRaw(created ? ",\"created\":true" : ",\"created\":false") }
+        if record.type == "object" { writeRelationships(record, result, into: &w) }
+        w.writeRaw("}\n")
+    }
+
+    /// Which relationships Conversion took: their keys go in the ack for commit; failures are
+    /// listed so they are visible (their keys stay unmarked and are sent again next run).
+    private static func writeRelationships(_ record: PendingRecord, _ result: ItemResult, into w: inout JSONWriter) {
+        var keys: [String] = []
+        var errors: [JSONValue] = []
+        for (i, key) in record.relationshipKeys.enumerated() {
+            let r = result.relationships.map { i < $0.count ? $0[i] : RelationshipResult(success: false, code: "upsert_failed", message: "no result") }
+            if r?.success ?? true {
+                if let key { keys.append(key) }
+            } else {
+                errors.append(.object(["key": key.map(JSONValue.string) ?? .null, "code": .string(r?.code ?? "upsert_failed"),
+                                       "message": .string(r?.message ?? "no result")]))
+            }
+        }
+        w.writeRaw(",\"relationshipKeys\":")
+        w.writeValue(.array(keys.map(JSONValue.string)))
+        if !errors.isEmpty {
+            w.writeRaw(",\"relationshipErrors\":")
+            w.writeValue(.array(errors))
         }
     }
 }

@@ -48,7 +48,7 @@ struct PendingRecord: Sendable {
 
 /// What became of one record.
 enum RecordResult: Sendable {
-    case ack(JSONObject)
+    case ack(ItemResult)
     case reject(code: String, message: String, httpStatus: Int?, attempts: Int, retryable: Bool)
 }
 
