@@ -46,7 +46,7 @@ let package = Package(
         .target(name: "Mapping", dependencies: ["SyncCore", "JSONCodec"]),
         .target(name: "Dedupe", dependencies: ["SyncCore", "JSONCodec", "SQLiteDatabase"]),
         .target(name: "ConversionAPI", dependencies: ["JSONCodec"]),
-        .target(name: "CurlHTTP", dependencies: ["CCurl"]),
+        .target(name: "CurlHTTP", dependencies: ["CCurl", "SyncCore"]),
         .target(name: "Loading", dependencies: ["ConversionAPI", "CurlHTTP", "JSONCodec", "SyncCore"]),
         .target(name: "EmulatorStore", dependencies: ["ConversionAPI", "JSONCodec", "Mapping", "SQLiteDatabase", "SyncCore"]),
         .target(name: "Emulator", dependencies: [

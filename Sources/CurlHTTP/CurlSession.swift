@@ -1,4 +1,5 @@
 import CCurl
+import SyncCore
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -99,13 +100,4 @@ private func curlWriteHeader(_ data: UnsafeMutablePointer<CChar>?, _ size: Int, 
         collector.headers[name] = value
     }
     return size * count
-}
-
-extension Substring {
-    func trimmingCharacters(in set: String) -> String {
-        var s = self[...]
-        while let c = s.first, set.contains(c) { s = s.dropFirst() }
-        while let c = s.last, set.contains(c) { s = s.dropLast() }
-        return String(s)
-    }
 }

@@ -1,4 +1,5 @@
 import JSONCodec
+import SyncCore
 
 /// What a record is to the state: its kind and the key Conversion matches it by.
 public enum RecordKind: UInt8, Sendable, CaseIterable {
@@ -63,14 +64,7 @@ enum RecordIdentity {
     /// `userId:…` when there is a userId, else `email:…` (emails compare case-insensitively after trimming).
     static func contactKey(userId: String?, email: String?) -> String? {
         if let userId { return "userId:" + userId }
-        if let email { return "email:" + normalizedEmail(email) }
+        if let email { return "email:" + EmailKey.normalized(email) }
         return nil
-    }
-
-    static func normalizedEmail(_ email: String) -> String {
-        var s = Substring(email)
-        while let c = s.first, c == " " || c == "\t" { s = s.dropFirst() }
-        while let c = s.last, c == " " || c == "\t" { s = s.dropLast() }
-        return s.lowercased()
     }
 }

@@ -1,5 +1,6 @@
 import ConversionAPI
 import JSONCodec
+import SyncCore
 import Mapping
 import SQLiteDatabase
 
@@ -29,7 +30,7 @@ extension EmulatorStore {
         let s = try database.prepare(sql)
         s.bind(1, text: c.id)
         if let u = c.userId { s.bind(2, text: u) }
-        if let e = c.email { s.bind(3, text: e); s.bind(4, text: Self.emailKey(e)) }
+        if let e = c.email { s.bind(3, text: e); s.bind(4, text: EmailKey.normalized(e)) }
         if let sub = c.subscription { s.bind(5, text: sub) }
         s.bind(6, text: JSONValue.object(c.fields).serialized)
         if let company = c.companyId { s.bind(7, text: company) }
@@ -46,7 +47,7 @@ extension EmulatorStore {
         guard email != nil || userId != nil || cnvId != nil else {
             throw APIError.missingIdentifier("a contact needs 'email', 'userId' or 'cnvContactId'")
         }
-        if let email, !EmailSyntax.isValid(Self.emailKey(email)) { throw APIError.invalidEmail("'\(email)' is not a valid email address") }
+        if let email, !EmailSyntax.isValid(EmailKey.normalized(email)) { throw APIError.invalidEmail("'\(email)' is not a valid email address") }
         let status = try Self.optionalString(item, "subscriptionStatus")
         if let status, !APIContract.subscriptionStatuses.contains(status) {
             throw APIError.invalidSubscription("subscriptionStatus must be one of \(APIContract.subscriptionStatuses.joined(separator: ", "))")
@@ -81,7 +82,7 @@ extension EmulatorStore {
             return found
         }
         if let userId, let found = try contact(where: "user_id", is: userId) { return found }
-        guard let email, let found = try contact(where: "email_key", is: Self.emailKey(email)) else { return nil }
+        guard let email, let found = try contact(where: "email_key", is: EmailKey.normalized(email)) else { return nil }
         if let userId, let other = found.userId, other != userId {
             throw APIError.conflictingIdentifier("email '\(email)' belongs to a contact with another userId")
         }

@@ -13,7 +13,7 @@ extension EmulatorStore {
         let userId = try Self.optionalString(item, "userId")
         let email = try Self.optionalString(item, "email")
         guard userId != nil || email != nil else { throw APIError.missingIdentifier("an event needs 'userId' or 'email'") }
-        if let email, !EmailSyntax.isValid(Self.emailKey(email)) { throw APIError.invalidEmail("'\(email)' is not a valid email address") }
+        if let email, !EmailSyntax.isValid(EmailKey.normalized(email)) { throw APIError.invalidEmail("'\(email)' is not a valid email address") }
         let eventId = try Self.optionalString(item, "eventId")
         var timestamp = Self.now()
         if let given = try Self.optionalString(item, "timestamp") {

@@ -1,5 +1,6 @@
 import ConversionAPI
 import JSONCodec
+import SyncCore
 import Mapping
 
 extension EmulatorStore {
@@ -43,7 +44,7 @@ extension EmulatorStore {
         let userId = try Self.optionalString(relationship, "userId")
         let email = try Self.optionalString(relationship, "email")
         guard userId != nil || email != nil else { throw APIError.missingIdentifier("a relationship needs 'userId' or 'email'") }
-        if let email, !EmailSyntax.isValid(Self.emailKey(email)) { throw APIError.invalidEmail("'\(email)' is not a valid email address") }
+        if let email, !EmailSyntax.isValid(EmailKey.normalized(email)) { throw APIError.invalidEmail("'\(email)' is not a valid email address") }
         var contact = try resolveContact(cnvId: nil, userId: userId, email: email)
         let created = contact == nil
         if created {

@@ -77,12 +77,6 @@ public final class EmulatorStore: @unchecked Sendable {
         return String(c[0..<8]) + "-" + String(c[8..<12]) + "-" + String(c[12..<16]) + "-" + String(c[16..<20]) + "-" + String(c[20..<32])
     }
 
-    static func emailKey(_ email: String) -> String {
-        var s = Substring(email)
-        while let c = s.first, c == " " || c == "\t" { s = s.dropFirst() }
-        while let c = s.last, c == " " || c == "\t" { s = s.dropLast() }
-        return s.lowercased()
-    }
 }
 
 extension String {

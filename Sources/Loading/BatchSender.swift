@@ -107,17 +107,3 @@ final class BatchSender: @unchecked Sendable {
         configuration.apiKey.isEmpty ? text : text.replacingAll(configuration.apiKey, with: "***")
     }
 }
-
-extension String {
-    func replacingAll(_ target: String, with replacement: String) -> String {
-        guard !target.isEmpty else { return self }
-        var out = ""
-        var rest = self[...]
-        while let r = rest.firstRange(of: target) {
-            out += rest[..<r.lowerBound]
-            out += replacement
-            rest = rest[r.upperBound...]
-        }
-        return out + rest
-    }
-}

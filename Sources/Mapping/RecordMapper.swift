@@ -142,14 +142,6 @@ struct RecordMapper {
     }
 }
 
-extension String {
-    func trimmingSpaces() -> String {
-        var s = self[...]
-        while let c = s.first, c == " " || c == "\t" { s = s.dropFirst() }
-        while let c = s.last, c == " " || c == "\t" { s = s.dropLast() }
-        return String(s)
-    }
-}
 
 /// Reused buffers and counters of the write path.
 final class MapperScratch {

@@ -13,8 +13,16 @@ extension ODBCWarehouse {
                 SQLFreeHandle(SQLSMALLINT(SQL_HANDLE_STMT), stmt)
             }
         }
-        var text = UTF16Text.units(query)
-        let rc = SQLExecDirectW(stmt, &text, SQLINTEGER(text.count - 1))
+        let rc: SQLRETURN
+        if isSQLite {
+            // SQLite's driver turns wide text outside the BMP (emoji) into garbage; its narrow
+            // entry takes the query as the UTF-8 SQLite itself reads.
+            var bytes = Array(query.utf8) + [0]
+            rc = bytes.withUnsafeMutableBufferPointer { SQLExecDirect(stmt, $0.baseAddress, SQLINTEGER($0.count - 1)) }
+        } else {
+            var text = UTF16Text.units(query)
+            rc = SQLExecDirectW(stmt, &text, SQLINTEGER(text.count - 1))
+        }
         guard ODBCDiagnostics.succeeded(rc) || rc == SQL_NO_DATA else {
             throw failure(stmt, row: 0)
         }
@@ -23,7 +31,8 @@ extension ODBCWarehouse {
         guard count > 0 else { throw .noResultSet }
         let columns = (1...Int(count)).map { describe(stmt, column: $0) }
         var encoder = RowEncoder(columns: columns)
-        var fetcher = ValueFetcher(statement: stmt, columns: columns)
+        // Likewise for values: SQLite's text is fetched as its raw UTF-8 bytes.
+        var fetcher = ValueFetcher(statement: stmt, columns: columns, utf8Text: isSQLite)
         var rows = 0
         while true {
             let f = SQLFetch(stmt)
@@ -39,6 +48,8 @@ extension ODBCWarehouse {
             if isCancelled { throw .cancelled(signal: "signal") }
         }
     }
+
+    var isSQLite: Bool { dbmsName.lowercased().contains("sqlite") }
 
     private func failure(_ stmt: SQLHANDLE?, row: Int) -> ExtractError {
         if isCancelled { return .cancelled(signal: "signal") }
@@ -68,15 +79,18 @@ extension ODBCWarehouse {
 struct ValueFetcher {
     let statement: SQLHANDLE?
     let binary: [Bool]
+    /// Fetch text as its raw bytes (SQL_C_BINARY, the database's UTF-8) instead of UTF-16.
+    let utf8Text: Bool
     private var chunk = [UInt8](repeating: 0, count: 1 << 16)
     private var value: [UInt8] = []
     /// A high surrogate that ended the previous piece of a long value; its low half comes next.
     private var pendingHigh: UInt16?
     private var isNull = false
 
-    init(statement: SQLHANDLE?, columns: [ColumnDescription]) {
+    init(statement: SQLHANDLE?, columns: [ColumnDescription], utf8Text: Bool = false) {
         self.statement = statement
         self.binary = columns.map { $0.encoding == .binary }
+        self.utf8Text = utf8Text
     }
 
     /// Reads column `c` (0-based); false on a driver error.
@@ -84,8 +98,9 @@ struct ValueFetcher {
         value.removeAll(keepingCapacity: true)
         pendingHigh = nil
         isNull = false
-        let cType = SQLSMALLINT(binary[c] ? SQL_C_BINARY : SQL_C_WCHAR)
-        let terminator = binary[c] ? 0 : 2
+        let raw = binary[c] || utf8Text
+        let cType = SQLSMALLINT(binary[c] || utf8Text ? SQL_C_BINARY : SQL_C_WCHAR)
+        let terminator = raw ? 0 : 2
         while true {
             var indicator: SQLLEN = 0
             let rc = chunk.withUnsafeMutableBytes { buf in
@@ -99,7 +114,7 @@ struct ValueFetcher {
             }
             let available = indicator == SQLLEN(SQL_NO_TOTAL) ? chunk.count - terminator : Int(indicator)
             let got = min(available, chunk.count - terminator)
-            append(got, wide: !binary[c])
+            append(got, wide: !raw)
             if rc == SQL_SUCCESS || got == available {
                 finishWide()
                 return true

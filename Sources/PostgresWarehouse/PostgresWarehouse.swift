@@ -86,12 +86,3 @@ public final class PostgresWarehouse: Warehouse, @unchecked Sendable {
         }
     }
 }
-
-extension Substring {
-    func trimmingCharacters(in set: String) -> String {
-        var s = self[...]
-        while let c = s.first, set.contains(c) { s = s.dropFirst() }
-        while let c = s.last, set.contains(c) { s = s.dropLast() }
-        return String(s)
-    }
-}

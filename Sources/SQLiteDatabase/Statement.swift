@@ -24,7 +24,7 @@ public final class Statement {
     /// Binds 16 bytes, the two words big-endian, without allocating.
     public func bind(_ index: Int32, hi: UInt64, lo: UInt64) {
         var words = (hi.bigEndian, lo.bigEndian)
-        withUnsafeBytes(of: &words) { sqlite3_bind_blob(handle, index, $0.baseAddress, 16, cvsqlite_transient()) }
+        _ = withUnsafeBytes(of: &words) { sqlite3_bind_blob(handle, index, $0.baseAddress, 16, cvsqlite_transient()) }
     }
 
     public func bind(_ index: Int32, int: Int64) { sqlite3_bind_int64(handle, index, int) }

@@ -76,18 +76,6 @@ public struct SecretScrubber: Sendable {
 }
 
 extension String {
-    func replacingAll(_ target: String, with replacement: String) -> String {
-        guard !target.isEmpty else { return self }
-        var out = ""
-        var rest = self[...]
-        while let r = rest.firstRange(of: target) {
-            out += rest[..<r.lowerBound]
-            out += replacement
-            rest = rest[r.upperBound...]
-        }
-        return out + rest
-    }
-
     func trimmingTrailingNewlines() -> String {
         var s = self[...]
         while let c = s.last, c == "\n" || c == "\r" || c == " " { s = s.dropLast() }

@@ -1,3 +1,5 @@
+import SyncCore
+
 /// Fills `{{last_sync_time}}` (inner spaces allowed) with the bare integer. Any other
 /// `{{identifier}}` is a configuration error naming it; `{{` not around an identifier (a
 /// PostgreSQL array literal such as '{{1,2},{3,4}}') is left alone.
@@ -55,14 +57,5 @@ public enum QueryTemplateError: Error, Equatable {
         case .unknownVariable(let name, let line):
             return "query line \(line): unknown variable '{{\(name)}}' (the only variable is '{{last_sync_time}}')"
         }
-    }
-}
-
-extension Substring {
-    func trimmingCharacters(in set: String) -> String {
-        var s = self[...]
-        while let c = s.first, set.contains(c) { s = s.dropFirst() }
-        while let c = s.last, set.contains(c) { s = s.dropLast() }
-        return String(s)
     }
 }
