@@ -5,7 +5,8 @@ extension RecordRequests {
     static let bookkeeping: [[UInt8]] = ["type", "row", "key", "mergedRows", "objectType"].map { Array($0.utf8) }
 
     /// Writes the API item for the record at tape index 0 straight from the input bytes (no
-    /// trees), and says where it goes. Same rules as `item(for:)`.
+    /// trees), and says where it goes: the record minus its bookkeeping members and nulls;
+    /// `includeUserId` is decision 4 (userId goes as a top-level contact field unless turned off).
     public static func writeItem(_ tape: JSONTape, includeUserId: Bool, into w: inout JSONWriter) throws(Failure) -> Endpoint {
         guard let type = string(tape, "type") else { throw .invalid("expected 'type' contact, object or event") }
         let endpoint: Endpoint

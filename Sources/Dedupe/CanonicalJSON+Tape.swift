@@ -6,14 +6,8 @@ import Glibc
 extension CanonicalJSON {
     /// Canonical text of the tape value at `index` (as `write(_ value:)` would give for its
     /// tree), leaving out the top-level members named in `skipping`. Keys are compared as
-    /// UTF-8 bytes; sorting uses one shared stack of key tokens, so nothing is allocated per
-    /// object on the common path of keys without escapes.
-    public static func write(_ tape: JSONTape, at index: Int, skipping: [[UInt8]] = [], into w: inout JSONWriter) {
-        var stack: [Int] = []
-        stack.reserveCapacity(64)
-        write(tape, at: index, skipping: skipping, stack: &stack, into: &w)
-    }
-
+    /// UTF-8 bytes; sorting uses one shared stack of key tokens (`CanonicalHasher` keeps it),
+    /// so nothing is allocated per object on the common path of keys without escapes.
     static func write(_ tape: JSONTape, at index: Int, skipping: [[UInt8]], stack: inout [Int], into w: inout JSONWriter) {
         let t = tape[index]
         switch t.kind {
@@ -84,11 +78,6 @@ extension CanonicalJSON {
         return order != 0 ? order < 0 : a < b
     }
 
-    public static func hash(_ tape: JSONTape, at index: Int, skipping: [[UInt8]] = []) -> StableHash128 {
-        var w = JSONWriter(capacity: 512)
-        write(tape, at: index, skipping: skipping, into: &w)
-        return w.bytes.withUnsafeBufferPointer { StableHash128(UnsafeRawBufferPointer($0)) }
-    }
 
     /// `0` or `-?[1-9][0-9]*`: already canonical, the common case, kept off the slow path.
     static func isPlainInteger(_ raw: UnsafeBufferPointer<UInt8>) -> Bool {

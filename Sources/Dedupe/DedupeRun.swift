@@ -12,7 +12,7 @@ public enum DedupeRun {
             throw ConfigurationError("run '\(configuration.run)' was already committed to \(configuration.statePath); use a new run id")
         }
         let work = configuration.statePath + ".work.\(getpid())"
-        defer { removeTree(work) }
+        defer { FileTree.remove(work) }
         var stats = DedupeStats()
         var writer = JSONWriter(capacity: output.flushThreshold + (1 << 14))
         let spill = try spillInput(configuration, to: work, writer: &writer, output: output, stats: &stats, diagnostics: diagnostics)
@@ -125,20 +125,5 @@ public enum DedupeRun {
                                            range: (lower, upper), expectedStateRows: stateRows >> bits)
         try processor.process(bytes: bytes, entries: entries, output: &output, stats: &stats)
         unlink(path)
-    }
-
-    static func removeTree(_ path: String) {
-        var info = stat()
-        guard lstat(path, &info) == 0 else { return }
-        if info.st_mode & S_IFMT == S_IFDIR, let dir = opendir(path) {
-            while let entry = readdir(dir) {
-                let name = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
-                if name != "." && name != ".." { removeTree(path + "/" + name) }
-            }
-            closedir(dir)
-            rmdir(path)
-        } else {
-            unlink(path)
-        }
     }
 }

@@ -120,15 +120,8 @@ extension DedupeState {
             object["committedRuns"] = .number(String(runs.int(0)))
             object["lastCommit"] = runs.isNull(1) ? .null : .string(UTCTimestamp.rfc3339(epochSeconds: runs.int(1)))
         }
-        var pending: [JSONValue] = []
-        if let dir = opendir(PendingLog.directory(forState: path)) {
-            while let entry = readdir(dir) {
-                let name = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
-                if name.hasSuffix(".bin") { pending.append(.string(String(name.dropLast(4)))) }
-            }
-            closedir(dir)
-        }
-        object["uncommittedRuns"] = .array(pending.sorted { ($0.stringValue ?? "") < ($1.stringValue ?? "") })
+        let pending = FileTree.names(in: PendingLog.directory(forState: path)).filter { $0.hasSuffix(".bin") }.map { String($0.dropLast(4)) }
+        object["uncommittedRuns"] = .array(pending.sorted().map(JSONValue.string))
         var info = stat()
         object["bytes"] = .number(String(stat(path, &info) == 0 ? Int(info.st_size) : 0))
         return object
