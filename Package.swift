@@ -17,6 +17,7 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "4.0.0"),
     ],
     targets: [
         // System libraries (Debian: libpq-dev, unixodbc-dev, libcurl4-openssl-dev).
@@ -37,16 +38,24 @@ let package = Package(
         .target(name: "PostgresWarehouse", dependencies: ["CLibPQ", "WarehouseCore"]),
         .target(name: "ODBCWarehouse", dependencies: ["CUnixODBC", "WarehouseCore"]),
         .target(name: "SQLiteDatabase", dependencies: ["CSQLite3", "SyncCore"]),
+        .target(name: "CurlHTTP", dependencies: ["CCurl", "SyncCore"]),
+
+        // BigQuery, Snowflake and Databricks over their REST APIs (HTTP through CurlHTTP; RS256
+        // JWTs through swift-crypto).
+        .target(name: "CloudWarehouses", dependencies: [
+            "WarehouseCore", "CurlHTTP", "JSONCodec", "SyncCore",
+            .product(name: "Crypto", package: "swift-crypto"),
+            .product(name: "_CryptoExtras", package: "swift-crypto"),
+        ]),
 
         // Command logic.
         .target(name: "Extraction", dependencies: [
-            "WarehouseCore", "PostgresWarehouse", "ODBCWarehouse", "SyncCore",
+            "WarehouseCore", "PostgresWarehouse", "ODBCWarehouse", "CloudWarehouses", "SyncCore",
         ]),
 
         .target(name: "Mapping", dependencies: ["SyncCore", "JSONCodec"]),
         .target(name: "Dedupe", dependencies: ["SyncCore", "JSONCodec", "SQLiteDatabase"]),
         .target(name: "ConversionAPI", dependencies: ["JSONCodec"]),
-        .target(name: "CurlHTTP", dependencies: ["CCurl", "SyncCore"]),
         .target(name: "Loading", dependencies: ["ConversionAPI", "CurlHTTP", "JSONCodec", "SyncCore"]),
         .target(name: "EmulatorStore", dependencies: ["ConversionAPI", "JSONCodec", "Mapping", "SQLiteDatabase", "SyncCore"]),
         .target(name: "Emulator", dependencies: [
@@ -86,9 +95,17 @@ let package = Package(
         .testTarget(name: "JSONCodecTests", dependencies: ["JSONCodec"]),
         .testTarget(name: "SyncCoreTests", dependencies: ["SyncCore"]),
         .testTarget(name: "WarehouseCoreTests", dependencies: ["WarehouseCore"]),
+        .testTarget(name: "CloudWarehousesTests", dependencies: [
+            "CloudWarehouses", "WarehouseCore", "JSONCodec", "SyncCore",
+            .product(name: "_CryptoExtras", package: "swift-crypto"),
+        ]),
         .testTarget(name: "MappingTests", dependencies: ["Mapping", "JSONCodec", "SyncCore"]),
         .testTarget(name: "ConversionAPITests", dependencies: ["ConversionAPI", "JSONCodec"]),
         .testTarget(name: "DedupeTests", dependencies: ["Dedupe", "JSONCodec", "SyncCore"]),
-        .testTarget(name: "IntegrationTests", dependencies: ["wh-extract", "cv-map", "cv-dedupe", "cv-emulator", "cv-load", "JSONCodec", "SyncCore"]),
+        .testTarget(name: "IntegrationTests", dependencies: [
+            "wh-extract", "cv-map", "cv-dedupe", "cv-emulator", "cv-load", "JSONCodec", "SyncCore",
+            .product(name: "Crypto", package: "swift-crypto"),
+            .product(name: "_CryptoExtras", package: "swift-crypto"),
+        ]),
     ]
 )

@@ -12,17 +12,23 @@ public final class CurlSession: HTTPTransport {
     private let userAgent: String
     private let connectTimeout: Int
     private let totalTimeout: Int
+    private let acceptsCompression: Bool
+    /// Checked while a transfer runs; when it says stop, the transfer ends with `isAborted`.
+    private let abort: AbortSignal?
     /// libcurl writes transfer errors here; it must outlive the transfer, so it is allocated once.
     private let errorBuffer = UnsafeMutablePointer<CChar>.allocate(capacity: Int(CURL_ERROR_SIZE) + 1)
 
     private static let globalInit: Void = { curl_global_init(Int(CURL_GLOBAL_ALL)) }()
 
-    public init(userAgent: String, connectTimeoutSeconds: Int = 10, totalTimeoutSeconds: Int = 60) {
+    public init(userAgent: String, connectTimeoutSeconds: Int = 10, totalTimeoutSeconds: Int = 60,
+                acceptsCompression: Bool = false, abort: AbortSignal? = nil) {
         _ = Self.globalInit
         handle = curl_easy_init()
         self.userAgent = userAgent
         connectTimeout = connectTimeoutSeconds
         totalTimeout = totalTimeoutSeconds
+        self.acceptsCompression = acceptsCompression
+        self.abort = abort
     }
 
     deinit {
@@ -54,6 +60,13 @@ public final class CurlSession: HTTPTransport {
         cvcurl_setopt_pointer(handle, CURLOPT_WRITEDATA, box.toOpaque())
         cvcurl_setopt_header(handle, curlWriteHeader)
         cvcurl_setopt_pointer(handle, CURLOPT_HEADERDATA, box.toOpaque())
+        if acceptsCompression { cvcurl_setopt_string(handle, CURLOPT_ACCEPT_ENCODING, "") }
+        if let abort {
+            guard !abort.isRaised else { throw HTTPTransportError(code: Int(CURLE_ABORTED_BY_CALLBACK.rawValue), message: "aborted", isTimeout: false, isAborted: true) }
+            cvcurl_setopt_xferinfo(handle, curlProgress)
+            cvcurl_setopt_pointer(handle, CURLOPT_XFERINFODATA, Unmanaged.passUnretained(abort).toOpaque())
+            cvcurl_setopt_long(handle, CURLOPT_NOPROGRESS, 0)
+        }
         errorBuffer[0] = 0
         let rc: CURLcode = request.body.withUnsafeBufferPointer { body in
             if request.method != "GET" {
@@ -64,7 +77,8 @@ public final class CurlSession: HTTPTransport {
         }
         guard rc == CURLE_OK else {
             let detail = errorBuffer[0] != 0 ? String(cString: UnsafePointer(errorBuffer)) : String(cString: curl_easy_strerror(rc))
-            throw HTTPTransportError(code: Int(rc.rawValue), message: detail, isTimeout: rc == CURLE_OPERATION_TIMEDOUT)
+            throw HTTPTransportError(code: Int(rc.rawValue), message: detail, isTimeout: rc == CURLE_OPERATION_TIMEDOUT,
+                                     isAborted: rc == CURLE_ABORTED_BY_CALLBACK)
         }
         var status = 0
         cvcurl_getinfo_long(handle, CURLINFO_RESPONSE_CODE, &status)
@@ -85,6 +99,11 @@ private func curlWriteBody(_ data: UnsafeMutablePointer<CChar>?, _ size: Int, _ 
         collector.body.append(contentsOf: UnsafeBufferPointer(start: $0, count: size * count))
     }
     return size * count
+}
+
+private func curlProgress(_ context: UnsafeMutableRawPointer?, _: curl_off_t, _: curl_off_t, _: curl_off_t, _: curl_off_t) -> Int32 {
+    guard let context else { return 0 }
+    return Unmanaged<AbortSignal>.fromOpaque(context).takeUnretainedValue().isRaised ? 1 : 0
 }
 
 private func curlWriteHeader(_ data: UnsafeMutablePointer<CChar>?, _ size: Int, _ count: Int, _ context: UnsafeMutableRawPointer?) -> Int {

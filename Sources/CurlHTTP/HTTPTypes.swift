@@ -1,3 +1,5 @@
+import SyncCore
+
 /// One HTTP request, as the loader sends it.
 public struct HTTPRequest: Sendable {
     public var method: String
@@ -25,6 +27,27 @@ public struct HTTPTransportError: Error, Sendable, Equatable {
     public var code: Int
     public var message: String
     public var isTimeout: Bool
+    /// The transfer was stopped by the session's `AbortSignal`.
+    public var isAborted: Bool
+
+    public init(code: Int, message: String, isTimeout: Bool, isAborted: Bool = false) {
+        self.code = code
+        self.message = message
+        self.isTimeout = isTimeout
+        self.isAborted = isAborted
+    }
+}
+
+/// A flag another thread raises (a signal handler's queue) to stop transfers in flight.
+public final class AbortSignal: @unchecked Sendable {
+    private let lock = Mutex()
+    private var raised = false
+
+    public init() {}
+
+    public var isRaised: Bool { lock.withLock { raised } }
+
+    public func raise() { lock.withLock { raised = true } }
 }
 
 /// Anything that performs requests; `CurlSession` in production.

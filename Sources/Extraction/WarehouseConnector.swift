@@ -1,3 +1,4 @@
+import CloudWarehouses
 import ODBCWarehouse
 import PostgresWarehouse
 import SyncCore
@@ -25,6 +26,10 @@ enum WarehouseConnector {
             }
             let text = "Driver=\(sqliteDriver());Database=\(path);NoTXN=1;"
             return try ODBCWarehouse(connectionString: text, endpoint: "sqlite file '\(path)'", scrubber: scrubber)
+        case .bigquery, .snowflake, .databricks:
+            let inputs = CloudCredentialInputs(credentialsPath: configuration.credentialsPath, tokenPath: configuration.tokenPath,
+                                               password: configuration.password, environment: { TextFile.environment($0) })
+            return try CloudConnector.connect(configuration.source, credentials: inputs)
         }
     }
 

@@ -29,35 +29,13 @@ enum Timestamp {
         }
     }
 
-    /// Splits `-?digits(.digits)?` into seconds and nanoseconds; nil for exponents or overflow.
+    /// Unix seconds, or milliseconds when the whole part reaches `millisecondThreshold`;
+    /// nil for exponents or overflow.
     static func epoch(_ raw: UnsafeBufferPointer<UInt8>) -> (Int64, Int)? {
-        var i = 0
-        let negative = raw.first == UInt8(ascii: "-")
-        if negative { i = 1 }
-        var whole: UInt64 = 0
-        var digits = 0
-        while i < raw.count, raw[i] &- 48 < 10 {
-            guard digits < 18 else { return nil }
-            whole = whole * 10 + UInt64(raw[i] - 48)
-            digits += 1
-            i += 1
-        }
-        var fraction: [UInt8] = []
-        if i < raw.count, raw[i] == UInt8(ascii: ".") {
-            i += 1
-            while i < raw.count, raw[i] &- 48 < 10 { fraction.append(raw[i] - 48); i += 1 }
-        }
-        guard i == raw.count, digits > 0 else { return nil }
-        let isMillis = whole >= millisecondThreshold
-        let scale = isMillis ? 6 : 9          // fraction digits that fit in nanoseconds
-        var nanos = 0
-        for k in 0..<scale { nanos = nanos * 10 + (k < fraction.count ? Int(fraction[k]) : 0) }
-        var seconds = Int64(isMillis ? whole / 1000 : whole)
-        if isMillis { nanos += Int(whole % 1000) * 1_000_000 }
-        if negative {
-            seconds = -seconds
-            if nanos > 0 { seconds -= 1; nanos = 1_000_000_000 - nanos }
-        }
-        return (seconds, nanos)
+        guard !raw.contains(where: { $0 | 0x20 == UInt8(ascii: "e") }),
+              let asSeconds = EpochDecimal.split(raw) else { return nil }
+        let whole = asSeconds.seconds < 0 ? -(asSeconds.seconds + 1) : asSeconds.seconds
+        guard UInt64(whole) >= millisecondThreshold else { return asSeconds }
+        return EpochDecimal.split(raw, unitDigits: 3)
     }
 }

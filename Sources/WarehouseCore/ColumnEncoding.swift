@@ -23,6 +23,18 @@ public indirect enum ColumnEncoding: Equatable, Sendable {
     case binary
     /// A PostgreSQL array literal (`{1,2,NULL}`), written as a JSON array of `element`.
     case array(ColumnEncoding)
+    /// Unix seconds as exact decimal text (`1704164645.123456000`, `1.7E9`), written as RFC 3339
+    /// UTC. Text after a space (Snowflake's TIMESTAMP_TZ offset code) is ignored: the epoch is UTC.
+    case epochSeconds
+    /// Unix microseconds as integer text (BigQuery with `useInt64Timestamp`), or seconds when the
+    /// text has a point or exponent (BigQuery's default `1.7E9`), written as RFC 3339 UTC.
+    case epochMicroseconds
+    /// Days since 1970-01-01 as integer text (Snowflake DATE), written as `YYYY-MM-DD`.
+    case epochDays
+    /// Seconds since midnight as decimal text (Snowflake TIME), written as `HH:MM:SS[.f]`.
+    case secondsOfDay
+    /// Hexadecimal digits without a prefix (Snowflake BINARY), written as base64.
+    case hex
 }
 
 /// A result column: its name exactly as the warehouse returned it, and its encoding.

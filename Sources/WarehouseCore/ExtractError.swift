@@ -15,11 +15,13 @@ public enum ExtractError: ToolError, Equatable {
     case cancelled(signal: String)
     /// The query file could not be read.
     case queryUnreadable(path: String, reason: String)
+    /// Missing or contradictory settings found while connecting (no credentials, say).
+    case configuration(String)
     case output(OutputError)
 
     public var exitStatus: ExitStatus {
         switch self {
-        case .queryUnreadable: return .usage
+        case .queryUnreadable, .configuration: return .usage
         case .output(let e): return e.exitStatus
         default: return .failure
         }
@@ -43,6 +45,8 @@ public enum ExtractError: ToolError, Equatable {
             return "cancelled by \(signal); the query was cancelled on the warehouse"
         case .queryUnreadable(let path, let reason):
             return "cannot read query file '\(path)': \(reason)"
+        case .configuration(let text):
+            return text
         case .output(let e):
             return e.message
         }

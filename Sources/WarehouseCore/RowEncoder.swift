@@ -34,6 +34,12 @@ public struct RowEncoder {
         values.encode(text, as: columns[index].encoding, into: &w)
     }
 
+    /// Writes column `index`'s key (with the `{` or `,` before it); the caller writes the value.
+    @inline(__always)
+    public func writeKey(column index: Int, into w: inout JSONWriter) {
+        w.writeRaw(keyPrefixes[index])
+    }
+
     /// Closes the row and its line.
     @inline(__always)
     public func endRow(into w: inout JSONWriter) {

@@ -3,12 +3,14 @@ import SyncCore
 
 /// Writes one non-null column value as JSON according to its `ColumnEncoding`.
 /// Text that does not fit the declared type is never dropped: it is written as a JSON string.
-struct ValueEncoder {
+public struct ValueEncoder {
     private var tape = JSONTape()
     private let parser = JSONParser(maxDepth: 512)
     private var scratch: [UInt8] = []
 
-    mutating func encode(_ text: UnsafeBufferPointer<UInt8>, as encoding: ColumnEncoding, into w: inout JSONWriter) {
+    public init() {}
+
+    public mutating func encode(_ text: UnsafeBufferPointer<UInt8>, as encoding: ColumnEncoding, into w: inout JSONWriter) {
         switch encoding {
         case .integer, .decimal, .float:
             if JSONNumberSyntax.isNumber(text) { w.writeRaw(text) } else { w.writeString(utf8: text) }
@@ -48,6 +50,11 @@ struct ValueEncoder {
             w.writeByte(0x22)
         case .array(let element):
             PostgresArrayLiteral.write(text, element: element, encoder: &self, into: &w)
+        case .epochSeconds, .epochMicroseconds, .epochDays, .secondsOfDay:
+            if !EpochText.write(text, as: encoding, into: &w) { w.writeString(utf8: text) }
+        case .hex:
+            guard Self.decodeHex(digits: text, into: &scratch) else { return w.writeString(utf8: text) }
+            writeBase64(of: scratch, into: &w)
         }
     }
 
@@ -67,9 +74,15 @@ struct ValueEncoder {
 
     /// Decodes PostgreSQL's `\x0a1b…` hex form into `out`; false when the text is not of that form.
     static func decodeHex(_ text: UnsafeBufferPointer<UInt8>, into out: inout [UInt8]) -> Bool {
+        guard text.count >= 2, text[0] == 0x5C, text[1] == UInt8(ascii: "x") else { return false }
+        return decodeHex(digits: UnsafeBufferPointer(rebasing: text[2...]), into: &out)
+    }
+
+    /// Decodes bare hex digits into `out`; false when the text is not an even run of them.
+    static func decodeHex(digits text: UnsafeBufferPointer<UInt8>, into out: inout [UInt8]) -> Bool {
         out.removeAll(keepingCapacity: true)
-        guard text.count >= 2, text[0] == 0x5C, text[1] == UInt8(ascii: "x"), text.count % 2 == 0 else { return false }
-        var i = 2
+        guard text.count % 2 == 0 else { return false }
+        var i = 0
         while i < text.count {
             guard let hi = hexValue(text[i]), let lo = hexValue(text[i + 1]) else { return false }
             out.append(hi << 4 | lo)

@@ -8,6 +8,12 @@ public enum WarehouseSource: Equatable, Sendable {
     case odbc(connectionString: String)
     /// The embedded default: a SQLite file through the SQLite3 ODBC driver.
     case sqlite(path: String)
+    /// BigQuery's REST API (jobs.query, jobs.getQueryResults).
+    case bigquery(BigQueryLocation)
+    /// Snowflake's SQL API v2.
+    case snowflake(SnowflakeLocation)
+    /// Databricks' SQL Statement Execution API.
+    case databricks(DatabricksLocation)
 
     public static func parse(_ text: String) throws(ConfigurationError) -> WarehouseSource {
         let lower = text.lowercased()
@@ -28,11 +34,11 @@ public enum WarehouseSource: Equatable, Sendable {
             guard !path.isEmpty else { throw ConfigurationError("source 'sqlite:' needs a file path, e.g. sqlite:warehouse.db") }
             return .sqlite(path: path)
         }
-        for scheme in ["bigquery", "snowflake", "databricks"] where lower.hasPrefix(scheme + "://") {
-            throw ConfigurationError("source scheme '\(scheme)' is not supported by this build yet")
-        }
+        if lower.hasPrefix("bigquery://") { return .bigquery(try CloudSourceURL.bigQuery(text)) }
+        if lower.hasPrefix("snowflake://") { return .snowflake(try CloudSourceURL.snowflake(text)) }
+        if lower.hasPrefix("databricks://") { return .databricks(try CloudSourceURL.databricks(text)) }
         let scheme = text.split(separator: ":", maxSplits: 1).first.map(String.init) ?? text
-        throw ConfigurationError("unsupported source '\(scheme):…'; expected postgres://, postgresql://, redshift://, odbc: or sqlite:")
+        throw ConfigurationError("unsupported source '\(scheme):…'; expected postgres://, postgresql://, redshift://, odbc:, sqlite:, bigquery://, snowflake:// or databricks://")
     }
 
     /// The password written inside the source text, if any (for warnings and scrubbing).
@@ -40,7 +46,7 @@ public enum WarehouseSource: Equatable, Sendable {
         switch self {
         case .postgres(let conninfo, _): return URLUserInfo.password(in: conninfo)
         case .odbc(let connection): return ODBCConnectionString.value(of: "PWD", in: connection)
-        case .sqlite: return nil
+        case .sqlite, .bigquery, .snowflake, .databricks: return nil
         }
     }
 }

@@ -41,6 +41,7 @@ enum ToolRunner {
 
         var env = ProcessInfo.processInfo.environment
         for key in ["WH_SOURCE", "WH_PASSWORD", "PGPASSWORD", "CONVERSION_API_KEY"] { env[key] = nil }
+        for key in env.keys where ["BIGQUERY_", "GOOGLE_", "SNOWFLAKE_", "DATABRICKS_"].contains(where: key.hasPrefix) { env[key] = nil }
         env.merge(environment) { $1 }
         // posix_spawn has no portable chdir action: a shell changes directory and execs the tool.
         let rssPath = dir.appendingPathComponent("rss").path

@@ -1,0 +1,102 @@
+import CurlHTTP
+import JSONCodec
+import SyncCore
+import WarehouseCore
+
+/// BigQuery through its REST API: `jobs.query`, then `jobs.getQueryResults` page by page
+/// (`pageToken`, at most `pageSize` rows each), waiting while `jobComplete` is false.
+public final class BigQueryWarehouse: Warehouse, @unchecked Sendable {
+    let location: BigQueryLocation
+    let client: CloudClient
+    let baseURL: String
+    private let jobLock = Mutex()
+    private var job: (id: String, location: String?)?
+
+    init(location: BigQueryLocation, baseURL: String, tokens: TokenSource, scrubber: SecretScrubber) {
+        self.location = location
+        self.baseURL = baseURL
+        client = CloudClient(endpoint: "BigQuery project '\(location.project)'", tokens: tokens, scrubber: scrubber)
+    }
+
+    public var isCancelled: Bool { client.isCancelled }
+
+    public func cancel() { client.abort.raise() }
+
+    var projectURL: String { baseURL + "/bigquery/v2/projects/" + FormEncoding.escape(location.project) }
+
+    public func stream<S: RowSink>(query: String, writer: inout JSONWriter, sink: inout S) throws(ExtractError) {
+        do throws(ExtractError) {
+            var response = try client.send("POST", projectURL + "/queries", headers: ["Content-Type: application/json"], body: queryRequest(query))
+            var rows: BigQueryRowWriter?
+            var page = ResponsePage()
+            var rowNumber = 0
+            while true {
+                let next = try readPage(response, page: &page, rows: &rows, rowNumber: &rowNumber, writer: &writer, sink: &sink)
+                guard let next else { return }
+                response = try client.send("GET", next)
+            }
+        } catch {
+            if case .cancelled = error { cancelJob() }
+            throw error
+        }
+    }
+
+    /// The `jobs.query` body: standard SQL, bounded pages, exact int64 timestamps.
+    func queryRequest(_ query: String) -> [UInt8] {
+        var body: JSONObject = [
+            "query": .string(query), "useLegacySql": .bool(false), "maxResults": .number(String(location.pageSize)),
+            "timeoutMs": .number("10000"), "requestId": .string(RequestID.make()),
+            "formatOptions": .object(["useInt64Timestamp": .bool(true)]),
+        ]
+        if let region = location.location { body["location"] = .string(region) }
+        if let dataset = location.dataset {
+            body["defaultDataset"] = .object(["projectId": .string(location.project), "datasetId": .string(dataset)])
+        }
+        return Array(JSONValue.object(body).serialized.utf8)
+    }
+
+    /// Writes one response's rows; returns the URL to fetch next (more rows, or the same job
+    /// again while it runs), or nil when the result is complete.
+    private func readPage<S: RowSink>(_ response: HTTPResponse, page: inout ResponsePage, rows: inout BigQueryRowWriter?,
+                                      rowNumber: inout Int, writer: inout JSONWriter, sink: inout S) throws(ExtractError) -> String? {
+        guard response.status == 200 else { throw BigQueryErrors.error(from: response, client: client) }
+        return try page.read(response.body, orFail: { .fetchFailed(reason: "BigQuery sent a response that is not JSON: \($0)", row: rowNumber + 1) }) { (tape) throws(ExtractError) -> String? in
+            if let failure = BigQueryErrors.failedJob(tape) { throw failure }
+            guard let jobID = tape.member("jobReference", of: 0).flatMap({ tape.string("jobId", of: $0) }) else {
+                throw client.unexpected(response, doing: "response without jobReference.jobId")
+            }
+            let region = tape.member("jobReference", of: 0).flatMap { tape.string("location", of: $0) } ?? location.location
+            jobLock.withLock { job = (jobID, region) }
+            let complete = tape.member("jobComplete", of: 0).map { tape[$0].kind == .true } ?? false
+            guard complete else { return resultsURL(jobID: jobID, region: region, pageToken: nil) }
+            if rows == nil {
+                let fields = BigQueryShape.fields(of: tape.value("schema", of: 0))
+                guard !fields.isEmpty || tape.member("schema", of: 0) != nil else { throw .noResultSet }
+                rows = BigQueryRowWriter(fields: fields)
+            }
+            for row in tape.member("rows", of: 0).map({ tape.elements(of: $0) }) ?? [] {
+                rowNumber += 1
+                guard rows!.write(tape, row: row, into: &writer) else {
+                    throw .fetchFailed(reason: "BigQuery row is not of the form {\"f\":[{\"v\":…}]} with one cell per schema field", row: rowNumber)
+                }
+                try sink.rowEncoded(&writer)
+            }
+            if client.isCancelled { throw .cancelled(signal: "signal") }
+            return tape.string("pageToken", of: 0).map { resultsURL(jobID: jobID, region: region, pageToken: $0) }
+        }
+    }
+
+    func resultsURL(jobID: String, region: String?, pageToken: String?) -> String {
+        var query = [("maxResults", String(location.pageSize)), ("timeoutMs", "10000"), ("formatOptions.useInt64Timestamp", "true")]
+        if let region { query.append(("location", region)) }
+        if let pageToken { query.append(("pageToken", pageToken)) }
+        return projectURL + "/queries/" + FormEncoding.escape(jobID) + "?" + FormEncoding.encode(query)
+    }
+
+    /// `jobs.cancel` for the running job, after a signal.
+    private func cancelJob() {
+        guard let (id, region) = jobLock.withLock({ job }) else { return }
+        let query = region.map { "?location=" + FormEncoding.escape($0) } ?? ""
+        client.sendIgnoringCancel("POST", projectURL + "/jobs/" + FormEncoding.escape(id) + "/cancel" + query)
+    }
+}

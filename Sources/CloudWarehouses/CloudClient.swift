@@ -1,0 +1,96 @@
+import CurlHTTP
+import JSONCodec
+import SyncCore
+import WarehouseCore
+
+/// HTTP to one warehouse API: bearer tokens, retries of 429/5xx and dropped connections with
+/// backoff, transfers that stop when the run is cancelled, and no secret in any message.
+final class CloudClient: @unchecked Sendable {
+    let endpoint: String
+    let scrubber: SecretScrubber
+    let abort = AbortSignal()
+    private let session: CurlSession
+    private let retry: RetryPolicy
+    private let tokens: TokenSource?
+
+    init(endpoint: String, tokens: TokenSource?, scrubber: SecretScrubber, retry: RetryPolicy = RetryPolicy(maxAttempts: 6)) {
+        self.endpoint = endpoint
+        self.tokens = tokens
+        self.scrubber = scrubber
+        self.retry = retry
+        session = CurlSession(userAgent: "wh-extract/0.1 (conversion-warehouse-sync)", connectTimeoutSeconds: 15,
+                              totalTimeoutSeconds: 600, acceptsCompression: true, abort: abort)
+    }
+
+    var isCancelled: Bool { abort.isRaised }
+
+    /// Sends a request, retrying what is worth retrying; any final answer is returned, and the
+    /// caller reads the vendor's error body. `authorized: false` is for pre-signed URLs.
+    func send(_ method: String, _ url: String, headers: [String] = [], body: [UInt8] = [], authorized: Bool = true) throws(ExtractError) -> HTTPResponse {
+        var attempt = 0
+        var refreshed = false
+        while true {
+            attempt += 1
+            var all = headers
+            if authorized, let tokens { all += try tokens.headers(refresh: false) }
+            let request = HTTPRequest(method: method, url: url, headers: all, body: body)
+            let response: HTTPResponse
+            do {
+                response = try session.perform(request)
+            } catch {
+                if error.isAborted { throw .cancelled(signal: "signal") }
+                guard attempt < retry.maxAttempts else {
+                    throw .connectionFailed(endpoint: endpoint, reason: scrubber.scrub(error.message) + " (after \(attempt) attempts)")
+                }
+                try pause(retry.delay(afterAttempt: attempt, retryAfter: nil))
+                continue
+            }
+            if response.status == 401, authorized, !refreshed, let tokens, tokens.canRefresh {
+                refreshed = true
+                _ = try tokens.headers(refresh: true)
+                continue
+            }
+            if Self.isRetryable(response.status), attempt < retry.maxAttempts {
+                try pause(retry.delay(afterAttempt: attempt, retryAfter: RetryPolicy.retryAfter(response.headers["retry-after"])))
+                continue
+            }
+            return response
+        }
+    }
+
+    static func isRetryable(_ status: Int) -> Bool { [429, 500, 502, 503, 504].contains(status) }
+
+    /// Sleeps in small steps so a cancel is noticed promptly.
+    func pause(_ seconds: Double) throws(ExtractError) {
+        var left = seconds
+        while left > 0 {
+            if abort.isRaised { throw .cancelled(signal: "signal") }
+            sleepSeconds(min(left, 0.1))
+            left -= 0.1
+        }
+    }
+
+    /// A short, separate request used after a cancel (the main session's transfers are aborted).
+    func sendIgnoringCancel(_ method: String, _ url: String, headers: [String] = [], body: [UInt8] = []) {
+        let side = CurlSession(userAgent: "wh-extract/0.1 (conversion-warehouse-sync)", connectTimeoutSeconds: 5, totalTimeoutSeconds: 10)
+        let auth = (try? tokens?.headers(refresh: false)) ?? []
+        _ = try? side.perform(HTTPRequest(method: method, url: url, headers: headers + auth, body: body))
+    }
+
+    /// A vendor's message as one line of text, without secrets.
+    func clean(_ text: String) -> String {
+        scrubber.scrub(text).split(whereSeparator: { $0 == "\n" || $0 == "\r" }).map { $0.trimmingCharacters(in: " \t") }
+            .filter { !$0.isEmpty }.joined(separator: " ")
+    }
+
+    /// The refusal of a credential as the run's error.
+    func authenticationError(_ response: HTTPResponse, detail: String) -> ExtractError {
+        .connectionFailed(endpoint: endpoint, reason: "authentication refused (HTTP \(response.status)): " + clean(detail))
+    }
+
+    /// A response that is neither success nor a documented error shape.
+    func unexpected(_ response: HTTPResponse, doing what: String) -> ExtractError {
+        let text = String(decoding: response.body.prefix(300), as: UTF8.self)
+        return .connectionFailed(endpoint: endpoint, reason: "\(what): HTTP \(response.status): " + clean(text))
+    }
+}

@@ -1,0 +1,92 @@
+import CurlHTTP
+import JSONCodec
+import SyncCore
+import WarehouseCore
+
+/// Databricks through the SQL Statement Execution API: `POST /api/2.0/sql/statements`, polling
+/// `GET …/statements/{id}` while PENDING or RUNNING, then every chunk by following
+/// `next_chunk_internal_link` (never by counting); row counts are checked against the manifest.
+public final class DatabricksWarehouse: Warehouse, @unchecked Sendable {
+    let location: DatabricksLocation
+    let client: CloudClient
+    let baseURL: String
+    private let statementLock = Mutex()
+    private var statementID: String?
+
+    init(location: DatabricksLocation, baseURL: String, tokens: TokenSource, scrubber: SecretScrubber) {
+        self.location = location
+        self.baseURL = baseURL
+        client = CloudClient(endpoint: "Databricks SQL warehouse '\(location.warehouseID)' at '\(location.host)'", tokens: tokens, scrubber: scrubber)
+    }
+
+    public var isCancelled: Bool { client.isCancelled }
+
+    public func cancel() { client.abort.raise() }
+
+    static let jsonHeaders = ["Content-Type: application/json", "Accept: application/json"]
+
+    public func stream<S: RowSink>(query: String, writer: inout JSONWriter, sink: inout S) throws(ExtractError) {
+        do throws(ExtractError) {
+            var response = try client.send("POST", baseURL + "/api/2.0/sql/statements", headers: Self.jsonHeaders, body: statementRequest(query))
+            var polls = 0
+            while try DatabricksStatus.isRunning(response, client: client, remember: { id in statementLock.withLock { statementID = id } }) {
+                polls += 1
+                try client.pause(min(0.25 * Double(polls), 3))
+                let id = statementLock.withLock { statementID } ?? ""
+                response = try client.send("GET", baseURL + "/api/2.0/sql/statements/" + FormEncoding.escape(id), headers: Self.jsonHeaders)
+            }
+            var reader = DatabricksResultReader(client: client, baseURL: baseURL)
+            try reader.read(response, writer: &writer, sink: &sink)
+        } catch {
+            if case .cancelled = error, let id = statementLock.withLock({ statementID }) {
+                client.sendIgnoringCancel("POST", baseURL + "/api/2.0/sql/statements/" + FormEncoding.escape(id) + "/cancel")
+            }
+            throw error
+        }
+    }
+
+    func statementRequest(_ query: String) -> [UInt8] {
+        var body: JSONObject = [
+            "warehouse_id": .string(location.warehouseID), "statement": .string(query), "wait_timeout": .string("30s"),
+            "on_wait_timeout": .string("CONTINUE"), "disposition": .string(location.disposition), "format": .string("JSON_ARRAY"),
+        ]
+        if let catalog = location.catalog { body["catalog"] = .string(catalog) }
+        if let schema = location.schema { body["schema"] = .string(schema) }
+        return Array(JSONValue.object(body).serialized.utf8)
+    }
+}
+
+/// Reads `status` from a statement response: whether to keep polling, or the failure.
+enum DatabricksStatus {
+    static func isRunning(_ response: HTTPResponse, client: CloudClient, remember: (String) -> Void) throws(ExtractError) -> Bool {
+        guard response.status == 200 else { throw error(from: response, client: client) }
+        var page = ResponsePage()
+        let (id, state, failure) = try page.read(response.body, orFail: { _ in client.unexpected(response, doing: "statement response that is not JSON") }) {
+            (tape) throws(ExtractError) -> (String?, String, JSONObject?) in
+            let status = tape.member("status", of: 0)
+            return (tape.string("statement_id", of: 0), status.flatMap { tape.string("state", of: $0) } ?? "",
+                    status.flatMap { tape.value("error", of: $0)?.objectValue })
+        }
+        if let id { remember(id) }
+        switch state {
+        case "PENDING", "RUNNING": return true
+        case "SUCCEEDED": return false
+        case "FAILED":
+            let message = client.clean(failure?["message"]?.stringValue ?? "the statement failed")
+            throw .queryFailed(reason: message, line: nil, column: nil, detail: failure?["error_code"]?.stringValue)
+        default:
+            throw .queryFailed(reason: "the statement ended in state \(state.isEmpty ? "unknown" : state)", line: nil, column: nil, detail: nil)
+        }
+    }
+
+    static func error(from response: HTTPResponse, client: CloudClient) -> ExtractError {
+        let object = (try? JSONValue.parse(String(decoding: response.body, as: UTF8.self)))?.objectValue
+        let message = client.clean(object?["message"]?.stringValue ?? "HTTP \(response.status)")
+        let code = object?["error_code"]?.stringValue
+        if response.status == 401 || response.status == 403 || code == "PERMISSION_DENIED" || code == "UNAUTHENTICATED" {
+            return client.authenticationError(response, detail: message + (code.map { " (\($0))" } ?? ""))
+        }
+        if response.status == 404 { return .connectionFailed(endpoint: client.endpoint, reason: message + (code.map { " (\($0))" } ?? "")) }
+        return .queryFailed(reason: message, line: nil, column: nil, detail: code)
+    }
+}

@@ -1,0 +1,48 @@
+import SyncCore
+import WarehouseCore
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Supplies the authorization headers for API requests.
+protocol TokenSource: AnyObject, Sendable {
+    /// Headers for the next request; `refresh` forces a new token after a 401.
+    func headers(refresh: Bool) throws(ExtractError) -> [String]
+    /// Whether a new token can be had (an exchanged or self-signed one), so a 401 is worth one retry.
+    var canRefresh: Bool { get }
+}
+
+/// A token given ready to use (an access token, a personal access token, an OAuth token).
+final class StaticToken: TokenSource {
+    private let values: [String]
+
+    init(headers: [String]) { values = headers }
+
+    func headers(refresh: Bool) throws(ExtractError) -> [String] { values }
+    var canRefresh: Bool { false }
+}
+
+/// A token obtained by `fetch` (an exchange at a token endpoint, or a freshly signed JWT) and
+/// reused until a minute before it expires.
+final class RenewingToken: TokenSource, @unchecked Sendable {
+    typealias Fetch = @Sendable () throws(ExtractError) -> (headers: [String], lifetimeSeconds: Int)
+    private let fetch: Fetch
+    private let lock = Mutex()
+    private var current: [String] = []
+    private var expiresAt: Int = 0
+
+    init(fetch: @escaping Fetch) { self.fetch = fetch }
+
+    var canRefresh: Bool { true }
+
+    func headers(refresh: Bool) throws(ExtractError) -> [String] {
+        let now = Int(time(nil))
+        if !refresh, let cached = lock.withLock({ now < expiresAt - 60 ? current : nil }) { return cached }
+        let fresh = try fetch()
+        lock.withLock {
+            current = fresh.headers
+            expiresAt = now + fresh.lifetimeSeconds
+        }
+        return fresh.headers
+    }
+}

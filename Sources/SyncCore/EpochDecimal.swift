@@ -1,0 +1,61 @@
+/// Exact Unix times from decimal text, never through a Double: BigQuery's `1.704164645123456E9`,
+/// Snowflake's `1704164645.123456000`, and integer micro- or milliseconds.
+public enum EpochDecimal {
+    /// Splits `-?digits[.digits][e±digits]`, counted in units of 10^-`unitDigits` seconds (0 for
+    /// seconds, 3 for milliseconds, 6 for microseconds), into whole seconds (floor) and
+    /// nanoseconds 0…999,999,999. Digits below a nanosecond are dropped. Nil when the text is not
+    /// such a number or the seconds do not fit 18 digits.
+    public static func split(_ raw: UnsafeBufferPointer<UInt8>, unitDigits: Int = 0) -> (seconds: Int64, nanoseconds: Int)? {
+        var i = 0
+        let negative = raw.first == UInt8(ascii: "-")
+        if negative || raw.first == UInt8(ascii: "+") { i = 1 }
+        var digits: [UInt8] = []
+        var wholeCount = 0
+        while i < raw.count, raw[i] &- 48 < 10 { digits.append(raw[i] - 48); wholeCount += 1; i += 1 }
+        if i < raw.count, raw[i] == UInt8(ascii: ".") {
+            i += 1
+            while i < raw.count, raw[i] &- 48 < 10 { digits.append(raw[i] - 48); i += 1 }
+        }
+        guard !digits.isEmpty else { return nil }
+        var exponent = 0
+        if i < raw.count, raw[i] | 0x20 == UInt8(ascii: "e") {
+            i += 1
+            var exponentNegative = false
+            if i < raw.count, raw[i] == UInt8(ascii: "-") || raw[i] == UInt8(ascii: "+") { exponentNegative = raw[i] == UInt8(ascii: "-"); i += 1 }
+            var any = false
+            while i < raw.count, raw[i] &- 48 < 10 {
+                guard exponent < 10_000 else { return nil }
+                exponent = exponent * 10 + Int(raw[i] - 48)
+                any = true
+                i += 1
+            }
+            guard any else { return nil }
+            if exponentNegative { exponent = -exponent }
+        }
+        guard i == raw.count else { return nil }
+        let point = wholeCount + exponent - unitDigits
+        func digit(_ k: Int) -> Int { k >= 0 && k < digits.count ? Int(digits[k]) : 0 }
+        var seconds: Int64 = 0
+        var significant = 0
+        if point > 0 {
+            for k in 0..<point {
+                let d = digit(k)
+                if significant > 0 || d != 0 { significant += 1 }
+                guard significant <= 18 else { return nil }
+                seconds = seconds * 10 + Int64(d)
+            }
+        }
+        var nanoseconds = 0
+        for k in point..<(point + 9) { nanoseconds = nanoseconds * 10 + digit(k) }
+        if negative {
+            seconds = -seconds
+            if nanoseconds > 0 { seconds -= 1; nanoseconds = 1_000_000_000 - nanoseconds }
+        }
+        return (seconds, nanoseconds)
+    }
+
+    public static func split(_ text: String, unitDigits: Int = 0) -> (seconds: Int64, nanoseconds: Int)? {
+        var copy = text
+        return copy.withUTF8 { split($0, unitDigits: unitDigits) }
+    }
+}

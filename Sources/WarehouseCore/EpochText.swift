@@ -1,0 +1,69 @@
+import JSONCodec
+import SyncCore
+
+/// The epoch-based forms the cloud warehouses send instead of date and time text.
+enum EpochText {
+    /// Writes `text` as the quoted form `encoding` names; false, writing nothing, when it does not parse.
+    static func write(_ text: UnsafeBufferPointer<UInt8>, as encoding: ColumnEncoding, into w: inout JSONWriter) -> Bool {
+        let mark = w.bytes.count
+        w.writeByte(0x22)
+        let ok: Bool
+        switch encoding {
+        case .epochSeconds:
+            // Snowflake TIMESTAMP_TZ: "1704164645.123456000 1560"; the epoch part is already UTC.
+            let end = text.firstIndex(of: 0x20) ?? text.count
+            ok = EpochDecimal.split(UnsafeBufferPointer(rebasing: text[..<end])).map {
+                UTCTimestamp.write(epochSeconds: $0.seconds, nanoseconds: $0.nanoseconds, into: &w.bytes)
+            } ?? false
+        case .epochMicroseconds:
+            // BigQuery sends integer microseconds when asked (useInt64Timestamp) and float
+            // seconds (`1.7E9`) otherwise; the two cannot be confused.
+            ok = (EpochDecimal.split(text, unitDigits: isInteger(text) ? 6 : 0).map {
+                UTCTimestamp.write(epochSeconds: $0.seconds, nanoseconds: $0.nanoseconds, into: &w.bytes)
+            } ?? false)
+        case .epochDays:
+            ok = writeDate(text, into: &w)
+        case .secondsOfDay:
+            ok = writeTimeOfDay(text, into: &w)
+        default:
+            ok = false
+        }
+        guard ok else {
+            w.bytes.removeSubrange(mark...)
+            return false
+        }
+        w.writeByte(0x22)
+        return true
+    }
+
+    private static func isInteger(_ text: UnsafeBufferPointer<UInt8>) -> Bool {
+        let digits = text.first == UInt8(ascii: "-") ? UnsafeBufferPointer(rebasing: text.dropFirst()) : text
+        return !digits.isEmpty && digits.allSatisfy { $0 &- 48 < 10 }
+    }
+
+    private static func writeDate(_ text: UnsafeBufferPointer<UInt8>, into w: inout JSONWriter) -> Bool {
+        guard isInteger(text), text.count < 10, let days = Int64(String(decoding: text, as: UTF8.self)) else { return false }
+        let (y, m, d) = UTCTimestamp.civil(fromDays: days)
+        guard (1...9999).contains(y) else { return false }
+        let s = pad(y, 4) + "-" + pad(m, 2) + "-" + pad(d, 2)
+        w.writeRaw(Array(s.utf8))
+        return true
+    }
+
+    private static func writeTimeOfDay(_ text: UnsafeBufferPointer<UInt8>, into w: inout JSONWriter) -> Bool {
+        guard let (seconds, nanos) = EpochDecimal.split(text), (0..<86400).contains(seconds) else { return false }
+        var s = pad(Int(seconds / 3600), 2) + ":" + pad(Int(seconds / 60 % 60), 2) + ":" + pad(Int(seconds % 60), 2)
+        if nanos > 0 {
+            var fraction = pad(nanos, 9)
+            while fraction.hasSuffix("0") { fraction.removeLast() }
+            s += "." + fraction
+        }
+        w.writeRaw(Array(s.utf8))
+        return true
+    }
+
+    private static func pad(_ v: Int, _ width: Int) -> String {
+        let digits = String(v)
+        return String(repeating: "0", count: max(0, width - digits.count)) + digits
+    }
+}

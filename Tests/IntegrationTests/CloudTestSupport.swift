@@ -1,0 +1,74 @@
+import _CryptoExtras
+import Crypto
+import Foundation
+import JSONCodec
+import XCTest
+
+/// The warehouse emulators `scripts/test` starts (see scripts/warehouse-emulators).
+enum CloudEmulators {
+    static func url(_ name: String) throws -> String {
+        if let url = ProcessInfo.processInfo.environment[name], !url.isEmpty { return url }
+        if ProcessInfo.processInfo.environment["CV_REQUIRE_SERVERS"] == "1" {
+            XCTFail("\(name) is not set although CV_REQUIRE_SERVERS=1")
+        }
+        throw XCTSkip("no \(name): run the suite with scripts/test, which starts the warehouse emulators")
+    }
+
+    /// A unique name so tests can run again against the same emulator.
+    static func unique(_ prefix: String) -> String { "\(prefix)_\(UInt32.random(in: 0...UInt32.max))" }
+}
+
+/// A fresh RSA key written as PKCS#8 PEM, and JWT checks made the way the vendors make them.
+struct TestKey {
+    let key: _RSA.Signing.PrivateKey
+    let pemPath: String
+
+    init() throws {
+        key = try _RSA.Signing.PrivateKey(keySize: .bits2048)
+        pemPath = NSTemporaryDirectory() + "wh-test-key-\(UUID().uuidString).p8"
+        try key.pkcs8PEMRepresentation.write(toFile: pemPath, atomically: true, encoding: .utf8)
+    }
+
+    var fingerprint: String { "SHA256:" + Data(SHA256.hash(data: key.publicKey.derRepresentation)).base64EncodedString() }
+
+    /// The claims of an RS256 JWT signed by this key; nil when the signature or header is wrong.
+    func verifiedClaims(_ jwt: String) -> JSONObject? {
+        let parts = jwt.split(separator: ".", omittingEmptySubsequences: false).map(String.init)
+        guard parts.count == 3, let header = Self.decode(parts[0]), let claims = Self.decode(parts[1]),
+              let signature = Self.base64URL(parts[2]) else { return nil }
+        guard (try? JSONValue.parse(String(decoding: header, as: UTF8.self)))?.objectValue?["alg"] == .string("RS256") else { return nil }
+        let valid = key.publicKey.isValidSignature(_RSA.Signing.RSASignature(rawRepresentation: signature),
+                                                   for: SHA256.hash(data: Data((parts[0] + "." + parts[1]).utf8)), padding: .insecurePKCS1v1_5)
+        return valid ? (try? JSONValue.parse(String(decoding: claims, as: UTF8.self)))?.objectValue : nil
+    }
+
+    static func decode(_ part: String) -> Data? { base64URL(part) }
+
+    static func base64URL(_ text: String) -> Data? {
+        var s = text.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
+        while s.count % 4 != 0 { s += "=" }
+        return Data(base64Encoded: s)
+    }
+}
+
+/// Form fields of an `application/x-www-form-urlencoded` body.
+func formFields(_ body: String) -> [String: String] {
+    var out: [String: String] = [:]
+    for pair in body.split(separator: "&") {
+        let kv = pair.split(separator: "=", maxSplits: 1).map { String($0).removingPercentEncoding ?? String($0) }
+        out[kv[0]] = kv.count > 1 ? kv[1] : ""
+    }
+    return out
+}
+
+/// Checks that NDJSON lines carry `"key":0…n-1` (or 1…n) in order: every row once, none missing.
+func assertSequential(_ stdout: String, key: String, from first: Int, count: Int, file: StaticString = #filePath, line: UInt = #line) {
+    let lines = stdout.split(separator: "\n")
+    XCTAssertEqual(lines.count, count, "row count", file: file, line: line)
+    for (k, row) in lines.enumerated() {
+        let prefix = "{\"\(key)\":\(first + k)"
+        guard row.hasPrefix(prefix + ",") || row.hasPrefix(prefix + "}") || row.hasPrefix("{\"\(key)\":\"\(first + k)\"") else {
+            return XCTFail("row \(k + 1) is \(row.prefix(80)), expected \(key) \(first + k)", file: file, line: line)
+        }
+    }
+}

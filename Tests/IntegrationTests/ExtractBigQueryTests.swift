@@ -1,0 +1,124 @@
+import Foundation
+import JSONCodec
+import XCTest
+
+/// wh-extract against crucible-emulator (BigQuery REST), and against loopback stubs for the
+/// token endpoint and the refusals no emulator produces.
+final class ExtractBigQueryTests: XCTestCase {
+    private var api = ""
+    private let project = "wh-test"
+
+    override func setUpWithError() throws {
+        api = try CloudEmulators.url("WH_TEST_BIGQUERY_URL")
+        _ = try HTTP.post(api + "/bigquery/v2/projects/\(project)/datasets", #"{"datasetReference":{"projectId":"wh-test","datasetId":"ds"}}"#)
+    }
+
+    private func runSQL(_ sql: String) throws {
+        let body = JSONValue.object(["query": .string(sql), "useLegacySql": .bool(false)]).serialized
+        let response = try HTTP.post(api + "/bigquery/v2/projects/\(project)/queries", body)
+        XCTAssertEqual(response.status, 200, response.body)
+    }
+
+    private func extract(_ query: String, source: String? = nil, lastSyncTime: Int = 0, environment: [String: String] = [:]) throws -> ToolRun {
+        try ToolRunner.run("wh-extract", ["--query-text", query, "--last-sync-time", String(lastSyncTime)],
+                           environment: ["WH_SOURCE": source ?? "bigquery://\(project)", "BIGQUERY_API_URL": api,
+                                         "BIGQUERY_ACCESS_TOKEN": "ya29.test-token"].merging(environment) { $1 })
+    }
+
+    func testEveryTypeAndNullMapsExactly() throws {
+        let table = CloudEmulators.unique("types")
+        try runSQL("""
+            CREATE TABLE ds.\(table) AS
+            SELECT 1 AS id, NUMERIC "12345678.123456789" AS n, 1.5 AS f, TRUE AS b, "ünï \\"q\\"" AS s, b"abc" AS byt,
+                   DATE "2024-01-02" AS d, DATETIME "2024-01-02 03:04:05.5" AS dt, TIME "12:34:56" AS tm,
+                   TIMESTAMP "2024-01-02 03:04:05.123456 UTC" AS ts, JSON '{"k":[1,2]}' AS j, [1,2] AS arr,
+                   STRUCT(1 AS a, "y" AS b) AS st, 9223372036854775807 AS big
+            UNION ALL
+            SELECT 2, CAST(NULL AS NUMERIC), CAST(NULL AS FLOAT64), CAST(NULL AS BOOL), CAST(NULL AS STRING), CAST(NULL AS BYTES),
+                   CAST(NULL AS DATE), CAST(NULL AS DATETIME), CAST(NULL AS TIME), CAST(NULL AS TIMESTAMP), CAST(NULL AS JSON),
+                   CAST([] AS ARRAY<INT64>), CAST(NULL AS STRUCT<a INT64, b STRING>), CAST(NULL AS INT64)
+            """)
+        let run = try extract("SELECT * FROM ds.\(table) ORDER BY id")
+        XCTAssertEqual(run.status, 0, run.stderr)
+        XCTAssertEqual(run.stdout, """
+            {"id":1,"n":12345678.123456789,"f":1.5,"b":true,"s":"ünï \\"q\\"","byt":"YWJj","d":"2024-01-02","dt":"2024-01-02T03:04:05.5Z","tm":"12:34:56","ts":"2024-01-02T03:04:05.123456Z","j":{"k":[1,2]},"arr":[1,2],"st":{"a":1,"b":"y"},"big":9223372036854775807}
+            {"id":2,"n":null,"f":null,"b":null,"s":null,"byt":null,"d":null,"dt":null,"tm":null,"ts":null,"j":null,"arr":[],"st":null,"big":null}
+
+            """)
+    }
+
+    func testPagesAreFetchedInOrderWithNoRowTwiceAndNoneMissing() throws {
+        let run = try extract("SELECT x, CONCAT('row', CAST(x AS STRING)) AS label FROM UNNEST(GENERATE_ARRAY(1, 2500)) AS x ORDER BY x",
+                              source: "bigquery://\(project)?page_size=1000")
+        XCTAssertEqual(run.status, 0, run.stderr)
+        assertSequential(run.stdout, key: "x", from: 1, count: 2500)
+    }
+
+    func testLastSyncTimeSelectsOnlyNewerRows() throws {
+        let table = CloudEmulators.unique("events")
+        try runSQL("CREATE TABLE ds.\(table) AS SELECT x AS id, TIMESTAMP_SECONDS(x * 1000) AS updated_at FROM UNNEST([1, 2, 3]) AS x")
+        let query = "SELECT id FROM ds.\(table) WHERE updated_at > TIMESTAMP_SECONDS({{last_sync_time}}) ORDER BY id"
+        XCTAssertEqual(try extract(query).stdout, "{\"id\":1}\n{\"id\":2}\n{\"id\":3}\n")
+        XCTAssertEqual(try extract(query, lastSyncTime: 1500).stdout, "{\"id\":2}\n{\"id\":3}\n")
+    }
+
+    func testQueryErrorReportsBigQuerysMessage() throws {
+        let run = try extract("SELECT nope FROM UNNEST([1]) AS x")
+        XCTAssertEqual(run.status, 1)
+        XCTAssertEqual(run.stdout, "")
+        XCTAssertTrue(run.stderr.hasPrefix("wh-extract: query failed"), run.stderr)
+        XCTAssertTrue(run.stderr.contains("nope"), run.stderr)
+    }
+
+    func testRefusedAccessTokenFailsWithoutPrintingIt() throws {
+        let stub = try StubHTTPServer { _ in
+            .init(401, #"{"error":{"code":401,"message":"Request had invalid authentication credentials.","errors":[{"message":"Invalid Credentials","domain":"global","reason":"authError"}],"status":"UNAUTHENTICATED"}}"#)
+        }
+        let run = try ToolRunner.run("wh-extract", ["--query-text", "SELECT 1"],
+                                     environment: ["WH_SOURCE": "bigquery://\(project)", "BIGQUERY_API_URL": stub.url, "BIGQUERY_ACCESS_TOKEN": "ya29.secret-token"])
+        XCTAssertEqual(run.status, 1)
+        XCTAssertEqual(run.stderr, "wh-extract: connection failed: BigQuery project 'wh-test': authentication refused (HTTP 401): Request had invalid authentication credentials.\n")
+        XCTAssertEqual(stub.requests.first?.headers["authorization"], "Bearer ya29.secret-token")
+    }
+
+    func testServiceAccountKeyIsSignedIntoAJWTAndExchanged() throws {
+        let key = try TestKey()
+        let stub = try StubHTTPServer { request in
+            let form = formFields(request.body)
+            guard request.path == "/token", form["grant_type"] == "urn:ietf:params:oauth:grant-type:jwt-bearer",
+                  let claims = key.verifiedClaims(form["assertion"] ?? "") else {
+                return .init(400, #"{"error":"invalid_grant","error_description":"Invalid JWT Signature."}"#)
+            }
+            return .init(200, #"{"access_token":"ya29.exchanged","expires_in":3599,"token_type":"Bearer","claims":\#(JSONValue.object(claims).serialized)}"#)
+        }
+        let file = try serviceAccountFile(key: key, tokenURI: stub.url + "/token")
+        let run = try extract("SELECT 1 AS one", environment: ["BIGQUERY_ACCESS_TOKEN": "", "GOOGLE_APPLICATION_CREDENTIALS": file])
+        XCTAssertEqual(run.stdout, "{\"one\":1}\n", run.stderr)
+        XCTAssertEqual(stub.requests.count, 1)
+        let claims = try XCTUnwrap(key.verifiedClaims(formFields(stub.requests[0].body)["assertion"] ?? ""))
+        XCTAssertEqual(claims["iss"], .string("sync@wh-test.iam.gserviceaccount.com"))
+        XCTAssertEqual(claims["aud"], .string(stub.url + "/token"))
+        XCTAssertEqual(claims["scope"], .string("https://www.googleapis.com/auth/bigquery"))
+        XCTAssertEqual(stub.requests[0].headers["content-type"], "application/x-www-form-urlencoded")
+    }
+
+    func testRefusedServiceAccountNamesTheErrorAndNeverThePrivateKey() throws {
+        let key = try TestKey()
+        let stub = try StubHTTPServer { _ in .init(400, #"{"error":"invalid_grant","error_description":"Invalid JWT Signature."}"#) }
+        let file = try serviceAccountFile(key: key, tokenURI: stub.url + "/token")
+        let run = try ToolRunner.run("wh-extract", ["--query-text", "SELECT 1", "--credentials", file],
+                                     environment: ["WH_SOURCE": "bigquery://\(project)", "BIGQUERY_API_URL": api])
+        XCTAssertEqual(run.status, 1)
+        XCTAssertEqual(run.stderr, "wh-extract: connection failed: Google token endpoint '\(stub.url)/token': authentication refused (HTTP 400): token request refused: invalid_grant: Invalid JWT Signature.\n")
+        XCTAssertFalse(run.stderr.contains("PRIVATE KEY"))
+    }
+
+    private func serviceAccountFile(key: TestKey, tokenURI: String) throws -> String {
+        let object: JSONObject = ["type": .string("service_account"), "project_id": .string(project), "private_key_id": .string("k1"),
+                                  "private_key": .string(key.key.pkcs8PEMRepresentation), "client_email": .string("sync@wh-test.iam.gserviceaccount.com"),
+                                  "token_uri": .string(tokenURI)]
+        let path = NSTemporaryDirectory() + "wh-sa-\(UUID().uuidString).json"
+        try JSONValue.object(object).serialized.write(toFile: path, atomically: true, encoding: .utf8)
+        return path
+    }
+}
