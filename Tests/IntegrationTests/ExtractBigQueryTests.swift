@@ -113,6 +113,54 @@ final class ExtractBigQueryTests: XCTestCase {
         XCTAssertFalse(run.stderr.contains("PRIVATE KEY"))
     }
 
+    /// The documented sequence for a slow query: jobs.query answers `jobComplete: false`, then
+    /// getQueryResults (same job, its location, int64 timestamps) until complete, then the next
+    /// page by `pageToken`.
+    func testRunningJobIsAwaitedAndEveryPageRequestedInOrder() throws {
+        let schema = #"{"fields":[{"name":"id","type":"INTEGER","mode":"NULLABLE"},{"name":"at","type":"TIMESTAMP","mode":"NULLABLE"}]}"#
+        let stub = try StubHTTPServer { request in
+            let job = #""jobReference":{"projectId":"wh-test","jobId":"job_7","location":"asia-northeast1"}"#
+            if request.method == "POST" { return .init(200, #"{"kind":"bigquery#queryResponse",\#(job),"jobComplete":false}"#) }
+            if request.path.contains("pageToken=tok%2F2") {
+                return .init(200, #"{"kind":"bigquery#getQueryResultsResponse",\#(job),"schema":\#(schema),"jobComplete":true,"totalRows":"3","rows":[{"f":[{"v":"3"},{"v":null}]}]}"#)
+            }
+            return .init(200, #"{"kind":"bigquery#getQueryResultsResponse",\#(job),"schema":\#(schema),"jobComplete":true,"totalRows":"3","pageToken":"tok/2","rows":[{"f":[{"v":"1"},{"v":"1704164645123456"}]},{"f":[{"v":"2"},{"v":"1.7E9"}]}]}"#)
+        }
+        let run = try ToolRunner.run("wh-extract", ["--query-text", "SELECT id, at FROM t"],
+                                     environment: ["WH_SOURCE": "bigquery://\(project)?location=asia-northeast1&page_size=2", "BIGQUERY_API_URL": stub.url,
+                                                   "BIGQUERY_ACCESS_TOKEN": "ya29.t"])
+        XCTAssertEqual(run.status, 0, run.stderr)
+        XCTAssertEqual(run.stdout, "{\"id\":1,\"at\":\"2024-01-02T03:04:05.123456Z\"}\n{\"id\":2,\"at\":\"2023-11-14T22:13:20Z\"}\n{\"id\":3,\"at\":null}\n")
+        XCTAssertEqual(stub.requests.count, 3)
+        let body = try XCTUnwrap(JSONValue.parse(stub.requests[0].body).objectValue)
+        XCTAssertEqual(body["maxResults"], .number("2"))
+        XCTAssertEqual(body["location"], .string("asia-northeast1"))
+        XCTAssertEqual(body["useLegacySql"], .bool(false))
+        XCTAssertEqual(body["formatOptions"], .object(["useInt64Timestamp": .bool(true)]))
+        XCTAssertNotNil(body["requestId"])
+        XCTAssertTrue(stub.requests[1].path.hasPrefix("/bigquery/v2/projects/wh-test/queries/job_7?"))
+        for part in ["maxResults=2", "formatOptions.useInt64Timestamp=true", "location=asia-northeast1"] {
+            XCTAssertTrue(stub.requests[1].path.contains(part), stub.requests[1].path)
+        }
+        XCTAssertFalse(stub.requests[1].path.contains("pageToken"))
+        XCTAssertTrue(stub.requests[2].path.contains("pageToken=tok%2F2"))
+    }
+
+    /// `jobComplete: false` until cancelled: wh-extract keeps polling, then calls jobs.cancel.
+    func testSIGINTCancelsTheJobOnBigQuery() throws {
+        let stub = try StubHTTPServer { request in
+            request.path.contains("/cancel") ? .init(200, #"{"kind":"bigquery#jobCancelResponse"}"#)
+                : .init(200, #"{"kind":"bigquery#queryResponse","jobReference":{"projectId":"wh-test","jobId":"job_42","location":"EU"},"jobComplete":false}"#)
+        }
+        let run = try ToolRunner.run("wh-extract", ["--query-text", "SELECT 1"],
+                                     environment: ["WH_SOURCE": "bigquery://\(project)", "BIGQUERY_API_URL": stub.url, "BIGQUERY_ACCESS_TOKEN": "ya29.t"],
+                                     onStart: { pid in DispatchQueue.global().asyncAfter(deadline: .now() + 1.5) { kill(pid, SIGINT) } })
+        XCTAssertEqual(run.status, 1)
+        XCTAssertEqual(run.stderr, "wh-extract: cancelled by SIGINT; the query was cancelled on the warehouse\n")
+        XCTAssertEqual(stub.requests.last.map { "\($0.method) \($0.path)" }, "POST /bigquery/v2/projects/wh-test/jobs/job_42/cancel?location=EU")
+        XCTAssertTrue(stub.requests.dropFirst().dropLast().allSatisfy { $0.path.contains("/queries/job_42?") && $0.path.contains("location=EU") })
+    }
+
     private func serviceAccountFile(key: TestKey, tokenURI: String) throws -> String {
         let object: JSONObject = ["type": .string("service_account"), "project_id": .string(project), "private_key_id": .string("k1"),
                                   "private_key": .string(key.key.pkcs8PEMRepresentation), "client_email": .string("sync@wh-test.iam.gserviceaccount.com"),
