@@ -19,10 +19,11 @@ final class ExtractBigQueryTests: XCTestCase {
         XCTAssertEqual(response.status, 200, response.body)
     }
 
-    private func extract(_ query: String, source: String? = nil, lastSyncTime: Int = 0, environment: [String: String] = [:]) throws -> ToolRun {
+    private func extract(_ query: String, source: String? = nil, lastSyncTime: Int = 0, environment: [String: String] = [:],
+                         measureRSS: Bool = false) throws -> ToolRun {
         try ToolRunner.run("wh-extract", ["--query-text", query, "--last-sync-time", String(lastSyncTime)],
                            environment: ["WH_SOURCE": source ?? "bigquery://\(project)", "BIGQUERY_API_URL": api,
-                                         "BIGQUERY_ACCESS_TOKEN": "ya29.test-token"].merging(environment) { $1 })
+                                         "BIGQUERY_ACCESS_TOKEN": "ya29.test-token"].merging(environment) { $1 }, measureRSS: measureRSS)
     }
 
     func testEveryTypeAndNullMapsExactly() throws {
@@ -48,10 +49,11 @@ final class ExtractBigQueryTests: XCTestCase {
     }
 
     func testPagesAreFetchedInOrderWithNoRowTwiceAndNoneMissing() throws {
-        let run = try extract("SELECT x, CONCAT('row', CAST(x AS STRING)) AS label FROM UNNEST(GENERATE_ARRAY(1, 2500)) AS x ORDER BY x",
-                              source: "bigquery://\(project)?page_size=1000")
+        let run = try extract("SELECT x, CONCAT('row', CAST(x AS STRING)) AS label FROM UNNEST(GENERATE_ARRAY(1, 100000)) AS x ORDER BY x",
+                              source: "bigquery://\(project)?page_size=1000", measureRSS: true)
         XCTAssertEqual(run.status, 0, run.stderr)
-        assertSequential(run.stdout, key: "x", from: 1, count: 2500)
+        assertSequential(run.stdout, key: "x", from: 1, count: 100_000)
+        XCTAssertLessThan(run.maxRSSKilobytes, 64 * 1024, "memory is bounded by one page, not the result")
     }
 
     func testLastSyncTimeSelectsOnlyNewerRows() throws {

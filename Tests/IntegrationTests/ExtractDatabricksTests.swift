@@ -14,10 +14,11 @@ final class ExtractDatabricksTests: XCTestCase {
         warehouse = try CloudEmulators.url("WH_TEST_DATABRICKS_WAREHOUSE")
     }
 
-    private func extract(_ query: String, lastSyncTime: Int = 0, options: String = "", environment: [String: String] = [:]) throws -> ToolRun {
+    private func extract(_ query: String, lastSyncTime: Int = 0, options: String = "", environment: [String: String] = [:],
+                         measureRSS: Bool = false) throws -> ToolRun {
         try ToolRunner.run("wh-extract", ["--query-text", query, "--last-sync-time", String(lastSyncTime)],
                            environment: ["WH_SOURCE": "databricks://adb-1.azuredatabricks.net/\(warehouse)\(options)", "DATABRICKS_API_URL": api,
-                                         "DATABRICKS_TOKEN": "dapi-secret"].merging(environment) { $1 })
+                                         "DATABRICKS_TOKEN": "dapi-secret"].merging(environment) { $1 }, measureRSS: measureRSS)
     }
 
     func testEveryTypeAndNullMapsExactly() throws {
@@ -37,9 +38,10 @@ final class ExtractDatabricksTests: XCTestCase {
     }
 
     func testEveryChunkIsFollowedInOrder() throws {
-        let run = try extract("SELECT i, 'r' || i AS s FROM range(0, 250000) t(i) ORDER BY i")
+        let run = try extract("SELECT i, 'r' || i AS s FROM range(0, 250000) t(i) ORDER BY i", measureRSS: true)
         XCTAssertEqual(run.status, 0, run.stderr)
         assertSequential(run.stdout, key: "i", from: 0, count: 250_000)
+        XCTAssertLessThan(run.maxRSSKilobytes, 64 * 1024, "memory is bounded by one chunk, not the result")
     }
 
     func testInlineDispositionReadsEveryRowOnce() throws {

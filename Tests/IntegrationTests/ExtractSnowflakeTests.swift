@@ -12,10 +12,11 @@ final class ExtractSnowflakeTests: XCTestCase {
         api = try CloudEmulators.url("WH_TEST_SNOWFLAKE_URL")
     }
 
-    private func extract(_ query: String, lastSyncTime: Int = 0, api: String? = nil, environment: [String: String] = [:]) throws -> ToolRun {
+    private func extract(_ query: String, lastSyncTime: Int = 0, api: String? = nil, environment: [String: String] = [:],
+                         measureRSS: Bool = false) throws -> ToolRun {
         try ToolRunner.run("wh-extract", ["--query-text", query, "--last-sync-time", String(lastSyncTime)],
                            environment: ["WH_SOURCE": "snowflake://wh_test/DB1/PUBLIC?warehouse=WH", "SNOWFLAKE_API_URL": api ?? self.api,
-                                         "SNOWFLAKE_TOKEN": "oauth-secret"].merging(environment) { $1 })
+                                         "SNOWFLAKE_TOKEN": "oauth-secret"].merging(environment) { $1 }, measureRSS: measureRSS)
     }
 
     func testEveryColumnAndNullArrive() throws {
@@ -37,9 +38,10 @@ final class ExtractSnowflakeTests: XCTestCase {
     }
 
     func testEveryPartitionIsFetchedInOrder() throws {
-        let run = try extract("SELECT seq4() AS i, 'row' || seq4() AS label FROM TABLE(GENERATOR(ROWCOUNT => 25000))")
+        let run = try extract("SELECT seq4() AS i, 'row' || seq4() AS label FROM TABLE(GENERATOR(ROWCOUNT => 100000))", measureRSS: true)
         XCTAssertEqual(run.status, 0, run.stderr)
-        assertSequential(run.stdout, key: "I", from: 0, count: 25000)
+        assertSequential(run.stdout, key: "I", from: 0, count: 100_000)
+        XCTAssertLessThan(run.maxRSSKilobytes, 64 * 1024, "memory is bounded by one partition, not the result")
     }
 
     func testLastSyncTimeSelectsOnlyNewerRows() throws {
