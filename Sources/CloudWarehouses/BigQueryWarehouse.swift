@@ -5,12 +5,16 @@ import WarehouseCore
 
 /// BigQuery through its REST API: `jobs.query`, then `jobs.getQueryResults` page by page
 /// (`pageToken`, at most `pageSize` rows each), waiting while `jobComplete` is false.
-public final class BigQueryWarehouse: Warehouse, @unchecked Sendable {
+final class BigQueryWarehouse: CloudWarehouse, @unchecked Sendable {
     let location: BigQueryLocation
     let client: CloudClient
     let baseURL: String
-    private let jobLock = Mutex()
-    private var job: (id: String, location: String?)?
+    private let running = RunningStatement<Job>()
+
+    struct Job: Sendable {
+        var id: String
+        var location: String?
+    }
 
     init(location: BigQueryLocation, baseURL: String, tokens: TokenSource, scrubber: SecretScrubber) {
         self.location = location
@@ -18,13 +22,9 @@ public final class BigQueryWarehouse: Warehouse, @unchecked Sendable {
         client = CloudClient(endpoint: "BigQuery project '\(location.project)'", tokens: tokens, scrubber: scrubber)
     }
 
-    public var isCancelled: Bool { client.isCancelled }
-
-    public func cancel() { client.abort.raise() }
-
     var projectURL: String { baseURL + "/bigquery/v2/projects/" + FormEncoding.escape(location.project) }
 
-    public func stream<S: RowSink>(query: String, writer: inout JSONWriter, sink: inout S) throws(ExtractError) {
+    func stream<S: RowSink>(query: String, writer: inout JSONWriter, sink: inout S) throws(ExtractError) {
         do throws(ExtractError) {
             var response = try client.send("POST", projectURL + "/queries", headers: ["Content-Type: application/json"], body: queryRequest(query))
             var rows: BigQueryRowWriter?
@@ -66,7 +66,7 @@ public final class BigQueryWarehouse: Warehouse, @unchecked Sendable {
                 throw client.unexpected(response, doing: "response without jobReference.jobId")
             }
             let region = tape.member("jobReference", of: 0).flatMap { tape.string("location", of: $0) } ?? location.location
-            jobLock.withLock { job = (jobID, region) }
+            running.remember(Job(id: jobID, location: region))
             let complete = tape.member("jobComplete", of: 0).map { tape[$0].kind == .true } ?? false
             guard complete else { return resultsURL(jobID: jobID, region: region, pageToken: nil) }
             if rows == nil {
@@ -95,8 +95,8 @@ public final class BigQueryWarehouse: Warehouse, @unchecked Sendable {
 
     /// `jobs.cancel` for the running job, after a signal.
     private func cancelJob() {
-        guard let (id, region) = jobLock.withLock({ job }) else { return }
-        let query = region.map { "?location=" + FormEncoding.escape($0) } ?? ""
-        client.sendIgnoringCancel("POST", projectURL + "/jobs/" + FormEncoding.escape(id) + "/cancel" + query)
+        guard let job = running.current else { return }
+        let query = job.location.map { "?location=" + FormEncoding.escape($0) } ?? ""
+        client.sendIgnoringCancel("POST", projectURL + "/jobs/" + FormEncoding.escape(job.id) + "/cancel" + query)
     }
 }

@@ -39,8 +39,8 @@ final class CloudClient: @unchecked Sendable {
                 response = try session.perform(request)
             } catch {
                 if error.isAborted { throw .cancelled(signal: "signal") }
-                guard attempt < retry.maxAttempts else {
-                    throw .connectionFailed(endpoint: endpoint, reason: scrubber.scrub(error.message) + " (after \(attempt) attempts)")
+                guard attempt < retry.maxAttempts, !error.isPermanent else {
+                    throw .connectionFailed(endpoint: endpoint, reason: scrubber.scrub(error.message) + (attempt > 1 ? " (after \(attempt) attempts)" : ""))
                 }
                 try pause(retry.delay(afterAttempt: attempt, retryAfter: nil))
                 continue
@@ -57,6 +57,8 @@ final class CloudClient: @unchecked Sendable {
             return response
         }
     }
+
+    static let jsonHeaders = ["Content-Type: application/json", "Accept: application/json"]
 
     static func isRetryable(_ status: Int) -> Bool { [429, 500, 502, 503, 504].contains(status) }
 

@@ -32,7 +32,7 @@ struct DatabricksResultReader {
             return try chunk(tape, at: result, writer: &writer, sink: &sink)
         }
         while let link = next {
-            let response = try client.send("GET", baseURL + link, headers: DatabricksWarehouse.jsonHeaders)
+            let response = try client.send("GET", baseURL + link, headers: CloudClient.jsonHeaders)
             guard response.status == 200 else { throw DatabricksStatus.error(from: response, client: client) }
             next = try page.read(response.body, orFail: { .fetchFailed(reason: "Databricks chunk is not JSON: \($0)", row: rowNumber + 1) }) {
                 (tape) throws(ExtractError) -> String? in try chunk(tape, at: 0, writer: &writer, sink: &sink)

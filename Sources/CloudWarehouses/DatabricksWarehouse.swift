@@ -6,12 +6,11 @@ import WarehouseCore
 /// Databricks through the SQL Statement Execution API: `POST /api/2.0/sql/statements`, polling
 /// `GET …/statements/{id}` while PENDING or RUNNING, then every chunk by following
 /// `next_chunk_internal_link` (never by counting); row counts are checked against the manifest.
-public final class DatabricksWarehouse: Warehouse, @unchecked Sendable {
+final class DatabricksWarehouse: CloudWarehouse, @unchecked Sendable {
     let location: DatabricksLocation
     let client: CloudClient
     let baseURL: String
-    private let statementLock = Mutex()
-    private var statementID: String?
+    private let running = RunningStatement<String>()
 
     init(location: DatabricksLocation, baseURL: String, tokens: TokenSource, scrubber: SecretScrubber) {
         self.location = location
@@ -19,26 +18,20 @@ public final class DatabricksWarehouse: Warehouse, @unchecked Sendable {
         client = CloudClient(endpoint: "Databricks SQL warehouse '\(location.warehouseID)' at '\(location.host)'", tokens: tokens, scrubber: scrubber)
     }
 
-    public var isCancelled: Bool { client.isCancelled }
-
-    public func cancel() { client.abort.raise() }
-
-    static let jsonHeaders = ["Content-Type: application/json", "Accept: application/json"]
-
-    public func stream<S: RowSink>(query: String, writer: inout JSONWriter, sink: inout S) throws(ExtractError) {
+    func stream<S: RowSink>(query: String, writer: inout JSONWriter, sink: inout S) throws(ExtractError) {
         do throws(ExtractError) {
-            var response = try client.send("POST", baseURL + "/api/2.0/sql/statements", headers: Self.jsonHeaders, body: statementRequest(query))
+            var response = try client.send("POST", baseURL + "/api/2.0/sql/statements", headers: CloudClient.jsonHeaders, body: statementRequest(query))
             var polls = 0
-            while try DatabricksStatus.isRunning(response, client: client, remember: { id in statementLock.withLock { statementID = id } }) {
+            while try DatabricksStatus.isRunning(response, client: client, remember: running.remember) {
                 polls += 1
                 try client.pause(min(0.25 * Double(polls), 3))
-                let id = statementLock.withLock { statementID } ?? ""
-                response = try client.send("GET", baseURL + "/api/2.0/sql/statements/" + FormEncoding.escape(id), headers: Self.jsonHeaders)
+                let id = running.current ?? ""
+                response = try client.send("GET", baseURL + "/api/2.0/sql/statements/" + FormEncoding.escape(id), headers: CloudClient.jsonHeaders)
             }
             var reader = DatabricksResultReader(client: client, baseURL: baseURL)
             try reader.read(response, writer: &writer, sink: &sink)
         } catch {
-            if case .cancelled = error, let id = statementLock.withLock({ statementID }) {
+            if case .cancelled = error, let id = running.current {
                 client.sendIgnoringCancel("POST", baseURL + "/api/2.0/sql/statements/" + FormEncoding.escape(id) + "/cancel")
             }
             throw error

@@ -6,12 +6,11 @@ import WarehouseCore
 /// Snowflake through the SQL API v2: `POST /api/v2/statements`, polling
 /// `GET /api/v2/statements/{handle}` while it answers 202, then every partition of the result
 /// with `?partition=N`, checking each partition's row count against `partitionInfo`.
-public final class SnowflakeWarehouse: Warehouse, @unchecked Sendable {
+final class SnowflakeWarehouse: CloudWarehouse, @unchecked Sendable {
     let location: SnowflakeLocation
     let client: CloudClient
     let baseURL: String
-    private let handleLock = Mutex()
-    private var handle: String?
+    private let running = RunningStatement<String>()
 
     init(location: SnowflakeLocation, baseURL: String, tokens: TokenSource, scrubber: SecretScrubber) {
         self.location = location
@@ -19,28 +18,22 @@ public final class SnowflakeWarehouse: Warehouse, @unchecked Sendable {
         client = CloudClient(endpoint: "Snowflake account '\(location.account)'", tokens: tokens, scrubber: scrubber)
     }
 
-    public var isCancelled: Bool { client.isCancelled }
-
-    public func cancel() { client.abort.raise() }
-
-    static let jsonHeaders = ["Content-Type: application/json", "Accept: application/json"]
-
-    public func stream<S: RowSink>(query: String, writer: inout JSONWriter, sink: inout S) throws(ExtractError) {
+    func stream<S: RowSink>(query: String, writer: inout JSONWriter, sink: inout S) throws(ExtractError) {
         do throws(ExtractError) {
             var response = try client.send("POST", baseURL + "/api/v2/statements?requestId=" + RequestID.make(),
-                                           headers: Self.jsonHeaders, body: statementRequest(query))
+                                           headers: CloudClient.jsonHeaders, body: statementRequest(query))
             var polls = 0
             while response.status == 202 {
                 let handle = try statementHandle(response)
                 polls += 1
                 try client.pause(min(0.2 * Double(polls), 2))
-                response = try client.send("GET", statementURL(handle), headers: Self.jsonHeaders)
+                response = try client.send("GET", statementURL(handle), headers: CloudClient.jsonHeaders)
             }
             guard response.status == 200 else { throw SnowflakeErrors.error(from: response, client: client) }
             try readResult(response, writer: &writer, sink: &sink)
         } catch {
-            if case .cancelled = error, let handle = handleLock.withLock({ handle }) {
-                client.sendIgnoringCancel("POST", statementURL(handle) + "/cancel", headers: Self.jsonHeaders)
+            if case .cancelled = error, let handle = running.current {
+                client.sendIgnoringCancel("POST", statementURL(handle) + "/cancel", headers: CloudClient.jsonHeaders)
             }
             throw error
         }
@@ -62,7 +55,7 @@ public final class SnowflakeWarehouse: Warehouse, @unchecked Sendable {
               let handle = object["statementHandle"]?.stringValue else {
             throw client.unexpected(response, doing: "statement status without statementHandle")
         }
-        handleLock.withLock { self.handle = handle }
+        running.remember(handle)
         return handle
     }
 
@@ -76,14 +69,14 @@ public final class SnowflakeWarehouse: Warehouse, @unchecked Sendable {
         try page.read(first.body, orFail: { .fetchFailed(reason: "Snowflake sent a result that is not JSON: \($0)", row: 1) }) { (tape) throws(ExtractError) in
             guard let meta = tape.member("resultSetMetaData", of: 0) else { throw ExtractError.noResultSet }
             handle = tape.string("statementHandle", of: 0) ?? ""
-            handleLock.withLock { self.handle = handle }
+            running.remember(handle)
             rows = ArrayRowWriter(columns: SnowflakeTypes.columns(of: tape.value("rowType", of: meta)))
             expected = Self.partitionRowCounts(tape.value("partitionInfo", of: meta))
             try writeRows(tape, partition: 0, expected: expected.first ?? nil, rows: &rows!, rowNumber: &rowNumber, writer: &writer, sink: &sink)
         }
         guard expected.count > 1 else { return }
         for partition in 1..<expected.count {
-            let response = try client.send("GET", statementURL(handle) + "?partition=\(partition)", headers: Self.jsonHeaders)
+            let response = try client.send("GET", statementURL(handle) + "?partition=\(partition)", headers: CloudClient.jsonHeaders)
             guard response.status == 200 else { throw SnowflakeErrors.error(from: response, client: client) }
             try page.read(response.body, orFail: { .fetchFailed(reason: "Snowflake partition \(partition) is not JSON: \($0)", row: rowNumber + 1) }) { (tape) throws(ExtractError) in
                 try writeRows(tape, partition: partition, expected: expected[partition], rows: &rows!, rowNumber: &rowNumber, writer: &writer, sink: &sink)

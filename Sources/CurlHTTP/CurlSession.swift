@@ -77,8 +77,10 @@ public final class CurlSession: HTTPTransport {
         }
         guard rc == CURLE_OK else {
             let detail = errorBuffer[0] != 0 ? String(cString: UnsafePointer(errorBuffer)) : String(cString: curl_easy_strerror(rc))
+            let permanent = [CURLE_UNSUPPORTED_PROTOCOL, CURLE_URL_MALFORMAT, CURLE_COULDNT_RESOLVE_HOST,
+                             CURLE_PEER_FAILED_VERIFICATION, CURLE_SSL_CACERT_BADFILE].contains(rc)
             throw HTTPTransportError(code: Int(rc.rawValue), message: detail, isTimeout: rc == CURLE_OPERATION_TIMEDOUT,
-                                     isAborted: rc == CURLE_ABORTED_BY_CALLBACK)
+                                     isAborted: rc == CURLE_ABORTED_BY_CALLBACK, isPermanent: permanent)
         }
         var status = 0
         cvcurl_getinfo_long(handle, CURLINFO_RESPONSE_CODE, &status)

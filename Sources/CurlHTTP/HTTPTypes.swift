@@ -29,12 +29,15 @@ public struct HTTPTransportError: Error, Sendable, Equatable {
     public var isTimeout: Bool
     /// The transfer was stopped by the session's `AbortSignal`.
     public var isAborted: Bool
+    /// Retrying cannot help: a malformed URL, an unknown host, a certificate that does not verify.
+    public var isPermanent: Bool
 
-    public init(code: Int, message: String, isTimeout: Bool, isAborted: Bool = false) {
+    public init(code: Int, message: String, isTimeout: Bool, isAborted: Bool = false, isPermanent: Bool = false) {
         self.code = code
         self.message = message
         self.isTimeout = isTimeout
         self.isAborted = isAborted
+        self.isPermanent = isPermanent
     }
 }
 

@@ -9,6 +9,12 @@ extension JSONTape {
         return String(decoding: out, as: UTF8.self)
     }
 
+    /// Appends the unescaped UTF-8 content of the string token at `index` to `out` (no String).
+    public func decodeString(_ index: Int, into out: inout [UInt8]) {
+        let raw = rawBytes(index)
+        if self[index].hasEscapes { JSONStringUnescaper.unescape(raw, into: &out) } else { out.append(contentsOf: raw) }
+    }
+
     /// The value at `index` as an owned tree.
     public func value(at index: Int) -> JSONValue {
         let t = self[index]

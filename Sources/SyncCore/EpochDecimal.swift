@@ -9,14 +9,19 @@ public enum EpochDecimal {
         var i = 0
         let negative = raw.first == UInt8(ascii: "-")
         if negative || raw.first == UInt8(ascii: "+") { i = 1 }
-        var digits: [UInt8] = []
-        var wholeCount = 0
-        while i < raw.count, raw[i] &- 48 < 10 { digits.append(raw[i] - 48); wholeCount += 1; i += 1 }
+        // The digits stay in `raw`: whole digits at wholeStart..<wholeEnd, fraction digits after
+        // the point up to fractionEnd. Digit k of the joined run is read through `digit(k)`.
+        let wholeStart = i
+        while i < raw.count, raw[i] &- 48 < 10 { i += 1 }
+        let wholeCount = i - wholeStart
+        var fractionStart = i
         if i < raw.count, raw[i] == UInt8(ascii: ".") {
             i += 1
-            while i < raw.count, raw[i] &- 48 < 10 { digits.append(raw[i] - 48); i += 1 }
+            fractionStart = i
+            while i < raw.count, raw[i] &- 48 < 10 { i += 1 }
         }
-        guard !digits.isEmpty else { return nil }
+        let fractionCount = i - fractionStart
+        guard wholeCount + fractionCount > 0 else { return nil }
         var exponent = 0
         if i < raw.count, raw[i] | 0x20 == UInt8(ascii: "e") {
             i += 1
@@ -33,8 +38,12 @@ public enum EpochDecimal {
             if exponentNegative { exponent = -exponent }
         }
         guard i == raw.count else { return nil }
+        let total = wholeCount + fractionCount
+        func digit(_ k: Int) -> Int64 {
+            guard k >= 0 && k < total else { return 0 }
+            return Int64(k < wholeCount ? raw[wholeStart + k] - 48 : raw[fractionStart + k - wholeCount] - 48)
+        }
         let point = wholeCount + exponent - unitDigits
-        func digit(_ k: Int) -> Int { k >= 0 && k < digits.count ? Int(digits[k]) : 0 }
         var seconds: Int64 = 0
         var significant = 0
         if point > 0 {
@@ -42,11 +51,11 @@ public enum EpochDecimal {
                 let d = digit(k)
                 if significant > 0 || d != 0 { significant += 1 }
                 guard significant <= 18 else { return nil }
-                seconds = seconds * 10 + Int64(d)
+                seconds = seconds * 10 + d
             }
         }
         var nanoseconds = 0
-        for k in point..<(point + 9) { nanoseconds = nanoseconds * 10 + digit(k) }
+        for k in point..<(point + 9) { nanoseconds = nanoseconds * 10 + Int(digit(k)) }
         if negative {
             seconds = -seconds
             if nanoseconds > 0 { seconds -= 1; nanoseconds = 1_000_000_000 - nanoseconds }

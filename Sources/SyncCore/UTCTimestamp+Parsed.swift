@@ -63,11 +63,16 @@ extension UTCTimestamp {
                 out.append(UInt8(ascii: "."))
                 fraction.withUnsafeBufferPointer { out.append(contentsOf: $0) }
             } else if nanoseconds > 0 {
-                var digits = Array(String(nanoseconds).utf8)
-                while digits.count < 9 { digits.insert(48, at: 0) }
-                while digits.last == 48 { digits.removeLast() }
+                var value = nanoseconds
+                var width = 9
+                while value % 10 == 0 { value /= 10; width -= 1 }
                 out.append(UInt8(ascii: "."))
-                digits.withUnsafeBufferPointer { out.append(contentsOf: $0) }
+                var divisor = 1
+                for _ in 1..<width { divisor *= 10 }
+                while divisor > 0 {
+                    out.append(UInt8(48 + value / divisor % 10))
+                    divisor /= 10
+                }
             }
             out.append(UInt8(ascii: "Z"))
         }

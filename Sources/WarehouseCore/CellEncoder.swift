@@ -23,7 +23,7 @@ public struct CellEncoder {
         case .string:
             guard token.hasEscapes else { return values.encode(tape.rawBytes(index), as: encoding, into: &w) }
             unescaped.removeAll(keepingCapacity: true)
-            unescaped.append(contentsOf: tape.decodeString(index).utf8)
+            tape.decodeString(index, into: &unescaped)
             unescaped.withUnsafeBufferPointer { values.encode($0, as: encoding, into: &w) }
         }
     }

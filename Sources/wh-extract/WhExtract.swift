@@ -15,26 +15,31 @@ struct WhExtract: ToolCommand {
           redshift://USER@HOST[:5439]/DB                 Redshift (libpq; sslmode=require by default)
           odbc:Driver=NAME;Server=…   odbc:DSN=NAME       any ODBC driver through unixODBC
           sqlite:PATH                                    the embedded default (SQLite3 ODBC driver)
-          bigquery://PROJECT[?location=L&dataset=D&page_size=N]           BigQuery REST API
-          snowflake://ACCOUNT/DATABASE/SCHEMA?warehouse=W&role=R&user=U   Snowflake SQL API v2
-          databricks://HOST/WAREHOUSE_ID[?catalog=C&schema=S&client_id=I&disposition=INLINE]
-                                                         Databricks SQL Statement Execution API
+          bigquery://PROJECT[?location=L&dataset=D&page_size=N]
+                                    BigQuery REST API (jobs.query)
+          snowflake://ACCOUNT/DATABASE/SCHEMA?warehouse=W&role=R&user=U
+                                    Snowflake SQL API v2
+          databricks://HOST/WAREHOUSE_ID[?catalog=C&schema=S&client_id=I]
+                                    Databricks SQL Statement Execution API
+                                    (&disposition=INLINE for small results)
 
         CLOUD CREDENTIALS (never in the URL)
-          BigQuery    --credentials FILE or GOOGLE_APPLICATION_CREDENTIALS: a service-account key
-                      (signed into an RS256 JWT, exchanged at its token_uri or BIGQUERY_TOKEN_URL)
-                      or an authorized_user file; or an access token: --token-file FILE,
-                      BIGQUERY_ACCESS_TOKEN or GOOGLE_OAUTH_ACCESS_TOKEN.
-          Snowflake   --credentials FILE or SNOWFLAKE_PRIVATE_KEY_PATH: the user's PKCS#8 private key
-                      (key-pair JWT; passphrase from --password-file, WH_PASSWORD or
-                      SNOWFLAKE_PRIVATE_KEY_PASSPHRASE; user from ?user= or SNOWFLAKE_USER); or an
-                      OAuth token: --token-file FILE or SNOWFLAKE_TOKEN (type SNOWFLAKE_TOKEN_TYPE,
-                      default OAUTH).
-          Databricks  a personal access token: --token-file FILE or DATABRICKS_TOKEN; or a service
-                      principal (OAuth M2M): DATABRICKS_CLIENT_ID or ?client_id=, and
-                      DATABRICKS_CLIENT_SECRET, --password-file or WH_PASSWORD.
-          API base URLs (for emulators and private endpoints): BIGQUERY_API_URL, SNOWFLAKE_API_URL,
-          DATABRICKS_API_URL, DATABRICKS_TOKEN_URL.
+          BigQuery: --credentials FILE or GOOGLE_APPLICATION_CREDENTIALS, a
+            service-account key (RS256 JWT exchanged at its token_uri) or an
+            authorized_user file; or an access token in --token-file FILE,
+            BIGQUERY_ACCESS_TOKEN or GOOGLE_OAUTH_ACCESS_TOKEN.
+          Snowflake: --credentials FILE or SNOWFLAKE_PRIVATE_KEY_PATH, the
+            user's PKCS#8 key (key-pair JWT; passphrase in --password-file,
+            WH_PASSWORD or SNOWFLAKE_PRIVATE_KEY_PASSPHRASE; user from ?user=
+            or SNOWFLAKE_USER); or an OAuth token in --token-file FILE or
+            SNOWFLAKE_TOKEN (type SNOWFLAKE_TOKEN_TYPE, default OAUTH).
+          Databricks: a personal access token in --token-file FILE or
+            DATABRICKS_TOKEN; or a service principal (OAuth M2M):
+            DATABRICKS_CLIENT_ID or ?client_id=, and DATABRICKS_CLIENT_SECRET,
+            --password-file or WH_PASSWORD.
+          Other endpoints (emulators, private links): BIGQUERY_API_URL,
+          BIGQUERY_TOKEN_URL, SNOWFLAKE_API_URL, DATABRICKS_API_URL,
+          DATABRICKS_TOKEN_URL.
 
         INPUT
           The query comes from --query FILE (- for stdin) or --query-text. {{last_sync_time}}
@@ -56,7 +61,8 @@ struct WhExtract: ToolCommand {
         EXAMPLES
           wh-extract --source sqlite:demo/warehouse.db --query syncs/contacts.sql --last-sync-time 0
           WH_SOURCE=postgresql://sync@127.0.0.1/dw wh-extract --query q.sql --last-sync-time 1767225600
-          GOOGLE_APPLICATION_CREDENTIALS=sa.json wh-extract --source bigquery://my-project?location=EU --query q.sql
+          GOOGLE_APPLICATION_CREDENTIALS=sa.json WH_SOURCE=bigquery://my-proj \\
+            wh-extract --query q.sql --last-sync-time 1767225600
         """,
         version: "0.1.0")
 

@@ -2,8 +2,15 @@ import JSONCodec
 import WarehouseCore
 import XCTest
 
-/// The epoch-based forms the cloud warehouses send (Snowflake jsonv2, BigQuery timestamps).
-final class EpochEncodingTests: XCTestCase {
+/// Column text to JSON, including the epoch-based forms the cloud warehouses send (Snowflake
+/// jsonv2, BigQuery timestamps).
+final class ValueEncoderTests: XCTestCase {
+    func testBooleanWordsInAnyCase() {
+        for word in ["t", "TRUE", "True", "1", "y", "Yes", "on"] { XCTAssertEqual(encode(word, .boolean), "true", word) }
+        for word in ["f", "FALSE", "False", "0", "n", "No", "OFF"] { XCTAssertEqual(encode(word, .boolean), "false", word) }
+        for word in ["", "tru", "truex", "2", "ja", "falsey"] { XCTAssertEqual(encode(word, .boolean), JSONValue.string(word).serialized, word) }
+    }
+
     func testSnowflakeJSONv2Encodings() {
         XCTAssertEqual(encode("19724", .epochDays), #""2024-01-02""#)
         XCTAssertEqual(encode("-719162", .epochDays), #""0001-01-01""#)

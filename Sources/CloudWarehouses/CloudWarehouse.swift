@@ -1,0 +1,24 @@
+import SyncCore
+import WarehouseCore
+
+/// What the three REST adapters share: cancelling means raising the client's abort signal, which
+/// stops the transfer in flight; the adapter then cancels its statement on the server.
+protocol CloudWarehouse: Warehouse {
+    var client: CloudClient { get }
+}
+
+extension CloudWarehouse {
+    var isCancelled: Bool { client.isCancelled }
+
+    func cancel() { client.abort.raise() }
+}
+
+/// The server's id for the running statement or job, remembered so a cancel can name it.
+final class RunningStatement<ID: Sendable>: @unchecked Sendable {
+    private let lock = Mutex()
+    private var id: ID?
+
+    var current: ID? { lock.withLock { id } }
+
+    func remember(_ value: ID) { lock.withLock { id = value } }
+}
