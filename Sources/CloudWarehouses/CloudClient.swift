@@ -26,14 +26,16 @@ final class CloudClient: @unchecked Sendable {
 
     /// Sends a request, retrying what is worth retrying; any final answer is returned, and the
     /// caller reads the vendor's error body. `authorized: false` is for pre-signed URLs.
-    func send(_ method: String, _ url: String, headers: [String] = [], body: [UInt8] = [], authorized: Bool = true) throws(ExtractError) -> HTTPResponse {
+    /// `retryURL` replaces `url` from the second attempt on (Snowflake marks resubmissions).
+    func send(_ method: String, _ url: String, headers: [String] = [], body: [UInt8] = [], authorized: Bool = true,
+              retryURL: String? = nil) throws(ExtractError) -> HTTPResponse {
         var attempt = 0
         var refreshed = false
         while true {
             attempt += 1
             var all = headers
             if authorized, let tokens { all += try tokens.headers(refresh: false) }
-            let request = HTTPRequest(method: method, url: url, headers: all, body: body)
+            let request = HTTPRequest(method: method, url: attempt > 1 ? retryURL ?? url : url, headers: all, body: body)
             let response: HTTPResponse
             do {
                 response = try session.perform(request)

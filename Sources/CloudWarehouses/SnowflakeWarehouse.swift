@@ -20,8 +20,11 @@ final class SnowflakeWarehouse: CloudWarehouse, @unchecked Sendable {
 
     func stream<S: RowSink>(query: String, writer: inout JSONWriter, sink: inout S) throws(ExtractError) {
         do throws(ExtractError) {
-            var response = try client.send("POST", baseURL + "/api/v2/statements?requestId=" + RequestID.make(),
-                                           headers: CloudClient.jsonHeaders, body: statementRequest(query))
+            // The same requestId on a resubmission (with retry=true) makes Snowflake answer with
+            // the statement already running instead of starting it again.
+            let submit = baseURL + "/api/v2/statements?requestId=" + RequestID.make()
+            var response = try client.send("POST", submit, headers: CloudClient.jsonHeaders, body: statementRequest(query),
+                                           retryURL: submit + "&retry=true")
             var polls = 0
             while response.status == 202 {
                 let handle = try statementHandle(response)

@@ -111,6 +111,8 @@ final class ExtractSnowflakeTests: XCTestCase {
         XCTAssertEqual(run.stdout, "{\"N\":1}\n")
         XCTAssertEqual(stub.requests.count, 2)
         XCTAssertGreaterThanOrEqual(Date().timeIntervalSince(started), 0.9)
+        let first = try XCTUnwrap(stub.requests.first?.path), second = try XCTUnwrap(stub.requests.last?.path)
+        XCTAssertEqual(second, first + "&retry=true", "a resubmission keeps its requestId and says it is a retry")
     }
 
     func testSIGINTCancelsTheStatementOnSnowflake() throws {
