@@ -2,6 +2,9 @@ import CurlHTTP
 import JSONCodec
 import SyncCore
 import WarehouseCore
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// HTTP to one warehouse API: bearer tokens, retries of 429/5xx and dropped connections with
 /// backoff, transfers that stop when the run is cancelled, and no secret in any message.
@@ -26,9 +29,10 @@ final class CloudClient: @unchecked Sendable {
 
     /// Sends a request, retrying what is worth retrying; any final answer is returned, and the
     /// caller reads the vendor's error body. `authorized: false` is for pre-signed URLs.
-    /// `retryURL` replaces `url` from the second attempt on (Snowflake marks resubmissions).
+    /// `retryURL` replaces `url` from the second attempt on (Snowflake marks resubmissions);
+    /// `bodyFile` receives the response body instead of memory, rewritten on each attempt.
     func send(_ method: String, _ url: String, headers: [String] = [], body: [UInt8] = [], authorized: Bool = true,
-              retryURL: String? = nil) throws(ExtractError) -> HTTPResponse {
+              retryURL: String? = nil, bodyFile: Int32? = nil) throws(ExtractError) -> HTTPResponse {
         var attempt = 0
         var refreshed = false
         while true {
@@ -37,8 +41,12 @@ final class CloudClient: @unchecked Sendable {
             if authorized, let tokens { all += try tokens.headers(refresh: false) }
             let request = HTTPRequest(method: method, url: attempt > 1 ? retryURL ?? url : url, headers: all, body: body)
             let response: HTTPResponse
+            if let bodyFile {
+                _ = ftruncate(bodyFile, 0)
+                _ = lseek(bodyFile, 0, SEEK_SET)
+            }
             do {
-                response = try session.perform(request)
+                response = try session.perform(request, bodyFile: bodyFile)
             } catch {
                 if error.isAborted { throw .cancelled(signal: "signal") }
                 guard attempt < retry.maxAttempts, !error.isPermanent else {

@@ -61,12 +61,36 @@ struct DatabricksResultReader {
     }
 
     /// A pre-signed link carries its own authorization: sending the API token there would leak it.
+    /// The chunk goes to an unlinked temporary file and is read back in windows, so its size
+    /// does not set the memory used.
     private mutating func download<S: RowSink>(_ url: String, headers: [String], expected: Int?, writer: inout JSONWriter, sink: inout S) throws(ExtractError) {
-        let response = try client.send("GET", url, headers: headers, authorized: false)
-        guard response.status == 200 else { throw client.unexpected(response, doing: "downloading a result chunk") }
+        let file = try ScratchFile()
+        let response = try client.send("GET", url, headers: headers, authorized: false, bodyFile: file.descriptor)
+        guard response.status == 200 else {
+            var failed = response
+            failed.body = file.prefix(300)
+            throw client.unexpected(failed, doing: "downloading a result chunk")
+        }
+        var reader = JSONArrayFileReader(file: file.descriptor)
         var page = ResponsePage()
-        try page.read(response.body, orFail: { .fetchFailed(reason: "Databricks chunk data is not JSON: \($0)", row: rowNumber + 1) }) {
-            (tape) throws(ExtractError) in try writeRows(tape, array: 0, expected: expected, writer: &writer, sink: &sink)
+        var received = 0
+        while let batch = try nextBatch(&reader) {
+            try page.read(batch, orFail: { .fetchFailed(reason: "Databricks chunk data is not JSON: \($0)", row: rowNumber + 1) }) {
+                (tape) throws(ExtractError) in
+                received += Int(tape[0].start)
+                try writeRows(tape, array: 0, expected: nil, writer: &writer, sink: &sink)
+            }
+        }
+        if let expected, expected != received {
+            throw .fetchFailed(reason: "a Databricks chunk held \(received) rows, but its link announced \(expected)", row: rowNumber)
+        }
+    }
+
+    /// The reader's errors, placed at the row where the chunk went wrong.
+    private func nextBatch(_ reader: inout JSONArrayFileReader) throws(ExtractError) -> [UInt8]? {
+        do { return try reader.nextBatch() } catch {
+            if case .fetchFailed(let reason, _) = error { throw .fetchFailed(reason: reason, row: rowNumber + 1) }
+            throw error
         }
     }
 

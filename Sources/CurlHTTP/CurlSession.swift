@@ -37,7 +37,14 @@ public final class CurlSession: HTTPTransport {
     }
 
     public func perform(_ request: HTTPRequest) throws(HTTPTransportError) -> HTTPResponse {
+        try perform(request, bodyFile: nil)
+    }
+
+    /// With `bodyFile`, the response body is written to that file descriptor instead of memory
+    /// (for large downloads); the returned response then has an empty body.
+    public func perform(_ request: HTTPRequest, bodyFile: Int32?) throws(HTTPTransportError) -> HTTPResponse {
         let collector = ResponseCollector()
+        collector.file = bodyFile
         let box = Unmanaged.passRetained(collector)
         defer { box.release() }
         var headers: UnsafeMutablePointer<curl_slist>?
@@ -92,11 +99,22 @@ public final class CurlSession: HTTPTransport {
 final class ResponseCollector {
     var body: [UInt8] = []
     var headers: [String: String] = [:]
+    var file: Int32?
 }
 
 private func curlWriteBody(_ data: UnsafeMutablePointer<CChar>?, _ size: Int, _ count: Int, _ context: UnsafeMutableRawPointer?) -> Int {
     guard let data, let context else { return 0 }
     let collector = Unmanaged<ResponseCollector>.fromOpaque(context).takeUnretainedValue()
+    if let file = collector.file {
+        var written = 0
+        while written < size * count {
+            let n = write(file, data + written, size * count - written)
+            if n < 0 && errno == EINTR { continue }
+            guard n > 0 else { return 0 }     // a short count makes libcurl fail the transfer
+            written += n
+        }
+        return written
+    }
     data.withMemoryRebound(to: UInt8.self, capacity: size * count) {
         collector.body.append(contentsOf: UnsafeBufferPointer(start: $0, count: size * count))
     }
