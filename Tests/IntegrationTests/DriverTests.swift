@@ -4,17 +4,16 @@ import XCTest
 
 /// scripts/cv-sync running real syncs: PostgreSQL → the four tools → cv-emulator.
 final class DriverTests: XCTestCase {
-    static let repo = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-    private var home = ""
+    private var sync: SyncHome!
+    private var home: String { sync.path }
     private var pg = ""
     private var emulator: EmulatorProcess!
     private var table = ""
 
     override func setUpWithError() throws {
         pg = try TestServers.postgresURL()
-        home = NSTemporaryDirectory() + "driver-\(UUID().uuidString)"
-        try FileManager.default.createDirectory(atPath: home + "/syncs", withIntermediateDirectories: true)
         emulator = try EmulatorProcess()
+        sync = try SyncHome(emulatorURL: emulator.url)
         table = "drv_\(UInt32.random(in: 0...UInt32.max))"
         try TestServers.psql(pg, """
             CREATE TABLE \(table) (id int, email text, first_name text, updated_at timestamptz);
@@ -25,30 +24,17 @@ final class DriverTests: XCTestCase {
 
     override func tearDown() {
         emulator.stop()
-        try? FileManager.default.removeItem(atPath: home)
+        sync?.remove()
     }
 
     @discardableResult
-    func cvSync(_ args: [String], status expected: Int32? = 0) throws -> (Int32, String, String) {
-        let script = Self.repo.appendingPathComponent("scripts/cv-sync").path
-        let result = try PipelineTests.shell("'\(script)' " + args.map { "'\($0)'" }.joined(separator: " "), environment: [
-            "CV_SYNC_HOME": home, "CV_BIN": ToolRunner.binDirectory.path, "CONVERSION_API_URL": emulator.url,
-            "CONVERSION_API_KEY": "sk_test_driver_key",
-        ])
-        if let expected { XCTAssertEqual(result.0, expected, result.2) }
-        XCTAssertFalse(result.1.contains("sk_test_driver_key") || result.2.contains("sk_test_driver_key"))
-        return result
+    func cvSync(_ args: [String], status expected: Int32? = 0, file: StaticString = #filePath, line: UInt = #line) throws -> (Int32, String, String) {
+        try sync.cvSync(args, status: expected, file: file, line: line)
     }
 
-    func writeSync(_ name: String, _ lines: [String], query: String) throws {
-        try query.write(toFile: "\(home)/syncs/\(name).sql", atomically: true, encoding: .utf8)
-        try (lines + ["QUERY=\(name).sql"]).joined(separator: "\n").write(toFile: "\(home)/syncs/\(name).sync", atomically: true, encoding: .utf8)
-    }
+    func writeSync(_ name: String, _ lines: [String], query: String) throws { try sync.writeSync(name, lines, query: query) }
 
-    func history(_ name: String) throws -> [JSONObject] {
-        let text = (try? String(contentsOfFile: "\(home)/state/\(name)/history.ndjson", encoding: .utf8)) ?? ""
-        return try text.split(separator: "\n").map { try JSONValue.parse(String($0)).objectValue! }
-    }
+    func history(_ name: String) throws -> [JSONObject] { try sync.history(name) }
 
     func contactsSync(extra: [String] = []) throws {
         try writeSync("people", ["SOURCE=\(pg)", "TYPE=contacts"] + extra,
