@@ -82,7 +82,11 @@ final class BigQueryWarehouse: CloudWarehouse, @unchecked Sendable {
                 try sink.rowEncoded(&writer)
             }
             if client.isCancelled { throw .cancelled(signal: "signal") }
-            return tape.string("pageToken", of: 0).map { resultsURL(jobID: jobID, region: region, pageToken: $0) }
+            if let token = tape.string("pageToken", of: 0) { return resultsURL(jobID: jobID, region: region, pageToken: token) }
+            if let total = tape.string("totalRows", of: 0).flatMap({ Int($0) }), total != rowNumber {
+                throw .fetchFailed(reason: "BigQuery announced \(total) rows (totalRows) but the pages held \(rowNumber)", row: rowNumber)
+            }
+            return nil
         }
     }
 

@@ -148,6 +148,16 @@ final class ExtractBigQueryTests: XCTestCase {
         XCTAssertTrue(stub.requests[2].path.contains("pageToken=tok%2F2"))
     }
 
+    func testMissingRowsAreAnErrorNotASilentGap() throws {
+        let stub = try StubHTTPServer { _ in
+            .init(200, #"{"jobReference":{"jobId":"job_9"},"jobComplete":true,"totalRows":"5","schema":{"fields":[{"name":"id","type":"INTEGER"}]},"rows":[{"f":[{"v":"1"}]},{"f":[{"v":"2"}]}]}"#)
+        }
+        let run = try ToolRunner.run("wh-extract", ["--query-text", "SELECT id FROM t"],
+                                     environment: ["WH_SOURCE": "bigquery://\(project)", "BIGQUERY_API_URL": stub.url, "BIGQUERY_ACCESS_TOKEN": "ya29.t"])
+        XCTAssertEqual(run.status, 1)
+        XCTAssertEqual(run.stderr, "wh-extract: fetching row 2 failed: BigQuery announced 5 rows (totalRows) but the pages held 2\n")
+    }
+
     /// `jobComplete: false` until cancelled: wh-extract keeps polling, then calls jobs.cancel.
     func testSIGINTCancelsTheJobOnBigQuery() throws {
         let stub = try StubHTTPServer { request in

@@ -115,6 +115,16 @@ final class ExtractSnowflakeTests: XCTestCase {
         XCTAssertEqual(second, first + "&retry=true", "a resubmission keeps its requestId and says it is a retry")
     }
 
+    func testAPartitionShorterThanAnnouncedIsAnError() throws {
+        let stub = try StubHTTPServer { request in
+            request.path.contains("partition=1") ? .init(200, #"{"data":[["3"]]}"#)
+                : .init(200, #"{"resultSetMetaData":{"numRows":4,"partitionInfo":[{"rowCount":2},{"rowCount":2}],"rowType":[{"name":"N","type":"fixed","scale":0}]},"data":[["1"],["2"]],"statementHandle":"h1"}"#)
+        }
+        let run = try extract("SELECT n FROM t", api: stub.url)
+        XCTAssertEqual(run.status, 1)
+        XCTAssertEqual(run.stderr, "wh-extract: fetching row 3 failed: Snowflake partition 1 held 1 rows, but partitionInfo announced 2\n")
+    }
+
     func testSIGINTCancelsTheStatementOnSnowflake() throws {
         let stub = try StubHTTPServer { request in
             request.path.hasSuffix("/cancel") ? .init(200, #"{"code":"000604","message":"Statement aborted"}"#) : .init(202, SnowflakeDocumented.running)
