@@ -72,3 +72,13 @@ func assertSequential(_ stdout: String, key: String, from first: Int, count: Int
         }
     }
 }
+
+/// The incremental contract on a table of ids 1, 2, 3 updated at Unix seconds 1000, 2000, 3000:
+/// `{{last_sync_time}}` 0 reads all three, 1500 only the two newer ones. `value` renders an id
+/// as the warehouse sends it.
+func assertLastSyncTimeFilters(key: String, value: (Int) -> String = { String($0) }, file: StaticString = #filePath, line: UInt = #line,
+                               _ extract: (Int) throws -> ToolRun) throws {
+    func rows(_ ids: [Int]) -> String { ids.map { "{\"\(key)\":\(value($0))}\n" }.joined() }
+    XCTAssertEqual(try extract(0).stdout, rows([1, 2, 3]), file: file, line: line)
+    XCTAssertEqual(try extract(1500).stdout, rows([2, 3]), file: file, line: line)
+}
