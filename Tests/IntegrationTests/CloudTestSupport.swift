@@ -82,3 +82,14 @@ func assertLastSyncTimeFilters(key: String, value: (Int) -> String = { String($0
     XCTAssertEqual(try extract(0).stdout, rows([1, 2, 3]), file: file, line: line)
     XCTAssertEqual(try extract(1500).stdout, rows([2, 3]), file: file, line: line)
 }
+
+/// Runs wh-extract on a statement that never finishes (the stub keeps saying it runs), sends
+/// SIGINT after 1.5 s, and checks the report and that the last request was the vendor's cancel.
+func assertSIGINTCancels(_ query: String, environment: [String: String], stub: StubHTTPServer, cancelRequest: String,
+                         file: StaticString = #filePath, line: UInt = #line) throws {
+    let run = try ToolRunner.run("wh-extract", ["--query-text", query], environment: environment,
+                                 onStart: { pid in DispatchQueue.global().asyncAfter(deadline: .now() + 1.5) { kill(pid, SIGINT) } })
+    XCTAssertEqual(run.status, 1, file: file, line: line)
+    XCTAssertEqual(run.stderr, "wh-extract: cancelled by SIGINT; the query was cancelled on the warehouse\n", file: file, line: line)
+    XCTAssertEqual(stub.requests.last.map { "\($0.method) \($0.path)" }, cancelRequest, file: file, line: line)
+}

@@ -163,12 +163,8 @@ final class ExtractBigQueryTests: XCTestCase {
             request.path.contains("/cancel") ? .init(200, #"{"kind":"bigquery#jobCancelResponse"}"#)
                 : .init(200, #"{"kind":"bigquery#queryResponse","jobReference":{"projectId":"wh-test","jobId":"job_42","location":"EU"},"jobComplete":false}"#)
         }
-        let run = try ToolRunner.run("wh-extract", ["--query-text", "SELECT 1"],
-                                     environment: ["WH_SOURCE": "bigquery://\(project)", "BIGQUERY_API_URL": stub.url, "BIGQUERY_ACCESS_TOKEN": "ya29.t"],
-                                     onStart: { pid in DispatchQueue.global().asyncAfter(deadline: .now() + 1.5) { kill(pid, SIGINT) } })
-        XCTAssertEqual(run.status, 1)
-        XCTAssertEqual(run.stderr, "wh-extract: cancelled by SIGINT; the query was cancelled on the warehouse\n")
-        XCTAssertEqual(stub.requests.last.map { "\($0.method) \($0.path)" }, "POST /bigquery/v2/projects/wh-test/jobs/job_42/cancel?location=EU")
+        try assertSIGINTCancels("SELECT 1", environment: ["WH_SOURCE": "bigquery://\(project)", "BIGQUERY_API_URL": stub.url, "BIGQUERY_ACCESS_TOKEN": "ya29.t"],
+                                stub: stub, cancelRequest: "POST /bigquery/v2/projects/wh-test/jobs/job_42/cancel?location=EU")
         XCTAssertTrue(stub.requests.dropFirst().dropLast().allSatisfy { $0.path.contains("/queries/job_42?") && $0.path.contains("location=EU") })
     }
 

@@ -125,12 +125,8 @@ final class ExtractDatabricksTests: XCTestCase {
         let stub = try StubHTTPServer { request in
             request.path.hasSuffix("/cancel") ? .init(200, "{}") : .init(200, DatabricksDocumented.status("RUNNING"))
         }
-        let run = try ToolRunner.run("wh-extract", ["--query-text", "SELECT * FROM big"],
-                                     environment: ["WH_SOURCE": "databricks://h/wh1", "DATABRICKS_API_URL": stub.url, "DATABRICKS_TOKEN": "dapi-t0k3n"],
-                                     onStart: { pid in DispatchQueue.global().asyncAfter(deadline: .now() + 1.5) { kill(pid, SIGINT) } })
-        XCTAssertEqual(run.status, 1)
-        XCTAssertEqual(run.stderr, "wh-extract: cancelled by SIGINT; the query was cancelled on the warehouse\n")
-        XCTAssertEqual(stub.requests.last.map { "\($0.method) \($0.path)" }, "POST /api/2.0/sql/statements/01ef-abc/cancel")
+        try assertSIGINTCancels("SELECT * FROM big", environment: ["WH_SOURCE": "databricks://h/wh1", "DATABRICKS_API_URL": stub.url, "DATABRICKS_TOKEN": "dapi-t0k3n"],
+                                stub: stub, cancelRequest: "POST /api/2.0/sql/statements/01ef-abc/cancel")
     }
 
     func testFailedStatementReportsTheErrorFromStatus() throws {

@@ -128,12 +128,9 @@ final class ExtractSnowflakeTests: XCTestCase {
         let stub = try StubHTTPServer { request in
             request.path.hasSuffix("/cancel") ? .init(200, #"{"code":"000604","message":"Statement aborted"}"#) : .init(202, SnowflakeDocumented.running)
         }
-        let run = try ToolRunner.run("wh-extract", ["--query-text", "SELECT SYSTEM$WAIT(600)"],
-                                     environment: ["WH_SOURCE": "snowflake://wh_test/DB1/PUBLIC", "SNOWFLAKE_API_URL": stub.url, "SNOWFLAKE_TOKEN": "t"],
-                                     onStart: { pid in DispatchQueue.global().asyncAfter(deadline: .now() + 1.5) { kill(pid, SIGINT) } })
-        XCTAssertEqual(run.status, 1)
-        XCTAssertEqual(run.stderr, "wh-extract: cancelled by SIGINT; the query was cancelled on the warehouse\n")
-        XCTAssertEqual(stub.requests.last.map { "\($0.method) \($0.path)" }, "POST /api/v2/statements/01b2c3d4-0000-1111-0000-000000000001/cancel")
+        try assertSIGINTCancels("SELECT SYSTEM$WAIT(600)",
+                                environment: ["WH_SOURCE": "snowflake://wh_test/DB1/PUBLIC", "SNOWFLAKE_API_URL": stub.url, "SNOWFLAKE_TOKEN": "oauth-t0k3n"],
+                                stub: stub, cancelRequest: "POST /api/v2/statements/01b2c3d4-0000-1111-0000-000000000001/cancel")
     }
 }
 
