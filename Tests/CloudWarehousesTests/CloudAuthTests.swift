@@ -39,6 +39,27 @@ final class CloudAuthTests: XCTestCase {
         XCTAssertEqual(try RSAKey(pem: key.pkcs8PEMRepresentation, passphrase: nil, origin: "t").publicKeyFingerprint, "SHA256:" + expected)
     }
 
+    /// Snowflake's key-pair guide encrypts the PKCS#8 key (`openssl pkcs8 -topk8 -v2 aes-256-cbc`).
+    func testEncryptedKeyOpensWithItsPassphraseOnly() throws {
+        let openssl = ["/usr/bin/openssl", "/bin/openssl"].first { FileManager.default.isExecutableFile(atPath: $0) }
+        guard let openssl else { throw XCTSkip("openssl is not installed") }
+        let plain = NSTemporaryDirectory() + "k-\(UUID().uuidString).pem", encrypted = plain + ".p8"
+        try key.pkcs8PEMRepresentation.write(toFile: plain, atomically: true, encoding: .utf8)
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: openssl)
+        p.arguments = ["pkcs8", "-topk8", "-v2", "aes-256-cbc", "-in", plain, "-passout", "pass:s3cret", "-out", encrypted]
+        try p.run()
+        p.waitUntilExit()
+        let pem = try String(contentsOfFile: encrypted, encoding: .utf8)
+        let opened = try RSAKey(pem: pem, passphrase: "s3cret", origin: "k.p8")
+        XCTAssertEqual(opened.publicKeyFingerprint, try RSAKey(pem: key.pkcs8PEMRepresentation, passphrase: nil, origin: "t").publicKeyFingerprint)
+        XCTAssertThrowsError(try RSAKey(pem: pem, passphrase: "wrong", origin: "private key file 'k.p8'")) { error in
+            let message = (error as? ExtractError)?.message ?? ""
+            XCTAssertTrue(message.hasPrefix("connection failed: private key file 'k.p8': not a usable RSA private key"), message)
+            XCTAssertFalse(message.contains("wrong"))
+        }
+    }
+
     func testEncryptedKeyNeedsItsPassphrase() throws {
         let pem = "-----BEGIN ENCRYPTED PRIVATE KEY-----\nMIIB\n-----END ENCRYPTED PRIVATE KEY-----\n"
         XCTAssertThrowsError(try RSAKey(pem: pem, passphrase: nil, origin: "private key file 'k.p8'")) { error in
