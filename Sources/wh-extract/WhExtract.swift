@@ -11,10 +11,13 @@ struct WhExtract: ToolCommand {
         abstract: "Run a warehouse query with {{last_sync_time}} filled in and stream its rows as NDJSON.",
         discussion: """
         SOURCES
-          postgres://USER@HOST:PORT/DB, postgresql://…   PostgreSQL through libpq
-          redshift://USER@HOST[:5439]/DB                 Redshift (libpq; sslmode=require by default)
-          odbc:Driver=NAME;Server=…   odbc:DSN=NAME       any ODBC driver through unixODBC
-          sqlite:PATH                                    the embedded default (SQLite3 ODBC driver)
+          postgres://USER@HOST:PORT/DB, postgresql://…
+                                    PostgreSQL through libpq
+          redshift://USER@HOST[:5439]/DB
+                                    Redshift (libpq; sslmode=require by default)
+          odbc:Driver=NAME;Server=…, odbc:DSN=NAME
+                                    any ODBC driver through unixODBC
+          sqlite:PATH               the embedded default (SQLite3 ODBC driver)
           bigquery://PROJECT[?location=L&dataset=D&page_size=N]
                                     BigQuery REST API (jobs.query)
           snowflake://ACCOUNT/DATABASE/SCHEMA?warehouse=W&role=R&user=U
@@ -42,16 +45,18 @@ struct WhExtract: ToolCommand {
           DATABRICKS_TOKEN_URL.
 
         INPUT
-          The query comes from --query FILE (- for stdin) or --query-text. {{last_sync_time}}
-          (inner spaces allowed) becomes the bare integer; any other {{name}} is an error.
-          Passwords: in the source URL, PGPASSWORD/PGPASSFILE (PostgreSQL), WH_PASSWORD, or
-          --password-file. Prefer WH_SOURCE and files: argv is visible to every local user.
+          The query comes from --query FILE (- for stdin) or --query-text.
+          {{last_sync_time}} (inner spaces allowed) becomes the bare integer;
+          any other {{name}} is an error. Passwords: in the source URL,
+          PGPASSWORD/PGPASSFILE (PostgreSQL), WH_PASSWORD, or --password-file.
+          Prefer WH_SOURCE and files: argv is visible to every local user.
 
         OUTPUT
-          One JSON object per row on stdout, keys in SELECT order with the warehouse's case.
-          Integers and decimals keep their exact digits; timestamps are RFC 3339 UTC; dates
-          YYYY-MM-DD; json/jsonb nested; arrays as JSON arrays; binary as base64; NULL as null.
-          Progress (rows, rows/s) on stderr when stderr is a terminal.
+          One JSON object per row on stdout, keys in SELECT order with the
+          warehouse's case. Integers and decimals keep their exact digits;
+          timestamps are RFC 3339 UTC; dates YYYY-MM-DD; JSON, VARIANT, STRUCT
+          and ARRAY nested; binary as base64; NULL as null. Progress (rows,
+          rows/s) on stderr when stderr is a terminal.
 
         EXIT STATUS
           0 success (also when the reader closes the pipe early)
