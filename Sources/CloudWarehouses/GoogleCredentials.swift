@@ -15,13 +15,13 @@ enum GoogleCredentials {
     static func tokenSource(file path: String, tokenURL override: String?, scrubber: SecretScrubber) throws(ExtractError) -> TokenSource {
         let origin = "credentials file '\(path)'"
         let text: String
-        do { text = try TextFile.read(path, limit: 1 << 20) } catch { throw .connectionFailed(endpoint: origin, reason: error.message) }
+        do { text = try TextFile.read(path, limit: 1 << 20) } catch { throw .configuration(origin + ": " + error.message) }
         guard let object = (try? JSONValue.parse(text))?.objectValue else {
-            throw .connectionFailed(endpoint: origin, reason: "not a JSON object (expected a Google service-account key file)")
+            throw .configuration("\(origin): not a JSON object (expected a Google service-account key file)")
         }
         func field(_ name: String) throws(ExtractError) -> String {
             guard let value = object[name]?.stringValue, !value.isEmpty else {
-                throw .connectionFailed(endpoint: origin, reason: "missing \"\(name)\"")
+                throw .configuration("\(origin): missing \"\(name)\"")
             }
             return value
         }
@@ -47,7 +47,7 @@ enum GoogleCredentials {
                                         scrubber: scrub, what: "Google")
             }
         default:
-            throw .connectionFailed(endpoint: origin, reason: "credentials of type \"\(type)\" are not supported (use a service-account key or authorized_user file)")
+            throw .configuration("\(origin): credentials of type \"\(type)\" are not supported (use a service-account key or authorized_user file)")
         }
     }
 

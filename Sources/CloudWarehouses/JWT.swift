@@ -13,7 +13,7 @@ struct RSAKey: Sendable {
         do {
             if pem.contains("ENCRYPTED PRIVATE KEY") {
                 guard let passphrase else {
-                    throw ExtractError.connectionFailed(endpoint: origin, reason: "the private key is encrypted; give its passphrase")
+                    throw ExtractError.configuration("\(origin): the private key is encrypted; give its passphrase")
                 }
                 key = try _RSA.Signing.PrivateKey(encryptedPEMRepresentation: pem) { setter in setter(Array(passphrase.utf8)) }
             } else {
@@ -22,7 +22,7 @@ struct RSAKey: Sendable {
         } catch let error as ExtractError {
             throw error
         } catch {
-            throw .connectionFailed(endpoint: origin, reason: "not a usable RSA private key (PEM, PKCS#8 or PKCS#1, 2048 bits or more): \(error)")
+            throw .configuration("\(origin): not a usable RSA private key (PEM, PKCS#8 or PKCS#1, 2048 bits or more): \(error)")
         }
     }
 

@@ -11,7 +11,7 @@ enum SnowflakeCredentials {
     static func keyPairTokens(account: String, user: String, keyFile path: String, passphrase: String?) throws(ExtractError) -> TokenSource {
         let origin = "private key file '\(path)'"
         let pem: String
-        do { pem = try TextFile.read(path, limit: 1 << 20) } catch { throw .connectionFailed(endpoint: origin, reason: error.message) }
+        do { pem = try TextFile.read(path, limit: 1 << 20) } catch { throw .configuration(origin + ": " + error.message) }
         let key = try RSAKey(pem: pem, passphrase: passphrase, origin: origin)
         return RenewingToken { () throws(ExtractError) in
             let jwt = try keyPairJWT(account: account, user: user, key: key, now: Int64(time(nil)))

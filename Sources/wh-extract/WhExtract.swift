@@ -61,11 +61,14 @@ struct WhExtract: ToolCommand {
         EXIT STATUS
           0 success (also when the reader closes the pipe early)
           1 connection, query or fetch failure, or cancelled by SIGINT/SIGTERM
-          2 usage or configuration error (bad flag, unknown {{variable}}, unreadable query)
+          2 usage or configuration error (bad flag, unknown {{variable}},
+            unreadable query, missing credentials)
 
         EXAMPLES
-          wh-extract --source sqlite:demo/warehouse.db --query syncs/contacts.sql --last-sync-time 0
-          WH_SOURCE=postgresql://sync@127.0.0.1/dw wh-extract --query q.sql --last-sync-time 1767225600
+          wh-extract --source sqlite:demo/warehouse.db \\
+            --query syncs/contacts.sql --last-sync-time 0
+          WH_SOURCE=postgresql://sync@127.0.0.1/dw \\
+            wh-extract --query q.sql --last-sync-time 1767225600
           GOOGLE_APPLICATION_CREDENTIALS=sa.json WH_SOURCE=bigquery://my-proj \\
             wh-extract --query q.sql --last-sync-time 1767225600
         """,

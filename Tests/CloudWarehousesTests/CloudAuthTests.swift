@@ -55,7 +55,7 @@ final class CloudAuthTests: XCTestCase {
         XCTAssertEqual(opened.publicKeyFingerprint, try RSAKey(pem: key.pkcs8PEMRepresentation, passphrase: nil, origin: "t").publicKeyFingerprint)
         XCTAssertThrowsError(try RSAKey(pem: pem, passphrase: "wrong", origin: "private key file 'k.p8'")) { error in
             let message = (error as? ExtractError)?.message ?? ""
-            XCTAssertTrue(message.hasPrefix("connection failed: private key file 'k.p8': not a usable RSA private key"), message)
+            XCTAssertTrue(message.hasPrefix("private key file 'k.p8': not a usable RSA private key"), message)
             XCTAssertFalse(message.contains("wrong"))
         }
     }
@@ -63,7 +63,7 @@ final class CloudAuthTests: XCTestCase {
     func testEncryptedKeyNeedsItsPassphrase() throws {
         let pem = "-----BEGIN ENCRYPTED PRIVATE KEY-----\nMIIB\n-----END ENCRYPTED PRIVATE KEY-----\n"
         XCTAssertThrowsError(try RSAKey(pem: pem, passphrase: nil, origin: "private key file 'k.p8'")) { error in
-            XCTAssertEqual((error as? ExtractError)?.message, "connection failed: private key file 'k.p8': the private key is encrypted; give its passphrase")
+            XCTAssertEqual((error as? ExtractError)?.message, "private key file 'k.p8': the private key is encrypted; give its passphrase")
         }
     }
 
