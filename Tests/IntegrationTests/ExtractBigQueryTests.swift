@@ -103,6 +103,24 @@ final class ExtractBigQueryTests: XCTestCase {
         XCTAssertEqual(stub.requests[0].headers["content-type"], "application/x-www-form-urlencoded")
     }
 
+    /// What `gcloud auth application-default login` writes: exchanged with its refresh token.
+    func testAuthorizedUserFileIsExchangedThroughItsRefreshToken() throws {
+        let stub = try StubHTTPServer { request in
+            let form = formFields(request.body)
+            return form["grant_type"] == "refresh_token" && form["refresh_token"] == "1//refresh" && form["client_secret"] == "gcloud-secret"
+                ? .init(200, #"{"access_token":"ya29.user","expires_in":3599,"token_type":"Bearer"}"#)
+                : .init(400, #"{"error":"invalid_grant","error_description":"Bad Request"}"#)
+        }
+        let path = NSTemporaryDirectory() + "wh-adc-\(UUID().uuidString).json"
+        let file: JSONObject = ["type": .string("authorized_user"), "client_id": .string("764086051850.apps.googleusercontent.com"),
+                                "client_secret": .string("gcloud-secret"), "refresh_token": .string("1//refresh")]
+        try JSONValue.object(file).serialized.write(toFile: path, atomically: true, encoding: .utf8)
+        let run = try extract("SELECT 2 AS two", environment: ["BIGQUERY_ACCESS_TOKEN": "", "GOOGLE_APPLICATION_CREDENTIALS": path,
+                                                              "BIGQUERY_TOKEN_URL": stub.url + "/token"])
+        XCTAssertEqual(run.stdout, "{\"two\":2}\n", run.stderr)
+        XCTAssertEqual(stub.requests.count, 1)
+    }
+
     func testRefusedServiceAccountNamesTheErrorAndNeverThePrivateKey() throws {
         let key = try TestKey()
         let stub = try StubHTTPServer { _ in .init(400, #"{"error":"invalid_grant","error_description":"Invalid JWT Signature."}"#) }
