@@ -6,7 +6,7 @@ import WarehouseCore
 /// refused request, and `errors` / `status.errorResult` in a response for a failed job.
 enum BigQueryErrors {
     static func error(from response: HTTPResponse, client: CloudClient) -> ExtractError {
-        guard let object = (try? JSONValue.parse(String(decoding: response.body, as: UTF8.self)))?.objectValue,
+        guard let object = response.jsonObject,
               let error = object["error"]?.objectValue else {
             return client.unexpected(response, doing: "BigQuery request failed")
         }

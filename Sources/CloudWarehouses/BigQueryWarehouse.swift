@@ -45,7 +45,7 @@ final class BigQueryWarehouse: CloudWarehouse, @unchecked Sendable {
     func queryRequest(_ query: String) -> [UInt8] {
         var body: JSONObject = [
             "query": .string(query), "useLegacySql": .bool(false), "maxResults": .number(String(location.pageSize)),
-            "timeoutMs": .number("10000"), "requestId": .string(RequestID.make()),
+            "timeoutMs": .number("10000"), "requestId": .string(RandomUUID.make()),
             "formatOptions": .object(["useInt64Timestamp": .bool(true)]),
         ]
         if let region = location.location { body["location"] = .string(region) }

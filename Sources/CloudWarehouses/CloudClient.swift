@@ -21,7 +21,7 @@ final class CloudClient: @unchecked Sendable {
         self.tokens = tokens
         self.scrubber = scrubber
         self.retry = retry
-        session = CurlSession(userAgent: "wh-extract/0.1 (conversion-warehouse-sync)", connectTimeoutSeconds: 15,
+        session = CurlSession(userAgent: Self.userAgent, connectTimeoutSeconds: 15,
                               totalTimeoutSeconds: 600, acceptsCompression: true, abort: abort)
     }
 
@@ -68,6 +68,7 @@ final class CloudClient: @unchecked Sendable {
         }
     }
 
+    static let userAgent = "wh-extract/0.1 (conversion-warehouse-sync)"
     static let jsonHeaders = ["Content-Type: application/json", "Accept: application/json"]
 
     static func isRetryable(_ status: Int) -> Bool { [429, 500, 502, 503, 504].contains(status) }
@@ -84,7 +85,7 @@ final class CloudClient: @unchecked Sendable {
 
     /// A short, separate request used after a cancel (the main session's transfers are aborted).
     func sendIgnoringCancel(_ method: String, _ url: String, headers: [String] = [], body: [UInt8] = []) {
-        let side = CurlSession(userAgent: "wh-extract/0.1 (conversion-warehouse-sync)", connectTimeoutSeconds: 5, totalTimeoutSeconds: 10)
+        let side = CurlSession(userAgent: Self.userAgent, connectTimeoutSeconds: 5, totalTimeoutSeconds: 10)
         let auth = (try? tokens?.headers(refresh: false)) ?? []
         _ = try? side.perform(HTTPRequest(method: method, url: url, headers: headers + auth, body: body))
     }

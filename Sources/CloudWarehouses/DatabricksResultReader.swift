@@ -17,20 +17,28 @@ struct DatabricksResultReader {
         self.baseURL = baseURL
     }
 
-    mutating func read<S: RowSink>(_ response: HTTPResponse, writer: inout JSONWriter, sink: inout S) throws(ExtractError) {
+    /// Reads a statement response: false while the statement still runs (the caller polls
+    /// again), else its whole result, chunk after chunk. The body is parsed once for both.
+    mutating func readIfFinished<S: RowSink>(_ response: HTTPResponse, remember: (String) -> Void,
+                                             writer: inout JSONWriter, sink: inout S) throws(ExtractError) -> Bool {
+        guard response.status == 200 else { throw DatabricksStatus.error(from: response, client: client) }
         var expectedTotal: Int?
         var page = ResponsePage()
-        var next: String? = try page.read(response.body, orFail: { .fetchFailed(reason: "Databricks result is not JSON: \($0)", row: 1) }) {
-            (tape) throws(ExtractError) -> String? in
+        var next: String?
+        let running = try page.read(response.body, orFail: { _ in client.unexpected(response, doing: "statement response that is not JSON") }) {
+            (tape) throws(ExtractError) -> Bool in
+            if let id = tape.string("statement_id", of: 0) { remember(id) }
+            if try DatabricksStatus.isRunning(tape, client: client) { return true }
             guard let manifest = tape.member("manifest", of: 0) else { throw ExtractError.noResultSet }
             if tape.member("truncated", of: manifest).map({ tape[$0].kind == .true }) == true {
                 throw ExtractError.fetchFailed(reason: "Databricks truncated the result (INLINE results stop at 25 MiB); use disposition=EXTERNAL_LINKS", row: 1)
             }
             expectedTotal = tape.member("total_row_count", of: manifest).flatMap { Int(String(decoding: tape.rawBytes($0), as: UTF8.self)) }
             rows = ArrayRowWriter(columns: DatabricksTypes.columns(of: tape.value("schema", of: manifest)))
-            guard let result = tape.member("result", of: 0) else { return nil }
-            return try chunk(tape, at: result, writer: &writer, sink: &sink)
+            if let result = tape.member("result", of: 0) { next = try chunk(tape, at: result, writer: &writer, sink: &sink) }
+            return false
         }
+        if running { return false }
         while let link = next {
             let response = try client.send("GET", baseURL + link, headers: CloudClient.jsonHeaders)
             guard response.status == 200 else { throw DatabricksStatus.error(from: response, client: client) }
@@ -41,6 +49,7 @@ struct DatabricksResultReader {
         if let expectedTotal, expectedTotal != rowNumber {
             throw .fetchFailed(reason: "Databricks announced \(expectedTotal) rows in the manifest but the chunks held \(rowNumber)", row: rowNumber)
         }
+        return true
     }
 
     /// Writes the rows of one chunk object and returns its `next_chunk_internal_link`.

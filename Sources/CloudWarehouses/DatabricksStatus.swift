@@ -2,22 +2,18 @@ import CurlHTTP
 import JSONCodec
 import WarehouseCore
 
-/// Reads `status` from a statement response: whether to keep polling, or the failure.
+/// Reads a statement response's `status` and the API's error bodies.
 enum DatabricksStatus {
-    static func isRunning(_ response: HTTPResponse, client: CloudClient, remember: (String) -> Void) throws(ExtractError) -> Bool {
-        guard response.status == 200 else { throw error(from: response, client: client) }
-        var page = ResponsePage()
-        let (id, state, failure) = try page.read(response.body, orFail: { _ in client.unexpected(response, doing: "statement response that is not JSON") }) {
-            (tape) throws(ExtractError) -> (String?, String, JSONObject?) in
-            let status = tape.member("status", of: 0)
-            return (tape.string("statement_id", of: 0), status.flatMap { tape.string("state", of: $0) } ?? "",
-                    status.flatMap { tape.value("error", of: $0)?.objectValue })
-        }
-        if let id { remember(id) }
+    /// Whether the statement in the response at the tape's root is still PENDING or RUNNING;
+    /// throws the failure when it FAILED or ended otherwise.
+    static func isRunning(_ tape: JSONTape, client: CloudClient) throws(ExtractError) -> Bool {
+        let status = tape.member("status", of: 0)
+        let state = status.flatMap { tape.string("state", of: $0) } ?? ""
         switch state {
         case "PENDING", "RUNNING": return true
         case "SUCCEEDED": return false
         case "FAILED":
+            let failure = status.flatMap { tape.value("error", of: $0)?.objectValue }
             let message = client.clean(failure?["message"]?.stringValue ?? "the statement failed")
             throw .queryFailed(reason: message, line: nil, column: nil, detail: failure?["error_code"]?.stringValue)
         default:
@@ -26,7 +22,7 @@ enum DatabricksStatus {
     }
 
     static func error(from response: HTTPResponse, client: CloudClient) -> ExtractError {
-        let object = (try? JSONValue.parse(String(decoding: response.body, as: UTF8.self)))?.objectValue
+        let object = response.jsonObject
         let message = client.clean(object?["message"]?.stringValue ?? "HTTP \(response.status)")
         let code = object?["error_code"]?.stringValue
         if response.status == 401 || response.status == 403 || code == "PERMISSION_DENIED" || code == "UNAUTHENTICATED" {

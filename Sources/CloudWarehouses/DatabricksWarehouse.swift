@@ -21,15 +21,14 @@ final class DatabricksWarehouse: CloudWarehouse, @unchecked Sendable {
     func stream<S: RowSink>(query: String, writer: inout JSONWriter, sink: inout S) throws(ExtractError) {
         do throws(ExtractError) {
             var response = try client.send("POST", baseURL + "/api/2.0/sql/statements", headers: CloudClient.jsonHeaders, body: statementRequest(query))
+            var reader = DatabricksResultReader(client: client, baseURL: baseURL)
             var polls = 0
-            while try DatabricksStatus.isRunning(response, client: client, remember: running.remember) {
+            while try !reader.readIfFinished(response, remember: running.remember, writer: &writer, sink: &sink) {
                 polls += 1
                 try client.pause(min(0.25 * Double(polls), 3))
                 let id = running.current ?? ""
                 response = try client.send("GET", baseURL + "/api/2.0/sql/statements/" + FormEncoding.escape(id), headers: CloudClient.jsonHeaders)
             }
-            var reader = DatabricksResultReader(client: client, baseURL: baseURL)
-            try reader.read(response, writer: &writer, sink: &sink)
         } catch {
             if case .cancelled = error, let id = running.current {
                 client.sendIgnoringCancel("POST", baseURL + "/api/2.0/sql/statements/" + FormEncoding.escape(id) + "/cancel")

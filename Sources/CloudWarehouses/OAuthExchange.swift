@@ -13,7 +13,7 @@ enum OAuthExchange {
         var headers = ["Content-Type: application/x-www-form-urlencoded", "Accept: application/json"]
         if let basicAuth { headers.append("Authorization: Basic " + Base64.encode(Array((basicAuth.user + ":" + basicAuth.password).utf8))) }
         let response = try client.send("POST", url, headers: headers, body: Array(FormEncoding.encode(form).utf8), authorized: false)
-        let body = try? JSONValue.parse(String(decoding: response.body, as: UTF8.self)).objectValue
+        let body = response.jsonObject
         guard response.status == 200 else {
             let error = body?["error"]?.stringValue ?? "HTTP \(response.status)"
             let description = body?["error_description"]?.stringValue.map { ": " + $0 } ?? ""

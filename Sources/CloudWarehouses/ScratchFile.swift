@@ -1,3 +1,4 @@
+import SyncCore
 import WarehouseCore
 #if canImport(Glibc)
 import Glibc
@@ -22,7 +23,7 @@ final class ScratchFile {
     deinit { close(descriptor) }
 
     static var temporaryDirectory: String {
-        let dir = getenv("TMPDIR").map { String(cString: $0) } ?? ""
+        let dir = TextFile.environment("TMPDIR") ?? ""
         return dir.isEmpty ? "/tmp" : dir
     }
 

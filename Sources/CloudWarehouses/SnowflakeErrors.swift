@@ -6,7 +6,7 @@ import WarehouseCore
 /// a failed statement, 401/403 for refused credentials, 408 for a timeout.
 enum SnowflakeErrors {
     static func error(from response: HTTPResponse, client: CloudClient) -> ExtractError {
-        guard let object = (try? JSONValue.parse(String(decoding: response.body, as: UTF8.self)))?.objectValue,
+        guard let object = response.jsonObject,
               let message = object["message"]?.stringValue else {
             if response.status == 401 || response.status == 403 { return client.authenticationError(response, detail: "no detail") }
             return client.unexpected(response, doing: "Snowflake request failed")

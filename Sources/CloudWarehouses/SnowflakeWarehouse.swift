@@ -22,7 +22,7 @@ final class SnowflakeWarehouse: CloudWarehouse, @unchecked Sendable {
         do throws(ExtractError) {
             // The same requestId on a resubmission (with retry=true) makes Snowflake answer with
             // the statement already running instead of starting it again.
-            let submit = baseURL + "/api/v2/statements?requestId=" + RequestID.make()
+            let submit = baseURL + "/api/v2/statements?requestId=" + RandomUUID.make()
             var response = try client.send("POST", submit, headers: CloudClient.jsonHeaders, body: statementRequest(query),
                                            retryURL: submit + "&retry=true")
             var polls = 0
@@ -54,7 +54,7 @@ final class SnowflakeWarehouse: CloudWarehouse, @unchecked Sendable {
     func statementURL(_ handle: String) -> String { baseURL + "/api/v2/statements/" + FormEncoding.escape(handle) }
 
     private func statementHandle(_ response: HTTPResponse) throws(ExtractError) -> String {
-        guard let object = (try? JSONValue.parse(String(decoding: response.body, as: UTF8.self)))?.objectValue,
+        guard let object = response.jsonObject,
               let handle = object["statementHandle"]?.stringValue else {
             throw client.unexpected(response, doing: "statement status without statementHandle")
         }

@@ -67,21 +67,10 @@ public final class EmulatorStore: @unchecked Sendable {
         return UTCTimestamp.rfc3339(epochSeconds: Int64(ts.tv_sec), nanoseconds: Int(ts.tv_nsec / 1_000_000) * 1_000_000)
     }
 
-    static func newID() -> String {
-        var rng = SystemRandomNumberGenerator()
-        var bytes = (0..<16).map { _ in UInt8.random(in: 0...255, using: &rng) }
-        bytes[6] = bytes[6] & 0x0F | 0x40
-        bytes[8] = bytes[8] & 0x3F | 0x80
-        let hex = bytes.map { String($0, radix: 16).leftPadded(2) }.joined()
-        let c = Array(hex)
-        return String(c[0..<8]) + "-" + String(c[8..<12]) + "-" + String(c[12..<16]) + "-" + String(c[16..<20]) + "-" + String(c[20..<32])
-    }
+    static func newID() -> String { RandomUUID.make() }
 
 }
 
-extension String {
-    func leftPadded(_ width: Int) -> String { count >= width ? self : String(repeating: "0", count: width - count) + self }
-}
 
 #if canImport(Glibc)
 import Glibc

@@ -21,9 +21,7 @@ enum Timestamp {
         case .number:
             guard let (seconds, nanos) = epoch(tape.rawBytes(token)) else { return false }
             guard seconds > -62_135_596_800, seconds < 253_402_300_800 else { return false }
-            var text = UTCTimestamp.rfc3339(epochSeconds: seconds, nanoseconds: nanos)
-            text.withUTF8 { out.append(contentsOf: $0) }
-            return true
+            return UTCTimestamp.write(epochSeconds: seconds, nanoseconds: nanos, into: &out)
         default:
             return false
         }

@@ -9,8 +9,8 @@ public enum EpochDecimal {
         var i = 0
         let negative = raw.first == UInt8(ascii: "-")
         if negative || raw.first == UInt8(ascii: "+") { i = 1 }
-        // The digits stay in `raw`: whole digits at wholeStart..<wholeEnd, fraction digits after
-        // the point up to fractionEnd. Digit k of the joined run is read through `digit(k)`.
+        // The digits stay in `raw` (no array per call): `digit(k)` reads digit k of the whole
+        // digits followed by the fraction digits.
         let wholeStart = i
         while i < raw.count, raw[i] &- 48 < 10 { i += 1 }
         let wholeCount = i - wholeStart

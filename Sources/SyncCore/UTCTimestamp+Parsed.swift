@@ -62,17 +62,8 @@ extension UTCTimestamp {
             if !fraction.isEmpty {
                 out.append(UInt8(ascii: "."))
                 fraction.withUnsafeBufferPointer { out.append(contentsOf: $0) }
-            } else if nanoseconds > 0 {
-                var value = nanoseconds
-                var width = 9
-                while value % 10 == 0 { value /= 10; width -= 1 }
-                out.append(UInt8(ascii: "."))
-                var divisor = 1
-                for _ in 1..<width { divisor *= 10 }
-                while divisor > 0 {
-                    out.append(UInt8(48 + value / divisor % 10))
-                    divisor /= 10
-                }
+            } else {
+                FixedDigits.writeFraction(nanoseconds: nanoseconds, into: &out)
             }
             out.append(UInt8(ascii: "Z"))
         }

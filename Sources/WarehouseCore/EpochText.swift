@@ -45,25 +45,22 @@ enum EpochText {
         guard isInteger(text), text.count < 10, let days = Int64(String(decoding: text, as: UTF8.self)) else { return false }
         let (y, m, d) = UTCTimestamp.civil(fromDays: days)
         guard (1...9999).contains(y) else { return false }
-        let s = pad(y, 4) + "-" + pad(m, 2) + "-" + pad(d, 2)
-        w.writeRaw(Array(s.utf8))
+        FixedDigits.write(y, width: 4, into: &w.bytes)
+        w.writeByte(UInt8(ascii: "-"))
+        FixedDigits.write(m, width: 2, into: &w.bytes)
+        w.writeByte(UInt8(ascii: "-"))
+        FixedDigits.write(d, width: 2, into: &w.bytes)
         return true
     }
 
     private static func writeTimeOfDay(_ text: UnsafeBufferPointer<UInt8>, into w: inout JSONWriter) -> Bool {
         guard let (seconds, nanos) = EpochDecimal.split(text), (0..<86400).contains(seconds) else { return false }
-        var s = pad(Int(seconds / 3600), 2) + ":" + pad(Int(seconds / 60 % 60), 2) + ":" + pad(Int(seconds % 60), 2)
-        if nanos > 0 {
-            var fraction = pad(nanos, 9)
-            while fraction.hasSuffix("0") { fraction.removeLast() }
-            s += "." + fraction
-        }
-        w.writeRaw(Array(s.utf8))
+        FixedDigits.write(Int(seconds / 3600), width: 2, into: &w.bytes)
+        w.writeByte(UInt8(ascii: ":"))
+        FixedDigits.write(Int(seconds / 60 % 60), width: 2, into: &w.bytes)
+        w.writeByte(UInt8(ascii: ":"))
+        FixedDigits.write(Int(seconds % 60), width: 2, into: &w.bytes)
+        FixedDigits.writeFraction(nanoseconds: nanos, into: &w.bytes)
         return true
-    }
-
-    private static func pad(_ v: Int, _ width: Int) -> String {
-        let digits = String(v)
-        return String(repeating: "0", count: max(0, width - digits.count)) + digits
     }
 }
