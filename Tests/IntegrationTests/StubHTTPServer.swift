@@ -5,7 +5,9 @@ import Glibc
 
 /// A loopback HTTP/1.1 server for the vendor endpoints no emulator provides (token endpoints,
 /// documented response sequences): each request is answered by `handler`, one request per
-/// connection, and every request is recorded for the test to inspect.
+/// connection, and every request is recorded for the test to inspect, in the order its
+/// connection was accepted (a request whose transfer the client aborted may finish arriving
+/// after a later one; acceptance order is the order the client sent them).
 final class StubHTTPServer: @unchecked Sendable {
     struct Request {
         var method: String
@@ -29,13 +31,13 @@ final class StubHTTPServer: @unchecked Sendable {
     let port: Int
     private let socketFD: Int32
     private let lock = NSLock()
-    private var recorded: [Request] = []
+    private var recorded: [(connection: Int, request: Request)] = []
     private let handler: @Sendable (Request) -> Response
     private var stopped = false
 
     var url: String { "http://127.0.0.1:\(port)" }
 
-    var requests: [Request] { lock.withLock { recorded } }
+    var requests: [Request] { lock.withLock { recorded.sorted { $0.connection < $1.connection }.map(\.request) } }
 
     init(handler: @escaping @Sendable (Request) -> Response) throws {
         self.handler = handler
@@ -64,17 +66,20 @@ final class StubHTTPServer: @unchecked Sendable {
     }
 
     private func acceptLoop() {
+        var connection = 0
         while true {
             let client = accept(socketFD, nil, nil)
             if client < 0 {
                 if lock.withLock({ stopped }) { return }
                 continue
             }
-            Thread.detachNewThread { [self] in serve(client) }
+            connection += 1
+            let number = connection
+            Thread.detachNewThread { [self] in serve(client, connection: number) }
         }
     }
 
-    private func serve(_ client: Int32) {
+    private func serve(_ client: Int32, connection: Int) {
         defer { close(client) }
         var data = [UInt8]()
         var buffer = [UInt8](repeating: 0, count: 65536)
@@ -100,7 +105,7 @@ final class StubHTTPServer: @unchecked Sendable {
         }
         let request = Request(method: String(requestLine[0]), path: String(requestLine.count > 1 ? requestLine[1] : "/"), headers: headers,
                               body: String(decoding: data[headerEnd!..<(headerEnd! + length)], as: UTF8.self))
-        lock.withLock { recorded.append(request) }
+        lock.withLock { recorded.append((connection, request)) }
         let response = handler(request)
         var text = "HTTP/1.1 \(response.status) Stub\r\nConnection: close\r\nContent-Length: \(response.body.utf8.count)\r\n"
         for (k, v) in response.headers { text += "\(k): \(v)\r\n" }
