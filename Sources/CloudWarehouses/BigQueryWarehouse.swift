@@ -30,9 +30,16 @@ final class BigQueryWarehouse: CloudWarehouse, @unchecked Sendable {
             var rows: BigQueryRowWriter?
             var page = ResponsePage()
             var rowNumber = 0
+            var polls = 0
             while true {
                 let next = try readPage(response, page: &page, rows: &rows, rowNumber: &rowNumber, writer: &writer, sink: &sink)
                 guard let next else { return }
+                if rows == nil {
+                    // Still running. getQueryResults waits up to timeoutMs on the server, but a
+                    // server that answers at once must not be polled in a busy loop.
+                    polls += 1
+                    try client.pause(min(0.1 * Double(polls), 1))
+                }
                 response = try client.send("GET", next)
             }
         } catch {
