@@ -53,7 +53,7 @@ let package = Package(
             "WarehouseCore", "PostgresWarehouse", "ODBCWarehouse", "CloudWarehouses", "SyncCore",
         ]),
 
-        .target(name: "Mapping", dependencies: ["SyncCore", "JSONCodec"]),
+        .target(name: "Mapping", dependencies: ["ConversionAPI", "SyncCore", "JSONCodec"]),
         .target(name: "Dedupe", dependencies: ["SyncCore", "JSONCodec", "SQLiteDatabase"]),
         .target(name: "ConversionAPI", dependencies: ["JSONCodec"]),
         .target(name: "Loading", dependencies: ["ConversionAPI", "CurlHTTP", "JSONCodec", "SyncCore"]),

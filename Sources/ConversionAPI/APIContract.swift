@@ -12,6 +12,16 @@ public enum APIContract {
     /// [decision 6] The provisional custom-object endpoint.
     public static func objectsBatchPath(_ objectType: String) -> String { "/v2/objects/\(objectType)/batch" }
 
+    /// [decision 6] Object type keys become a path segment: letters, digits, '_' and '-' only,
+    /// so no key can climb out of `/v2/objects/` or need escaping.
+    public static let objectTypeKeyRule = "1 to 64 letters, digits, '_' or '-'"
+
+    public static func isObjectTypeKey(_ key: String) -> Bool {
+        !key.isEmpty && key.utf8.count <= 64
+            && key.utf8.allSatisfy { $0 == UInt8(ascii: "_") || $0 == UInt8(ascii: "-") || (0x30...0x39).contains($0)
+                || (0x41...0x5A).contains($0) || (0x61...0x7A).contains($0) }
+    }
+
     /// Items per batch request (published: 1..1000 contacts, 1..200 events; decision 6: 1..200 objects).
     public static let contactsPerBatch = 1000
     public static let eventsPerBatch = 200

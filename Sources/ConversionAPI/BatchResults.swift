@@ -30,46 +30,71 @@ public enum ItemOutcome: Equatable, Sendable {
     case failure(code: String, message: String)
 }
 
+/// Why a 2xx answer is not a batch result: it is never taken as success (a wrong API URL
+/// pointing at any web server must not acknowledge records).
+public struct InvalidAnswer: Error, Equatable, Sendable {
+    public var reason: String
+    public init(_ reason: String) { self.reason = reason }
+}
+
 public enum BatchResults {
-    /// Per-item outcomes of a 2xx batch answer: `data.results[i]` (error as an object or a
-    /// string), or `data.errors:[{index,code,message}]`; with neither, every item succeeded.
-    /// Read from the tape: no tree per answer, whatever its size.
-    public static func outcomes(_ body: [UInt8], count: Int) -> [ItemOutcome] {
+    /// Per-item outcomes of a 2xx batch answer, validated against the published shape:
+    /// `data.results` with exactly one result object per item (its error an object or a string),
+    /// or decision 1's `data.errors:[{index,code,message}]` list, every index inside the batch.
+    /// Anything else throws. Read from the tape: no tree per answer, whatever its size.
+    public static func outcomes(_ body: [UInt8], count: Int) throws(InvalidAnswer) -> [ItemOutcome] {
         var tape = JSONTape()
         let parsed = body.withUnsafeBufferPointer { buffer -> Bool in
             do throws(JSONSyntaxError) { try JSONParser(maxDepth: 64).parse(buffer, into: &tape) } catch { return false }
-            return tape[0].kind == .object
+            return true
         }
-        var outcomes = [ItemOutcome](repeating: .success(ItemResult()), count: count)
-        guard parsed, let data = member(tape, 0, "data"), tape[data].kind == .object else { return outcomes }
-        if let results = member(tape, data, "results"), tape[results].kind == .array {
+        guard parsed else {
+            throw InvalidAnswer(body.isEmpty ? "the body is empty" : "the body is not JSON: \(snippet(body))")
+        }
+        guard tape[0].kind == .object, let data = member(tape, 0, "data"), tape[data].kind == .object else {
+            throw InvalidAnswer("no 'data' object: \(snippet(body))")
+        }
+        if let results = member(tape, data, "results") {
+            guard tape[results].kind == .array else { throw InvalidAnswer("'data.results' is not an array") }
+            guard Int(tape[results].start) == count else {
+                throw InvalidAnswer("\(tape[results].start) results for a batch of \(count)")
+            }
+            var outcomes: [ItemOutcome] = []
+            outcomes.reserveCapacity(count)
             var k = results + 1
             for i in 0..<count {
-                if i < Int(tape[results].start), tape[k].kind == .object {
-                    outcomes[i] = outcome(tape, k)
-                    k = Int(tape[k].next)
-                } else {
-                    outcomes[i] = .failure(code: "internal_error", message: "the answer has no result for item \(i)")
-                }
+                guard tape[k].kind == .object else { throw InvalidAnswer("result \(i) is not an object") }
+                outcomes.append(try outcome(tape, k, index: i))
+                k = Int(tape[k].next)
             }
             return outcomes
         }
-        if let errors = member(tape, data, "errors"), tape[errors].kind == .array {
-            var k = errors + 1
-            for _ in 0..<Int(tape[errors].start) {
-                if tape[k].kind == .object, let index = member(tape, k, "index"), tape[index].kind == .number,
-                   let i = Int(String(decoding: tape.rawBytes(index), as: UTF8.self)), i >= 0, i < count {
-                    outcomes[i] = failure(tape, k)
-                }
-                k = Int(tape[k].next)
+        guard let errors = member(tape, data, "errors"), tape[errors].kind == .array else {
+            throw InvalidAnswer("'data' has neither 'results' nor 'errors': \(snippet(body))")
+        }
+        var outcomes = [ItemOutcome](repeating: .success(ItemResult()), count: count)
+        var k = errors + 1
+        for _ in 0..<Int(tape[errors].start) {
+            guard tape[k].kind == .object, let index = member(tape, k, "index"), tape[index].kind == .number,
+                  let i = Int(String(decoding: tape.rawBytes(index), as: UTF8.self)), i >= 0, i < count else {
+                throw InvalidAnswer("an entry of 'data.errors' has no index inside the batch of \(count)")
             }
+            outcomes[i] = failure(tape, k)
+            k = Int(tape[k].next)
         }
         return outcomes
     }
 
-    private static func outcome(_ tape: JSONTape, _ object: Int) -> ItemOutcome {
-        if let s = member(tape, object, "success"), tape[s].kind == .false { return failure(tape, member(tape, object, "error")) }
-        if let e = member(tape, object, "error"), tape[e].kind != .null { return failure(tape, e) }
+    private static func snippet(_ body: [UInt8]) -> String {
+        let text = String(decoding: body.prefix(80), as: UTF8.self).split(whereSeparator: \.isNewline).joined(separator: " ")
+        return body.count > 80 ? text + "…" : text
+    }
+
+    private static func outcome(_ tape: JSONTape, _ object: Int, index: Int) throws(InvalidAnswer) -> ItemOutcome {
+        guard let s = member(tape, object, "success"), tape[s].kind == .true || tape[s].kind == .false else {
+            throw InvalidAnswer("result \(index) has no boolean 'success'")
+        }
+        if tape[s].kind == .false { return failure(tape, member(tape, object, "error")) }
         var result = ItemResult()
         result.cnvContactId = string(tape, object, "cnvContactId")
         result.cnvEventId = string(tape, object, "cnvEventId")
@@ -80,8 +105,8 @@ public enum BatchResults {
         if let rels = member(tape, object, "relationships"), tape[rels].kind == .array {
             var list: [RelationshipResult] = []
             var k = rels + 1
-            for _ in 0..<Int(tape[rels].start) {
-                if tape[k].kind == .object, case .failure(let code, let message) = outcome(tape, k) {
+            for r in 0..<Int(tape[rels].start) {
+                if tape[k].kind == .object, case .failure(let code, let message) = try outcome(tape, k, index: r) {
                     list.append(RelationshipResult(success: false, code: code, message: message))
                 } else {
                     list.append(RelationshipResult(success: tape[k].kind == .object, code: nil, message: nil))
@@ -113,6 +138,13 @@ public enum BatchResults {
     static func string(_ tape: JSONTape, _ object: Int, _ name: StaticString) -> String? {
         guard let v = member(tape, object, name), tape[v].kind == .string else { return nil }
         return tape.decodeString(v)
+    }
+
+    /// Conversion's error envelope `{"error":{"code":"…","message":"…"}}`, if the body is one.
+    public static func errorEnvelope(_ body: [UInt8]) -> (code: String, message: String)? {
+        let parsed = body.withUnsafeBufferPointer { buffer in try? JSONValue.parse(buffer, maxDepth: 16) }
+        guard let e = parsed?.objectValue?["error"]?.objectValue, let code = e["code"]?.stringValue else { return nil }
+        return (code, e["message"]?.stringValue ?? "")
     }
 
     /// The error of a whole-request failure: Conversion's envelope, else `http_<status>`.

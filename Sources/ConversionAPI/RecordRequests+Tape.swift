@@ -2,13 +2,14 @@ import JSONCodec
 
 extension RecordRequests {
     /// Members of a record that are bookkeeping, not API content.
-    static let bookkeeping: [[UInt8]] = ["type", "row", "key", "mergedRows", "objectType"].map { Array($0.utf8) }
+    static let bookkeeping: [[UInt8]] = ["type", "row", "key", "mergedRows", "objectType", "retried"].map { Array($0.utf8) }
 
     /// Writes the API item for the record at tape index 0 straight from the input bytes (no
     /// trees), and says where it goes: the record minus its bookkeeping members and nulls;
     /// `includeUserId` is decision 4 (userId goes as a top-level contact field unless turned off).
     public static func writeItem(_ tape: JSONTape, includeUserId: Bool, into w: inout JSONWriter) throws(Failure) -> Endpoint {
         guard let type = string(tape, "type") else { throw .invalid("expected 'type' contact, object or event") }
+        try validate(tape)
         let endpoint: Endpoint
         switch type {
         case "contact":
@@ -22,6 +23,9 @@ extension RecordRequests {
         case "object":
             guard let objectType = string(tape, "objectType"), !objectType.isEmpty, string(tape, "id") != nil else {
                 throw .invalid("an object record needs 'objectType' and 'id'")
+            }
+            guard APIContract.isObjectTypeKey(objectType) else {
+                throw .invalid("'objectType' \(JSONValue.string(objectType).serialized) is not an object type key (\(APIContract.objectTypeKeyRule))")
             }
             endpoint = .objects(type: objectType)
         default:
@@ -50,6 +54,21 @@ extension RecordRequests {
         }
         w.writeByte(UInt8(ascii: "}"))
         return endpoint
+    }
+
+    /// What the API would refuse or misread, refused here before anything is sent: a member
+    /// name twice in one object (which one counts is up to the reader), and numbers that no
+    /// double can hold (sent verbatim, they are an error or infinity on the other side).
+    static func validate(_ tape: JSONTape) throws(Failure) {
+        if let d = tape.firstDuplicateMember() {
+            throw .invalid("member '\(d.name)' appears twice in one object (members \(d.first) and \(d.second))")
+        }
+        for i in 0..<tape.count where tape[i].kind == .number {
+            let text = String(decoding: tape.rawBytes(i), as: UTF8.self)
+            guard let value = Double(text), value.isFinite else {
+                throw .invalid("number \(text) is outside the range the API accepts (a 64-bit floating-point number)")
+            }
+        }
     }
 
     /// Relationships without their dedupe `key`.

@@ -9,6 +9,11 @@ public struct DedupeConfiguration: Sendable {
     public var rejectsPath: String?
     /// Bytes of spilled records processed in memory at once; larger pieces are split again.
     public var partitionBudget: Int
+    /// Feed the state's retry queue into this run ahead of the input.
+    public var retryQueue = false
+    /// Give events without an eventId a deterministic one (a hash of their identity, name,
+    /// timestamp and properties), so they too are sent once.
+    public var deriveEventIds = false
 
     public init(statePath: String, run: String, changedOnly: Bool, inputPath: String? = nil,
                 rejectsPath: String? = nil, partitionBudget: Int = 16 << 20) throws(ConfigurationError) {

@@ -13,23 +13,26 @@ public enum DedupeRun {
         }
         let work = configuration.statePath + ".work.\(getpid())"
         defer { FileTree.remove(work) }
-        var stats = DedupeStats()
-        var writer = JSONWriter(capacity: output.flushThreshold + (1 << 14))
-        let spill = try spillInput(configuration, to: work, writer: &writer, output: output, stats: &stats, diagnostics: diagnostics)
-
         let pendingDir = PendingLog.directory(forState: configuration.statePath)
         guard mkdir(pendingDir, 0o700) == 0 || errno == EEXIST else { throw OutputError.openFailed(path: pendingDir, errno: errno) }
         let pendingPath = PendingLog.path(forState: configuration.statePath, run: configuration.run)
-        var out = PartitionProcessor.Output(writer: writer, sink: output, pending: ByteBuffer(capacity: 1 << 16),
-                                            pendingSink: try ByteSink(path: pendingPath + ".tmp"))
-        let bloom = try state.loadBloom()
-        let stateRows = try state.ackedCount()
+        var stats = DedupeStats()
+        var out = PartitionProcessor.Output(writer: JSONWriter(capacity: output.flushThreshold + (1 << 14)), sink: output,
+                                            pending: ByteBuffer(capacity: 1 << 16), pendingSink: try ByteSink(path: pendingPath + ".tmp"))
         do {
+            let intake = try Intake(configuration, work: work, diagnostics: diagnostics)
+            if configuration.retryQueue {
+                try state.forEachQueued { text in try intake.takeQueued(text, output: &out, stats: &stats) }
+            }
+            try intake.takeInput(output: &out, stats: &stats)
+            let spill = intake.spill
+            let bloom = try state.loadBloom()
+            let stateRows = try state.ackedCount()
             for p in 0..<SpillWriter.fanout {
                 try processPiece(spill.path(p), level: 0, prefix: UInt64(p), state: state, bloom: bloom, stateRows: stateRows,
                                  configuration: configuration, output: &out, stats: &stats)
             }
-            try output.flush(&out.writer.bytes)
+            try out.flushAll()
         } catch let error as OutputError where error == .closedPipe {
             // The reader went away; nothing more can be sent, and nothing is marked pending for it.
         }
@@ -38,56 +41,6 @@ public enum DedupeRun {
             throw OutputError.writeFailed(destination: "'\(pendingPath)'", errno: errno)
         }
         return stats
-    }
-
-    /// Phase one: every record is identified and spilled to its partition; events without an
-    /// eventId cannot be de-duplicated and go straight out.
-    private static func spillInput(_ configuration: DedupeConfiguration, to work: String, writer: inout JSONWriter,
-                                   output: ByteSink, stats: inout DedupeStats, diagnostics: Diagnostics) throws -> SpillWriter {
-        var reader = NDJSONReader(lines: try LineReader(path: configuration.inputPath))
-        let rejects = try RejectLog(path: configuration.rejectsPath, diagnostics: diagnostics, location: reader.sourceName)
-        let spill = try SpillWriter(directory: work, level: 0)
-        var hasher = CanonicalHasher()
-        while let line = try reader.next() {
-            switch line {
-            case .blank:
-                stats.blankLines += 1
-            case .invalid(let error, let raw):
-                stats.recordsIn += 1
-                try rejects.add(Reject(stage: "dedupe", row: reader.lineNumber, code: "invalid_record", message: reader.describe(error)),
-                                input: nil, rawInput: raw)
-            case .object(let raw):
-                stats.recordsIn += 1
-                let identity: RecordIdentity.Identity
-                do throws(RecordIdentity.Failure) {
-                    identity = try RecordIdentity.identify(reader.tape)
-                } catch {
-                    guard case .invalid(let message) = error else { continue }
-                    try rejects.add(Reject(stage: "dedupe", row: reader.lineNumber, code: "invalid_record", message: message), input: raw)
-                    continue
-                }
-                guard let key = identity.key else {
-                    writer.writeRaw(raw)
-                    writer.writeByte(0x0A)
-                    stats.recordsOut += 1
-                    try output.maybeFlush(&writer.bytes)
-                    continue
-                }
-                // A contact's content hash is taken now, from the tape already parsed.
-                let content = identity.kind == .contact
-                    ? hasher.hash(reader.tape, at: 0, skipping: PartitionProcessor.contactBookkeepingBytes)
-                    : StableHash128(hi: 0, lo: 0)
-                var keyText = key
-                try keyText.withUTF8 { k in
-                    try spill.append(kind: identity.kind, key: StableHash128(UnsafeRawBufferPointer(k)), content: content,
-                                     sequence: reader.lineNumber, keyText: k, line: raw)
-                }
-            }
-        }
-        try spill.close()
-        try rejects.flush()
-        stats.rejected = rejects.total
-        return spill
     }
 
     /// Phase two: a piece small enough is grouped in memory; a larger one is split by the next

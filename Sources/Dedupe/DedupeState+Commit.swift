@@ -12,8 +12,34 @@ public struct CommitResult: Sendable, Equatable {
     public var acknowledged = 0
     /// Pending keys with no ack: left unmarked, so the next run sends them again.
     public var unacknowledged = 0
+    /// Of those, keys whose outcome is unknown: their stored hash is dropped, so the next run
+    /// sends them whatever their content (a value sent but never confirmed may be in Conversion).
+    public var invalidated = 0
     /// Ack keys that the run never sent (ignored).
     public var unknownAcks = 0
+    /// Records put in (or kept in) the retry queue, and given up on.
+    public var queued = 0
+    public var gaveUp = 0
+    /// Records left in the queue after the commit.
+    public var queueSize = 0
+}
+
+/// How a commit treats the run's outcomes.
+public struct CommitOptions {
+    public var acksPath: String
+    /// The run's rejects: retryable load rejects are queued; the others settle their keys.
+    public var rejectsPath: String?
+    /// Runs a record may be refused as retryable before it is given up.
+    public var maxRetryRuns: Int
+    /// Where given-up records are written as rejects (code gave_up_after_N_runs).
+    public var gaveUpPath: String?
+
+    public init(acksPath: String, rejectsPath: String? = nil, maxRetryRuns: Int = 10, gaveUpPath: String? = nil) {
+        self.acksPath = acksPath
+        self.rejectsPath = rejectsPath
+        self.maxRetryRuns = maxRetryRuns
+        self.gaveUpPath = gaveUpPath
+    }
 }
 
 extension DedupeState {
@@ -23,17 +49,39 @@ extension DedupeState {
         return try s.step()
     }
 
-    /// Applies a run's acks: every pending key that Conversion acknowledged gets its content
-    /// hash recorded, in one transaction with the run's row, so a commit is all or nothing and
-    /// a second commit of the same run changes nothing.
+    /// Runs that sent records and were never committed (their driver was killed).
+    public func uncommittedRuns() -> [String] {
+        let names = FileTree.names(in: PendingLog.directory(forState: path))
+        var runs = Set<String>()
+        for name in names {
+            if name.hasSuffix(".bin") { runs.insert(String(name.dropLast(4))) }
+            if name.hasSuffix(".bin.tmp") { runs.insert(String(name.dropLast(8))) }
+        }
+        return runs.sorted()
+    }
+
     public func commit(run: String, acksPath: String) throws -> CommitResult {
+        try commit(run: run, CommitOptions(acksPath: acksPath))
+    }
+
+    /// Applies a run's outcomes in one transaction with the run's row, so a commit is all or
+    /// nothing and a second commit of the same run changes nothing: acknowledged keys get
+    /// their content hash recorded; keys of unknown outcome lose theirs; retryable rejects go
+    /// to the retry queue. A run killed before its pending log was complete is committed from
+    /// what it wrote (entries are written before the records they describe are passed on).
+    public func commit(run: String, _ options: CommitOptions) throws -> CommitResult {
         try PendingLog.validate(run: run)
         if try isCommitted(run: run) { return CommitResult(alreadyCommitted: true) }
-        let pendingPath = PendingLog.path(forState: path, run: run)
+        var pendingPath = PendingLog.path(forState: path, run: run)
+        if access(pendingPath, R_OK) != 0 && access(pendingPath + ".tmp", R_OK) == 0 { pendingPath += ".tmp" }
         guard access(pendingPath, R_OK) == 0 else {
             throw ConfigurationError("no pending records for run '\(run)' next to \(path) (was the run started with this state file?)")
         }
-        let acked = try Self.readAckKeys(acksPath)
+        let outcomes = try RunOutcomes(acksPath: options.acksPath, rejectsPath: options.rejectsPath)
+        let gaveUpLog = try options.gaveUpPath.map { p throws(OutputError) in
+            // Given-up records are counted in the commit's summary; the file holds them all.
+            try RejectLog(path: p, diagnostics: Diagnostics(tool: "cv-dedupe") { _ in }, location: p, echoLimit: Int.max)
+        }
         var result = CommitResult()
         let before = try ackedCount()
         let pendingEntries = Self.fileSize(pendingPath) / PendingLog.entrySize
@@ -41,15 +89,38 @@ extension DedupeState {
         // only when it would fill up.
         var filter = before == 0 ? BloomFilter(capacity: max(1 << 20, pendingEntries * 5 / 4)) : try loadBloom()
         try database.transaction {
+            var queue = try QueueWriter(self, maxRuns: options.maxRetryRuns, gaveUp: gaveUpLog)
+            try RunOutcomes.forEachRetryCandidate(acksPath: options.acksPath, rejectsPath: options.rejectsPath) { try queue.add($0) }
+            queue.seal()
+            let queuedBefore = try queuedKeys()
             // Insert-or-ignore then update, so new rows are counted without scanning the table.
             let insert = try database.prepare("INSERT OR IGNORE INTO acked (key, kind, hash) VALUES (?, ?, ?)")
             let update = try database.prepare("UPDATE acked SET kind = ?2, hash = ?3 WHERE key = ?1")
+            let forget = try database.prepare("UPDATE acked SET hash = zeroblob(16) WHERE key = ? AND kind <> \(RecordKind.event.rawValue)")
+            var settledQueue: [StableHash128] = []
             var added = 0
             var matched = 0
             var reader = try ChunkReader(path: pendingPath)
             while let chunk = try reader.next(PendingLog.entrySize) {
-                guard let entry = chunk.withUnsafeBytes({ PendingLog.decode($0, at: 0) }) else { continue }
-                guard acked.contains(entry.key) else { result.unacknowledged += 1; continue }
+                guard chunk.count == PendingLog.entrySize, let entry = chunk.withUnsafeBytes({ PendingLog.decode($0, at: 0) }) else { continue }
+                let inQueue = queuedBefore.contains(entry.key) && !queue.touched.contains(entry.key)
+                if entry.retired {
+                    if inQueue { settledQueue.append(entry.key) }
+                    continue
+                }
+                guard outcomes.acked.contains(entry.key) else {
+                    result.unacknowledged += 1
+                    if outcomes.settled.contains(entry.key) {
+                        if inQueue { settledQueue.append(entry.key) }
+                    } else if entry.kind != .event {
+                        forget.reset()
+                        forget.bind(1, hi: entry.key.hi, lo: entry.key.lo)
+                        try forget.step()
+                        result.invalidated += database.changes
+                    }
+                    continue
+                }
+                if inQueue { settledQueue.append(entry.key) }
                 matched += 1
                 for statement in [insert, update] {
                     statement.reset()
@@ -64,7 +135,10 @@ extension DedupeState {
                 filter.insert(entry.key)
                 result.acknowledged += 1
             }
-            result.unknownAcks = max(0, acked.count - matched)
+            try remove(settledQueue)
+            result.unknownAcks = max(0, outcomes.acked.count - matched)
+            result.queued = queue.queued
+            result.gaveUp = queue.gaveUp
             let mark = try database.prepare("INSERT INTO runs (run, committed_at, acked, ignored) VALUES (?, ?, ?, ?)")
             mark.bind(1, text: run)
             mark.bind(2, int: Int64(time(nil)))
@@ -76,6 +150,8 @@ extension DedupeState {
             if after > filter.capacity { filter = try rebuildBloom() }
             try saveBloom(filter)
         }
+        try gaveUpLog?.flush()
+        result.queueSize = try queueCount()
         unlink(pendingPath)
         return result
     }
@@ -83,31 +159,6 @@ extension DedupeState {
     static func fileSize(_ path: String) -> Int {
         var info = stat()
         return stat(path, &info) == 0 ? Int(info.st_size) : 0
-    }
-
-    /// Keys of an acks file: each line's `key`, and for objects each of `relationshipKeys`.
-    static func readAckKeys(_ path: String) throws -> SortedKeySet {
-        var reader = NDJSONReader(lines: try LineReader(path: path))
-        var keys = SortedKeySet()
-        while let line = try reader.next() {
-            guard case .object = line else { continue }
-            let tape = reader.tape
-            for member in tape.memberKeys(ofObject: 0) {
-                switch tape.decodeString(member) {
-                case "key" where tape[member + 1].kind == .string:
-                    keys.insert(StableHash128(tape.decodeString(member + 1)))
-                case "relationshipKeys" where tape[member + 1].kind == .array:
-                    var k = member + 2
-                    for _ in 0..<Int(tape[member + 1].start) {
-                        if tape[k].kind == .string { keys.insert(StableHash128(tape.decodeString(k))) }
-                        k = Int(tape[k].next)
-                    }
-                default: break
-                }
-            }
-        }
-        keys.seal()
-        return keys
     }
 
     /// Counts for `cv-dedupe stats`.
@@ -120,8 +171,8 @@ extension DedupeState {
             object["committedRuns"] = .number(String(runs.int(0)))
             object["lastCommit"] = runs.isNull(1) ? .null : .string(UTCTimestamp.rfc3339(epochSeconds: runs.int(1)))
         }
-        let pending = FileTree.names(in: PendingLog.directory(forState: path)).filter { $0.hasSuffix(".bin") }.map { String($0.dropLast(4)) }
-        object["uncommittedRuns"] = .array(pending.sorted().map(JSONValue.string))
+        object["uncommittedRuns"] = .array(uncommittedRuns().map(JSONValue.string))
+        object["retryQueue"] = .number(String(try queueCount()))
         var info = stat()
         object["bytes"] = .number(String(stat(path, &info) == 0 ? Int(info.st_size) : 0))
         return object

@@ -22,7 +22,7 @@ public final class DedupeState {
             CREATE TABLE IF NOT EXISTS runs (run TEXT PRIMARY KEY, committed_at INTEGER NOT NULL, acked INTEGER NOT NULL, ignored INTEGER NOT NULL);
             CREATE TABLE IF NOT EXISTS filter (id INTEGER PRIMARY KEY CHECK (id = 1), bits BLOB NOT NULL);
             INSERT OR IGNORE INTO meta VALUES ('format_version', '\(Self.formatVersion)');
-            """)
+            """ + RetryQueue.schema)
         let version = try value(of: "format_version").flatMap(Int.init) ?? 0
         guard version <= Self.formatVersion else {
             throw ConfigurationError("state file '\(path)' has format version \(version); this cv-dedupe reads version \(Self.formatVersion) and older")

@@ -1,6 +1,7 @@
 import JSONCodec
 
-/// Counts of one filtering run: recordsIn = recordsOut + duplicates + unchanged + merged + rejected.
+/// Counts of one filtering run:
+/// recordsIn + retried = recordsOut + duplicates + unchanged + merged + superseded + rejected.
 public struct DedupeStats: Sendable, Equatable {
     public var recordsIn = 0
     public var recordsOut = 0
@@ -12,16 +13,25 @@ public struct DedupeStats: Sendable, Equatable {
     public var merged = 0
     public var rejected = 0
     public var blankLines = 0
+    /// Records taken from the retry queue (not part of recordsIn).
+    public var retried = 0
+    /// Queued records replaced by a fresh record with the same key.
+    public var superseded = 0
+    /// Events given a derived eventId.
+    public var derivedEventIds = 0
 
     public var json: JSONObject {
         ["tool": .string("cv-dedupe"), "recordsIn": .number(String(recordsIn)), "recordsOut": .number(String(recordsOut)),
          "duplicates": .number(String(duplicates)), "unchanged": .number(String(unchanged)),
-         "merged": .number(String(merged)), "rejected": .number(String(rejected))]
+         "merged": .number(String(merged)), "rejected": .number(String(rejected)), "retried": .number(String(retried)),
+         "superseded": .number(String(superseded)), "derivedEventIds": .number(String(derivedEventIds))]
     }
 
     public var summary: String {
-        "\(recordsIn) records: \(recordsOut) out, \(duplicates) duplicates, \(unchanged) unchanged, \(merged) merged, \(rejected) rejected"
+        "\(recordsIn) records" + (retried > 0 ? " + \(retried) from the retry queue" : "")
+            + ": \(recordsOut) out, \(duplicates) duplicates, \(unchanged) unchanged, \(merged) merged, "
+            + (superseded > 0 ? "\(superseded) superseded, " : "") + "\(rejected) rejected"
     }
 
-    public var balances: Bool { recordsIn == recordsOut + duplicates + unchanged + merged + rejected }
+    public var balances: Bool { recordsIn + retried == recordsOut + duplicates + unchanged + merged + superseded + rejected }
 }

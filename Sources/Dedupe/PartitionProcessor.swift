@@ -14,11 +14,40 @@ struct PartitionProcessor {
     static let contactBookkeeping = ["type", "row", "mergedRows", "key"]
     static let contactBookkeepingBytes = contactBookkeeping.map { Array($0.utf8) }
 
+    /// Records out, and the pending log that describes them. The log is written ahead: a
+    /// record reaches the sink only after its pending entry reached the file, so a run killed
+    /// at any point leaves a log that covers everything it passed on.
     struct Output: ~Copyable {
         var writer: JSONWriter
         let sink: ByteSink
         var pending: ByteBuffer
         let pendingSink: ByteSink
+
+        mutating func maybeFlush() throws {
+            guard writer.bytes.count >= sink.flushThreshold else {
+                try pendingSink.maybeFlush(&pending)
+                return
+            }
+            try flushAll()
+        }
+
+        mutating func flushAll() throws {
+            try pendingSink.flush(&pending)
+            try sink.flush(&writer.bytes)
+        }
+
+        /// A queued record settled without being sent.
+        mutating func retire(_ key: StableHash128) {
+            PendingLog.append(.init(kind: .event, key: key, content: StableHash128(hi: 0, lo: 0), retired: true), to: &pending)
+        }
+
+        /// A record passed on as it came (it has no key to de-duplicate by).
+        mutating func emitRaw(_ raw: UnsafeBufferPointer<UInt8>, stats: inout DedupeStats) throws {
+            writer.writeRaw(raw)
+            writer.writeByte(0x0A)
+            stats.recordsOut += 1
+            try maybeFlush()
+        }
     }
 
     func process(bytes: [UInt8], entries unsorted: [SpillEntry], output: inout Output, stats: inout DedupeStats) throws {
@@ -29,6 +58,12 @@ struct PartitionProcessor {
         for i in 1...entries.count where i == entries.count || entries[i].key != entries[start].key {
             groups.append(start..<i)
             start = i
+        }
+        // A queued record (sequence 0, first in its group) gives way to fresh ones with its key;
+        // an object keeps only its relationships from the queue, which fresh rows may lack.
+        for g in groups.indices where entries[groups[g].lowerBound].sequence == RetryQueue.sequence && groups[g].count > 1 {
+            stats.superseded += 1
+            if entries[groups[g].lowerBound].kind != .object { groups[g] = groups[g].lowerBound + 1..<groups[g].upperBound }
         }
         var objects: [Int: ObjectPlan] = [:]
         var candidates: [StableHash128] = []
@@ -44,45 +79,56 @@ struct PartitionProcessor {
         let acked = try state.acknowledged(candidates.sorted(), range: range, expectedRows: expectedStateRows)
         for (g, group) in groups.enumerated() {
             let first = entries[group.lowerBound]
-            stats.merged += first.kind == .event ? 0 : group.count - 1
+            let queuedOnly = group.count == 1 && first.sequence == RetryQueue.sequence
+            let folded = first.kind == .object && first.sequence == RetryQueue.sequence && group.count > 1 ? 1 : 0
+            stats.merged += first.kind == .event ? 0 : group.count - 1 - folded
+            let sent: Bool
             switch first.kind {
             case .event:
                 stats.duplicates += group.count - 1
-                if acked[first.key] != nil { stats.duplicates += 1; continue }
-                try emitLine(first, bytes: bytes, content: StableHash128(hi: 0, lo: 0), output: &output, stats: &stats)
+                if acked[first.key] != nil {
+                    stats.duplicates += 1
+                    sent = false
+                } else {
+                    try emitLine(first, bytes: bytes, content: StableHash128(hi: 0, lo: 0), output: &output, stats: &stats)
+                    sent = true
+                }
             case .contact:
-                try emitContact(group.map { entries[$0] }, bytes: bytes, acked: acked, output: &output, stats: &stats)
+                sent = try emitContact(group.map { entries[$0] }, bytes: bytes, acked: acked, output: &output, stats: &stats)
             case .object:
-                try emitObject(objects[g]!, acked: acked, output: &output, stats: &stats)
+                sent = try emitObject(objects[g]!, acked: acked, output: &output, stats: &stats)
             case .relationship:
-                break
+                sent = true
             }
+            // A queued record that needs no sending any more leaves the queue at commit.
+            if queuedOnly && !sent { output.retire(first.key) }
         }
     }
 
     private func emitContact(_ rows: [SpillEntry], bytes: [UInt8], acked: AckedLookup,
-                             output: inout Output, stats: inout DedupeStats) throws {
+                             output: inout Output, stats: inout DedupeStats) throws -> Bool {
         let first = rows[0]
         if rows.count == 1 {
             let content = first.content
-            if changedOnly && acked[first.key] == content { stats.unchanged += 1; return }
+            if changedOnly && acked[first.key] == content { stats.unchanged += 1; return false }
             try emitLine(first, bytes: bytes, content: content, output: &output, stats: &stats)
-            return
+            return true
         }
         let records = try rows.map { try Self.parseObject(bytes, $0.line) }
         var merged = RecordMerger.mergeContacts(records)
         var hashed = merged
         for name in Self.contactBookkeeping { hashed[name] = nil }
         let content = CanonicalJSON.hash(.object(hashed))
-        if changedOnly && acked[first.key] == content { stats.unchanged += 1; return }
+        if changedOnly && acked[first.key] == content { stats.unchanged += 1; return false }
         merged["key"] = .string(Self.text(bytes, first.keyText))
         try emit(merged, pending: [(.contact, first.key, content)], output: &output, stats: &stats)
+        return true
     }
 
-    private func emitObject(_ plan: ObjectPlan, acked: AckedLookup, output: inout Output, stats: inout DedupeStats) throws {
+    private func emitObject(_ plan: ObjectPlan, acked: AckedLookup, output: inout Output, stats: inout DedupeStats) throws -> Bool {
         let objectChanged = !changedOnly || acked[plan.key] != plan.content
         let sent = plan.relationships.filter { !changedOnly || acked[$0.key] != $0.content }
-        if !objectChanged && sent.isEmpty { stats.unchanged += 1; return }
+        if !objectChanged && sent.isEmpty { stats.unchanged += 1; return false }
         var record = plan.record
         record["relationships"] = .array(sent.map { r in
             var value = r.value
@@ -90,8 +136,10 @@ struct PartitionProcessor {
             return .object(value)
         })
         record["key"] = .string(plan.keyText)
+        if plan.fromQueueOnly { record["retried"] = .bool(true) }
         let pending = [(RecordKind.object, plan.key, plan.content)] + sent.map { (RecordKind.relationship, $0.key, $0.content) }
         try emit(record, pending: pending, output: &output, stats: &stats)
+        return true
     }
 
     /// Writes the original line with a `key` member added: no re-serialisation on the common path.
@@ -103,7 +151,9 @@ struct PartitionProcessor {
             output.writer.writeRaw(",\"key\":")
             output.writer.writeString(utf8: UnsafeBufferPointer(rebasing: buffer[entry.keyText]))
         }
-        output.writer.writeRaw("}\n")
+        // A record straight from the retry queue says so: its refusal then does not count
+        // against the run's own records.
+        output.writer.writeRaw(entry.sequence == RetryQueue.sequence ? ",\"retried\":true}\n" : "}\n")
         try finish([(entry.kind, entry.key, content)], output: &output, stats: &stats)
     }
 
@@ -118,8 +168,7 @@ struct PartitionProcessor {
         for (kind, key, content) in pending {
             PendingLog.append(.init(kind: kind, key: key, content: content), to: &output.pending)
         }
-        try output.sink.maybeFlush(&output.writer.bytes)
-        try output.pendingSink.maybeFlush(&output.pending)
+        try output.maybeFlush()
     }
 
     static func parseObject(_ bytes: [UInt8], _ range: Range<Int>) throws -> JSONObject {
@@ -148,9 +197,12 @@ struct ObjectPlan {
     var record: JSONObject
     var content: StableHash128
     var relationships: [Relationship]
+    var fromQueueOnly: Bool
 
     init(_ rows: [SpillEntry], bytes: [UInt8]) throws {
-        let records = try rows.map { try PartitionProcessor.parseObject(bytes, $0.line) }
+        fromQueueOnly = rows.count == 1 && rows[0].sequence == RetryQueue.sequence
+        var records = try rows.map { try PartitionProcessor.parseObject(bytes, $0.line) }
+        if rows.count > 1 && rows[0].sequence == RetryQueue.sequence { records[0]["fields"] = nil }
         record = rows.count == 1 ? records[0] : RecordMerger.mergeObjects(records)
         key = rows[0].key
         keyText = PartitionProcessor.text(bytes, rows[0].keyText)

@@ -6,7 +6,9 @@ import Glibc
 
 /// What a run sent, kept beside the state file until `commit` applies the run's acks:
 /// fixed 33-byte entries (kind, key hash, content hash). The state itself is not touched by a
-/// run, so a run that is never committed leaves it exactly as it was.
+/// run, so a run that is never committed leaves it exactly as it was. A `retired` entry names a
+/// retry-queue record the run took in and settled without sending (a duplicate, unchanged, or
+/// an event with no key), so commit can drop it from the queue.
 struct PendingLog {
     static let entrySize = 33
 
@@ -14,7 +16,10 @@ struct PendingLog {
         var kind: RecordKind
         var key: StableHash128
         var content: StableHash128
+        var retired = false
     }
+
+    static let retiredFlag: UInt8 = 0x80
 
     static func directory(forState path: String) -> String { path + ".pending" }
 
@@ -29,13 +34,14 @@ struct PendingLog {
     }
 
     static func append(_ entry: Entry, to buffer: inout ByteBuffer) {
-        buffer.append(entry.kind.rawValue)
+        buffer.append(entry.kind.rawValue | (entry.retired ? retiredFlag : 0))
         for word in [entry.key.hi, entry.key.lo, entry.content.hi, entry.content.lo] { buffer.appendLittleEndian(word) }
     }
 
     static func decode(_ raw: UnsafeRawBufferPointer, at offset: Int) -> Entry? {
-        guard let kind = RecordKind(rawValue: raw[offset]) else { return nil }
+        guard let kind = RecordKind(rawValue: raw[offset] & ~retiredFlag) else { return nil }
         func word(_ k: Int) -> UInt64 { UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: offset + 1 + 8 * k, as: UInt64.self)) }
-        return Entry(kind: kind, key: StableHash128(hi: word(0), lo: word(1)), content: StableHash128(hi: word(2), lo: word(3)))
+        return Entry(kind: kind, key: StableHash128(hi: word(0), lo: word(1)), content: StableHash128(hi: word(2), lo: word(3)),
+                     retired: raw[offset] & retiredFlag != 0)
     }
 }

@@ -5,6 +5,15 @@ public struct StableHash128: Hashable, Comparable, Sendable {
     public var hi: UInt64
     public var lo: UInt64
 
+    /// 32 lowercase hex digits, high word first.
+    public var hex: String {
+        func word(_ w: UInt64) -> String {
+            let text = String(w, radix: 16)
+            return String(repeating: "0", count: 16 - text.count) + text
+        }
+        return word(hi) + word(lo)
+    }
+
     public init(hi: UInt64, lo: UInt64) {
         self.hi = hi
         self.lo = lo

@@ -1,6 +1,7 @@
 import ConversionAPI
 import EmulatorStore
 import JSONCodec
+import Mapping
 import SyncCore
 
 /// One HTTP request as the emulator sees it.
@@ -64,7 +65,8 @@ public final class EmulatorService: @unchecked Sendable {
             return (Self.json(401, APIError.unauthorized("missing or invalid X-API-Key").envelope), 0, nil)
         }
         var failAfter = false
-        switch faults.decide() {
+        var shortAnswer = false
+        switch faults.decide(body: request.body) {
         case .drop: return (.drop, 0, "dropped")
         case .rateLimited(let seconds):
             let error = APIError(status: 429, code: "rate_limited", "rate limit exceeded; retry after \(seconds)s")
@@ -72,8 +74,11 @@ public final class EmulatorService: @unchecked Sendable {
         case .error(let status):
             let error = APIError(status: status, code: "internal_error", "injected failure")
             return (Self.json(status, error.envelope), 0, "injected \(status)")
-        case .proceed(let after):
+        case .invalidAnswer(let body):
+            return (.respond(status: 200, headers: ["Content-Type: text/html"], body: body), 0, "invalid answer (fault)")
+        case .proceed(let after, let short):
             failAfter = after
+            shortAnswer = short
         }
         guard let type = request.header("Content-Type"), type.lowercased().hasPrefix("application/json") else {
             return (Self.json(400, APIError.invalidRequest("Content-Type must be application/json").envelope), 0, nil)
@@ -88,6 +93,12 @@ public final class EmulatorService: @unchecked Sendable {
             let outcome = try store.handle(path: request.path, body: body)
             if failAfter {
                 return (Self.json(500, APIError.internalError("injected failure after processing").envelope), outcome.items, "failed after processing")
+            }
+            if shortAnswer, case .object(var root) = outcome.body, case .object(var data)? = root["data"],
+               case .array(let results)? = data["results"], !results.isEmpty {
+                data["results"] = .array(Array(results.dropLast()))
+                root["data"] = .object(data)
+                return (Self.json(200, .object(root)), outcome.items, "short answer (fault)")
             }
             return (Self.json(200, outcome.body), outcome.items, nil)
         } catch let error as APIError {
@@ -115,6 +126,14 @@ public final class EmulatorService: @unchecked Sendable {
                 try plan.update(from: object)
                 faults.replace(plan)
                 return Self.json(200, plan.json)
+            case ("POST", "/_emulator/object-types"):
+                // {"name":"product","fields":{…},"relationshipFields":{…}}: the type now exists.
+                let value = try request.body.withUnsafeBufferPointer { buffer throws(JSONSyntaxError) in try JSONValue.parse(buffer, maxDepth: 8) }
+                guard let name = value.objectValue?["name"]?.stringValue, APIContract.isObjectTypeKey(name) else {
+                    throw ConfigurationError("the body needs 'name', an object type key (\(APIContract.objectTypeKeyRule))")
+                }
+                store.addObjectType(name, try MappingSchema.objectType(value, at: name, name: "request"))
+                return Self.json(200, .object(["created": .string(name)]))
             case ("GET", let path) where path.hasPrefix("/_emulator/objects/"):
                 return Self.json(200, try store.objects(type: String(path.dropFirst("/_emulator/objects/".count))))
             default:

@@ -15,6 +15,17 @@ public struct FaultPlan: Sendable, Equatable {
     /// Fraction of requests stored, then answered 500 (the case that makes idempotency matter).
     public var failAfterProcessingRate = 0.0
     public var seed: UInt64 = 42
+    /// Requests whose body contains this text are answered `errorStatus` every time, unprocessed
+    /// (a record the server chokes on).
+    public var poison: String?
+    /// Every API request is answered 200 with a body that is not a batch result: "html", "empty",
+    /// "object" (`{}`), "data" (`{"data":{}}`) unprocessed, or "short" (processed, one result missing).
+    public var invalidAnswers: String?
+    /// At most this many requests in any one-second window (a sliding window, as strict
+    /// servers count); more get 429 with Retry-After.
+    public var windowLimit: Int?
+
+    public static let invalidAnswerKinds = ["html", "empty", "object", "data", "short"]
 
     public init() {}
 
@@ -22,7 +33,9 @@ public struct FaultPlan: Sendable, Equatable {
         .object(["rateLimit": rateLimit.map { .number(String($0)) } ?? .null, "errorRate": .number(String(errorRate)),
                  "errorStatus": .number(String(errorStatus)), "latencyMs": .number(String(latencyMilliseconds)),
                  "dropRate": .number(String(dropRate)), "failAfterProcessingRate": .number(String(failAfterProcessingRate)),
-                 "seed": .number(String(seed))])
+                 "seed": .number(String(seed)), "poison": poison.map(JSONValue.string) ?? .null,
+                 "invalidAnswers": invalidAnswers.map(JSONValue.string) ?? .null,
+                 "windowLimit": windowLimit.map { .number(String($0)) } ?? .null])
     }
 
     /// Applies the members present in `object`; unknown members or bad values are refused.
@@ -49,8 +62,22 @@ public struct FaultPlan: Sendable, Equatable {
             case "seed":
                 guard case .number(let t) = value, let n = UInt64(t) else { throw ConfigurationError("'seed' must be a non-negative integer") }
                 seed = n
+            case "poison":
+                if value.isNull { poison = nil; continue }
+                guard let text = value.stringValue, !text.isEmpty else { throw ConfigurationError("'poison' must be a non-empty string or null") }
+                poison = text
+            case "invalidAnswers":
+                if value.isNull { invalidAnswers = nil; continue }
+                guard let kind = value.stringValue, Self.invalidAnswerKinds.contains(kind) else {
+                    throw ConfigurationError("'invalidAnswers' must be one of \(Self.invalidAnswerKinds.joined(separator: ", ")) or null")
+                }
+                invalidAnswers = kind
+            case "windowLimit":
+                if value.isNull { windowLimit = nil; continue }
+                guard case .number(let t) = value, let n = Int(t), n > 0 else { throw ConfigurationError("'windowLimit' must be a positive integer or null") }
+                windowLimit = n
             default:
-                throw ConfigurationError("unknown fault '\(key)' (rateLimit, errorRate, errorStatus, latencyMs, dropRate, failAfterProcessingRate, seed)")
+                throw ConfigurationError("unknown fault '\(key)' (rateLimit, windowLimit, errorRate, errorStatus, latencyMs, dropRate, failAfterProcessingRate, poison, invalidAnswers, seed)")
             }
         }
     }
@@ -64,6 +91,8 @@ final class FaultState: @unchecked Sendable {
     private var tokens: Double
     private var lastRefill = monotonicSeconds()
     private var random: UInt64
+    /// Send times of the requests let through in the last second (sliding window).
+    private var window: [Double] = []
 
     init(_ plan: FaultPlan) {
         self.plan = plan
@@ -79,19 +108,27 @@ final class FaultState: @unchecked Sendable {
             tokens = new.rateLimit ?? 0
             random = new.seed
             lastRefill = monotonicSeconds()
+            window.removeAll()
         }
     }
 
     enum Decision: Equatable {
-        case proceed(failAfter: Bool)
+        case proceed(failAfter: Bool, shortAnswer: Bool)
+        case invalidAnswer(body: [UInt8])
         case rateLimited(retryAfter: Int)
         case error(status: Int)
         case drop
     }
 
     /// Decides the fate of one API request.
-    func decide() -> Decision {
+    func decide(body: [UInt8]) -> Decision {
         lock.withLock {
+            if let limit = plan.windowLimit {
+                let now = monotonicSeconds()
+                window.removeAll { $0 <= now - 1 }
+                if window.count >= limit { return .rateLimited(retryAfter: 1) }
+                window.append(now)
+            }
             if let rate = plan.rateLimit {
                 let now = monotonicSeconds()
                 tokens = min(rate, tokens + (now - lastRefill) * rate)
@@ -101,11 +138,28 @@ final class FaultState: @unchecked Sendable {
             }
             if plan.dropRate > 0 && nextFraction() < plan.dropRate { return .drop }
             if plan.errorRate > 0 && nextFraction() < plan.errorRate { return .error(status: plan.errorStatus) }
-            return .proceed(failAfter: plan.failAfterProcessingRate > 0 && nextFraction() < plan.failAfterProcessingRate)
+            if let poison = plan.poison, Self.contains(body, Array(poison.utf8)) { return .error(status: plan.errorStatus) }
+            switch plan.invalidAnswers {
+            case "html": return .invalidAnswer(body: Array("<!doctype html><html><body><h1>Welcome</h1></body></html>".utf8))
+            case "empty": return .invalidAnswer(body: [])
+            case "object": return .invalidAnswer(body: Array("{}".utf8))
+            case "data": return .invalidAnswer(body: Array(#"{"data":{}}"#.utf8))
+            default: break
+            }
+            return .proceed(failAfter: plan.failAfterProcessingRate > 0 && nextFraction() < plan.failAfterProcessingRate,
+                            shortAnswer: plan.invalidAnswers == "short")
         }
     }
 
     var latency: Int { lock.withLock { plan.latencyMilliseconds } }
+
+    private static func contains(_ haystack: [UInt8], _ needle: [UInt8]) -> Bool {
+        guard !needle.isEmpty, haystack.count >= needle.count else { return false }
+        for start in 0...(haystack.count - needle.count) where haystack[start] == needle[0] {
+            if haystack[start..<start + needle.count].elementsEqual(needle) { return true }
+        }
+        return false
+    }
 
     /// SplitMix64: reproducible for a given seed.
     private func nextFraction() -> Double {

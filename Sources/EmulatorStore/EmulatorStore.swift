@@ -8,7 +8,9 @@ import SyncCore
 /// SQLite (a file, or memory). Every call runs under one lock, so parallel requests serialise.
 public final class EmulatorStore: @unchecked Sendable {
     let database: Database
-    public let schema: MappingSchema
+    /// What the workspace defines; object types can be added while it runs, as they are
+    /// created in Conversion's UI. Read and changed under `lock` only.
+    public private(set) var schema: MappingSchema
     let lock = Mutex()
 
     public init(path: String?, schema: MappingSchema) throws {
@@ -45,6 +47,11 @@ public final class EmulatorStore: @unchecked Sendable {
                 try database.execute("DELETE FROM \(table)")
             }
         }
+    }
+
+    /// Creates an object type (the emulator's stand-in for creating it in Conversion's UI).
+    public func addObjectType(_ name: String, _ type: MappingSchema.ObjectType) {
+        lock.withLock { schema.objectTypes[name] = type }
     }
 
     /// Logs one request (without headers: the API key never reaches the log).

@@ -6,10 +6,15 @@ import WarehouseCore
 public struct ExtractStats: Sendable, Equatable {
     public var rows = 0
     public var seconds = 0.0
+    /// The run's start, in Unix seconds, by `clock`: the next run's `last_sync_time`.
+    public var startTime: Int64 = 0
+    /// "warehouse" (its own clock, read before the query ran) or "host".
+    public var clock = "host"
 
     public var json: JSONObject {
         ["tool": .string("wh-extract"), "rows": .number(String(rows)),
-         "seconds": .number(String(Double(Int(seconds * 1000)) / 1000))]
+         "seconds": .number(String(Double(Int(seconds * 1000)) / 1000)),
+         "startTime": .number(String(startTime)), "clock": .string(clock)]
     }
 }
 
@@ -19,6 +24,10 @@ public enum Extractor {
         let warehouse = try WarehouseConnector.connect(configuration)
         let canceller = SignalCanceller(warehouse: warehouse)
         defer { canceller.stop() }
+        let start = try WarehouseClock.read(warehouse, source: configuration.source, diagnostics: diagnostics)
+        if configuration.lastSyncTime > start.seconds + WarehouseClock.skewAllowanceSeconds {
+            throw .watermarkInFuture(lastSyncTime: configuration.lastSyncTime, now: start.seconds, clock: start.source)
+        }
         var sink = OutputRowSink(output: output, progress: ProgressMeter(unit: "rows", diagnostics: diagnostics))
         var writer = JSONWriter(capacity: output.flushThreshold + (1 << 14))
         do throws(ExtractError) {
@@ -29,12 +38,22 @@ public enum Extractor {
             if case .output(.closedPipe) = error { warehouse.cancel() }
             throw error
         }
-        return ExtractStats(rows: sink.rows, seconds: sink.progress.elapsed)
+        return ExtractStats(rows: sink.rows, seconds: sink.progress.elapsed, startTime: start.seconds, clock: start.source)
     }
 }
 
 /// Counts rows, flushes full buffers to the output and shows progress on a terminal.
 struct OutputRowSink: RowSink {
+    /// Every row has the first row's columns: checking that one finds a name used twice.
+    static func checkColumnNames(_ writer: borrowing JSONWriter) throws(ExtractError) {
+        var tape = JSONTape()
+        let duplicate = writer.bytes.withUnsafeBufferPointer { buffer -> DuplicateMember? in
+            guard (try? JSONParser().parse(buffer, into: &tape)) != nil, tape[0].kind == .object else { return nil }
+            return tape.duplicateMember(ofObject: 0)
+        }
+        if let duplicate { throw .duplicateColumn(name: duplicate.name, first: duplicate.first, second: duplicate.second) }
+    }
+
     let output: ByteSink
     var progress: ProgressMeter
     var rows = 0
@@ -42,6 +61,7 @@ struct OutputRowSink: RowSink {
     @inline(__always)
     mutating func rowEncoded(_ writer: inout JSONWriter) throws(ExtractError) {
         rows += 1
+        if rows == 1 { try Self.checkColumnNames(writer) }
         progress.tick(rows)
         if writer.bytes.count >= output.flushThreshold {
             do throws(OutputError) { try output.flush(&writer.bytes) } catch { throw .output(error) }

@@ -12,8 +12,8 @@ enum WarehouseConnector {
     static func connect(_ configuration: ExtractConfiguration) throws(ExtractError) -> Warehouse {
         let scrubber = SecretScrubber(secrets: [configuration.password, configuration.source.embeddedPassword])
         switch configuration.source {
-        case .postgres(let conninfo, _):
-            return try PostgresWarehouse(conninfo: conninfo, password: configuration.password, scrubber: scrubber)
+        case .postgres(let conninfo, let redshift):
+            return try PostgresWarehouse(conninfo: conninfo, password: configuration.password, redshift: redshift, scrubber: scrubber)
         case .odbc(let connectionString):
             var text = connectionString
             if let password = configuration.password {

@@ -16,7 +16,7 @@ public enum APICheck {
             switch self {
             case .connection(let m): return "Connection failed: \(m)"
             case .refused(let s, let m): return "API key refused (HTTP \(s)): \(m)"
-            case .unexpected(let s, let m): return "unexpected answer from the API (HTTP \(s)): \(m)"
+            case .unexpected(let s, let m): return "not the Conversion API, or not working (HTTP \(s)): \(m)"
             }
         }
     }
@@ -30,11 +30,17 @@ public enum APICheck {
         do throws(HTTPTransportError) { response = try session.perform(request) } catch {
             throw Failure.connection(error.message)
         }
-        let e = BatchResults.requestError(status: response.status, body: response.body)
+        // Conversion answers an empty batch with its error envelope: 400 invalid_request once
+        // the key is accepted, 401/403 when it is not. Any other answer (a web page, a 200, a
+        // 404 from a proxy) means the URL does not lead to the Conversion API.
+        guard let e = BatchResults.errorEnvelope(response.body) else {
+            throw Failure.unexpected(response.status, "the answer is not the Conversion API's error envelope: "
+                + BatchResults.requestError(status: response.status, body: response.body).message)
+        }
         switch response.status {
-        case 400, 200..<300: return "API at \(configuration.apiURL) answers and accepts the key"
+        case 400: return "API at \(configuration.apiURL) answers and accepts the key"
         case 401, 403: throw Failure.refused(response.status, e.message)
-        default: throw Failure.unexpected(response.status, e.message)
+        default: throw Failure.unexpected(response.status, "\(e.code): \(e.message)")
         }
     }
 }

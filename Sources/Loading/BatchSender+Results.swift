@@ -7,8 +7,8 @@ extension BatchSender {
         switch outcome {
         case .failure(let code, let message):
             // contact_not_found may resolve later (decision 5); transient codes too.
-            let retryable = ["contact_not_found", "internal_error", "upsert_failed"].contains(code)
-            return .reject(code: code, message: scrub(message), httpStatus: 200, attempts: 1, retryable: retryable)
+            let reject = RejectCode(code)
+            return .reject(code: reject, message: scrub(message), httpStatus: 200, attempts: 1, retryable: reject.isRetryable)
         case .success(let data):
             return .ack(data)
         }
@@ -19,7 +19,7 @@ extension BatchSender {
     func retryMissingContacts(_ records: [PendingRecord], _ results: [RecordResult]) -> [RecordResult] {
         var retry: [Int] = []
         for (i, r) in results.enumerated() {
-            if case .reject(let code, _, _, _, _) = r, code == "contact_not_found", records[i].email != nil { retry.append(i) }
+            if case .reject(let code, _, _, _, _) = r, code == .contactNotFound, records[i].email != nil { retry.append(i) }
         }
         guard !retry.isEmpty else { return results }
         var emails: [String] = []
@@ -33,7 +33,8 @@ extension BatchSender {
             let part = emails[chunk..<min(chunk + APIContract.contactsPerBatch, emails.count)]
             var w = JSONWriter(capacity: 1024)
             w.writeValue(RecordRequests.batchBody(.contacts, part.map { ["email": .string($0)] }))
-            if case .outcomes(let o) = post(APIContract.contactsBatchPath, w.bytes.array, count: part.count) {
+            if case .outcomes(let o) = post(APIContract.contactsBatchPath, w.bytes.array, count: part.count,
+                                             attempts: configuration.retry.maxAttempts) {
                 created += o.filter { if case .success = $0 { return true } else { return false } }.count
             }
         }

@@ -8,11 +8,11 @@ import SyncCore
 final class BatchSender: @unchecked Sendable {
     let transport: HTTPTransport
     let configuration: LoadConfiguration
-    let limiter: RateLimiter
+    let limiter: RequestPacer
     let counters: SharedCounters
     let stop: StopSignal
 
-    init(transport: HTTPTransport, configuration: LoadConfiguration, limiter: RateLimiter, counters: SharedCounters, stop: StopSignal) {
+    init(transport: HTTPTransport, configuration: LoadConfiguration, limiter: RequestPacer, counters: SharedCounters, stop: StopSignal) {
         self.transport = transport
         self.configuration = configuration
         self.limiter = limiter
@@ -27,23 +27,72 @@ final class BatchSender: @unchecked Sendable {
         return retryMissingContacts(batch.records, results)
     }
 
-    /// What one POST of a batch came to.
+    /// What one POST of a batch came to, after its retries.
     enum Answer {
         case outcomes([ItemOutcome])
-        /// A 4xx other than 401/403/429: Conversion refused the request as a whole.
+        /// A 4xx other than 401/403/404/429: Conversion refused the request as a whole.
         case refused(status: Int, code: String, message: String)
-        /// Retries used up (429, 5xx, transport errors), or the run was stopped.
-        case undelivered(code: String, message: String, status: Int?, attempts: Int)
+        /// Retries used up (429, 5xx, invalid answers, transport errors), or the run was stopped.
+        case undelivered(code: RejectCode, message: String, status: Int?, attempts: Int)
+
+        /// Every attempt ended in a 5xx: the batch may hold a record the server cannot take.
+        var isServerFailure: Bool {
+            if case .undelivered(_, _, let status?, _) = self { return (500...599).contains(status) }
+            return false
+        }
     }
 
     func deliver(_ endpoint: Endpoint, _ records: [PendingRecord]) -> [RecordResult] {
-        switch post(endpoint.path, Batch.body(endpoint, records), count: records.count) {
+        let answer = post(endpoint.path, Batch.body(endpoint, records), count: records.count, attempts: configuration.retry.maxAttempts)
+        if answer.isServerFailure && records.count > 1 && stop.stopped == nil { return bisect(endpoint, records, strikes: 0) }
+        return interpret(endpoint, records, answer)
+    }
+
+    /// A batch whose retries were all spent on 5xx is halved until the record the server
+    /// chokes on is alone, so it cannot hold back the rest. Halves get fewer attempts (the
+    /// whole batch already had its retries). A record is blamed alone only when the other half
+    /// went through; when both halves fail on two levels in a row the server is down rather
+    /// than choking on one record, and splitting further would only multiply requests.
+    private func bisect(_ endpoint: Endpoint, _ records: [PendingRecord], strikes: Int) -> [RecordResult] {
+        counters.update { $0.splits += 1 }
+        let middle = records.count / 2
+        let halves = [Array(records[..<middle]), Array(records[middle...])]
+        let attempts = min(2, configuration.retry.maxAttempts)
+        let answers = halves.map { post(endpoint.path, Batch.body(endpoint, $0), count: $0.count, attempts: attempts) }
+        let bothFailed = answers.allSatisfy(\.isServerFailure)
+        var results: [RecordResult] = []
+        for (half, answer) in zip(halves, answers) {
+            guard answer.isServerFailure, stop.stopped == nil else {
+                results += interpret(endpoint, half, answer)
+                continue
+            }
+            if bothFailed && (half.count == 1 || strikes >= 1) {
+                // Nothing in this batch goes through: the server is failing, not one record.
+                results += interpret(endpoint, half, answer)
+            } else if half.count == 1, case .undelivered(_, let message, let status, let tries) = answer {
+                results.append(.reject(code: .serverError, message: "the API answered HTTP \(status ?? 500) for this record alone: \(message)",
+                                       httpStatus: status, attempts: tries, retryable: true))
+            } else {
+                results += bisect(endpoint, half, strikes: bothFailed ? strikes + 1 : 0)
+            }
+        }
+        return results
+    }
+
+    private func interpret(_ endpoint: Endpoint, _ records: [PendingRecord], _ answer: Answer) -> [RecordResult] {
+        switch answer {
         case .outcomes(let outcomes):
             return zip(records, outcomes).map { record, outcome in result(record, outcome) }
         case .refused(let status, let code, let message):
-            // A request-level verdict about the endpoint, or a single record: reject as is.
-            if records.count == 1 || code == "object_type_not_found" || status == 401 || status == 403 {
-                return records.map { _ in .reject(code: code, message: message, httpStatus: status, attempts: 1, retryable: false) }
+            if code == RejectCode.objectTypeNotFound.rawValue {
+                // Not about these records: the type must be created in Conversion first. The
+                // run fails; the records are retried by later runs.
+                stop.stop(.endpointFailed(status: status, code: code, message: message))
+                return records.map { _ in .reject(code: .objectTypeNotFound, message: message, httpStatus: status, attempts: 1, retryable: true) }
+            }
+            if records.count == 1 {
+                let reject = RejectCode(code)
+                return [.reject(code: reject, message: message, httpStatus: status, attempts: 1, retryable: reject.isRetryable)]
             }
             counters.update { $0.splits += 1 }
             let half = records.count / 2
@@ -54,17 +103,18 @@ final class BatchSender: @unchecked Sendable {
         }
     }
 
-    /// POSTs `body` with retries: 429 (honouring Retry-After), 5xx and transport errors are
-    /// retried with backoff; 401/403 stop the whole run.
-    func post(_ path: String, _ body: [UInt8], count: Int) -> Answer {
+    /// POSTs `body` with retries: 429 (honouring Retry-After), 5xx, answers that are not batch
+    /// results and transport errors are retried with backoff; 401/403 and a missing endpoint
+    /// stop the whole run.
+    func post(_ path: String, _ body: [UInt8], count: Int, attempts: Int) -> Answer {
         let request = HTTPRequest(method: "POST", url: configuration.apiURL + path,
                                   headers: ["\(APIContract.apiKeyHeader): \(configuration.apiKey)", "Content-Type: application/json",
                                             "Accept: application/json"],
                                   body: body)
-        var last: (code: String, message: String, status: Int?) = ("not_sent", "not sent", nil)
-        for attempt in 1...configuration.retry.maxAttempts {
+        var last: (code: RejectCode, message: String, status: Int?) = (.notSent, "not sent", nil)
+        for attempt in 1...attempts {
             if let stopped = stop.stopped {
-                return .undelivered(code: "not_sent", message: "not sent: \(stopped.message)", status: nil, attempts: attempt - 1)
+                return .undelivered(code: .notSent, message: "not sent: \(stopped.message)", status: nil, attempts: attempt - 1)
             }
             limiter.acquire()
             counters.update { $0.requests += 1; if attempt > 1 { $0.retries += 1 } }
@@ -73,34 +123,48 @@ final class BatchSender: @unchecked Sendable {
                 let response = try transport.perform(request)
                 switch response.status {
                 case 200..<300:
-                    return .outcomes(BatchResults.outcomes(response.body, count: count))
+                    do throws(InvalidAnswer) {
+                        return .outcomes(try BatchResults.outcomes(response.body, count: count))
+                    } catch {
+                        counters.update { $0.invalidResponses += 1 }
+                        last = (.invalidResponse, "HTTP \(response.status) answer is not a Conversion batch result: \(scrub(error.reason))",
+                                response.status)
+                    }
                 case 401, 403:
                     let e = BatchResults.requestError(status: response.status, body: response.body)
                     stop.stop(.authenticationRefused(status: response.status, message: scrub(e.message)))
-                    return .undelivered(code: "http_\(response.status)", message: scrub(e.message), status: response.status, attempts: attempt)
+                    return .undelivered(code: .http(response.status), message: scrub(e.message), status: response.status, attempts: attempt)
+                case 404, 405:
+                    let e = BatchResults.requestError(status: response.status, body: response.body)
+                    // object_type_not_found is Conversion's own 404 about the data: handled per batch.
+                    if e.code == RejectCode.objectTypeNotFound.rawValue {
+                        return .refused(status: response.status, code: e.code, message: scrub(e.message))
+                    }
+                    stop.stop(.endpointFailed(status: response.status, code: e.code,
+                                              message: "no endpoint POST \(path) at \(configuration.apiURL): \(scrub(e.message))"))
+                    return .undelivered(code: .http(response.status), message: scrub(e.message), status: response.status, attempts: attempt)
                 case 429:
                     counters.update { $0.http429 += 1 }
                     retryAfter = RetryPolicy.retryAfter(response.headers["retry-after"])
                     if let retryAfter { limiter.pause(for: retryAfter) }
-                    last = ("http_429", "rate limited (HTTP 429)", 429)
+                    last = (.http(429), "rate limited (HTTP 429)", 429)
                 case 500...599:
                     counters.update { $0.http5xx += 1 }
                     let e = BatchResults.requestError(status: response.status, body: response.body)
-                    last = ("http_\(response.status)", scrub(e.message), response.status)
+                    last = (.http(response.status), scrub(e.message), response.status)
                 default:
                     let e = BatchResults.requestError(status: response.status, body: response.body)
                     return .refused(status: response.status, code: e.code, message: scrub(e.message))
                 }
             } catch {
                 counters.update { $0.transportErrors += 1 }
-                last = (error.isTimeout ? "timeout" : "transport_error", scrub(error.message), nil)
+                last = (error.isTimeout ? .timeout : .transportError, scrub(error.message), nil)
             }
-            if attempt < configuration.retry.maxAttempts {
+            if attempt < attempts {
                 sleepSeconds(configuration.retry.delay(afterAttempt: attempt, retryAfter: retryAfter))
             }
         }
-        return .undelivered(code: last.code, message: last.message + " (after \(configuration.retry.maxAttempts) attempts)",
-                            status: last.status, attempts: configuration.retry.maxAttempts)
+        return .undelivered(code: last.code, message: last.message + " (after \(attempts) attempts)", status: last.status, attempts: attempts)
     }
 
     func scrub(_ text: String) -> String {

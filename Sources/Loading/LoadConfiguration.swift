@@ -19,10 +19,14 @@ public struct LoadConfiguration: Sendable {
     /// Decision 4: send contacts' userId as a top-level field.
     public var includeUserId: Bool
     public var timeoutSeconds: Int
+    /// Where the rate budget shared by all cv-load processes of one API key lives; nil keeps
+    /// the budget to this process.
+    public var budgetDirectory: String?
 
     public init(apiURL: String, apiKey: String, batchSize: Int? = nil, rate: Double = APIContract.requestsPerSecond,
                 concurrency: Int = 4, retry: RetryPolicy = RetryPolicy(), inputPath: String? = nil, acksPath: String? = nil,
-                rejectsPath: String? = nil, dryRun: Bool = false, includeUserId: Bool = true, timeoutSeconds: Int = 60)
+                rejectsPath: String? = nil, dryRun: Bool = false, includeUserId: Bool = true, timeoutSeconds: Int = 60,
+                budgetDirectory: String? = nil)
     throws(ConfigurationError) {
         guard apiURL.hasPrefix("http://") || apiURL.hasPrefix("https://") else {
             throw ConfigurationError("API URL must start with http:// or https://, got '\(apiURL)'")
@@ -43,6 +47,7 @@ public struct LoadConfiguration: Sendable {
         self.dryRun = dryRun
         self.includeUserId = includeUserId
         self.timeoutSeconds = timeoutSeconds
+        self.budgetDirectory = budgetDirectory
     }
 
     func limit(_ endpoint: Endpoint) -> Int { min(endpoint.limit, batchSize ?? endpoint.limit) }
@@ -52,6 +57,8 @@ public struct LoadConfiguration: Sendable {
 public enum LoadError: ToolError {
     case authenticationRefused(status: Int, message: String)
     case notDelivered(records: Int, attempts: Int)
+    /// The endpoint is missing (a wrong --api-url), or the object type does not exist in Conversion.
+    case endpointFailed(status: Int, code: String, message: String)
 
     public var exitStatus: ExitStatus { .failure }
 
@@ -59,6 +66,11 @@ public enum LoadError: ToolError {
         switch self {
         case .authenticationRefused(let status, let message):
             return "authentication refused (HTTP \(status)): \(message); check CONVERSION_API_KEY or --api-key-file"
+        case .endpointFailed(let status, let code, let message):
+            if code == "object_type_not_found" {
+                return "\(message) (HTTP \(status)); create the object type in Conversion, then run again: the records are kept for retry"
+            }
+            return "\(message) (HTTP \(status) \(code)); check --api-url or CONVERSION_API_URL"
         case .notDelivered(let records, let attempts):
             return "\(records) records not delivered after \(attempts) attempts; they are in the rejects file as retryable"
         }

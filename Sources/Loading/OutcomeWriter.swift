@@ -40,12 +40,12 @@ final class OutcomeWriter: @unchecked Sendable {
             ackWriter.bytes.removeAll()
             counters.update { $0.acks += 1 }
         case .reject(let code, let message, let status, let attempts, let retryable):
-            var reject = Reject(stage: "load", row: record.row, code: code, message: message, retryable: retryable)
+            var reject = Reject(stage: "load", row: record.row, code: code.rawValue, message: message, retryable: retryable)
             reject.extra["httpStatus"] = status.map { .number(String($0)) } ?? .null
             reject.extra["attempts"] = .number(String(attempts))
             if let key = record.key { reject.extra["key"] = .string(key) }
             try record.record.withUnsafeBufferPointer { raw throws(OutputError) in try rejects.add(reject, input: raw) }
-            counters.update { $0.rejects += 1; $0.rejectedByCode[code, default: 0] += 1 }
+            counters.update { $0.rejects += 1; $0.rejectedByCode[code.rawValue, default: 0] += 1 }
         }
     }
 
@@ -82,13 +82,16 @@ enum AckLine {
     private static func writeRelationships(_ record: PendingRecord, _ result: ItemResult, into w: inout JSONWriter) {
         var keys: [String] = []
         var errors: [JSONValue] = []
+        var retry: [Int] = []
         for (i, key) in record.relationshipKeys.enumerated() {
             let r = result.relationships.map { i < $0.count ? $0[i] : RelationshipResult(success: false, code: "upsert_failed", message: "no result") }
             if r?.success ?? true {
                 if let key { keys.append(key) }
             } else {
-                errors.append(.object(["key": key.map(JSONValue.string) ?? .null, "code": .string(r?.code ?? "upsert_failed"),
-                                       "message": .string(r?.message ?? "no result")]))
+                let code = RejectCode(r?.code ?? "upsert_failed")
+                if code.isRetryable { retry.append(i) }
+                errors.append(.object(["key": key.map(JSONValue.string) ?? .null, "code": .string(code.rawValue),
+                                       "message": .string(r?.message ?? "no result"), "retryable": .bool(code.isRetryable)]))
             }
         }
         w.writeRaw(",\"relationshipKeys\":")
@@ -97,5 +100,18 @@ enum AckLine {
             w.writeRaw(",\"relationshipErrors\":")
             w.writeValue(.array(errors))
         }
+        if !retry.isEmpty, let object = retryRecord(record, relationships: retry) {
+            // The object with just the relationships to try again: commit queues it.
+            w.writeRaw(",\"retry\":")
+            w.writeValue(.object(object))
+        }
+    }
+
+    private static func retryRecord(_ record: PendingRecord, relationships indices: [Int]) -> JSONObject? {
+        let value = record.record.withUnsafeBufferPointer { try? JSONValue.parse($0) }
+        guard var object = value?.objectValue, case .array(let all)? = object["relationships"] else { return nil }
+        object["relationships"] = .array(indices.filter { $0 < all.count }.map { all[$0] })
+        object["key"] = nil
+        return object
     }
 }

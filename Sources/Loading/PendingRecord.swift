@@ -49,7 +49,7 @@ struct PendingRecord: Sendable {
 /// What became of one record.
 enum RecordResult: Sendable {
     case ack(ItemResult)
-    case reject(code: String, message: String, httpStatus: Int?, attempts: Int, retryable: Bool)
+    case reject(code: RejectCode, message: String, httpStatus: Int?, attempts: Int, retryable: Bool)
 }
 
 struct Batch: Sendable {

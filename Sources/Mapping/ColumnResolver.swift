@@ -12,6 +12,9 @@ struct ColumnResolver {
     private let arena = KeyArena()
     /// Ignored column names in the order first seen, for the once-per-run notice.
     private(set) var ignored: [String] = []
+    /// Columns taken as a reserved name whose case the warehouse folded (`userid` → `userId`),
+    /// in the order first seen.
+    private(set) var folded: [(column: String, reserved: String)] = []
 
     init(destination: Destination, schema: MappingSchema) {
         self.destination = destination
@@ -44,10 +47,28 @@ struct ColumnResolver {
     private mutating func lookup(_ key: [UInt8]) -> Slot {
         if let known = byName[key] { return known }
         let name = String(decoding: key, as: UTF8.self)
-        let slot = resolve(name)
+        var slot = resolve(name)
+        if slot == .ignored || (slot == .property && !reservedNames.contains(name)) {
+            // Warehouses fold unquoted aliases (PostgreSQL and Redshift to lower case, Snowflake to
+            // upper): a structural name matches whatever its case when nothing matched exactly.
+            let lowered = name.lowercased()
+            if let reserved = reservedNames.first(where: { $0.lowercased() == lowered }) {
+                slot = resolve(reserved)
+                folded.append((name, reserved))
+            }
+        }
         byName[key] = slot
         if slot == .ignored { ignored.append(name) }
         return slot
+    }
+
+    /// The structural names of this destination: reserved, not fields.
+    var reservedNames: [String] {
+        switch destination {
+        case .contacts: return [ReservedColumn.userId, ReservedColumn.email, ReservedColumn.subscriptionStatus]
+        case .objects: return [ReservedColumn.id, ReservedColumn.userId, ReservedColumn.email, ReservedColumn.relationshipFields]
+        case .events: return [ReservedColumn.userId, ReservedColumn.email, ReservedColumn.eventName, ReservedColumn.timestamp, ReservedColumn.eventId]
+        }
     }
 
     private func resolve(_ name: String) -> Slot {
@@ -86,12 +107,9 @@ struct ColumnResolver {
     /// Every name a column could have matched, for "did you mean" suggestions.
     var knownNames: [String] {
         switch destination {
-        case .contacts:
-            return [ReservedColumn.userId, ReservedColumn.email, ReservedColumn.subscriptionStatus] + schema.contactFields.keys + schema.companyFields.keys
-        case .objects(let type):
-            return [ReservedColumn.id, ReservedColumn.userId, ReservedColumn.email, ReservedColumn.relationshipFields] + (schema.objectTypes[type]?.fields.keys ?? [])
-        case .events:
-            return [ReservedColumn.userId, ReservedColumn.email, ReservedColumn.eventName, ReservedColumn.timestamp, ReservedColumn.eventId]
+        case .contacts: return reservedNames + schema.contactFields.keys + schema.companyFields.keys
+        case .objects(let type): return reservedNames + (schema.objectTypes[type]?.fields.keys ?? [])
+        case .events: return reservedNames
         }
     }
 }

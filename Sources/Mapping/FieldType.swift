@@ -34,4 +34,5 @@ public struct FieldSet: Sendable, Equatable {
     public func position(of key: String) -> Int? { index[key] }
     public func type(of key: String) -> FieldType? { index[key].map { types[$0] } }
     public var isEmpty: Bool { keys.isEmpty }
+    public var members: [(String, FieldType)] { Array(zip(keys, types)) }
 }

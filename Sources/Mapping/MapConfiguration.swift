@@ -38,13 +38,20 @@ public struct MapStats: Sendable, Equatable {
     public var rejectedByCode: [String: Int] = [:]
     public var blankLines = 0
     public var ignoredColumns: [String] = []
+    /// "Did you mean" for each ignored column, where one is close enough.
+    public var ignoredColumnSuggestions: [String?] = []
+    /// Reserved names matched despite their case: (column as it came, reserved name).
+    public var foldedColumns: [FoldedColumn] = []
 
     public func json(type: String) -> JSONObject {
         ["tool": .string("cv-map"), "type": .string(type), "rows": .number(String(rows)),
          "records": .number(String(records)), "rejected": .number(String(rejected)),
          "rejectedByCode": .object(JSONObject(rejectedByCode.sorted { $0.key < $1.key }.map { ($0.key, .number(String($0.value))) })),
          "blankLines": .number(String(blankLines)),
-         "ignoredColumns": .array(ignoredColumns.map(JSONValue.string))]
+         "ignoredColumns": .array(ignoredColumns.map(JSONValue.string)),
+         "ignoredColumnSuggestions": .object(JSONObject(zip(ignoredColumns, ignoredColumnSuggestions).compactMap { name, hint in
+             hint.map { (name, JSONValue.string($0)) } })),
+         "foldedColumns": .object(JSONObject(foldedColumns.map { ($0.column, JSONValue.string($0.reserved)) }))]
     }
 
     /// One line for stderr.
@@ -64,4 +71,10 @@ public struct TooManyRejects: ToolError {
     public let limit: Int
     public var exitStatus: ExitStatus { .failure }
     public var message: String { "more than \(limit) row\(limit == 1 ? "" : "s") rejected; stopping (--max-rejects \(limit))" }
+}
+
+/// A column taken as a reserved name whose case the warehouse changed.
+public struct FoldedColumn: Sendable, Equatable {
+    public var column: String
+    public var reserved: String
 }

@@ -22,9 +22,16 @@ public enum Mapper {
                     try rejects.add(Reject(stage: "map", row: reader.lineNumber, code: "invalid_json", message: message), input: nil, rawInput: raw)
                 case .object(let raw):
                     stats.rows += 1
+                    if let duplicate = reader.tape.duplicateMember(ofObject: 0) {
+                        // Which of the two would count is arbitrary: refuse the row, name both.
+                        try rejects.add(Reject(stage: "map", row: reader.lineNumber, code: "duplicate_column",
+                                               message: "column '\(duplicate.name)' appears twice (columns \(duplicate.first) and \(duplicate.second)); give one of them another name with AS"),
+                                        input: nil, rawInput: raw)
+                        break
+                    }
                     mapper.collect(reader.tape)
-                    if mapper.resolver.ignored.count > stats.ignoredColumns.count {
-                        reportNewIgnoredColumns(&stats, mapper.resolver, configuration, diagnostics)
+                    if mapper.resolver.ignored.count > stats.ignoredColumns.count || mapper.resolver.folded.count > stats.foldedColumns.count {
+                        reportNewColumns(&stats, mapper.resolver, configuration, diagnostics)
                     }
                     let mark = writer.bytes.count
                     do throws(MapFailure) {
@@ -57,14 +64,21 @@ public enum Mapper {
         return stats
     }
 
-    private static func reportNewIgnoredColumns(_ stats: inout MapStats, _ resolver: ColumnResolver,
-                                                _ configuration: MapConfiguration, _ diagnostics: Diagnostics) {
-        guard resolver.ignored.count > stats.ignoredColumns.count else { return }
+    /// Once per column and run: ignored columns (with "did you mean"), and reserved names
+    /// matched despite their case.
+    private static func reportNewColumns(_ stats: inout MapStats, _ resolver: ColumnResolver,
+                                         _ configuration: MapConfiguration, _ diagnostics: Diagnostics) {
+        for (column, reserved) in resolver.folded[stats.foldedColumns.count...] {
+            diagnostics.note("column '\(column)' is taken as '\(reserved)' (the warehouse changed the name's case; quote the alias to keep it)")
+            stats.foldedColumns.append(FoldedColumn(column: column, reserved: reserved))
+        }
         for name in resolver.ignored[stats.ignoredColumns.count...] {
             var text = "column '\(name)' matches no \(configuration.destination.noun) field and is ignored"
-            if let suggestion = NameSuggestion.suggest(for: name, among: resolver.knownNames) { text += " (did you mean '\(suggestion)'?)" }
+            let suggestion = NameSuggestion.suggest(for: name, among: resolver.knownNames)
+            if let suggestion { text += " (did you mean '\(suggestion)'?)" }
             diagnostics.note(text)
             stats.ignoredColumns.append(name)
+            stats.ignoredColumnSuggestions.append(suggestion)
         }
     }
 }

@@ -1,3 +1,4 @@
+import ConversionAPI
 import JSONCodec
 import SyncCore
 
@@ -8,6 +9,11 @@ public struct MappingSchema: Sendable, Equatable {
     public struct ObjectType: Sendable, Equatable {
         public var fields: FieldSet
         public var relationshipFields: FieldSet
+
+        public init(fields: FieldSet, relationshipFields: FieldSet) {
+            self.fields = fields
+            self.relationshipFields = relationshipFields
+        }
     }
 
     public var contactFields: FieldSet
@@ -36,19 +42,31 @@ public struct MappingSchema: Sendable, Equatable {
         for key in root.keys where !["contacts", "companies", "objects", "events"].contains(key) {
             throw ConfigurationError("schema \(name): unknown section '\(key)' (expected contacts, companies, objects, events)")
         }
-        var schema = MappingSchema(contactFields: FieldSet(), companyFields: FieldSet(), objectTypes: [:], eventProperties: FieldSet())
-        schema.contactFields = try fieldSet(root["contacts"], key: "fields", at: "contacts", name: name)
-        schema.companyFields = try fieldSet(root["companies"], key: "fields", at: "companies", name: name)
+        // A schema file adds to Conversion's default fields (and may retype them); it never removes them.
+        var schema = MappingSchema.builtIn
+        for (field, type) in try fieldSet(root["contacts"], key: "fields", at: "contacts", name: name).members {
+            schema.contactFields.add(field, type)
+        }
+        for (field, type) in try fieldSet(root["companies"], key: "fields", at: "companies", name: name).members {
+            schema.companyFields.add(field, type)
+        }
         schema.eventProperties = try fieldSet(root["events"], key: "properties", at: "events", name: name)
         if let objects = root["objects"] {
             guard case .object(let types) = objects else { throw ConfigurationError("schema \(name): 'objects' must be an object of object types") }
             for (type, body) in types.members {
-                schema.objectTypes[type] = ObjectType(
-                    fields: try fieldSet(body, key: "fields", at: "objects.\(type)", name: name),
-                    relationshipFields: try fieldSet(body, key: "relationshipFields", at: "objects.\(type)", name: name))
+                guard APIContract.isObjectTypeKey(type) else {
+                    throw ConfigurationError("schema \(name): object type '\(type)' must be \(APIContract.objectTypeKeyRule)")
+                }
+                schema.objectTypes[type] = try objectType(body, at: "objects.\(type)", name: name)
             }
         }
         return schema
+    }
+
+    /// One object type's body, `{"fields":{…},"relationshipFields":{…}}`.
+    public static func objectType(_ body: JSONValue, at path: String, name: String) throws(ConfigurationError) -> ObjectType {
+        ObjectType(fields: try fieldSet(body, key: "fields", at: path, name: name),
+                   relationshipFields: try fieldSet(body, key: "relationshipFields", at: path, name: name))
     }
 
     private static func fieldSet(_ section: JSONValue?, key: String, at path: String, name: String) throws(ConfigurationError) -> FieldSet {

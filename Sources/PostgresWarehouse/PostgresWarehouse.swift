@@ -17,7 +17,7 @@ public final class PostgresWarehouse: Warehouse, @unchecked Sendable {
     private var cancelled = false
 
     /// Connects with `conninfo` (a URI) and an optional password from a file or the environment.
-    public init(conninfo: String, password: String?, scrubber: SecretScrubber) throws(ExtractError) {
+    public init(conninfo: String, password: String?, redshift: Bool = false, scrubber: SecretScrubber) throws(ExtractError) {
         self.scrubber = scrubber
         var keywords = ["connect_timeout", "dbname", "client_encoding", "fallback_application_name"]
         var values = ["10", conninfo, "UTF8", "wh-extract"]
@@ -34,7 +34,7 @@ public final class PostgresWarehouse: Warehouse, @unchecked Sendable {
         }
         connection = conn
         cancelHandle = PQgetCancel(conn)
-        configureSession()
+        configureSession(redshift: redshift)
     }
 
     deinit {
@@ -78,10 +78,13 @@ public final class PostgresWarehouse: Warehouse, @unchecked Sendable {
     }
 
     /// Makes text output deterministic: UTC timestamps, ISO dates and intervals, exact floats.
-    /// Settings a server does not know (Redshift lacks IntervalStyle) are skipped.
-    private func configureSession() {
+    /// Settings a server does not know (Redshift lacks IntervalStyle) are skipped. Redshift
+    /// folds even quoted aliases to lower case unless told not to, which would turn `"userId"`
+    /// and `"eventId"` into fields the mapping cannot recognise.
+    private func configureSession(redshift: Bool) {
+        let caseSensitive = redshift ? ["SET enable_case_sensitive_identifier TO true"] : []
         for statement in ["SET TimeZone = 'UTC'", "SET DateStyle = 'ISO, YMD'", "SET IntervalStyle = 'iso_8601'",
-                          "SET extra_float_digits = 3", "SET bytea_output = 'hex'"] {
+                          "SET extra_float_digits = 3", "SET bytea_output = 'hex'"] + caseSensitive {
             PQclear(PQexec(connection, statement))
         }
     }

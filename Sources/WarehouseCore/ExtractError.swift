@@ -17,11 +17,16 @@ public enum ExtractError: ToolError, Equatable {
     case queryUnreadable(path: String, reason: String)
     /// Missing or contradictory settings found while connecting (no credentials, say).
     case configuration(String)
+    /// `--last-sync-time` lies in the future of the warehouse's clock (or of this host's, for a
+    /// source without one): a watermark that can only hide rows, never a value to use.
+    case watermarkInFuture(lastSyncTime: Int64, now: Int64, clock: String)
+    /// Two result columns share a name; which one a field would take is arbitrary.
+    case duplicateColumn(name: String, first: Int, second: Int)
     case output(OutputError)
 
     public var exitStatus: ExitStatus {
         switch self {
-        case .queryUnreadable, .configuration: return .usage
+        case .queryUnreadable, .configuration, .watermarkInFuture, .duplicateColumn: return .usage
         case .output(let e): return e.exitStatus
         default: return .failure
         }
@@ -47,6 +52,11 @@ public enum ExtractError: ToolError, Equatable {
             return "cannot read query file '\(path)': \(reason)"
         case .configuration(let text):
             return text
+        case .watermarkInFuture(let stored, let now, let clock):
+            return "--last-sync-time \(stored) is \(stored - now) seconds ahead of the \(clock)'s clock (\(now)); "
+                + "a watermark in the future would skip every row changed until then. Reset the sync, or pass a time in the past"
+        case .duplicateColumn(let name, let first, let second):
+            return "column '\(name)' appears twice in the query's result (columns \(first) and \(second)); give one of them another name with AS"
         case .output(let e):
             return e.message
         }

@@ -6,12 +6,19 @@ import SyncCore
 struct Commit: ToolCommand {
     static let toolName = "cv-dedupe"
     static let configuration = CommandConfiguration(
-        abstract: "Mark what a run sent and Conversion acknowledged as sent; idempotent.",
+        abstract: "Apply what Conversion said about a run's records to the state; idempotent.",
         discussion: """
         Reads cv-load's acks (one per accepted record, with the record's "key" and, for objects,
-        "relationshipKeys") and records their content hashes in one transaction. Keys the run sent
-        without an ack stay unmarked and are sent again by the next run. Committing a run twice
-        changes nothing.
+        "relationshipKeys") and records their content hashes, all in one transaction. Commit every
+        run, whatever its outcome: acks are facts.
+        A key the run sent without an ack is sent again by the next run; unless --rejects shows
+        it was refused for its own data, its stored hash is dropped, so it is sent even if the
+        warehouse returns to the value last acknowledged (the unconfirmed one may be in
+        Conversion). With --rejects, records refused for a retryable reason (contact_not_found,
+        object_type_not_found, 5xx, …) go to the retry queue for the next runs; one refused in
+        --max-retry-runs runs leaves it as a reject gave_up_after_N_runs, written to --gave-up.
+        A run killed before it finished is committed from the pending entries it wrote.
+        Committing a run twice changes nothing.
         """)
 
     @Option(name: .long, help: "The state database file of this sync.")
@@ -23,20 +30,36 @@ struct Commit: ToolCommand {
     @Option(name: .long, help: "cv-load's acks file for this run.")
     var acks: String
 
+    @Option(name: .long, help: "The run's rejects file: retryable load rejects are queued, the rest settle their keys.")
+    var rejects: String?
+
+    @Option(name: .long, help: "Runs a record may be refused as retryable before it is given up (default: 10).")
+    var maxRetryRuns = 10
+
+    @Option(name: .long, help: "Append given-up records to this file, as rejects of stage 'retry'.")
+    var gaveUp: String?
+
     @Option(name: .long, help: "Write the commit's counts as JSON to this file.")
     var stats: String?
 
     func execute(diagnostics: Diagnostics) throws -> ExitStatus {
-        let result = try DedupeState(path: state).commit(run: run, acksPath: acks)
+        guard maxRetryRuns >= 1 else { throw ConfigurationError("--max-retry-runs must be at least 1") }
+        let options = CommitOptions(acksPath: acks, rejectsPath: rejects, maxRetryRuns: maxRetryRuns, gaveUpPath: gaveUp)
+        let result = try DedupeState(path: state).commit(run: run, options)
         if result.alreadyCommitted {
             diagnostics.note("run '\(run)' was already committed; nothing changed")
         } else {
             diagnostics.note("run '\(run)': \(result.acknowledged) keys acknowledged, \(result.unacknowledged) left to send again"
-                + (result.unknownAcks > 0 ? ", \(result.unknownAcks) acks for keys the run did not send ignored" : ""))
+                + (result.unknownAcks > 0 ? ", \(result.unknownAcks) acks for keys the run did not send ignored" : "")
+                + (result.invalidated > 0 ? ", \(result.invalidated) of them whatever their content (outcome unknown)" : "")
+                + (result.queued + result.gaveUp + result.queueSize > 0
+                    ? "; retry queue: \(result.queued) queued, \(result.gaveUp) given up, \(result.queueSize) waiting" : ""))
         }
         if let stats {
             try StatsFile.write(["tool": .string("cv-dedupe commit"), "acknowledged": .number(String(result.acknowledged)),
                                  "unacknowledged": .number(String(result.unacknowledged)),
+                                 "invalidated": .number(String(result.invalidated)), "retryQueued": .number(String(result.queued)),
+                                 "gaveUp": .number(String(result.gaveUp)), "retryQueueSize": .number(String(result.queueSize)),
                                  "alreadyCommitted": .bool(result.alreadyCommitted)], to: stats)
         }
         return .success

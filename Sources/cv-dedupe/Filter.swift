@@ -18,11 +18,15 @@ struct Filter: ToolCommand {
           objects with the same type and id are merged, relationships unioned per contact. Across
           runs: events whose eventId was acknowledged are dropped, and with --changed-only so is
           any record whose content equals what Conversion acknowledged. Events without eventId
-          always pass. Order is not preserved.
+          always pass, unless --derive-event-ids gives them one (a hash of the whole event:
+          two identical events then count as one). Order is not preserved.
+          With --retry-queue, the records of DB's retry queue are read first; a fresh record
+          with the same key supersedes a queued one (objects keep the queued relationships).
 
         STATE
           Nothing in DB changes here: what was sent is logged as pending (DB.pending/RUN_ID.bin)
           until 'cv-dedupe commit' applies the run's acks. A run never committed changes nothing.
+          Pending entries reach the file before the records they describe reach stdout.
           Large inputs are spilled next to DB (DB.work.PID/) and processed in bounded pieces.
 
         EXIT STATUS
@@ -38,6 +42,12 @@ struct Filter: ToolCommand {
     @Flag(name: .long, help: "Drop records whose content equals the acknowledged content (recommended).")
     var changedOnly = false
 
+    @Flag(name: .long, help: "Send the records of the state's retry queue again, ahead of the input.")
+    var retryQueue = false
+
+    @Flag(name: .long, help: "Give events without an eventId a deterministic one, so they are sent once.")
+    var deriveEventIds = false
+
     @Option(name: .long, help: "Append records that are not valid records to this NDJSON file.")
     var rejects: String?
 
@@ -52,8 +62,10 @@ struct Filter: ToolCommand {
 
     func execute(diagnostics: Diagnostics) throws -> ExitStatus {
         guard memory >= 1 else { throw ConfigurationError("--memory must be at least 1") }
-        let configuration = try DedupeConfiguration(statePath: state, run: run, changedOnly: changedOnly, inputPath: input,
+        var configuration = try DedupeConfiguration(statePath: state, run: run, changedOnly: changedOnly, inputPath: input,
                                                     rejectsPath: rejects, partitionBudget: memory << 20)
+        configuration.retryQueue = retryQueue
+        configuration.deriveEventIds = deriveEventIds
         let result = try DedupeRun.run(configuration, output: .standardOutput(), diagnostics: diagnostics)
         if let stats { try StatsFile.write(result.json, to: stats) }
         diagnostics.note(result.summary)

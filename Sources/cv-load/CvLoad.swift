@@ -19,19 +19,28 @@ struct CvLoad: ToolCommand {
           "cnvObjectId","created","relationshipKeys"}. --rejects FILE: one line per record not
           delivered: {"stage":"load","row","code","message","retryable","httpStatus","attempts","key",
           "input"}; codes are Conversion's (invalid_email, contact_not_found, …), http_<status>,
-          transport_error, timeout, not_sent, invalid_record. records in = acks + rejects, always.
+          server_error, invalid_response, transport_error, timeout, not_sent, invalid_record;
+          "retryable" says whether the same record can succeed later as it is. records in = acks +
+          rejects, always.
           --dry-run prints the requests as NDJSON {method, path, body} on stdout and sends nothing.
 
         BEHAVIOUR
-          Batches up to 1000 contacts, 200 events, 200 objects; at most --rate requests a second
-          across --concurrency workers. 429 (honouring Retry-After), 5xx, timeouts and transport
-          errors are retried with exponential backoff and full jitter; 401/403 stop the run; any
-          other 4xx on a batch is bisected until the bad record is alone. Events rejected with
+          Batches up to 1000 contacts, 200 events, 200 objects. Requests are spaced 10% below
+          --rate, on a schedule shared by every cv-load of this machine using the same API key
+          and URL (a slot file in --budget-dir), so parallel syncs stay under the limit together.
+          429 (honouring Retry-After), 5xx, timeouts, transport errors and 2xx answers that are
+          not batch results are retried with exponential backoff and full jitter. A batch still
+          failing with 5xx is halved until the record the server chokes on is alone
+          (server_error); any other 4xx on a batch is bisected the same way. 401/403, a missing
+          endpoint (404) and object_type_not_found stop the run. Events rejected with
           contact_not_found that carry an email get their contact created and are sent once more.
+          Records are checked before sending: a member twice in one object, a number no double
+          holds, or an objectType that is not a key is rejected as invalid_record.
 
         EXIT STATUS
           0 every record acknowledged or rejected for a reason of its own
-          1 authentication refused, or records left undelivered after --max-attempts
+          1 authentication refused, endpoint or object type missing, or records left
+            undelivered after --max-attempts
           2 usage or configuration error (no API key, bad URL, bad flag)
         """,
         version: "0.1.0")
@@ -47,6 +56,12 @@ struct CvLoad: ToolCommand {
 
     @Option(help: "Requests per second across all workers; 0 for no limit (default: 10, the documented limit).")
     var rate: Double = APIContract.requestsPerSecond
+
+    @Option(help: "Folder of the rate budget shared with other cv-load processes (default: CV_LOAD_BUDGET_DIR, else XDG_RUNTIME_DIR, else /tmp).")
+    var budgetDir: String?
+
+    @Flag(help: "Keep the rate budget to this process instead of sharing it.")
+    var privateBudget = false
 
     @Option(help: "Batches in flight at once (default: 4).")
     var concurrency: Int = 4
@@ -86,7 +101,9 @@ struct CvLoad: ToolCommand {
         let configuration = try LoadConfiguration(
             apiURL: apiUrl ?? TextFile.environment("CONVERSION_API_URL") ?? APIContract.productionBaseURL, apiKey: key ?? "",
             batchSize: batchSize, rate: rate, concurrency: concurrency, retry: RetryPolicy(maxAttempts: maxAttempts), inputPath: input,
-            acksPath: acks, rejectsPath: rejects, dryRun: dryRun, includeUserId: !noUserId, timeoutSeconds: timeout)
+            acksPath: acks, rejectsPath: rejects, dryRun: dryRun, includeUserId: !noUserId, timeoutSeconds: timeout,
+            budgetDirectory: privateBudget ? nil : budgetDir ?? TextFile.environment("CV_LOAD_BUDGET_DIR")
+                ?? TextFile.environment("XDG_RUNTIME_DIR") ?? "/tmp")
         if check {
             diagnostics.note(try APICheck.run(configuration))
             return .success

@@ -134,8 +134,9 @@ final class DriverTests: XCTestCase {
         try writeSync("signups", ["SOURCE=\(pg)", "TYPE=events"], query: """
             SELECT 'ghost-' || id AS "userId", 'signup' AS event_name, updated_at AS timestamp, 's-' || id AS "eventId" FROM \(table) WHERE id <= 2
             """)
-        try cvSync(["run", "signups"])
-        XCTAssertEqual(try history("signups").last?["status"], .string("partially failed"))
+        // Every record rejected is not about rows: the run fails (its rejects are still kept).
+        try cvSync(["run", "signups"], status: 1)
+        XCTAssertEqual(try history("signups").last?["status"], .string("failed"))
         let (_, rejects, summary) = try cvSync(["errors", "signups"])
         XCTAssertEqual(rejects.split(separator: "\n").count, 2)
         XCTAssertTrue(summary.contains("2 load contact_not_found"), summary)
@@ -158,7 +159,7 @@ final class DriverTests: XCTestCase {
         let marker = NSTemporaryDirectory() + "pwned-\(UUID().uuidString)"
         try writeSync("evil", ["SOURCE=$(touch \(marker))", "TYPE=contacts"], query: "SELECT 1")
         try "SOURCE=postgresql://u:secret@h/db\nTYPE=contacts\nQUERY=evil.sql\n".write(toFile: home + "/syncs/leaky.sync", atomically: true, encoding: .utf8)
-        _ = try cvSync(["run", "evil"], status: 1)
+        _ = try cvSync(["run", "evil"], status: 2)
         _ = try cvSync(["check", "evil"], status: 1)
         XCTAssertFalse(FileManager.default.fileExists(atPath: marker), "the value was executed")
         let (_, _, err) = try cvSync(["check", "leaky"], status: 2)

@@ -9,14 +9,19 @@ final class MappingRulesTests: XCTestCase {
             {"contacts":{"fields":{"plan":"string","seats":"number"}},
              "objects":{"product":{"fields":{"name":"string"},"relationshipFields":{"role":"string"}}}}
             """), name: "s.json")
-        XCTAssertEqual(schema.contactFields.keys, ["plan", "seats"])
+        // A schema file adds to Conversion's default fields; it does not replace them.
+        XCTAssertEqual(schema.contactFields.keys, MappingSchema.builtIn.contactFields.keys + ["plan", "seats"])
         XCTAssertEqual(schema.objectTypes["product"]?.relationshipFields.type(of: "role"), .string)
-        XCTAssertTrue(schema.companyFields.isEmpty)
+        XCTAssertEqual(schema.companyFields, MappingSchema.builtIn.companyFields)
+        let retyped = try MappingSchema.parse(try JSONValue.parse(#"{"contacts":{"fields":{"city":"number"}}}"#), name: "s.json")
+        XCTAssertEqual(retyped.contactFields.type(of: "city"), .number)
+        XCTAssertEqual(retyped.contactFields.keys, MappingSchema.builtIn.contactFields.keys)
         let bad: [(String, String)] = [
             ("[]", "schema s.json: expected a JSON object at the top"),
             ("{\"contact\":{}}", "schema s.json: unknown section 'contact' (expected contacts, companies, objects, events)"),
             ("{\"contacts\":{\"fields\":{\"x\":\"text\"}}}", "schema s.json: 'contacts.fields.x': type must be one of string, number, boolean, date, datetime, got \"text\""),
             ("{\"objects\":[]}", "schema s.json: 'objects' must be an object of object types"),
+            ("{\"objects\":{\"../x\":{}}}", "schema s.json: object type '../x' must be 1 to 64 letters, digits, '_' or '-'"),
         ]
         for (text, message) in bad {
             XCTAssertThrowsError(try MappingSchema.parse(try JSONValue.parse(text), name: "s.json")) { error in

@@ -2,6 +2,7 @@
 # One run of a sync: lock, pipeline, conservation checks, commit, last_sync_time, history.
 
 # run_sync NAME [MODE FILE]: MODE is extract (default), rows or records (replay of FILE).
+# Returns 0 (succeeded, partially failed or skipped), 1 (failed) or 2 (configuration error).
 run_sync() {
   local name=$1 mode=${2:-extract} input=${3:-}
   load_sync "$name"
@@ -15,34 +16,55 @@ run_sync() {
     say "$name: the previous run is still running; this run is skipped"
     return 0
   fi
-  local last=0
-  [ -s "$state/last_sync_time" ] && last=$(cat "$state/last_sync_time")
+  commit_interrupted_runs "$name" "$state"
   local run; run="$(date -u -d "@$start" +%Y%m%dT%H%M%SZ)-$$"
   local dir="$state/runs/$run"
   mkdir -p "$dir"
-  [ "$mode" = extract ] && echo "$start" >"$state/last_start"
-  say "$name: run $run ($mode, last_sync_time=$last)"
-  local status=succeeded error=""
-  if ! pipeline "$mode" "$input" "$last" "$state" "$run" "$dir"; then
-    status=failed
-    error=$(first_error "$dir")
+  local last=0 status=succeeded error="" code=0
+  if [ -s "$state/last_sync_time" ]; then last=$(tr -d '[:space:]' <"$state/last_sync_time"); fi
+  if ! [[ $last =~ ^[0-9]{1,12}$ ]]; then
+    status=failed code=2
+    error="state/$name/last_sync_time holds '$(head -c 40 "$state/last_sync_time" | tr -cd '[:print:]')', not Unix seconds; fix it or run 'cv-sync reset $name --yes'"
+    last=0
   fi
-  if [ "$status" = succeeded ]; then
-    if ! error=$(check_counts "$dir" "$mode"); then
+  [ "$mode" = extract ] && echo "$start" >"$state/last_start"
+  if [ "$code" = 0 ]; then
+    say "$name: run $run ($mode, last_sync_time=$last)"
+    if ! pipeline "$mode" "$input" "$last" "$state" "$run" "$dir"; then
       status=failed
-    elif ! "$CV_BIN/cv-dedupe" commit --state "$state/dedupe.db" --run "$run" --acks "$dir/acks.ndjson" --stats "$dir/commit.json" 2>"$dir/commit.log"; then
+      error=$(first_error "$dir")
+      grep -q ' 2$' "$dir/exit-status" && code=2
+    fi
+    # Acks are facts: whatever the run's outcome, what Conversion took is recorded, what it
+    # refused for a retryable reason is queued, and what has no known outcome is sent again.
+    if ! commit_run "$state" "$run" "$dir"; then
       status=failed
-      error=$(tail -n 1 "$dir/commit.log")
-    else
-      [ "$mode" = extract ] && write_atomically "$state/last_sync_time" "$start"
-      [ -s "$dir/rejects.ndjson" ] && status="partially failed"
+      error=${error:-$(tail -n 1 "$dir/commit.log")}
+    fi
+    if [ "$status" = succeeded ]; then
+      if ! error=$(check_counts "$dir" "$mode"); then
+        status=failed
+      elif ! error=$(check_reject_share "$dir" "$mode"); then
+        status=failed
+      else
+        if [ "$mode" = extract ]; then
+          local watermark; watermark=$(stat_of "$dir/extract.json" startTime)
+          [ "$watermark" -gt 0 ] || watermark=$start
+          if ! write_atomically "$state/last_sync_time" "$watermark"; then
+            status=failed error="could not write $state/last_sync_time"
+          fi
+        fi
+        if [ "$status" = succeeded ] && [ -s "$dir/rejects.ndjson" ]; then status="partially failed"; fi
+      fi
     fi
   fi
+  [ "$status" = failed ] && [ "$code" = 0 ] && code=1
   local end; end=$(date +%s)
   append_history "$name" "$(history_line "$run" "$start" "$end" "$status" "$last" "$dir" "$error" "$mode")"
   flock -u "$lock_fd"
   say "$name: $status$([ -n "$error" ] && printf ' (%s)' "$error")"
-  [ "$status" != failed ]
+  report_columns "$name" "$dir"
+  return "$code"
 }
 
 # pipeline MODE INPUT LAST STATE RUN DIR: the four stages, or the last three or two for a replay.
@@ -51,8 +73,9 @@ pipeline() {
   local map_args=(--type "$S_TYPE" --rejects "$dir/rejects.ndjson" --stats "$dir/map.json" --nulls "$S_NULLS")
   [ -n "$S_OBJECT_TYPE" ] && map_args+=(--object-type "$S_OBJECT_TYPE")
   [ -n "$S_SCHEMA" ] && map_args+=(--schema "$S_SCHEMA")
-  local dedupe_args=(--state "$state/dedupe.db" --run "$run" --rejects "$dir/rejects.ndjson" --stats "$dir/dedupe.json")
+  local dedupe_args=(--state "$state/dedupe.db" --run "$run" --rejects "$dir/rejects.ndjson" --stats "$dir/dedupe.json" --retry-queue)
   [ "$S_CHANGED_ONLY" = 1 ] && dedupe_args+=(--changed-only)
+  [ "$S_EVENT_ID" = derive ] && dedupe_args+=(--derive-event-ids)
   local load_args=(--acks "$dir/acks.ndjson" --rejects "$dir/rejects.ndjson" --stats "$dir/load.json")
   [ -n "$S_API_URL" ] && load_args+=(--api-url "$S_API_URL")
   [ -n "$S_BATCH_SIZE" ] && load_args+=(--batch-size "$S_BATCH_SIZE")
@@ -89,6 +112,39 @@ pipeline() {
   return "$failed"
 }
 
+# commit_run STATE RUN DIR: applies the run's acks and rejects to the dedupe state (when the
+# run got as far as cv-dedupe); given-up records join the run's rejects.
+commit_run() {
+  local state=$1 run=$2 dir=$3
+  local pending="$state/dedupe.db.pending/$run.bin"
+  [ -e "$pending" ] || [ -e "$pending.tmp" ] || return 0
+  [ -e "$dir/acks.ndjson" ] || : >"$dir/acks.ndjson"
+  local rejects=()
+  [ -e "$dir/rejects.ndjson" ] && rejects=(--rejects "$dir/rejects.ndjson")
+  "$CV_BIN/cv-dedupe" commit --state "$state/dedupe.db" --run "$run" --acks "$dir/acks.ndjson" "${rejects[@]}" \
+    --max-retry-runs "$S_MAX_RETRY_RUNS" --gave-up "$dir/gave-up.ndjson" --stats "$dir/commit.json" 2>"$dir/commit.log" || return 1
+  if [ -s "$dir/gave-up.ndjson" ]; then cat "$dir/gave-up.ndjson" >>"$dir/rejects.ndjson"; fi
+}
+
+# commit_interrupted_runs NAME STATE: a run whose driver was killed left its pending log
+# behind; its acks are committed now and the run is recorded as interrupted.
+commit_interrupted_runs() {
+  local name=$1 state=$2 file run dir
+  for file in "$state/dedupe.db.pending/"*.bin "$state/dedupe.db.pending/"*.bin.tmp; do
+    [ -e "$file" ] || continue
+    run=$(basename "$file"); run=${run%.tmp}; run=${run%.bin}
+    dir="$state/runs/$run"
+    mkdir -p "$dir"
+    if commit_run "$state" "$run" "$dir"; then
+      append_history "$name" "$(jq -cn --arg run "$run" --argjson acks "$(wc -l <"$dir/acks.ndjson")" \
+        '{"run": $run, "status": "interrupted", "succeeded": $acks, "error": "the run was stopped before it finished; its acks were committed by the next run"}')"
+      say "$name: run $run was interrupted; its $(wc -l <"$dir/acks.ndjson" | tr -d ' ') acks are now committed"
+    else
+      say "$name: could not commit interrupted run $run: $(tail -n 1 "$dir/commit.log")"
+    fi
+  done
+}
+
 # first_error DIR: the last line of the first stage that exited non-zero (its error).
 first_error() {
   local stage code
@@ -101,15 +157,16 @@ first_error() {
   echo "a stage failed; see $1/*.log"
 }
 
-# check_counts DIR MODE: the conservation sums of DESIGN.md §2; a mismatch means a lost row.
+# check_counts DIR MODE: the conservation sums of the stage contracts; a mismatch means a lost row.
 check_counts() {
   local dir=$1 mode=$2
-  local rows records map_rejects din dout dup unch merged drej lin acks lrej
+  local rows records map_rejects din dout dup unch merged sup retried drej lin acks lrej
   rows=$(stat_of "$dir/extract.json" rows)
   records=$(stat_of "$dir/map.json" records); map_rejects=$(stat_of "$dir/map.json" rejected)
   din=$(stat_of "$dir/dedupe.json" recordsIn); dout=$(stat_of "$dir/dedupe.json" recordsOut)
   dup=$(stat_of "$dir/dedupe.json" duplicates); unch=$(stat_of "$dir/dedupe.json" unchanged)
   merged=$(stat_of "$dir/dedupe.json" merged); drej=$(stat_of "$dir/dedupe.json" rejected)
+  sup=$(stat_of "$dir/dedupe.json" superseded); retried=$(stat_of "$dir/dedupe.json" retried)
   lin=$(stat_of "$dir/load.json" recordsIn); acks=$(stat_of "$dir/load.json" acks); lrej=$(stat_of "$dir/load.json" rejects)
   if [ "$mode" = extract ] && [ "$rows" != "$(stat_of "$dir/map.json" rows)" ]; then
     echo "conservation check failed: wh-extract wrote $rows rows, cv-map read $(stat_of "$dir/map.json" rows)"; return 1
@@ -118,9 +175,40 @@ check_counts() {
     [ "$(stat_of "$dir/map.json" rows)" = $((records + map_rejects)) ] || { echo "conservation check failed: cv-map rows != records + rejects"; return 1; }
     [ "$records" = "$din" ] || { echo "conservation check failed: cv-map wrote $records records, cv-dedupe read $din"; return 1; }
   fi
-  [ "$din" = $((dout + dup + unch + merged + drej)) ] || { echo "conservation check failed: cv-dedupe in != out + duplicates + unchanged + merged + rejected"; return 1; }
+  [ $((din + retried)) = $((dout + dup + unch + merged + sup + drej)) ] ||
+    { echo "conservation check failed: cv-dedupe in + retried != out + duplicates + unchanged + merged + superseded + rejected"; return 1; }
   [ "$dout" = "$lin" ] || { echo "conservation check failed: cv-dedupe wrote $dout records, cv-load read $lin"; return 1; }
   [ "$lin" = $((acks + lrej)) ] || { echo "conservation check failed: cv-load in != acks + rejects"; return 1; }
+}
+
+# check_reject_share DIR MODE: a run in which MAX_REJECT_PERCENT or more of its own records
+# were rejected fails (by default only one where everything was rejected): that is not about
+# rows. Records retried from the queue and refused again count neither way.
+check_reject_share() {
+  local dir=$1 mode=$2 total rejected requeued=0
+  if [ "$mode" = records ]; then total=$(stat_of "$dir/dedupe.json" recordsIn); else total=$(stat_of "$dir/map.json" rows); fi
+  rejected=$(( $(stat_of "$dir/map.json" rejected) + $(stat_of "$dir/dedupe.json" rejected) + $(stat_of "$dir/load.json" rejects) ))
+  if [ "$(stat_of "$dir/dedupe.json" retried)" -gt 0 ] && [ -s "$dir/rejects.ndjson" ]; then
+    requeued=$(jq -c 'select(.stage == "load" and .input.retried == true) | 1' "$dir/rejects.ndjson" | wc -l)
+  fi
+  rejected=$((rejected - requeued))
+  [ "$total" -gt 0 ] && [ "$rejected" -gt 0 ] || return 0
+  if [ $((rejected * 100)) -ge $((S_MAX_REJECT_PERCENT * total)) ]; then
+    echo "$rejected of $total records rejected ($((rejected * 100 / total))%), at or above MAX_REJECT_PERCENT=$S_MAX_REJECT_PERCENT; see 'cv-sync errors'"
+    return 1
+  fi
+}
+
+# report_columns NAME DIR: columns the mapping ignored or took despite their case, where the user looks.
+report_columns() {
+  local name=$1 dir=$2
+  [ -s "$dir/map.json" ] || return 0
+  # shellcheck disable=SC2016  # jq's variables, not the shell's
+  jq -r --arg q "'" '. as $s
+    | ((.foldedColumns // {}) | to_entries[] | "column \($q)\(.key)\($q) was taken as \($q)\(.value)\($q) (the warehouse changed its case)"),
+      ((.ignoredColumns // [])[] | . as $c | (($s.ignoredColumnSuggestions // {})[$c] // null) as $hint
+        | "column \($q)\($c)\($q) is ignored: no field of that name" + (if $hint then " (did you mean \($q)\($hint)\($q)?)" else "" end))' \
+    "$dir/map.json" 2>/dev/null | while IFS= read -r line; do say "$name: $line"; done
 }
 
 history_line() {
@@ -131,18 +219,24 @@ history_line() {
     --argjson acks "$(stat_of "$dir/load.json" acks)" \
     --argjson failed $(( $(stat_of "$dir/map.json" rejected) + $(stat_of "$dir/dedupe.json" rejected) + $(stat_of "$dir/load.json" rejects) )) \
     --argjson dup "$(stat_of "$dir/dedupe.json" duplicates)" --argjson unch "$(stat_of "$dir/dedupe.json" unchanged)" \
-    --argjson merged "$(stat_of "$dir/dedupe.json" merged)" \
+    --argjson merged "$(stat_of "$dir/dedupe.json" merged)" --argjson retried "$(stat_of "$dir/dedupe.json" retried)" \
+    --argjson queued "$(stat_of "$dir/commit.json" retryQueued)" --argjson gaveup "$(stat_of "$dir/commit.json" gaveUp)" \
+    --argjson waiting "$(stat_of "$dir/commit.json" retryQueueSize)" \
+    --argjson ignored "$(jq -c '.ignoredColumns // []' "$dir/map.json" 2>/dev/null || echo '[]')" \
+    --arg clock "$(jq -r '.clock // ""' "$dir/extract.json" 2>/dev/null || true)" \
+    --argjson next "$(stat_of "$dir/extract.json" startTime)" \
     '{"run": $run, "start": $start, "end": $finish, "durationSeconds": $duration, "status": $status, "mode": $mode,
       "lastSyncTime": $last, "rowsExtracted": $rows, "recordsSent": $sent, "succeeded": $acks, "failed": $failed,
-      "duplicatesSkipped": $dup, "unchangedSkipped": $unch, "merged": $merged} + (if $error == "" then {} else {"error": $error} end)'
+      "duplicatesSkipped": $dup, "unchangedSkipped": $unch, "merged": $merged, "retried": $retried,
+      "retryQueued": $queued, "gaveUp": $gaveup, "retryQueueSize": $waiting, "ignoredColumns": $ignored}
+      + (if $clock == "" then {} else {"watermark": $next, "clock": $clock} end)
+      + (if $error == "" then {} else {"error": $error} end)'
 }
 
 iso() { date -u -d "@$1" +%Y-%m-%dT%H:%M:%SZ; }
 
-# write_atomically FILE VALUE: temp file, fsync, rename.
+# write_atomically FILE VALUE: temp file, fsync, rename; fails loudly.
 write_atomically() {
   local tmp="$1.tmp.$$"
-  printf '%s\n' "$2" >"$tmp"
-  sync "$tmp"
-  mv -f "$tmp" "$1"
+  printf '%s\n' "$2" >"$tmp" && sync "$tmp" && mv -f "$tmp" "$1"
 }

@@ -1,7 +1,7 @@
 # shellcheck shell=bash
 # Reading syncs/NAME.sync: KEY=value lines read as data, never sourced or evaluated.
 
-SYNC_KEYS="SOURCE TYPE OBJECT_TYPE QUERY SCHEDULE SCHEMA CHANGED_ONLY API_URL NULLS BATCH_SIZE RATE MAX_ATTEMPTS"
+SYNC_KEYS="SOURCE TYPE OBJECT_TYPE QUERY SCHEDULE SCHEMA CHANGED_ONLY API_URL NULLS BATCH_SIZE RATE MAX_ATTEMPTS MAX_REJECT_PERCENT MAX_RETRY_RUNS EVENT_ID"
 
 # load_sync NAME: sets S_<KEY> for every key of syncs/NAME.sync, with defaults; dies on errors.
 load_sync() {
@@ -14,6 +14,10 @@ load_sync() {
   S_CHANGED_ONLY=1
   # shellcheck disable=SC2034
   S_NULLS=skip
+  # shellcheck disable=SC2034
+  S_MAX_REJECT_PERCENT=100
+  # shellcheck disable=SC2034
+  S_MAX_RETRY_RUNS=10
   local n=0
   while IFS= read -r line || [ -n "$line" ]; do
     n=$((n + 1))
@@ -41,6 +45,13 @@ validate_sync() {
   esac
   case "$S_SCHEDULE" in ""|15m|1h|6h|1d) ;; *) die 2 "$file: SCHEDULE must be 15m, 1h, 6h or 1d, got '$S_SCHEDULE'" ;; esac
   case "$S_CHANGED_ONLY" in 0|1) ;; *) die 2 "$file: CHANGED_ONLY must be 0 or 1" ;; esac
+  if ! [[ $S_MAX_REJECT_PERCENT =~ ^[0-9]{1,3}$ ]] || [ "$S_MAX_REJECT_PERCENT" -lt 1 ] || [ "$S_MAX_REJECT_PERCENT" -gt 100 ]; then
+    die 2 "$file: MAX_REJECT_PERCENT must be a whole number from 1 to 100, got '$S_MAX_REJECT_PERCENT'"
+  fi
+  if ! [[ $S_MAX_RETRY_RUNS =~ ^[0-9]{1,4}$ ]] || [ "$S_MAX_RETRY_RUNS" -lt 1 ]; then
+    die 2 "$file: MAX_RETRY_RUNS must be a whole number of runs, 1 or more, got '$S_MAX_RETRY_RUNS'"
+  fi
+  case "$S_EVENT_ID" in ""|column|derive) ;; *) die 2 "$file: EVENT_ID must be 'column' (the default) or 'derive', got '$S_EVENT_ID'" ;; esac
   # Secrets come from the environment or files, never from the sync file.
   if [[ $S_SOURCE =~ ://[^/@]*:[^/@]*@ || $S_SOURCE =~ [Pp]assword= || $S_SOURCE =~ [Pp][Ww][Dd]= ]]; then
     die 2 "$file: SOURCE holds a password; put it in WH_PASSWORD, PGPASSWORD or a password file instead"

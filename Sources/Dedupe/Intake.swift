@@ -1,0 +1,107 @@
+import JSONCodec
+import SyncCore
+
+/// Phase one of a run: every record (queued ones first, then the input) is identified and
+/// spilled to its partition; events that cannot be de-duplicated (no eventId) go straight out.
+final class Intake {
+    let configuration: DedupeConfiguration
+    let spill: SpillWriter
+    let rejects: RejectLog
+    private var hasher = CanonicalHasher()
+    /// Scratch for a line that gets a derived eventId.
+    private var rewritten = JSONWriter(capacity: 1024)
+
+    init(_ configuration: DedupeConfiguration, work: String, diagnostics: Diagnostics) throws {
+        self.configuration = configuration
+        spill = try SpillWriter(directory: work, level: 0)
+        rejects = try RejectLog(path: configuration.rejectsPath, diagnostics: diagnostics, location: configuration.inputPath ?? "<stdin>")
+    }
+
+    /// A record from the retry queue: sequence 0, so a fresh record with its key supersedes it.
+    func takeQueued(_ text: String, output: inout PartitionProcessor.Output, stats: inout DedupeStats) throws {
+        stats.retried += 1
+        var bytes = Array(text.utf8)
+        var tape = JSONTape()
+        try bytes.withUnsafeMutableBufferPointer { buffer in
+            let raw = UnsafeBufferPointer(buffer)
+            guard (try? JSONParser().parse(raw, into: &tape)) != nil, tape[0].kind == .object else {
+                try rejects.add(Reject(stage: "dedupe", row: nil, code: "invalid_record", message: "a queued record is not a JSON object"),
+                                input: nil, rawInput: raw)
+                return
+            }
+            try take(tape, raw: raw, sequence: RetryQueue.sequence, row: nil, output: &output, stats: &stats)
+        }
+    }
+
+    func takeInput(output: inout PartitionProcessor.Output, stats: inout DedupeStats) throws {
+        var reader = NDJSONReader(lines: try LineReader(path: configuration.inputPath))
+        while let line = try reader.next() {
+            switch line {
+            case .blank:
+                stats.blankLines += 1
+            case .invalid(let error, let raw):
+                stats.recordsIn += 1
+                try rejects.add(Reject(stage: "dedupe", row: reader.lineNumber, code: "invalid_record", message: reader.describe(error)),
+                                input: nil, rawInput: raw)
+            case .object(let raw):
+                stats.recordsIn += 1
+                try take(reader.tape, raw: raw, sequence: reader.lineNumber, row: reader.lineNumber, output: &output, stats: &stats)
+            }
+        }
+        try spill.close()
+        try rejects.flush()
+        stats.rejected = rejects.total
+    }
+
+    private func take(_ tape: JSONTape, raw: UnsafeBufferPointer<UInt8>, sequence: Int, row: Int?,
+                      output: inout PartitionProcessor.Output, stats: inout DedupeStats) throws {
+        let identity: RecordIdentity.Identity
+        do throws(RecordIdentity.Failure) {
+            identity = try RecordIdentity.identify(tape)
+        } catch {
+            guard case .invalid(let message) = error else { return }
+            try rejects.add(Reject(stage: "dedupe", row: row, code: "invalid_record", message: message), input: raw)
+            return
+        }
+        var key = identity.key
+        var derived = false
+        if key == nil && configuration.deriveEventIds {
+            let eventId = "derived-" + hasher.hash(tape, at: 0, skipping: RetryQueue.bookkeeping).hex
+            key = "event:" + eventId
+            derived = true
+            stats.derivedEventIds += 1
+            rewritten.bytes.removeAll()
+            rewritten.writeRaw(UnsafeBufferPointer(rebasing: raw[..<(raw.lastIndex(of: UInt8(ascii: "}")) ?? raw.endIndex)]))
+            rewritten.writeRaw(",\"eventId\":")
+            rewritten.writeString(eventId)
+            rewritten.writeByte(UInt8(ascii: "}"))
+        }
+        guard var keyText = key else {
+            guard sequence == RetryQueue.sequence else {
+                try output.emitRaw(raw, stats: &stats)
+                return
+            }
+            // A queued event with no key is settled by being sent again; its fate is its own.
+            output.retire(hasher.hash(tape, at: 0, skipping: RetryQueue.bookkeeping))
+            rewritten.bytes.removeAll()
+            rewritten.writeRaw(UnsafeBufferPointer(rebasing: raw[..<(raw.lastIndex(of: UInt8(ascii: "}")) ?? raw.endIndex)]))
+            rewritten.writeRaw(",\"retried\":true}")
+            try rewritten.bytes.withUnsafeBufferPointer { try output.emitRaw($0, stats: &stats) }
+            return
+        }
+        // A contact's content hash is taken now, from the tape already parsed.
+        let content = identity.kind == .contact
+            ? hasher.hash(tape, at: 0, skipping: PartitionProcessor.contactBookkeepingBytes)
+            : StableHash128(hi: 0, lo: 0)
+        try keyText.withUTF8 { k in
+            let hash = StableHash128(UnsafeRawBufferPointer(k))
+            if derived {
+                try rewritten.bytes.withUnsafeBufferPointer { l in
+                    try spill.append(kind: identity.kind, key: hash, content: content, sequence: sequence, keyText: k, line: l)
+                }
+            } else {
+                try spill.append(kind: identity.kind, key: hash, content: content, sequence: sequence, keyText: k, line: raw)
+            }
+        }
+    }
+}
