@@ -15,6 +15,12 @@ final class CloudClient: @unchecked Sendable {
     private let session: CurlSession
     private let retry: RetryPolicy
     private let tokens: TokenSource?
+    private let dateLock = Mutex()
+    private var firstDate: Int64?
+
+    /// The Date header of the first successful answer: the service's clock when the query
+    /// started, which becomes the run's start time with no request of its own.
+    var firstAnswerDate: Int64? { dateLock.withLock { firstDate } }
 
     init(endpoint: String, tokens: TokenSource?, scrubber: SecretScrubber, retry: RetryPolicy = RetryPolicy(maxAttempts: 6)) {
         self.endpoint = endpoint
@@ -59,6 +65,9 @@ final class CloudClient: @unchecked Sendable {
                 refreshed = true
                 _ = try tokens.headers(refresh: true)
                 continue
+            }
+            if (200..<300).contains(response.status), let date = response.headers["date"].flatMap(HTTPDate.epochSeconds) {
+                dateLock.withLock { if firstDate == nil { firstDate = date } }
             }
             if Self.isRetryable(response.status), attempt < retry.maxAttempts {
                 try pause(retry.delay(afterAttempt: attempt, retryAfter: RetryPolicy.retryAfter(response.headers["retry-after"])))

@@ -11,6 +11,8 @@ extension CloudWarehouse {
     var isCancelled: Bool { client.isCancelled }
 
     func cancel() { client.abort.raise() }
+
+    var serverClock: Int64? { client.firstAnswerDate }
 }
 
 /// The server's id for the running statement or job, remembered so a cancel can name it.

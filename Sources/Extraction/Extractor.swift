@@ -24,18 +24,21 @@ public enum Extractor {
         let warehouse = try WarehouseConnector.connect(configuration)
         let canceller = SignalCanceller(warehouse: warehouse)
         defer { canceller.stop() }
-        let start = try WarehouseClock.read(warehouse, source: configuration.source, diagnostics: diagnostics)
-        if configuration.lastSyncTime > start.seconds + WarehouseClock.skewAllowanceSeconds {
-            throw .watermarkInFuture(lastSyncTime: configuration.lastSyncTime, now: start.seconds, clock: start.source)
-        }
-        var sink = OutputRowSink(output: output, progress: ProgressMeter(unit: "rows", diagnostics: diagnostics))
+        let clock = try StartClock(lastSyncTime: configuration.lastSyncTime,
+                                   reading: WarehouseClock.read(warehouse, source: configuration.source, diagnostics: diagnostics))
+        var sink = OutputRowSink(output: output, progress: ProgressMeter(unit: "rows", diagnostics: diagnostics), warehouse: warehouse, clock: clock)
+        let start: WarehouseClock.Reading
         var writer = JSONWriter(capacity: output.flushThreshold + (1 << 14))
         do throws(ExtractError) {
             try warehouse.stream(query: configuration.query, writer: &writer, sink: &sink)
+            start = try sink.clock.settle(warehouse)
             do throws(OutputError) { try output.flush(&writer.bytes) } catch { throw ExtractError.output(error) }
         } catch {
             if case .cancelled = error { throw .cancelled(signal: canceller.signalName ?? "signal") }
-            if case .output(.closedPipe) = error { warehouse.cancel() }
+            switch error {
+            case .output(.closedPipe), .watermarkInFuture, .duplicateColumn: warehouse.cancel()
+            default: break
+            }
             throw error
         }
         return ExtractStats(rows: sink.rows, seconds: sink.progress.elapsed, startTime: start.seconds, clock: start.source)
@@ -44,6 +47,12 @@ public enum Extractor {
 
 /// Counts rows, flushes full buffers to the output and shows progress on a terminal.
 struct OutputRowSink: RowSink {
+    let output: ByteSink
+    var progress: ProgressMeter
+    let warehouse: Warehouse
+    var clock: StartClock
+    var rows = 0
+
     /// Every row has the first row's columns: checking that one finds a name used twice.
     static func checkColumnNames(_ writer: borrowing JSONWriter) throws(ExtractError) {
         var tape = JSONTape()
@@ -54,14 +63,14 @@ struct OutputRowSink: RowSink {
         if let duplicate { throw .duplicateColumn(name: duplicate.name, first: duplicate.first, second: duplicate.second) }
     }
 
-    let output: ByteSink
-    var progress: ProgressMeter
-    var rows = 0
-
     @inline(__always)
     mutating func rowEncoded(_ writer: inout JSONWriter) throws(ExtractError) {
         rows += 1
-        if rows == 1 { try Self.checkColumnNames(writer) }
+        if rows == 1 {
+            // Nothing leaves before the watermark is known to be sane and the columns distinct.
+            _ = try clock.settle(warehouse)
+            try Self.checkColumnNames(writer)
+        }
         progress.tick(rows)
         if writer.bytes.count >= output.flushThreshold {
             do throws(OutputError) { try output.flush(&writer.bytes) } catch { throw .output(error) }

@@ -6,8 +6,10 @@ import Glibc
 #endif
 
 /// The run's start time, from the warehouse's own clock: `last_sync_time` is compared with the
-/// warehouse's timestamps, so a skewed sync host must not move it. One cheap SELECT, tried in
-/// the warehouse's dialect first; where none answers, this host's clock, and the stats say so.
+/// warehouse's timestamps, so a skewed sync host must not move it. SQL sources answer one cheap
+/// SELECT, tried in the warehouse's dialect first; the cloud APIs state their clock in the Date
+/// header of the answer that starts the query (no job of its own). Where neither is to be had,
+/// this host's clock, and the stats say so.
 enum WarehouseClock {
     /// A stored watermark this far ahead of the clock is still taken as clock skew.
     static let skewAllowanceSeconds: Int64 = 60
@@ -26,18 +28,19 @@ enum WarehouseClock {
         switch source {
         case .postgres: return [portable]
         case .sqlite: return ["SELECT CAST(strftime('%s','now') AS INTEGER) AS now"]
-        case .bigquery: return ["SELECT UNIX_SECONDS(CURRENT_TIMESTAMP()) AS now", portable]
-        case .snowflake: return ["SELECT DATE_PART(EPOCH_SECOND, CURRENT_TIMESTAMP()) AS now", portable]
-        case .databricks: return ["SELECT unix_timestamp() AS now", portable]
+        case .bigquery, .snowflake, .databricks: return []
         case .odbc:
             return [portable, "SELECT CAST(strftime('%s','now') AS INTEGER) AS now", "SELECT UNIX_TIMESTAMP() AS now",
                     "SELECT DATEDIFF_BIG(SECOND, '1970-01-01', SYSUTCDATETIME()) AS now"]
         }
     }
 
-    static func read(_ warehouse: Warehouse, source: WarehouseSource, diagnostics: Diagnostics) throws(ExtractError) -> Reading {
+    /// Reads the clock before the query, for sources that answer a SELECT; nil for the others.
+    static func read(_ warehouse: Warehouse, source: WarehouseSource, diagnostics: Diagnostics) throws(ExtractError) -> Reading? {
+        let candidates = queries(for: source)
+        guard !candidates.isEmpty else { return nil }
         var failures: [String] = []
-        for query in queries(for: source) {
+        for query in candidates {
             var writer = JSONWriter(capacity: 256)
             var sink = FirstRowSink()
             do throws(ExtractError) {
@@ -69,6 +72,36 @@ private struct FirstRowSink: RowSink {
         case .number(let text), .string(let text):
             seconds = Int64(text) ?? Double(text).flatMap { $0.isFinite ? Int64($0.rounded(.down)) : nil }
         default: break
+        }
+    }
+}
+
+/// The run's start, settled before the first row leaves: up front for SQL sources, from the
+/// query's first answer for the cloud APIs. A watermark ahead of it stops the run (exit 2).
+struct StartClock {
+    let lastSyncTime: Int64
+    let hostStart: Int64
+    private(set) var reading: WarehouseClock.Reading?
+
+    init(lastSyncTime: Int64, reading: WarehouseClock.Reading?) throws(ExtractError) {
+        self.lastSyncTime = lastSyncTime
+        hostStart = Int64(time(nil))
+        if let reading { try Self.check(lastSyncTime, reading) }
+        self.reading = reading
+    }
+
+    mutating func settle(_ warehouse: Warehouse) throws(ExtractError) -> WarehouseClock.Reading {
+        if let reading { return reading }
+        let settled = warehouse.serverClock.map { WarehouseClock.Reading(seconds: $0, source: "warehouse") }
+            ?? WarehouseClock.Reading(seconds: hostStart, source: "host")
+        try Self.check(lastSyncTime, settled)
+        reading = settled
+        return settled
+    }
+
+    private static func check(_ lastSyncTime: Int64, _ reading: WarehouseClock.Reading) throws(ExtractError) {
+        if lastSyncTime > reading.seconds + WarehouseClock.skewAllowanceSeconds {
+            throw .watermarkInFuture(lastSyncTime: lastSyncTime, now: reading.seconds, clock: reading.source)
         }
     }
 }

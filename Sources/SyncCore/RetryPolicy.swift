@@ -26,15 +26,22 @@ public struct RetryPolicy: Sendable {
     public static func retryAfter(_ value: String?, now: Double = Double(time(nil))) -> Double? {
         guard let value = value?.trimmingSpaces(), !value.isEmpty else { return nil }
         if let seconds = Double(value), seconds >= 0 { return seconds }
-        // "Sun, 06 Nov 1994 08:49:37 GMT"
-        let parts = value.split(separator: " ")
+        guard let epoch = HTTPDate.epochSeconds(value) else { return nil }
+        return max(0, Double(epoch) - now)
+    }
+}
+
+/// HTTP dates (RFC 9110 IMF-fixdate, "Sun, 06 Nov 1994 08:49:37 GMT"): Retry-After values and
+/// the Date header, which tells a server's clock.
+public enum HTTPDate {
+    public static func epochSeconds(_ value: String) -> Int64? {
+        let parts = value.trimmingSpaces().split(separator: " ")
         let months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
         guard parts.count == 6, parts[5] == "GMT", let day = Int(parts[1]), let month = months.firstIndex(of: String(parts[2])),
               let year = Int(parts[3]) else { return nil }
         let clock = parts[4].split(separator: ":").compactMap { Int($0) }
         guard clock.count == 3 else { return nil }
-        let epoch = UTCTimestamp.days(year: year, month: month + 1, day: day) * 86400 + Int64(clock[0] * 3600 + clock[1] * 60 + clock[2])
-        return max(0, Double(epoch) - now)
+        return UTCTimestamp.days(year: year, month: month + 1, day: day) * 86400 + Int64(clock[0] * 3600 + clock[1] * 60 + clock[2])
     }
 }
 

@@ -15,4 +15,12 @@ public protocol Warehouse: AnyObject, Sendable {
 
     /// Whether `cancel()` was called; adapters check it between rows.
     var isCancelled: Bool { get }
+
+    /// The service's own clock (Unix seconds) on the answer that started the query, for
+    /// sources whose API says it (an HTTP Date header); nil otherwise.
+    var serverClock: Int64? { get }
+}
+
+extension Warehouse {
+    public var serverClock: Int64? { nil }
 }

@@ -17,10 +17,10 @@ show_history() {
   [ -f "$file" ] || { say "no runs of '$name' yet"; return 0; }
   if [ "$json" = --json ]; then cat "$file"; return 0; fi
   {
-    printf 'RUN\tSTART\tEND\tSECONDS\tSTATUS\tROWS\tSENT\tSUCCEEDED\tFAILED\tDUPLICATES\tUNCHANGED\tMERGED\n'
-    jq -r '[.run, .start, (.end // "-"), (.durationSeconds // 0), (.status | gsub(" "; "_")), (.rowsExtracted // 0),
+    printf 'RUN\tSTART\tEND\tSECONDS\tSTATUS\tROWS\tSENT\tSUCCEEDED\tFAILED\tDUPLICATES\tUNCHANGED\tMERGED\tRETRIED\tQUEUED\tGAVE_UP\n'
+    jq -r '[.run, (.start // "-"), (.end // "-"), (.durationSeconds // 0), (.status | gsub(" "; "_")), (.rowsExtracted // 0),
             (.recordsSent // 0), (.succeeded // 0), (.failed // 0), (.duplicatesSkipped // 0), (.unchangedSkipped // 0),
-            (.merged // 0)] | @tsv' "$file"
+            (.merged // 0), (.retried // 0), (.retryQueued // 0), (.gaveUp // 0)] | @tsv' "$file"
   } | column -t -s $'\t'
 }
 

@@ -17,7 +17,8 @@ run_sync() {
     return 0
   fi
   commit_interrupted_runs "$name" "$state"
-  local run; run="$(date -u -d "@$start" +%Y%m%dT%H%M%SZ)-$$"
+  # Sortable and unique even for two runs of one driver in the same second (retry, replay).
+  local run; run="$(date -u +%Y%m%dT%H%M%S.%NZ)-$$"
   local dir="$state/runs/$run"
   mkdir -p "$dir"
   local last=0 status=succeeded error="" code=0
