@@ -16,7 +16,7 @@ struct CvEmulator: ToolCommand {
         commandName: toolName,
         abstract: "A local Conversion API server with a real store, for offline syncs, demos and tests.",
         discussion: """
-        API (reference/conversion-api.md)
+        API (docs/delivery.md and the README's decisions)
           POST /v2/contacts, /v2/contacts/batch (1..1000), /v2/events, /v2/events/batch (1..200),
           /v2/objects/{type}/batch (1..200). X-API-Key required; Content-Type application/json;
           bodies over 4 MiB get 413, JSON nested deeper than 64 levels gets 400.
@@ -24,7 +24,10 @@ struct CvEmulator: ToolCommand {
         INSPECTION
           GET /_emulator/health, /_emulator/contacts, /_emulator/events, /_emulator/objects/{type},
           /_emulator/requests (method, path, status, items; never the API key), /_emulator/faults;
-          POST /_emulator/reset, POST /_emulator/faults {"rateLimit":10,"errorRate":0.3,...}.
+          POST /_emulator/reset; POST /_emulator/object-types {"name":"gadget","fields":{...}}
+          creates an object type; POST /_emulator/faults {"rateLimit":10,"errorRate":0.3,...}
+          also takes windowLimit (N per sliding second), poison (a text whose requests always
+          fail), invalidAnswers (html, empty, object, data or short: 200s that are no result).
 
         OUTPUT
           The bound URL (http://HOST:PORT) as the first line of stdout, then nothing: scripts read it.

@@ -25,7 +25,7 @@ struct CvLoad: ToolCommand {
           --dry-run prints the requests as NDJSON {method, path, body} on stdout and sends nothing.
 
         BEHAVIOUR
-          Batches up to 1000 contacts, 200 events, 200 objects. Requests are spaced 10% below
+          Batches up to 1000 contacts, 200 events, 200 objects. Requests are spaced 20% below
           --rate, on a schedule shared by every cv-load of this machine using the same API key
           and URL (a slot file in --budget-dir), so parallel syncs stay under the limit together.
           429 (honouring Retry-After), 5xx, timeouts, transport errors and 2xx answers that are

@@ -12,15 +12,18 @@ struct CvMap: ToolCommand {
         INPUT
           Rows as NDJSON (wh-extract's output) from FILE or stdin. Columns map to fields by exact
           name, case included; a column matching no field is ignored and named once on stderr.
-          Blank lines are skipped.
+          Structural names (userId, email, eventId, event_name, timestamp, id,
+          relationshipFields) match whatever their case when nothing matches exactly, since
+          warehouses fold unquoted aliases; that is said once too. Blank lines are skipped.
 
         OUTPUT
           One record per valid row on stdout: {"type":"contact"|"object"|"event", …, "row":N}, where
           row is the input line number. Rows that cannot become records are rejects: appended to
           --rejects FILE as {"stage":"map","row","code","message","retryable","input"}, and the first
           20 are echoed on stderr. Codes: missing_required_field, invalid_field_value, invalid_email,
-          invalid_subscription_status, invalid_field, invalid_json. A summary line ends the run;
-          rows = records + rejected, always.
+          invalid_subscription_status, invalid_field, invalid_json, duplicate_column. A summary
+          line ends the run; rows = records + rejected, always. --stats adds ignoredColumns,
+          ignoredColumnSuggestions and foldedColumns.
 
         EXIT STATUS
           0 success, also with rejects
@@ -39,7 +42,7 @@ struct CvMap: ToolCommand {
     @Option(name: .long, help: "The custom object type key, required with --type objects.")
     var objectType: String?
 
-    @Option(name: .long, help: "Schema file (JSON) with the workspace's fields; default: Conversion's default contact fields.")
+    @Option(name: .long, help: "Schema file (JSON) adding the workspace's fields and object types to Conversion's default contact fields.")
     var schema: String?
 
     @Option(name: .long, help: "Append rejected rows to this NDJSON file (default: only counted and echoed on stderr).")
