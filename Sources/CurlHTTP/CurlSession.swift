@@ -17,11 +17,19 @@ public final class CurlSession: HTTPTransport {
     private let abort: AbortSignal?
     /// libcurl writes transfer errors here; it must outlive the transfer, so it is allocated once.
     private let errorBuffer = UnsafeMutablePointer<CChar>.allocate(capacity: Int(CURL_ERROR_SIZE) + 1)
+    /// Whether the previous transfer left a connection libcurl will try to reuse.
+    private var connectionKept = false
+    private let beforeReconnect: (@Sendable () -> Void)?
 
     private static let globalInit: Void = { curl_global_init(Int(CURL_GLOBAL_ALL)) }()
 
+    /// `beforeReconnect` runs (and may block) before libcurl opens a connection in a transfer
+    /// that was to reuse one. libcurl resends a request on a fresh connection when a reused one
+    /// dies under it, and no option turns that off: a caller that paces its requests takes a
+    /// slot there, so the resend is paced like any other request.
     public init(userAgent: String, connectTimeoutSeconds: Int = 10, totalTimeoutSeconds: Int = 60,
-                acceptsCompression: Bool = false, abort: AbortSignal? = nil) {
+                acceptsCompression: Bool = false, abort: AbortSignal? = nil, beforeReconnect: (@Sendable () -> Void)? = nil) {
+        self.beforeReconnect = beforeReconnect
         _ = Self.globalInit
         handle = curl_easy_init()
         self.userAgent = userAgent
@@ -68,6 +76,11 @@ public final class CurlSession: HTTPTransport {
         cvcurl_setopt_header(handle, curlWriteHeader)
         cvcurl_setopt_pointer(handle, CURLOPT_HEADERDATA, box.toOpaque())
         if acceptsCompression { cvcurl_setopt_string(handle, CURLOPT_ACCEPT_ENCODING, "") }
+        if let beforeReconnect, connectionKept {
+            collector.beforeReconnect = beforeReconnect
+            cvcurl_setopt_sockopt(handle, curlSocketOpened)
+            cvcurl_setopt_pointer(handle, CURLOPT_SOCKOPTDATA, box.toOpaque())
+        }
         if let abort {
             guard !abort.isRaised else { throw HTTPTransportError(code: Int(CURLE_ABORTED_BY_CALLBACK.rawValue), message: "aborted", isTimeout: false, isAborted: true) }
             cvcurl_setopt_xferinfo(handle, curlProgress)
@@ -82,6 +95,7 @@ public final class CurlSession: HTTPTransport {
             }
             return curl_easy_perform(handle)
         }
+        connectionKept = rc == CURLE_OK && collector.headers["connection"]?.lowercased() != "close"
         guard rc == CURLE_OK else {
             let detail = errorBuffer[0] != 0 ? String(cString: UnsafePointer(errorBuffer)) : String(cString: curl_easy_strerror(rc))
             let permanent = [CURLE_UNSUPPORTED_PROTOCOL, CURLE_URL_MALFORMAT, CURLE_COULDNT_RESOLVE_HOST,
@@ -100,6 +114,7 @@ final class ResponseCollector {
     var body: [UInt8] = []
     var headers: [String: String] = [:]
     var file: Int32?
+    var beforeReconnect: (@Sendable () -> Void)?
 }
 
 private func curlWriteBody(_ data: UnsafeMutablePointer<CChar>?, _ size: Int, _ count: Int, _ context: UnsafeMutableRawPointer?) -> Int {
@@ -139,4 +154,12 @@ private func curlWriteHeader(_ data: UnsafeMutablePointer<CChar>?, _ size: Int, 
         collector.headers[name] = value
     }
     return size * count
+}
+
+/// Called by libcurl for each socket it opens; in a transfer that was to reuse a connection,
+/// a new one means a reconnect (and possibly a resend of the request).
+private func curlSocketOpened(_ context: UnsafeMutableRawPointer?, _ socket: curl_socket_t, _ purpose: curlsocktype) -> Int32 {
+    guard let context, purpose == CURLSOCKTYPE_IPCXN else { return Int32(CURL_SOCKOPT_OK) }
+    Unmanaged<ResponseCollector>.fromOpaque(context).takeUnretainedValue().beforeReconnect?()
+    return Int32(CURL_SOCKOPT_OK)
 }

@@ -10,8 +10,11 @@ public struct EmulatorRequest: Sendable {
     public var path: String
     public var headers: [(name: String, value: String)]
     public var body: [UInt8]
+    /// When the request arrived (monotonic seconds): what a rate limit counts.
+    public var arrival: Double
 
     public init(method: String, path: String, headers: [(name: String, value: String)], body: [UInt8]) {
+        arrival = monotonicSeconds()
         self.method = method
         self.path = path
         self.headers = headers
@@ -66,7 +69,7 @@ public final class EmulatorService: @unchecked Sendable {
         }
         var failAfter = false
         var shortAnswer = false
-        switch faults.decide(body: request.body) {
+        switch faults.decide(body: request.body, arrival: request.arrival) {
         case .drop: return (.drop, 0, "dropped")
         case .rateLimited(let seconds):
             let error = APIError(status: 429, code: "rate_limited", "rate limit exceeded; retry after \(seconds)s")

@@ -91,7 +91,7 @@ final class FaultState: @unchecked Sendable {
     private var tokens: Double
     private var lastRefill = monotonicSeconds()
     private var random: UInt64
-    /// Send times of the requests let through in the last second (sliding window).
+    /// Arrival times of the requests let through lately (sliding window).
     private var window: [Double] = []
 
     init(_ plan: FaultPlan) {
@@ -121,13 +121,14 @@ final class FaultState: @unchecked Sendable {
     }
 
     /// Decides the fate of one API request.
-    func decide(body: [UInt8]) -> Decision {
+    /// Decides the fate of one API request that arrived at `arrival`; requests may be decided
+    /// a little out of arrival order (the store serves them from several threads).
+    func decide(body: [UInt8], arrival: Double = monotonicSeconds()) -> Decision {
         lock.withLock {
             if let limit = plan.windowLimit {
-                let now = monotonicSeconds()
-                window.removeAll { $0 <= now - 1 }
-                if window.count >= limit { return .rateLimited(retryAfter: 1) }
-                window.append(now)
+                window.removeAll { $0 <= arrival - 2 }
+                if window.filter({ $0 > arrival - 1 && $0 <= arrival }).count >= limit { return .rateLimited(retryAfter: 1) }
+                window.append(arrival)
             }
             if let rate = plan.rateLimit {
                 let now = monotonicSeconds()

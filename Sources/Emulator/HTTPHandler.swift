@@ -1,8 +1,13 @@
+import Dispatch
 import NIOCore
 import NIOHTTP1
+import SyncCore
 
 /// Collects one request (refusing bodies over the limit with 413), hands it to the service,
-/// and writes the answer, late when latency is injected, or closes without one.
+/// and writes the answer, late when latency is injected, or closes without one. The service
+/// (the store's SQLite work) runs off the event loop, so the loop keeps reading the other
+/// connections and a request's arrival time is when it really arrived, as a strict rate
+/// limiter counts it.
 final class HTTPHandler: ChannelInboundHandler, @unchecked Sendable {
     typealias InboundIn = HTTPServerRequestPart
     typealias OutboundOut = HTTPServerResponsePart
@@ -40,22 +45,23 @@ final class HTTPHandler: ChannelInboundHandler, @unchecked Sendable {
                 return
             }
             let path = String(head.uri.split(separator: "?", maxSplits: 1).first ?? "")
+            // Stamped with its arrival here, on the event loop, before any queueing.
             let request = EmulatorRequest(method: head.method.rawValue, path: path,
                                           headers: head.headers.map { ($0.name, $0.value) }, body: body)
-            let action = service.handle(request)
-            let delay = request.path.hasPrefix("/v2/") ? service.latencyMilliseconds : 0
-            switch action {
-            case .drop:
-                context.close(promise: nil)
-            case .respond(let status, let headers, let body):
-                if delay > 0 {
-                    let loopBound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
-                    context.eventLoop.scheduleTask(in: .milliseconds(Int64(delay))) {
-                        let (handler, ctx) = loopBound.value
+            let service = self.service
+            let loopBound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
+            let eventLoop = context.eventLoop
+            DispatchQueue.global().async {
+                let action = service.handle(request)
+                let delay = request.path.hasPrefix("/v2/") ? service.latencyMilliseconds : 0
+                eventLoop.scheduleTask(in: .milliseconds(Int64(delay))) {
+                    let (handler, ctx) = loopBound.value
+                    switch action {
+                    case .drop:
+                        ctx.close(promise: nil)
+                    case .respond(let status, let headers, let body):
                         handler.respond(context: ctx, head: head, status: status, headers: headers, body: body, close: !head.isKeepAlive)
                     }
-                } else {
-                    respond(context: context, head: head, status: status, headers: headers, body: body, close: !head.isKeepAlive)
                 }
             }
         }

@@ -14,6 +14,8 @@ public struct LoadStats: Sendable, Equatable {
     public var transportErrors = 0
     /// 2xx answers that were not batch results (retried, never taken as acks).
     public var invalidResponses = 0
+    /// Connections libcurl opened again inside a transfer (each may have resent a request).
+    public var reconnects = 0
     public var splits = 0
     public var contactsCreatedForEvents = 0
     public var undelivered = 0
@@ -24,7 +26,7 @@ public struct LoadStats: Sendable, Equatable {
         return ["tool": .string("cv-load"), "recordsIn": n(recordsIn), "acks": n(acks), "rejects": n(rejects),
                 "rejectedByCode": .object(JSONObject(rejectedByCode.sorted { $0.key < $1.key }.map { ($0.key, n($0.value)) })),
                 "requests": n(requests), "retries": n(retries), "http429": n(http429), "http5xx": n(http5xx),
-                "transportErrors": n(transportErrors), "invalidResponses": n(invalidResponses), "splits": n(splits), "contactsCreatedForEvents": n(contactsCreatedForEvents),
+                "transportErrors": n(transportErrors), "invalidResponses": n(invalidResponses), "reconnects": n(reconnects), "splits": n(splits), "contactsCreatedForEvents": n(contactsCreatedForEvents),
                 "undelivered": n(undelivered), "seconds": .number(String(Double(Int(seconds * 1000)) / 1000))]
     }
 

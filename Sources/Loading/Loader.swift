@@ -19,7 +19,13 @@ public enum Loader {
                                    directory: configuration.budgetDirectory)
         let queue = BlockingQueue<Batch>(capacity: configuration.concurrency)
         let workers = DispatchGroup()
-        let makeTransport = transport ?? { CurlSession(userAgent: userAgent, totalTimeoutSeconds: configuration.timeoutSeconds) }
+        let makeTransport = transport ?? {
+            CurlSession(userAgent: userAgent, totalTimeoutSeconds: configuration.timeoutSeconds, beforeReconnect: {
+                // A reconnect inside a transfer may resend the request: it waits for a slot too.
+                limiter.acquire()
+                counters.update { $0.requests += 1; $0.reconnects += 1 }
+            })
+        }
         let failures = WorkerFailures()
         let dryRun = configuration.dryRun ? DryRunPrinter(output: output) : nil
         if !configuration.dryRun {

@@ -162,4 +162,19 @@ final class LoadTrustTests: XCTestCase {
         XCTAssertEqual(statuses.filter { $0 == .number("429") }.count, 0, "the limiter itself caused 429s")
         XCTAssertEqual(lines(dir + "/acks-a.ndjson").count + lines(dir + "/acks-b.ndjson").count, 60)
     }
+
+    /// libcurl resends a request on its own when a reused connection dies under it; cv-load
+    /// counts those resends and gives each a slot of the rate budget.
+    func testResendsByTheHTTPLibraryAreCountedAndPaced() throws {
+        let e = try EmulatorProcess(["--drop-rate", "0.3"])
+        defer { e.stop() }
+        let stats = dir + "/resend-stats.json"
+        let run = try ToolRunner.run("cv-load", ["--api-url", e.url, "--rate", "0", "--batch-size", "1", "--concurrency", "1",
+                                                 "--stats", stats, try write((1...40).map { LoadTests.contact($0) })],
+                                     environment: ["CONVERSION_API_KEY": Self.key])
+        XCTAssertEqual(run.status, 0, run.stderr)
+        let counts = try JSONValue.parse(String(contentsOfFile: stats, encoding: .utf8)).objectValue ?? [:]
+        XCTAssertEqual(counts["requests"], .number(String(try requests(e).count)), "every request the server saw is counted")
+        XCTAssertNotEqual(counts["reconnects"], .number("0"), "\(counts)")
+    }
 }
