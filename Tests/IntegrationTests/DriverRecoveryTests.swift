@@ -5,34 +5,8 @@ import XCTest
 /// Nothing lost, nothing sent twice, at the edges: scripts/cv-sync over PostgreSQL and
 /// cv-emulator when records are refused for reasons outside their data, when answers never
 /// come, when the host's clock is wrong and when the warehouse changes column names.
-final class DriverRecoveryTests: XCTestCase {
-    private var sync: SyncHome!
-    private var home: String { sync.path }
-    private var pg = ""
-    private var emulator: EmulatorProcess!
-    private var table = ""
-
-    override func setUpWithError() throws {
-        pg = try TestServers.postgresURL()
-        emulator = try EmulatorProcess()
-        sync = try SyncHome(emulatorURL: emulator.url)
-        table = "rec_\(UInt32.random(in: 0...UInt32.max))"
-        try TestServers.psql(pg, """
-            CREATE TABLE \(table) (id int, email text, first_name text, updated_at timestamptz);
-            INSERT INTO \(table) VALUES (1, 'a@x.com', 'Ann', now() - interval '1 hour'), (2, 'b@x.com', 'Bo', now() - interval '1 hour'),
-                                        (3, 'c@x.com', 'Cy', now() - interval '1 hour'), (4, 'd@x.com', 'Di', now() - interval '1 hour');
-            """)
-    }
-
-    override func tearDown() {
-        emulator.stop()
-        sync?.remove()
-    }
-
-    @discardableResult
-    private func cvSync(_ args: [String], status: Int32? = 0, file: StaticString = #filePath, line: UInt = #line) throws -> (Int32, String, String) {
-        try sync.cvSync(args, status: status, file: file, line: line)
-    }
+final class DriverRecoveryTests: DriverTestCase {
+    override var contactRows: [(Int, String, String)] { super.contactRows + [(4, "d@x.com", "Di")] }
 
     private func last(_ name: String) throws -> JSONObject { try sync.history(name).last ?? [:] }
 

@@ -3,39 +3,7 @@ import JSONCodec
 import XCTest
 
 /// scripts/cv-sync running real syncs: PostgreSQL → the four tools → cv-emulator.
-final class DriverTests: XCTestCase {
-    private var sync: SyncHome!
-    private var home: String { sync.path }
-    private var pg = ""
-    private var emulator: EmulatorProcess!
-    private var table = ""
-
-    override func setUpWithError() throws {
-        pg = try TestServers.postgresURL()
-        emulator = try EmulatorProcess()
-        sync = try SyncHome(emulatorURL: emulator.url)
-        table = "drv_\(UInt32.random(in: 0...UInt32.max))"
-        try TestServers.psql(pg, """
-            CREATE TABLE \(table) (id int, email text, first_name text, updated_at timestamptz);
-            INSERT INTO \(table) VALUES (1, 'a@x.com', 'Ann', now() - interval '1 hour'), (2, 'b@x.com', 'Bo', now() - interval '1 hour'),
-                                        (3, 'c@x.com', 'Cy', now() - interval '1 hour');
-            """)
-    }
-
-    override func tearDown() {
-        emulator.stop()
-        sync?.remove()
-    }
-
-    @discardableResult
-    func cvSync(_ args: [String], status expected: Int32? = 0, file: StaticString = #filePath, line: UInt = #line) throws -> (Int32, String, String) {
-        try sync.cvSync(args, status: expected, file: file, line: line)
-    }
-
-    func writeSync(_ name: String, _ lines: [String], query: String) throws { try sync.writeSync(name, lines, query: query) }
-
-    func history(_ name: String) throws -> [JSONObject] { try sync.history(name) }
-
+final class DriverTests: DriverTestCase {
     func contactsSync(extra: [String] = []) throws {
         try writeSync("people", ["SOURCE=\(pg)", "TYPE=contacts"] + extra,
                       query: "SELECT id AS \"userId\", email, first_name FROM \(table) WHERE updated_at > to_timestamp({{last_sync_time}}) ORDER BY id")
