@@ -55,13 +55,6 @@ final class Intake {
 
     private func take(_ tape: JSONTape, raw: UnsafeBufferPointer<UInt8>, sequence: Int, row: Int?,
                       output: inout PartitionProcessor.Output, stats: inout DedupeStats) throws {
-        if let duplicate = tape.firstDuplicateMember() {
-            // Which of the two a key or hash would take is arbitrary: refuse the record by name.
-            try rejects.add(Reject(stage: "dedupe", row: row, code: "invalid_record",
-                                   message: "member '\(duplicate.name)' appears twice in one object (members \(duplicate.first) and \(duplicate.second))"),
-                            input: nil, rawInput: raw)
-            return
-        }
         let identity: RecordIdentity.Identity
         do throws(RecordIdentity.Failure) {
             identity = try RecordIdentity.identify(tape)

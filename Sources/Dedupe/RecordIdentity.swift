@@ -28,12 +28,17 @@ enum RecordIdentity {
     enum Failure: Error { case invalid(String) }
 
     static func identify(_ tape: JSONTape) throws(Failure) -> Identity {
-        func string(_ name: StaticString) -> String? {
+        // A key member given twice would key the record on whichever copy came first (cv-load
+        // refuses other duplicated members before sending).
+        func string(_ name: StaticString) throws(Failure) -> String? {
             let bytes = UnsafeBufferPointer(start: name.utf8Start, count: name.utf8CodeUnitCount)
+            var found: Int?
             for key in tape.memberKeys(ofObject: 0) where tape.stringEquals(key, bytes) {
-                return tape[key + 1].kind == .string ? tape.decodeString(key + 1) : nil
+                guard found == nil else { throw .invalid("member '\(name)' appears twice; a record's key must be unambiguous") }
+                found = key + 1
             }
-            return nil
+            guard let found, tape[found].kind == .string else { return nil }
+            return tape.decodeString(found)
         }
         func isType(_ name: StaticString) -> Bool {
             let typeKey: StaticString = "type"
@@ -42,20 +47,20 @@ enum RecordIdentity {
             }
             return false
         }
-        let type: String? = isType("contact") ? "contact" : isType("event") ? "event" : isType("object") ? "object" : string("type")
+        let type: String? = isType("contact") ? "contact" : isType("event") ? "event" : isType("object") ? "object" : try string("type")
         switch type {
         case "contact":
-            guard let key = contactKey(userId: string("userId"), email: string("email")) else {
+            guard let key = contactKey(userId: try string("userId"), email: try string("email")) else {
                 throw .invalid("a contact record needs 'userId' or 'email'")
             }
             return Identity(kind: .contact, key: "contact:" + key)
         case "object":
-            guard let type = string("objectType"), let id = string("id") else {
+            guard let type = try string("objectType"), let id = try string("id") else {
                 throw .invalid("an object record needs 'objectType' and 'id'")
             }
             return Identity(kind: .object, key: "object:\(type):\(id)")
         case "event":
-            return Identity(kind: .event, key: string("eventId").map { "event:" + $0 })
+            return Identity(kind: .event, key: try string("eventId").map { "event:" + $0 })
         case let other:
             throw .invalid("expected 'type' contact, object or event, got \(other.map { "'\($0)'" } ?? "none")")
         }

@@ -9,23 +9,29 @@ public struct DuplicateMember: Equatable, Sendable {
 }
 
 extension JSONTape {
-    /// The first duplicate member name in the object at `index` alone.
+    /// The first duplicate member name in the object at `index` alone. Up to 32 members it
+    /// compares pairs in place (no allocation: this runs once per row); wider objects go
+    /// through a dictionary.
     public func duplicateMember(ofObject index: Int) -> DuplicateMember? {
         let count = Int(self[index].start)
         guard count > 1 else { return nil }
-        var keys: [Int] = []
-        keys.reserveCapacity(count)
-        for key in memberKeys(ofObject: index) { keys.append(key) }
-        if count <= 32 {
-            for b in 1..<count {
-                for a in 0..<b where sameName(keys[a], keys[b]) {
-                    return DuplicateMember(name: decodeString(keys[b]), first: a + 1, second: b + 1)
-                }
+        guard count <= 32 else { return duplicateMemberHashed(ofObject: index) }
+        // Keys by index (a key's value ends where the next key starts): no iterator, no retain.
+        var b = index + 1
+        for second in 0..<count {
+            var a = index + 1
+            for first in 0..<second {
+                if sameName(a, b) { return DuplicateMember(name: decodeString(b), first: first + 1, second: second + 1) }
+                a = Int(self[a + 1].next)
             }
-            return nil
+            b = Int(self[b + 1].next)
         }
+        return nil
+    }
+
+    private func duplicateMemberHashed(ofObject index: Int) -> DuplicateMember? {
         var seen: [String: Int] = [:]
-        for (position, key) in keys.enumerated() {
+        for (position, key) in memberKeys(ofObject: index).enumerated() {
             let name = decodeString(key)
             if let earlier = seen[name] { return DuplicateMember(name: name, first: earlier + 1, second: position + 1) }
             seen[name] = position
@@ -44,9 +50,18 @@ extension JSONTape {
         return nil
     }
 
+    @inline(__always)
     private func sameName(_ a: Int, _ b: Int) -> Bool {
         let ta = self[a], tb = self[b]
         if ta.hasEscapes || tb.hasEscapes { return decodeString(a) == decodeString(b) }
-        return ta.end - ta.start == tb.end - tb.start && stringEquals(b, rawBytes(a))
+        let n = Int(ta.end - ta.start)
+        guard n == Int(tb.end - tb.start) else { return false }
+        return n == 0 || memcmp(base! + Int(ta.start), base! + Int(tb.start), n) == 0
     }
 }
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif

@@ -12,6 +12,9 @@ struct ColumnResolver {
     private let arena = KeyArena()
     /// Ignored column names in the order first seen, for the once-per-run notice.
     private(set) var ignored: [String] = []
+    /// Keys not answered by the per-position cache so far: unchanged across a row means the
+    /// row's columns are, position by position, the cached ones.
+    private(set) var misses = 0
     /// Columns taken as a reserved name whose case the warehouse folded (`userid` → `userId`),
     /// in the order first seen.
     private(set) var folded: [(column: String, reserved: String)] = []
@@ -30,6 +33,7 @@ struct ColumnResolver {
                 return cached.slot
             }
         }
+        misses += 1
         let key = tape[token].hasEscapes ? Array(tape.decodeString(token).utf8) : Array(tape.rawBytes(token))
         let slot = lookup(key)
         if !tape[token].hasEscapes {

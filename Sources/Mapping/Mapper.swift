@@ -10,6 +10,8 @@ public enum Mapper {
         var writer = JSONWriter(capacity: output.flushThreshold + (1 << 14))
         var stats = MapStats()
         var progress = ProgressMeter(unit: "rows", diagnostics: diagnostics)
+        // Columns 0..<distinctColumns of the resolver's cache are known to be distinct names.
+        var distinctColumns = 0
         do {
             while let line = try reader.next() {
                 switch line {
@@ -22,14 +24,22 @@ public enum Mapper {
                     try rejects.add(Reject(stage: "map", row: reader.lineNumber, code: "invalid_json", message: message), input: nil, rawInput: raw)
                 case .object(let raw):
                     stats.rows += 1
-                    if let duplicate = reader.tape.duplicateMember(ofObject: 0) {
-                        // Which of the two would count is arbitrary: refuse the row, name both.
-                        try rejects.add(Reject(stage: "map", row: reader.lineNumber, code: "duplicate_column",
-                                               message: "column '\(duplicate.name)' appears twice (columns \(duplicate.first) and \(duplicate.second)); give one of them another name with AS"),
-                                        input: nil, rawInput: raw)
-                        break
-                    }
+                    let misses = mapper.resolver.misses
                     mapper.collect(reader.tape)
+                    let columns = Int(reader.tape[0].start)
+                    // A row whose columns all matched the cache, within a prefix already checked,
+                    // has no name twice: the check costs nothing for the rows of one query.
+                    if mapper.resolver.misses != misses || columns > distinctColumns {
+                        if let duplicate = reader.tape.duplicateMember(ofObject: 0) {
+                            // Which of the two would count is arbitrary: refuse the row, name both.
+                            distinctColumns = 0
+                            try rejects.add(Reject(stage: "map", row: reader.lineNumber, code: "duplicate_column",
+                                                   message: "column '\(duplicate.name)' appears twice (columns \(duplicate.first) and \(duplicate.second)); give one of them another name with AS"),
+                                            input: raw)
+                            break
+                        }
+                        distinctColumns = columns
+                    }
                     if mapper.resolver.ignored.count > stats.ignoredColumns.count || mapper.resolver.folded.count > stats.foldedColumns.count {
                         reportNewColumns(&stats, mapper.resolver, configuration, diagnostics)
                     }

@@ -128,13 +128,13 @@ final class DedupeOutcomeTests: XCTestCase {
         XCTAssertEqual(try filter("r2", [Self.contact("A")]).1["unchanged"], .number("1"))
     }
 
-    /// A record with a member twice is refused, not keyed on whichever copy comes first.
+    /// A record with a key member twice is refused, not keyed on whichever copy comes first.
     func testARecordWithADuplicatedMemberIsRejected() throws {
         let input = try file("dup.ndjson", [#"{"type":"contact","userId":"1","userId":"2","fields":{},"row":1}"#])
         let result = try ToolRunner.run("cv-dedupe", ["--state", state, "--run", "d1", "--rejects", dir + "/dup-rejects.ndjson", input])
         XCTAssertEqual(result.status, 0, result.stderr)
         XCTAssertEqual(result.stdout, "")
         let rejects = try String(contentsOfFile: dir + "/dup-rejects.ndjson", encoding: .utf8)
-        XCTAssertTrue(rejects.contains("member 'userId' appears twice in one object (members 2 and 3)"), rejects)
+        XCTAssertTrue(rejects.contains("member 'userId' appears twice; a record's key must be unambiguous"), rejects)
     }
 }
