@@ -3,9 +3,11 @@
 
 # run_sync NAME [MODE FILE]: MODE is extract (default), rows or records (replay of FILE).
 # Returns 0 (succeeded, partially failed or skipped), 1 (failed) or 2 (configuration error).
+# With DRY_RUN=1 the pipeline runs on a copy of the state and sends nothing (dry_run_sync).
 run_sync() {
   local name=$1 mode=${2:-extract} input=${3:-}
   load_sync "$name"
+  if [ "${DRY_RUN:-0}" = 1 ]; then dry_run_sync "$name" "$mode" "$input"; return; fi
   local state="$SYNC_HOME/state/$name"
   mkdir -p "$state/runs"
   exec {lock_fd}>"$state/lock"
@@ -29,9 +31,11 @@ run_sync() {
     last=0
   fi
   [ "$mode" = extract ] && echo "$start" >"$state/last_start"
+  # Preflight: what would make the run fail late fails it now, before anything is extracted.
+  if [ "$code" = 0 ] && ! load_api_key; then status=failed code=2 error=$KEY_ERROR; fi
   if [ "$code" = 0 ]; then
     say "$name: run $run ($mode, last_sync_time=$last)"
-    if ! pipeline "$mode" "$input" "$last" "$state" "$run" "$dir"; then
+    if ! pipeline "$mode" "$input" "$last" "$state/dedupe.db" "$run" "$dir"; then
       status=failed
       error=$(first_error "$dir")
       grep -q ' 2$' "$dir/exit-status" && code=2
@@ -68,13 +72,13 @@ run_sync() {
   return "$code"
 }
 
-# pipeline MODE INPUT LAST STATE RUN DIR: the four stages, or the last three or two for a replay.
+# pipeline MODE INPUT LAST DB RUN DIR: the four stages, or the last three or two for a replay.
 pipeline() {
-  local mode=$1 input=$2 last=$3 state=$4 run=$5 dir=$6
+  local mode=$1 input=$2 last=$3 db=$4 run=$5 dir=$6
   local map_args=(--type "$S_TYPE" --rejects "$dir/rejects.ndjson" --stats "$dir/map.json" --nulls "$S_NULLS")
   [ -n "$S_OBJECT_TYPE" ] && map_args+=(--object-type "$S_OBJECT_TYPE")
   [ -n "$S_SCHEMA" ] && map_args+=(--schema "$S_SCHEMA")
-  local dedupe_args=(--state "$state/dedupe.db" --run "$run" --rejects "$dir/rejects.ndjson" --stats "$dir/dedupe.json" --retry-queue)
+  local dedupe_args=(--state "$db" --run "$run" --rejects "$dir/rejects.ndjson" --stats "$dir/dedupe.json" --retry-queue)
   [ "$S_CHANGED_ONLY" = 1 ] && dedupe_args+=(--changed-only)
   [ "$S_EVENT_ID" = derive ] && dedupe_args+=(--derive-event-ids)
   local load_args=(--acks "$dir/acks.ndjson" --rejects "$dir/rejects.ndjson" --stats "$dir/load.json")
@@ -82,6 +86,10 @@ pipeline() {
   [ -n "$S_BATCH_SIZE" ] && load_args+=(--batch-size "$S_BATCH_SIZE")
   [ -n "$S_RATE" ] && load_args+=(--rate "$S_RATE")
   [ -n "$S_MAX_ATTEMPTS" ] && load_args+=(--max-attempts "$S_MAX_ATTEMPTS")
+  # A dry run's cv-load prints the requests it would send instead of sending them (to a file:
+  # reopening /dev/stdout would truncate a log that cron appends to).
+  local requests=1
+  if [ "${DRY_RUN:-0}" = 1 ]; then load_args+=(--dry-run); exec {requests}>"$dir/requests.ndjson"; fi
   : >"$dir/acks.ndjson"
   local stages codes
   case "$mode" in
@@ -90,20 +98,21 @@ pipeline() {
       WH_SOURCE="$S_SOURCE" "$CV_BIN/wh-extract" --query "$S_QUERY" --last-sync-time "$last" --stats "$dir/extract.json" 2>"$dir/extract.log" \
         | "$CV_BIN/cv-map" "${map_args[@]}" 2>"$dir/map.log" \
         | "$CV_BIN/cv-dedupe" "${dedupe_args[@]}" 2>"$dir/dedupe.log" \
-        | "$CV_BIN/cv-load" "${load_args[@]}" 2>"$dir/load.log"
+        | "$CV_BIN/cv-load" "${load_args[@]}" 2>"$dir/load.log" 1>&"$requests"
       codes=("${PIPESTATUS[@]}") ;;
     rows)
       stages=(map dedupe load)
       "$CV_BIN/cv-map" "${map_args[@]}" "$input" 2>"$dir/map.log" \
         | "$CV_BIN/cv-dedupe" "${dedupe_args[@]}" 2>"$dir/dedupe.log" \
-        | "$CV_BIN/cv-load" "${load_args[@]}" 2>"$dir/load.log"
+        | "$CV_BIN/cv-load" "${load_args[@]}" 2>"$dir/load.log" 1>&"$requests"
       codes=("${PIPESTATUS[@]}") ;;
     records)
       stages=(dedupe load)
       "$CV_BIN/cv-dedupe" "${dedupe_args[@]}" "$input" 2>"$dir/dedupe.log" \
-        | "$CV_BIN/cv-load" "${load_args[@]}" 2>"$dir/load.log"
+        | "$CV_BIN/cv-load" "${load_args[@]}" 2>"$dir/load.log" 1>&"$requests"
       codes=("${PIPESTATUS[@]}") ;;
   esac
+  [ "$requests" = 1 ] || exec {requests}>&-
   local i failed=0
   : >"$dir/exit-status"
   for i in "${!stages[@]}"; do
@@ -111,6 +120,32 @@ pipeline() {
     [ "${codes[$i]}" = 0 ] || failed=1
   done
   return "$failed"
+}
+
+# dry_run_sync NAME MODE INPUT: the whole pipeline against a copy of the dedupe state, in a
+# scratch folder, with cv-load --dry-run: nothing is sent, committed, recorded or moved.
+dry_run_sync() {
+  local name=$1 mode=$2 input=$3
+  local state="$SYNC_HOME/state/$name" last=0 scratch run code=0
+  scratch=$(mktemp -d)
+  run="dry-run-$$"
+  [ -f "$state/dedupe.db" ] && cp "$state/dedupe.db" "$scratch/dedupe.db"
+  if [ -s "$state/last_sync_time" ]; then last=$(tr -d '[:space:]' <"$state/last_sync_time"); fi
+  [[ $last =~ ^[0-9]{1,12}$ ]] || last=0
+  say "$name: dry run ($mode, last_sync_time=$last); nothing is sent and no state moves"
+  pipeline "$mode" "$input" "$last" "$scratch/dedupe.db" "$run" "$scratch" || code=$?
+  if [ "$code" != 0 ]; then
+    say "$name: dry run failed: $(first_error "$scratch")"
+    code=1
+    grep -q ' 2$' "$scratch/exit-status" 2>/dev/null && code=2
+    rm -rf "$scratch"
+    return "$code"
+  fi
+  say "$name: $(stat_of "$scratch/extract.json" rows) rows, $(stat_of "$scratch/load.json" recordsIn) records would be sent in $(stat_of "$scratch/load.json" requests) requests; $(stat_of "$scratch/map.json" rejected) rows rejected, $(stat_of "$scratch/dedupe.json" duplicates) duplicates and $(stat_of "$scratch/dedupe.json" unchanged) unchanged records skipped"
+  report_columns "$name" "$scratch"
+  # The first records that would be sent, as the API would receive them.
+  jq -c '.body | to_entries[0].value[]' "$scratch/requests.ndjson" 2>/dev/null | head -n "${DRY_RUN_SHOW:-5}"
+  rm -rf "$scratch"
 }
 
 # commit_run STATE RUN DIR: applies the run's acks and rejects to the dedupe state (when the

@@ -1,0 +1,86 @@
+import Foundation
+import JSONCodec
+import XCTest
+
+/// cv-sync checks its arguments and what a run needs before anything is extracted or sent.
+final class DriverArgumentTests: DriverTestCase {
+    private func contactsSync() throws {
+        try writeSync("people", ["SOURCE=\(pg)", "TYPE=contacts"],
+                      query: "SELECT id AS \"userId\", email, first_name FROM \(table) WHERE updated_at > to_timestamp({{last_sync_time}})")
+    }
+
+    private func storedContacts() throws -> Int {
+        guard case .array(let contacts)? = try HTTP.get(emulator.url + "/_emulator/contacts").json else { return -1 }
+        return contacts.count
+    }
+
+    /// An unknown flag is a usage error before anything runs; --help of a command does nothing else.
+    func testUnknownFlagsAndHelpRunNothing() throws {
+        try contactsSync()
+        try writeSync("later", ["SOURCE=\(pg)", "TYPE=contacts", "SCHEDULE=1h"], query: "SELECT 1 AS \"userId\"")
+        let (_, _, err) = try cvSync(["run", "people", "--bogus"], status: 2)
+        XCTAssertTrue(err.contains("run: unknown option '--bogus'"), err)
+        let (_, help, _) = try cvSync(["due", "--help"])
+        XCTAssertTrue(help.hasPrefix("usage: cv-sync due"), help)
+        try cvSync(["run", "--help"])
+        try cvSync(["history"], status: 2)
+        XCTAssertEqual(try storedContacts(), 0, "nothing was sent")
+        XCTAssertFalse(FileManager.default.fileExists(atPath: "\(home)/state/people/history.ndjson"))
+        XCTAssertFalse(FileManager.default.fileExists(atPath: "\(home)/state/later/history.ndjson"))
+    }
+
+    /// `run A B` checks both sync files before running either.
+    func testEveryNamedSyncIsCheckedBeforeAnyRuns() throws {
+        try contactsSync()
+        try "SOURCE=\(pg)\nTYPE=contact\nQUERY=people.sql\n".write(toFile: home + "/syncs/broken.sync", atomically: true, encoding: .utf8)
+        let (_, _, err) = try cvSync(["run", "people", "broken"], status: 2)
+        XCTAssertTrue(err.contains("TYPE must be contacts, objects or events, got 'contact'"), err)
+        XCTAssertEqual(try storedContacts(), 0)
+    }
+
+    /// One broken sync file does not stop `due` from running the good ones; it is recorded.
+    func testDueRunsTheGoodSyncsAndRecordsTheBrokenOne() throws {
+        try writeSync("people", ["SOURCE=\(pg)", "TYPE=contacts", "SCHEDULE=1h"],
+                      query: "SELECT id AS \"userId\", email, first_name FROM \(table)")
+        try "SOURCE=\(pg)\nTYPE=contact\nSCHEDULE=1h\nQUERY=people.sql\n".write(toFile: home + "/syncs/broken.sync", atomically: true, encoding: .utf8)
+        let (_, _, err) = try cvSync(["due"], status: 2)
+        XCTAssertTrue(err.contains("broken: not run:"), err)
+        XCTAssertEqual(try history("people").last?["status"], .string("succeeded"))
+        XCTAssertEqual(try history("broken").last?["status"], .string("failed"))
+        XCTAssertEqual(try storedContacts(), 3)
+    }
+
+    /// No API key, or one that cannot be read, fails the run before extraction, in the history.
+    func testAMissingOrUnreadableAPIKeyFailsBeforeExtracting() throws {
+        try contactsSync()
+        sync.environment = ["CONVERSION_API_KEY": ""]
+        let (_, _, none) = try cvSync(["run", "people"], status: 2)
+        XCTAssertTrue(none.contains("no API key: set CONVERSION_API_KEY or CONVERSION_API_KEY_FILE"), none)
+        sync.environment = ["CONVERSION_API_KEY": "", "CONVERSION_API_KEY_FILE": home + "/missing-key"]
+        let (_, _, unreadable) = try cvSync(["run", "people"], status: 2)
+        XCTAssertTrue(unreadable.contains("cannot read the API key file"), unreadable)
+        let runs = try history("people")
+        XCTAssertEqual(runs.map { $0["status"] }, [.string("failed"), .string("failed")])
+        XCTAssertEqual(runs.map { $0["rowsExtracted"] }, [.number("0"), .number("0")], "nothing was extracted")
+    }
+
+    /// A dry run shows what would be sent and sends nothing, moves nothing, records nothing.
+    func testADryRunSendsNothingAndMovesNothing() throws {
+        try contactsSync()
+        let (_, out, err) = try cvSync(["run", "people", "--dry-run"])
+        XCTAssertTrue(err.contains("people: 3 rows, 3 records would be sent in 1 requests"), err)
+        let shown = out.split(separator: "\n").compactMap { try? JSONValue.parse(String($0)).objectValue }
+        XCTAssertEqual(shown.count, 3, out)
+        XCTAssertEqual(Set(shown.compactMap { $0["email"]?.stringValue }), ["a@x.com", "b@x.com", "c@x.com"])
+        XCTAssertEqual(try storedContacts(), 0)
+        for file in ["last_sync_time", "history.ndjson", "dedupe.db"] {
+            XCTAssertFalse(FileManager.default.fileExists(atPath: "\(home)/state/people/\(file)"), file)
+        }
+        // After a real run, a dry run reads from the new watermark and would send nothing.
+        try cvSync(["run", "people"])
+        let (_, again, summary) = try cvSync(["run", "people", "--dry-run"])
+        XCTAssertTrue(summary.contains("people: 0 rows, 0 records would be sent in 0 requests"), summary)
+        XCTAssertEqual(again, "")
+        XCTAssertEqual(try history("people").count, 1)
+    }
+}
