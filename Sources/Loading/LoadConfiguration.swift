@@ -59,6 +59,8 @@ public enum LoadError: ToolError {
     case notDelivered(records: Int, attempts: Int)
     /// The endpoint is missing (a wrong --api-url), or the object type does not exist in Conversion.
     case endpointFailed(status: Int, code: String, message: String)
+    /// SIGINT or SIGTERM arrived; what was not sent yet is rejected as retryable.
+    case cancelled(signal: String)
 
     public var exitStatus: ExitStatus { .failure }
 
@@ -66,6 +68,8 @@ public enum LoadError: ToolError {
         switch self {
         case .authenticationRefused(let status, let message):
             return "authentication refused (HTTP \(status)): \(message); check CONVERSION_API_KEY or --api-key-file"
+        case .cancelled(let signal):
+            return "cancelled by \(signal); records not sent yet are in the rejects file as retryable"
         case .endpointFailed(let status, let code, let message):
             if code == "object_type_not_found" {
                 return "\(message) (HTTP \(status)); create the object type in Conversion, then run again: the records are kept for retry"

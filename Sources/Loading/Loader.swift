@@ -15,6 +15,8 @@ public enum Loader {
         let rejects = try RejectLog(path: configuration.rejectsPath, diagnostics: diagnostics, location: reader.sourceName)
         let writer = try OutcomeWriter(acksPath: configuration.acksPath, rejects: rejects, counters: counters)
         let stop = StopSignal()
+        let signals = configuration.dryRun ? nil : StopOnSignal(stop)
+        defer { signals?.cancel() }
         let limiter = RequestPacer(rate: configuration.rate, scope: configuration.apiURL + "\n" + configuration.apiKey,
                                    directory: configuration.budgetDirectory)
         let queue = BlockingQueue<Batch>(capacity: configuration.concurrency)

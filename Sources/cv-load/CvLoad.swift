@@ -39,8 +39,9 @@ struct CvLoad: ToolCommand {
 
         EXIT STATUS
           0 every record acknowledged or rejected for a reason of its own
-          1 authentication refused, endpoint or object type missing, or records left
-            undelivered after --max-attempts
+          1 authentication refused, endpoint or object type missing, records left
+            undelivered after --max-attempts, or SIGINT/SIGTERM (nothing more is sent; every
+            outcome already known is written, the rest are retryable not_sent rejects)
           2 usage or configuration error (no API key, bad URL, bad flag)
         """,
         version: "0.1.0")

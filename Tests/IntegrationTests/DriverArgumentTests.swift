@@ -83,4 +83,44 @@ final class DriverArgumentTests: DriverTestCase {
         XCTAssertEqual(again, "")
         XCTAssertEqual(try history("people").count, 1)
     }
+
+    /// SIGTERM to the driver: the stages stop (none outlives it), the acks received so far are
+    /// committed, the run is recorded as cancelled, the lock is released, the exit is 143.
+    func testSIGTERMCancelsTheRunCleanly() throws {
+        try TestServers.psql(pg, "INSERT INTO \(table) SELECT g, 'u' || g || '@x.com', 'N', now() - interval '1 hour' FROM generate_series(10, 49) g")
+        try writeSync("people", ["SOURCE=\(pg)", "TYPE=contacts", "BATCH_SIZE=1", "RATE=5"],
+                      query: "SELECT id AS \"userId\", email, first_name FROM \(table) WHERE updated_at > to_timestamp({{last_sync_time}})")
+        let driver = Process()
+        driver.executableURL = URL(fileURLWithPath: "/bin/bash")
+        driver.arguments = ["-c", "exec '\(SyncHome.repo.appendingPathComponent("scripts/cv-sync").path)' run people"]
+        driver.environment = ProcessInfo.processInfo.environment.merging([
+            "CV_SYNC_HOME": home, "CV_BIN": ToolRunner.binDirectory.path, "CONVERSION_API_URL": emulator.url,
+            "CONVERSION_API_KEY": "sk_test_driver_key"]) { $1 }
+        let err = Pipe()
+        driver.standardError = err
+        try driver.run()
+        // Wait until Conversion holds a few records, then stop the driver.
+        let deadline = Date().addingTimeInterval(20)
+        while (try? storedContacts()) ?? 0 < 3 && Date() < deadline { Thread.sleep(forTimeInterval: 0.05) }
+        let signalled = Date()
+        kill(driver.processIdentifier, SIGTERM)
+        driver.waitUntilExit()
+        let stderr = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        XCTAssertEqual(driver.terminationStatus, 143, stderr)
+        XCTAssertLessThan(Date().timeIntervalSince(signalled), 10, "stopped promptly")
+        // The bracket keeps the pattern from matching the shell that runs pgrep.
+        let left = try PipelineTests.shell("pgrep -fa '\(home)/[s]tate/people' || true").1
+        XCTAssertEqual(left, "", "a stage outlived the driver")
+        let run = try history("people").last ?? [:]
+        XCTAssertEqual(run["status"], .string("cancelled"), stderr)
+        guard case .number(let n)? = run["succeeded"], let delivered = Int(n) else { return XCTFail("\(run)") }
+        XCTAssertGreaterThanOrEqual(delivered, 3)
+        XCTAssertLessThan(delivered, 43, "the run was stopped before the end")
+        XCTAssertFalse(FileManager.default.fileExists(atPath: "\(home)/state/people/last_sync_time"))
+        // The lock is free and what was acknowledged is not sent again.
+        try writeSync("people", ["SOURCE=\(pg)", "TYPE=contacts"],
+                      query: "SELECT id AS \"userId\", email, first_name FROM \(table) WHERE updated_at > to_timestamp({{last_sync_time}})")
+        try cvSync(["run", "people"])
+        XCTAssertEqual(try history("people").last?["unchangedSkipped"], .number(String(delivered)))
+    }
 }

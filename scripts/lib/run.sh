@@ -40,13 +40,14 @@ run_sync() {
       error=$(first_error "$dir")
       grep -q ' 2$' "$dir/exit-status" && code=2
     fi
+    if [ -n "$CANCELLED" ]; then status=cancelled code=$CANCEL_STATUS error="cancelled by $CANCELLED; the acks received so far are committed"; fi
     # Acks are facts: whatever the run's outcome, what Conversion took is recorded, what it
     # refused for a retryable reason is queued, and what has no known outcome is sent again.
     if ! commit_run "$state" "$run" "$dir"; then
       status=failed
       error=${error:-$(tail -n 1 "$dir/commit.log")}
     fi
-    if [ "$status" = succeeded ]; then
+    if [ "$status" = succeeded ] && [ -z "$CANCELLED" ]; then
       if ! error=$(check_counts "$dir" "$mode"); then
         status=failed
       elif ! error=$(check_reject_share "$dir" "$mode"); then
@@ -72,6 +73,19 @@ run_sync() {
   return "$code"
 }
 
+# on_signal NAME STATUS: a trapped SIGINT, SIGTERM or SIGHUP. The running stages are told to
+# stop (wh-extract cancels its query, cv-load sends nothing more and writes every outcome it
+# has); the run then commits its acks, is recorded as cancelled, and the driver exits STATUS.
+CANCELLED=""
+CANCEL_STATUS=0
+STAGES_PID=""
+on_signal() {
+  [ -n "$CANCELLED" ] || { CANCELLED=$1; CANCEL_STATUS=$2; }
+  say "$1 received: stopping the running stages"
+  [ -n "$STAGES_PID" ] && pkill -TERM -P "$STAGES_PID" 2>/dev/null
+  return 0
+}
+
 # pipeline MODE INPUT LAST DB RUN DIR: the four stages, or the last three or two for a replay.
 pipeline() {
   local mode=$1 input=$2 last=$3 db=$4 run=$5 dir=$6
@@ -95,24 +109,37 @@ pipeline() {
   case "$mode" in
     extract)
       stages=(extract map dedupe load)
+      (
       WH_SOURCE="$S_SOURCE" "$CV_BIN/wh-extract" --query "$S_QUERY" --last-sync-time "$last" --stats "$dir/extract.json" 2>"$dir/extract.log" \
         | "$CV_BIN/cv-map" "${map_args[@]}" 2>"$dir/map.log" \
         | "$CV_BIN/cv-dedupe" "${dedupe_args[@]}" 2>"$dir/dedupe.log" \
         | "$CV_BIN/cv-load" "${load_args[@]}" 2>"$dir/load.log" 1>&"$requests"
-      codes=("${PIPESTATUS[@]}") ;;
+        echo "${PIPESTATUS[*]}" >"$dir/pipestatus") &
+      ;;
     rows)
       stages=(map dedupe load)
+      (
       "$CV_BIN/cv-map" "${map_args[@]}" "$input" 2>"$dir/map.log" \
         | "$CV_BIN/cv-dedupe" "${dedupe_args[@]}" 2>"$dir/dedupe.log" \
         | "$CV_BIN/cv-load" "${load_args[@]}" 2>"$dir/load.log" 1>&"$requests"
-      codes=("${PIPESTATUS[@]}") ;;
+        echo "${PIPESTATUS[*]}" >"$dir/pipestatus") &
+      ;;
     records)
       stages=(dedupe load)
+      (
       "$CV_BIN/cv-dedupe" "${dedupe_args[@]}" "$input" 2>"$dir/dedupe.log" \
         | "$CV_BIN/cv-load" "${load_args[@]}" 2>"$dir/load.log" 1>&"$requests"
-      codes=("${PIPESTATUS[@]}") ;;
+        echo "${PIPESTATUS[*]}" >"$dir/pipestatus") &
+      ;;
   esac
+  # The stages run in the background so a signal to the driver is handled at once (bash runs
+  # traps only between foreground commands); on_signal stops them, and this waits them out.
+  STAGES_PID=$!
+  while kill -0 "$STAGES_PID" 2>/dev/null; do wait "$STAGES_PID" 2>/dev/null || true; done
+  STAGES_PID=""
   [ "$requests" = 1 ] || exec {requests}>&-
+  read -r -a codes <"$dir/pipestatus" 2>/dev/null || codes=()
+  while [ "${#codes[@]}" -lt "${#stages[@]}" ]; do codes+=(143); done
   local i failed=0
   : >"$dir/exit-status"
   for i in "${!stages[@]}"; do
