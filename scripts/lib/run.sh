@@ -153,7 +153,12 @@ pipeline() {
 # scratch folder, with cv-load --dry-run: nothing is sent, committed, recorded or moved.
 dry_run_sync() {
   local name=$1 mode=$2 input=$3
-  local state="$SYNC_HOME/state/$name" last=0 scratch run code=0
+  local state="$SYNC_HOME/state/$name" last=0 scratch run code=0 dry_lock
+  # The lock keeps a real run from committing while the state is copied; a dry run records nothing.
+  if [ -d "$state" ]; then
+    exec {dry_lock}>"$state/lock"
+    if ! flock -n "$dry_lock"; then say "$name: a run is in progress; try the dry run again when it is done"; return 0; fi
+  fi
   scratch=$(mktemp -d)
   run="dry-run-$$"
   [ -f "$state/dedupe.db" ] && cp "$state/dedupe.db" "$scratch/dedupe.db"
@@ -166,6 +171,7 @@ dry_run_sync() {
     code=1
     grep -q ' 2$' "$scratch/exit-status" 2>/dev/null && code=2
     rm -rf "$scratch"
+    [ -z "${dry_lock:-}" ] || exec {dry_lock}>&-
     return "$code"
   fi
   say "$name: $(stat_of "$scratch/extract.json" rows) rows, $(stat_of "$scratch/load.json" recordsIn) records would be sent in $(stat_of "$scratch/load.json" requests) requests; $(stat_of "$scratch/map.json" rejected) rows rejected, $(stat_of "$scratch/dedupe.json" duplicates) duplicates and $(stat_of "$scratch/dedupe.json" unchanged) unchanged records skipped"
@@ -173,6 +179,7 @@ dry_run_sync() {
   # The first records that would be sent, as the API would receive them.
   jq -c '.body | to_entries[0].value[]' "$scratch/requests.ndjson" 2>/dev/null | head -n "${DRY_RUN_SHOW:-5}"
   rm -rf "$scratch"
+  [ -z "${dry_lock:-}" ] || exec {dry_lock}>&-
 }
 
 # commit_run STATE RUN DIR: applies the run's acks and rejects to the dedupe state (when the
