@@ -70,11 +70,7 @@ final class Intake {
             key = "event:" + eventId
             derived = true
             stats.derivedEventIds += 1
-            rewritten.bytes.removeAll()
-            rewritten.writeRaw(UnsafeBufferPointer(rebasing: raw[..<(raw.lastIndex(of: UInt8(ascii: "}")) ?? raw.endIndex)]))
-            rewritten.writeRaw(",\"eventId\":")
-            rewritten.writeString(eventId)
-            rewritten.writeByte(UInt8(ascii: "}"))
+            rewrite(raw, adding: "eventId", .string(eventId))
         }
         guard var keyText = key else {
             guard sequence == RetryQueue.sequence else {
@@ -82,10 +78,8 @@ final class Intake {
                 return
             }
             // A queued event with no key is settled by being sent again; its fate is its own.
-            output.retire(hasher.hash(tape, at: 0, skipping: RetryQueue.bookkeeping))
-            rewritten.bytes.removeAll()
-            rewritten.writeRaw(UnsafeBufferPointer(rebasing: raw[..<(raw.lastIndex(of: UInt8(ascii: "}")) ?? raw.endIndex)]))
-            rewritten.writeRaw(",\"retried\":true}")
+            output.retire(RetryQueue.key(tape, at: 0, dedupeKey: nil, hasher: &hasher))
+            rewrite(raw, adding: "retried", .bool(true))
             try rewritten.bytes.withUnsafeBufferPointer { try output.emitRaw($0, stats: &stats) }
             return
         }
@@ -103,5 +97,16 @@ final class Intake {
                 try spill.append(kind: identity.kind, key: hash, content: content, sequence: sequence, keyText: k, line: raw)
             }
         }
+    }
+
+    /// `raw` with one member added before its closing brace, into `rewritten`.
+    private func rewrite(_ raw: UnsafeBufferPointer<UInt8>, adding name: String, _ value: JSONValue) {
+        rewritten.bytes.removeAll()
+        rewritten.writeRaw(UnsafeBufferPointer(rebasing: raw[..<(raw.lastIndex(of: UInt8(ascii: "}")) ?? raw.endIndex)]))
+        rewritten.writeByte(UInt8(ascii: ","))
+        rewritten.writeString(name)
+        rewritten.writeByte(UInt8(ascii: ":"))
+        rewritten.writeValue(value)
+        rewritten.writeByte(UInt8(ascii: "}"))
     }
 }

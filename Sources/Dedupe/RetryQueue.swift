@@ -2,7 +2,6 @@ import JSONCodec
 import SQLiteDatabase
 import SyncCore
 
-
 /// The sync's retry queue, a table of the state file: records Conversion refused for a reason
 /// outside their data (contact not there yet, object type not created yet, 5xx after retries),
 /// with the number of runs that refused them. `cv-dedupe --retry-queue` feeds them into the
@@ -99,13 +98,6 @@ struct QueueWriter {
 }
 
 extension DedupeState {
-    var queueIsEmpty: Bool {
-        get throws(SQLiteError) {
-            let s = try database.prepare("SELECT 1 FROM retry LIMIT 1")
-            return try !s.step()
-        }
-    }
-
     public func queueCount() throws(SQLiteError) -> Int {
         let s = try database.prepare("SELECT count(*) FROM retry")
         return try s.step() ? Int(s.int(0)) : 0

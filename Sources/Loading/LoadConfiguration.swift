@@ -71,7 +71,7 @@ public enum LoadError: ToolError {
         case .cancelled(let signal):
             return "cancelled by \(signal); records not sent yet are in the rejects file as retryable"
         case .endpointFailed(let status, let code, let message):
-            if code == "object_type_not_found" {
+            if code == RejectCode.objectTypeNotFound.rawValue {
                 return "\(message) (HTTP \(status)); create the object type in Conversion, then run again: the records are kept for retry"
             }
             return "\(message) (HTTP \(status) \(code)); check --api-url or CONVERSION_API_URL"

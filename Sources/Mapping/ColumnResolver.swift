@@ -17,7 +17,7 @@ struct ColumnResolver {
     private(set) var misses = 0
     /// Columns taken as a reserved name whose case the warehouse folded (`userid` → `userId`),
     /// in the order first seen.
-    private(set) var folded: [(column: String, reserved: String)] = []
+    private(set) var folded: [FoldedColumn] = []
 
     init(destination: Destination, schema: MappingSchema) {
         self.destination = destination
@@ -58,7 +58,7 @@ struct ColumnResolver {
             let lowered = name.lowercased()
             if let reserved = reservedNames.first(where: { $0.lowercased() == lowered }) {
                 slot = resolve(reserved)
-                folded.append((name, reserved))
+                folded.append(FoldedColumn(column: name, reserved: reserved))
             }
         }
         byName[key] = slot

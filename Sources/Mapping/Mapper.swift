@@ -78,9 +78,9 @@ public enum Mapper {
     /// matched despite their case.
     private static func reportNewColumns(_ stats: inout MapStats, _ resolver: ColumnResolver,
                                          _ configuration: MapConfiguration, _ diagnostics: Diagnostics) {
-        for (column, reserved) in resolver.folded[stats.foldedColumns.count...] {
-            diagnostics.note("column '\(column)' is taken as '\(reserved)' (the warehouse changed the name's case; quote the alias to keep it)")
-            stats.foldedColumns.append(FoldedColumn(column: column, reserved: reserved))
+        for folded in resolver.folded[stats.foldedColumns.count...] {
+            diagnostics.note("column '\(folded.column)' is taken as '\(folded.reserved)' (the warehouse changed the name's case; quote the alias to keep it)")
+            stats.foldedColumns.append(folded)
         }
         for name in resolver.ignored[stats.ignoredColumns.count...] {
             var text = "column '\(name)' matches no \(configuration.destination.noun) field and is ignored"

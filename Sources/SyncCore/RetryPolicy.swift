@@ -45,34 +45,6 @@ public enum HTTPDate {
     }
 }
 
-/// A token bucket holding at most one token: requests are spaced 1/rate apart, so no
-/// window of any length ever sees more than the rate allows.
-public final class RateLimiter: @unchecked Sendable {
-    private let lock = Mutex()
-    private let interval: Double
-    private var next = 0.0
-
-    /// `rate` requests per second; 0 or less means unlimited.
-    public init(rate: Double) { interval = rate > 0 ? 1 / rate : 0 }
-
-    /// Blocks until the caller may send.
-    public func acquire() {
-        guard interval > 0 else { return }
-        let wait: Double = lock.withLock {
-            let now = monotonicSeconds()
-            let slot = max(now, next)
-            next = slot + interval
-            return slot - now
-        }
-        if wait > 0 { sleepSeconds(wait) }
-    }
-
-    /// Pushes every later request back, after a 429 with Retry-After.
-    public func pause(for seconds: Double) {
-        lock.withLock { next = max(next, monotonicSeconds() + seconds) }
-    }
-}
-
 public func sleepSeconds(_ seconds: Double) {
     guard seconds > 0 else { return }
     var request = timespec(tv_sec: Int(seconds), tv_nsec: Int((seconds - Double(Int(seconds))) * 1e9))

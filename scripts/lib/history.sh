@@ -24,14 +24,19 @@ show_history() {
   } | column -t -s $'\t'
 }
 
+# latest_run NAME: the id of the sync's newest run folder (ids sort by start), or exit 1.
+latest_run() {
+  local run
+  run=$(find "$SYNC_HOME/state/$1/runs" -mindepth 1 -maxdepth 1 -type d -printf '%f\n' 2>/dev/null | sort | tail -n 1)
+  [ -n "$run" ] || die 1 "no runs of '$1' yet"
+  printf '%s\n' "$run"
+}
+
 # show_errors NAME [RUN]: the run's rejects as NDJSON on stdout, a summary by code on stderr.
 show_errors() {
   local name=$1 run=${2:-}
   local dir="$SYNC_HOME/state/$name/runs"
-  if [ -z "$run" ]; then
-    run=$(find "$dir" -mindepth 1 -maxdepth 1 -type d -printf '%f\n' 2>/dev/null | sort | tail -n 1)
-    [ -n "$run" ] || die 1 "no runs of '$name' yet"
-  fi
+  [ -n "$run" ] || run=$(latest_run "$name") || exit 1
   [ -d "$dir/$run" ] || die 1 "no run '$run' of '$name'"
   local file="$dir/$run/rejects.ndjson"
   if [ ! -s "$file" ]; then say "run $run: no errors"; return 0; fi

@@ -86,12 +86,20 @@ on_signal() {
   return 0
 }
 
+# sync_map_args: cv-map's arguments for the loaded sync (destination, schema, nulls), in MAP_ARGS.
+MAP_ARGS=()
+sync_map_args() {
+  MAP_ARGS=(--type "$S_TYPE" --nulls "$S_NULLS")
+  [ -n "$S_OBJECT_TYPE" ] && MAP_ARGS+=(--object-type "$S_OBJECT_TYPE")
+  [ -n "$S_SCHEMA" ] && MAP_ARGS+=(--schema "$S_SCHEMA")
+  return 0
+}
+
 # pipeline MODE INPUT LAST DB RUN DIR: the four stages, or the last three or two for a replay.
 pipeline() {
   local mode=$1 input=$2 last=$3 db=$4 run=$5 dir=$6
-  local map_args=(--type "$S_TYPE" --rejects "$dir/rejects.ndjson" --stats "$dir/map.json" --nulls "$S_NULLS")
-  [ -n "$S_OBJECT_TYPE" ] && map_args+=(--object-type "$S_OBJECT_TYPE")
-  [ -n "$S_SCHEMA" ] && map_args+=(--schema "$S_SCHEMA")
+  sync_map_args
+  local map_args=("${MAP_ARGS[@]}" --rejects "$dir/rejects.ndjson" --stats "$dir/map.json")
   local dedupe_args=(--state "$db" --run "$run" --rejects "$dir/rejects.ndjson" --stats "$dir/dedupe.json" --retry-queue)
   [ "$S_CHANGED_ONLY" = 1 ] && dedupe_args+=(--changed-only)
   [ "$S_EVENT_ID" = derive ] && dedupe_args+=(--derive-event-ids)
