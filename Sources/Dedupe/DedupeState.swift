@@ -15,7 +15,7 @@ public final class DedupeState {
     /// Opens or creates the state file; a file of a newer format is refused (exit 2).
     public init(path: String) throws {
         self.path = path
-        database = try Database(path: path)
+        database = try Self.open(path)
         try database.execute("""
             CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value TEXT NOT NULL);
             CREATE TABLE IF NOT EXISTS acked (key BLOB PRIMARY KEY, kind INTEGER NOT NULL, hash BLOB) WITHOUT ROWID;
@@ -27,6 +27,43 @@ public final class DedupeState {
         guard version <= Self.formatVersion else {
             throw ConfigurationError("state file '\(path)' has format version \(version); this cv-dedupe reads version \(Self.formatVersion) and older")
         }
+    }
+
+    /// SQLite would quietly start an empty state over a 0-byte file, and its own messages for a
+    /// damaged or unwritable one do not say what that means for the sync: every record sent again.
+    static func open(_ path: String) throws -> Database {
+        var info = stat()
+        if stat(path, &info) == 0, info.st_size == 0 {
+            throw ConfigurationError("""
+                state file '\(path)' is empty (0 bytes): what Conversion acknowledged is no longer known, \
+                so the next run would send every record again as new. Restore it from a backup, or accept \
+                a full resync by removing it (cv-sync reset NAME --yes)
+                """)
+        }
+        do throws(SQLiteError) {
+            let database = try Database(path: path)
+            _ = try database.prepare("SELECT count(*) FROM sqlite_master").step()
+            return database
+        } catch {
+            throw explained(error, path: path)
+        }
+    }
+
+    private static func explained(_ error: SQLiteError, path: String) -> any Error {
+        if error.isDamaged {
+            return ConfigurationError("""
+                state file '\(path)' is damaged (\(error.detail)): restore it from a backup, or accept a \
+                full resync by removing it (cv-sync reset NAME --yes)
+                """)
+        }
+        if error.isUnwritable {
+            let folder = path.split(separator: "/", omittingEmptySubsequences: false).dropLast().joined(separator: "/")
+            return ConfigurationError("""
+                cannot write the state file '\(path)' (\(error.detail)): the user running this needs write \
+                access to it and to its folder '\(folder.isEmpty ? "." : folder)'
+                """)
+        }
+        return error
     }
 
     func value(of name: String) throws(SQLiteError) -> String? {

@@ -1,3 +1,4 @@
+import CSQLite3
 import SyncCore
 
 /// A failed SQLite call, with the library's message and what was being done.
@@ -8,6 +9,11 @@ public struct SQLiteError: ToolError, Equatable {
 
     public var exitStatus: ExitStatus { .failure }
     public var message: String { "state database: \(context): \(detail)" }
+
+    /// The file is not a database or its pages are broken.
+    public var isDamaged: Bool { [SQLITE_NOTADB, SQLITE_CORRUPT].contains(code & 0xff) }
+    /// The file or its folder cannot be written (or, for a new file, created).
+    public var isUnwritable: Bool { [SQLITE_READONLY, SQLITE_CANTOPEN, SQLITE_PERM].contains(code & 0xff) }
 
     public init(code: Int32, context: String, detail: String) {
         self.code = code

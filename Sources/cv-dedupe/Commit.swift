@@ -2,6 +2,9 @@ import ArgumentParser
 import Dedupe
 import JSONCodec
 import SyncCore
+#if canImport(Glibc)
+import Glibc
+#endif
 
 struct Commit: ToolCommand {
     static let toolName = "cv-dedupe"
@@ -104,6 +107,21 @@ struct Stats: ToolCommand {
 
     func execute(diagnostics: Diagnostics) throws -> ExitStatus {
         print(JSONValue.object(try DedupeState(path: state).summary()).serialized)
+        return .success
+    }
+}
+
+struct Check: ToolCommand {
+    static let toolName = "cv-dedupe"
+    static let configuration = CommandConfiguration(
+        abstract: "Open the state and say nothing when it is usable; exit 2 with the reason when it is empty, damaged or unwritable.")
+
+    @Option(name: .long, help: "The state database file of this sync.")
+    var state: String
+
+    func execute(diagnostics: Diagnostics) throws -> ExitStatus {
+        guard access(state, F_OK) == 0 else { throw ConfigurationError("no state file '\(state)' (a sync's first run creates it)") }
+        _ = try DedupeState(path: state)
         return .success
     }
 }

@@ -8,9 +8,11 @@ run_sync() {
   local name=$1 mode=${2:-extract} input=${3:-}
   load_sync "$name"
   if [ "${DRY_RUN:-0}" = 1 ]; then dry_run_sync "$name" "$mode" "$input"; return; fi
-  local state="$SYNC_HOME/state/$name"
-  mkdir -p "$state/runs"
-  exec {lock_fd}>"$state/lock"
+  local state="$SYNC_HOME/state/$name" lock_fd
+  if ! mkdir -p "$state/runs" 2>/dev/null || ! [ -w "$state" ] || ! { exec {lock_fd}>"$state/lock"; } 2>/dev/null; then
+    say "$name: cannot write the state folder $state: the user running cv-sync needs write access to it"
+    return 2
+  fi
   local start; start=$(date +%s)
   if ! flock -n "$lock_fd"; then
     append_history "$name" "$(jq -cn --arg run "skipped-$start" --arg start "$(iso "$start")" \
@@ -32,6 +34,7 @@ run_sync() {
   fi
   [ "$mode" = extract ] && echo "$start" >"$state/last_start"
   # Preflight: what would make the run fail late fails it now, before anything is extracted.
+  if [ "$code" = 0 ] && ! error=$(preflight "$state"); then status=failed code=2; fi
   if [ "$code" = 0 ] && ! load_api_key; then status=failed code=2 error=$KEY_ERROR; fi
   if [ "$code" = 0 ]; then
     say "$name: run $run ($mode, last_sync_time=$last)"
@@ -71,6 +74,30 @@ run_sync() {
   say "$name: $status$([ -n "$error" ] && printf ' (%s)' "$error")"
   report_columns "$name" "$dir"
   return "$code"
+}
+
+# preflight STATE: the dedupe state opens and cv-map accepts the sync's mapping (schema,
+# object type, NULLS); otherwise the reason, and the run fails before anything is extracted.
+preflight() {
+  local state=$1 out
+  if [ -e "$state/dedupe.db" ] && ! out=$("$CV_BIN/cv-dedupe" check --state "$state/dedupe.db" 2>&1); then
+    printf '%s\n' "${out##*cv-dedupe: }"
+    return 1
+  fi
+  sync_map_args
+  if ! out=$("$CV_BIN/cv-map" "${MAP_ARGS[@]}" </dev/null 2>&1 >/dev/null); then
+    printf '%s\n' "${out##*cv-map: }"
+    return 1
+  fi
+}
+
+# record_invalid NAME PROBLEM: a sync that could not be run for its configuration, in its history.
+record_invalid() {
+  local name=$1 problem=${2#cv-sync: } now
+  now=$(date +%s)
+  mkdir -p "$SYNC_HOME/state/$name" 2>/dev/null || return 0
+  append_history "$name" "$(jq -cn --arg run "invalid-$(date -u +%Y%m%dT%H%M%S.%NZ)" --arg start "$(iso "$now")" --arg error "$problem" \
+    '{"run": $run, "start": $start, "end": $start, "durationSeconds": 0, "status": "failed", "error": $error}')" 2>/dev/null || true
 }
 
 # on_signal NAME STATUS: a trapped SIGINT, SIGTERM or SIGHUP. The running stages are told to

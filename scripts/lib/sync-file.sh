@@ -1,66 +1,114 @@
 # shellcheck shell=bash
 # Reading syncs/NAME.sync: KEY=value lines read as data, never sourced or evaluated.
 
-SYNC_KEYS="SOURCE TYPE OBJECT_TYPE QUERY SCHEDULE SCHEMA CHANGED_ONLY API_URL NULLS BATCH_SIZE RATE MAX_ATTEMPTS MAX_REJECT_PERCENT MAX_RETRY_RUNS EVENT_ID"
+SYNC_KEYS="SOURCE TYPE OBJECT_TYPE QUERY SCHEDULE SCHEMA CHANGED_ONLY API_URL NULLS BATCH_SIZE RATE MAX_ATTEMPTS MAX_REJECT_PERCENT MAX_RETRY_RUNS EVENT_ID KEEP_RUNS NOTIFY_URL"
 
 # load_sync NAME: sets S_<KEY> for every key of syncs/NAME.sync, with defaults; dies on errors.
+# A line is KEY=value; spaces around '=' and at the end, and a ' # comment', are not part of the
+# value; "..." or '...' keep everything inside as it is (nothing is expanded); a key appears once.
 load_sync() {
-  local name=$1 file line key value
+  local name=$1 file line key value n=0
+  declare -gA SYNC_LINES=()
   [[ $name =~ ^[A-Za-z0-9][A-Za-z0-9_.-]*$ ]] || die 2 "sync name '$name' must be letters, digits, '.', '_' or '-'"
   file="$SYNC_HOME/syncs/$name.sync"
   [ -f "$file" ] || die 2 "no sync '$name' (expected $file)"
+  [ -r "$file" ] || die 2 "cannot read $file"
   for key in $SYNC_KEYS; do printf -v "S_$key" '%s' ""; done
   # shellcheck disable=SC2034  # the S_ variables are read by lib/run.sh
-  S_CHANGED_ONLY=1
-  # shellcheck disable=SC2034
-  S_NULLS=skip
-  # shellcheck disable=SC2034
-  S_MAX_REJECT_PERCENT=100
-  # shellcheck disable=SC2034
-  S_MAX_RETRY_RUNS=10
-  local n=0
+  S_CHANGED_ONLY=1 S_NULLS=skip S_MAX_REJECT_PERCENT=100 S_MAX_RETRY_RUNS=10 S_KEEP_RUNS=50
   while IFS= read -r line || [ -n "$line" ]; do
     n=$((n + 1))
     line=${line%$'\r'}
     [[ $line =~ ^[[:space:]]*(#|$) ]] && continue
-    [[ $line =~ ^[[:space:]]*([A-Z_]+)=(.*)$ ]] || die 2 "$file:$n: expected KEY=value, got '$line'"
+    [[ $line =~ ^[[:space:]]*([A-Za-z_][A-Za-z0-9_]*)[[:space:]]*=([[:space:]]*)(.*)$ ]] || die 2 "$file:$n: expected KEY=value, got '$line'"
     key=${BASH_REMATCH[1]}
-    value=${BASH_REMATCH[2]}
-    # One pair of surrounding quotes is removed; nothing inside is interpreted.
-    if [[ $value =~ ^\"(.*)\"$ || $value =~ ^\'(.*)\'$ ]]; then value=${BASH_REMATCH[1]}; fi
-    [[ " $SYNC_KEYS " == *" $key "* ]] || die 2 "$file:$n: unknown key '$key' (known: $SYNC_KEYS)"
+    value=${BASH_REMATCH[3]}
+    if [[ " $SYNC_KEYS " != *" $key "* ]]; then
+      if [[ " $SYNC_KEYS " == *" ${key^^} "* ]]; then die 2 "$file:$n: unknown key '$key' (keys are upper case: ${key^^})"; fi
+      die 2 "$file:$n: unknown key '$key' (known: $SYNC_KEYS)"
+    fi
+    [ -z "${SYNC_LINES[$key]:-}" ] || die 2 "$file:$n: $key is already set on line ${SYNC_LINES[$key]}; a key may appear once"
+    SYNC_LINES[$key]=$n
+    if [ -n "${BASH_REMATCH[2]}" ] && [[ $value == "#"* ]]; then
+      value=""
+    elif [[ $value == [\"\']* ]]; then
+      local quote=${value:0:1} rest=${value:1} after
+      [[ $rest == *"$quote"* ]] || die 2 "$file:$n: $key: the value opens a quote ($quote) that is never closed"
+      after=${rest#*"$quote"}
+      value=${rest%%"$quote"*}
+      after=${after#"${after%%[![:space:]]*}"}
+      [ -z "$after" ] || [[ $after == "#"* ]] || die 2 "$file:$n: $key: unexpected '$after' after the closing quote"
+    else
+      value=${value%%[[:space:]]#*}
+      value=${value%"${value##*[![:space:]]}"}
+    fi
     printf -v "S_$key" '%s' "$value"
   done <"$file"
   validate_sync "$file"
 }
 
+# bad KEY MESSAGE: a configuration error, at KEY's line of the sync file.
+bad() {
+  local key=$1; shift
+  die 2 "$SYNC_FILE${SYNC_LINES[$key]:+:${SYNC_LINES[$key]}}: $*"
+}
+
 validate_sync() {
   local file=$1
-  [ -n "$S_SOURCE" ] || die 2 "$file: SOURCE is required"
-  [ -n "$S_QUERY" ] || die 2 "$file: QUERY is required (path of the .sql file)"
+  SYNC_FILE=$file
+  [ -n "$S_SOURCE" ] || bad SOURCE "SOURCE is required"
+  [ -n "$S_QUERY" ] || bad QUERY "QUERY is required (path of the .sql file)"
   case "$S_TYPE" in
     contacts|events) ;;
-    objects) [ -n "$S_OBJECT_TYPE" ] || die 2 "$file: TYPE=objects needs OBJECT_TYPE" ;;
-    *) die 2 "$file: TYPE must be contacts, objects or events, got '$S_TYPE'" ;;
+    objects) [ -n "$S_OBJECT_TYPE" ] || bad TYPE "TYPE=objects needs OBJECT_TYPE" ;;
+    *) bad TYPE "TYPE must be contacts, objects or events, got '$S_TYPE'" ;;
   esac
-  case "$S_SCHEDULE" in ""|15m|1h|6h|1d) ;; *) die 2 "$file: SCHEDULE must be 15m, 1h, 6h or 1d, got '$S_SCHEDULE'" ;; esac
-  case "$S_CHANGED_ONLY" in 0|1) ;; *) die 2 "$file: CHANGED_ONLY must be 0 or 1" ;; esac
+  case "$S_SCHEDULE" in ""|15m|1h|6h|1d) ;; *) bad SCHEDULE "SCHEDULE must be 15m, 1h, 6h or 1d, got '$S_SCHEDULE'" ;; esac
+  case "$S_CHANGED_ONLY" in 0|1) ;; *) bad CHANGED_ONLY "CHANGED_ONLY must be 0 or 1" ;; esac
   if ! [[ $S_MAX_REJECT_PERCENT =~ ^[0-9]{1,3}$ ]] || [ "$S_MAX_REJECT_PERCENT" -lt 1 ] || [ "$S_MAX_REJECT_PERCENT" -gt 100 ]; then
-    die 2 "$file: MAX_REJECT_PERCENT must be a whole number from 1 to 100, got '$S_MAX_REJECT_PERCENT'"
+    bad MAX_REJECT_PERCENT "MAX_REJECT_PERCENT must be a whole number from 1 to 100, got '$S_MAX_REJECT_PERCENT'"
   fi
   if ! [[ $S_MAX_RETRY_RUNS =~ ^[0-9]{1,4}$ ]] || [ "$S_MAX_RETRY_RUNS" -lt 1 ]; then
-    die 2 "$file: MAX_RETRY_RUNS must be a whole number of runs, 1 or more, got '$S_MAX_RETRY_RUNS'"
+    bad MAX_RETRY_RUNS "MAX_RETRY_RUNS must be a whole number of runs, 1 or more, got '$S_MAX_RETRY_RUNS'"
   fi
-  case "$S_EVENT_ID" in ""|column|derive) ;; *) die 2 "$file: EVENT_ID must be 'column' (the default) or 'derive', got '$S_EVENT_ID'" ;; esac
+  case "$S_NULLS" in skip|clear) ;; *) bad NULLS "NULLS must be skip (a NULL leaves the field as it is) or clear (a NULL empties it), got '$S_NULLS'" ;; esac
+  local limit=1000
+  [ "$S_TYPE" = contacts ] || limit=200
+  if [ -n "$S_BATCH_SIZE" ] && { ! [[ $S_BATCH_SIZE =~ ^[0-9]{1,4}$ ]] || [ "$S_BATCH_SIZE" -lt 1 ] || [ "$S_BATCH_SIZE" -gt "$limit" ]; }; then
+    bad BATCH_SIZE "BATCH_SIZE must be a whole number from 1 to $limit (the API's limit for $S_TYPE), got '$S_BATCH_SIZE'"
+  fi
+  if [ -n "$S_RATE" ] && { ! [[ $S_RATE =~ ^[0-9]{0,2}(\.[0-9]{1,3})?$ ]] || [[ $S_RATE =~ ^0*(\.0*)?$ ]] || awk -v r="$S_RATE" 'BEGIN { exit !(r > 10) }'; }; then
+    bad RATE "RATE must be requests per second, more than 0 and at most 10 (the API's limit), got '$S_RATE'"
+  fi
+  if [ -n "$S_MAX_ATTEMPTS" ] && { ! [[ $S_MAX_ATTEMPTS =~ ^[0-9]{1,2}$ ]] || [ "$S_MAX_ATTEMPTS" -lt 1 ] || [ "$S_MAX_ATTEMPTS" -gt 20 ]; }; then
+    bad MAX_ATTEMPTS "MAX_ATTEMPTS must be a whole number from 1 to 20, got '$S_MAX_ATTEMPTS'"
+  fi
+  if ! [[ $S_KEEP_RUNS =~ ^[0-9]{1,6}$ ]] || [ "$S_KEEP_RUNS" -lt 1 ]; then
+    bad KEEP_RUNS "KEEP_RUNS must be a whole number of runs, 1 or more, got '$S_KEEP_RUNS'"
+  fi
+  local url
+  for url in API_URL NOTIFY_URL; do
+    local -n value_of="S_$url"
+    if [ -n "$value_of" ] && ! [[ $value_of =~ ^https?://[^[:space:]]+$ ]]; then
+      bad "$url" "$url must be an http:// or https:// URL, got '$value_of'"
+    fi
+    unset -n value_of
+  done
+  case "$S_EVENT_ID" in ""|column|derive) ;; *) bad EVENT_ID "EVENT_ID must be 'column' (the default) or 'derive', got '$S_EVENT_ID'" ;; esac
   # Secrets come from the environment or files, never from the sync file.
-  if [[ $S_SOURCE =~ ://[^/@]*:[^/@]*@ || $S_SOURCE =~ [Pp]assword= || $S_SOURCE =~ [Pp][Ww][Dd]= ]]; then
-    die 2 "$file: SOURCE holds a password; put it in WH_PASSWORD, PGPASSWORD or a password file instead"
+  # Checked on the decoded, lower-cased text: %70assword= and PWD = are the same secret.
+  local decoded
+  decoded=$(printf '%b' "${S_SOURCE//%/\\x}" 2>/dev/null | tr '[:upper:]' '[:lower:]') || decoded=${S_SOURCE,,}
+  if [[ $decoded =~ ://[^/@]*:[^/@]*@ || $decoded =~ (^|[^a-z_])(sslpassword|password|pwd|pass|passwd|token|secret|private_key)[[:space:]]*= ]]; then
+    bad SOURCE "SOURCE holds a password or token; put it in WH_PASSWORD, PGPASSWORD, a password file or the warehouse's credential variable instead"
   fi
   S_QUERY=$(resolve_path "$S_QUERY")
-  [ -f "$S_QUERY" ] || die 2 "$file: query file '$S_QUERY' not found"
+  [ -f "$S_QUERY" ] || bad QUERY "query file '$S_QUERY' not found"
+  [ -r "$S_QUERY" ] || bad QUERY "cannot read the query file '$S_QUERY'"
   if [ -n "$S_SCHEMA" ]; then
     S_SCHEMA=$(resolve_path "$S_SCHEMA")
-    [ -f "$S_SCHEMA" ] || die 2 "$file: schema file '$S_SCHEMA' not found"
+    [ -f "$S_SCHEMA" ] || bad SCHEMA "schema file '$S_SCHEMA' not found"
+    [ -r "$S_SCHEMA" ] || bad SCHEMA "cannot read the schema file '$S_SCHEMA'"
   fi
   if [[ $S_SOURCE == sqlite:* ]]; then
     local db=${S_SOURCE#sqlite:}
