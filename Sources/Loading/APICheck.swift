@@ -4,12 +4,14 @@ import SyncCore
 
 /// `cv-load --check`: one empty contacts batch. Conversion answers 400 invalid_request to
 /// it once the key is accepted, so nothing is written and both reachability and the key are
-/// tested.
+/// tested. With an object type, one empty batch of that type too: 404 object_type_not_found
+/// when the workspace does not have it (nothing lists object types).
 public enum APICheck {
     public enum Failure: ToolError {
         case connection(String)
         case refused(Int, String)
         case unexpected(Int, String)
+        case noObjectType(String, String)
 
         public var exitStatus: ExitStatus { .failure }
         public var message: String {
@@ -17,15 +19,31 @@ public enum APICheck {
             case .connection(let m): return "Connection failed: \(m)"
             case .refused(let s, let m): return "API key refused (HTTP \(s)): \(m)"
             case .unexpected(let s, let m): return "not the Conversion API, or not working (HTTP \(s)): \(m)"
+            case .noObjectType(let t, let m): return "the workspace has no object type '\(t)' (create it in Conversion first): \(m)"
             }
         }
     }
 
-    public static func run(_ configuration: LoadConfiguration) throws -> String {
+    public static func run(_ configuration: LoadConfiguration, objectType: String? = nil) throws -> String {
         let session = CurlSession(userAgent: Loader.userAgent, connectTimeoutSeconds: 10, totalTimeoutSeconds: 20)
-        let request = HTTPRequest(method: "POST", url: configuration.apiURL + APIContract.contactsBatchPath,
+        var answer = try emptyBatch(session, configuration, path: APIContract.contactsBatchPath, member: "contacts")
+        guard let objectType else { return answer }
+        guard APIContract.isObjectTypeKey(objectType) else {
+            throw ConfigurationError("object type '\(objectType)' must be \(APIContract.objectTypeKeyRule)")
+        }
+        do {
+            _ = try emptyBatch(session, configuration, path: APIContract.objectsBatchPath(objectType), member: "objects")
+        } catch Failure.unexpected(404, let message) where message.hasPrefix(RejectCode.objectTypeNotFound.rawValue) {
+            throw Failure.noObjectType(objectType, message)
+        }
+        answer += "; object type '\(objectType)' exists"
+        return answer
+    }
+
+    private static func emptyBatch(_ session: CurlSession, _ configuration: LoadConfiguration, path: String, member: String) throws -> String {
+        let request = HTTPRequest(method: "POST", url: configuration.apiURL + path,
                                   headers: ["\(APIContract.apiKeyHeader): \(configuration.apiKey)", "Content-Type: application/json"],
-                                  body: Array("{\"contacts\":[]}".utf8))
+                                  body: Array("{\"\(member)\":[]}".utf8))
         let response: HTTPResponse
         do throws(HTTPTransportError) { response = try session.perform(request) } catch {
             throw Failure.connection(error.message)

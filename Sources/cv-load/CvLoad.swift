@@ -91,6 +91,9 @@ struct CvLoad: ToolCommand {
     @Flag(help: "Only check that the API answers and accepts the key (an empty batch), then exit.")
     var check = false
 
+    @Option(help: "With --check: also check that the workspace has this custom object type.")
+    var objectType: String?
+
     @Argument(help: "Input file (default: standard input).")
     var input: String?
 
@@ -105,8 +108,9 @@ struct CvLoad: ToolCommand {
             acksPath: acks, rejectsPath: rejects, dryRun: dryRun, includeUserId: !noUserId, timeoutSeconds: timeout,
             budgetDirectory: privateBudget ? nil : budgetDir ?? TextFile.environment("CV_LOAD_BUDGET_DIR")
                 ?? TextFile.environment("XDG_RUNTIME_DIR") ?? "/tmp")
+        if objectType != nil && !check { throw ConfigurationError("--object-type goes with --check (records name their own type)") }
         if check {
-            diagnostics.note(try APICheck.run(configuration))
+            diagnostics.note(try APICheck.run(configuration, objectType: objectType))
             return .success
         }
         do {

@@ -93,7 +93,7 @@ final class DriverTests: DriverTestCase {
         try cvSync(["due"])
         XCTAssertEqual(try history("people").count, 1, "just ran: not due again")
         let schedule = try cvSync(["schedule"]).1
-        XCTAssertTrue(schedule.hasPrefix("* * * * * cd "), schedule)
+        XCTAssertTrue(schedule.hasPrefix("* * * * * CV_SYNC_HOME='\(home)' "), schedule)
         XCTAssertTrue(schedule.contains("# people: every 1h"), schedule)
     }
 
@@ -141,6 +141,17 @@ final class DriverTests: DriverTestCase {
         XCTAssertTrue(ok.contains("answers and accepts the key"), ok)
         try writeSync("down", ["SOURCE=postgresql://postgres@127.0.0.1:1/dev", "TYPE=contacts"], query: "SELECT 1")
         let (_, _, err) = try cvSync(["check", "down"], status: 1)
-        XCTAssertTrue(err.contains("Connection failed (warehouse): wh-extract: connection failed: host '127.0.0.1' port 1"), err)
+        XCTAssertTrue(err.contains("down: warehouse: connection failed: host '127.0.0.1' port 1"), err)
+        // A query error is the query's, not the connection's.
+        try writeSync("typo", ["SOURCE=\(pg)", "TYPE=contacts"], query: "SELEC 1")
+        let (_, _, syntax) = try cvSync(["check", "typo"], status: 1)
+        XCTAssertTrue(syntax.contains("typo: warehouse: query failed at line 1 column 1: syntax error at or near \"SELEC\""), syntax)
+        XCTAssertFalse(syntax.lowercased().contains("connection"), syntax)
+        // An object type the workspace does not have is found by check, before any run.
+        try #"{"objects": {"product": {"fields": {"sku": "string"}}, "plan": {"fields": {"tier": "string"}}}}"#
+            .write(toFile: "\(home)/syncs/objects.json", atomically: true, encoding: .utf8)
+        try writeSync("plans", ["SOURCE=\(pg)", "TYPE=objects", "OBJECT_TYPE=plan", "SCHEMA=objects.json"], query: "SELECT 'p1' AS id, 'gold' AS tier")
+        let (_, _, missing) = try cvSync(["check", "plans"], status: 1)
+        XCTAssertTrue(missing.contains("the workspace has no object type 'plan'"), missing)
     }
 }

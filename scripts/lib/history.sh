@@ -15,12 +15,13 @@ append_history() {
 show_history() {
   local name=$1 json=${2:-} file="$SYNC_HOME/state/$1/history.ndjson"
   [ -f "$file" ] || { say "no runs of '$name' yet"; return 0; }
-  if [ "$json" = --json ]; then cat "$file"; return 0; fi
+  # Lines are written when a run ends (an interrupted one by the next run): shown by start.
+  if [ "$json" = --json ]; then jq -c -s 'sort_by(.start // "") | .[]' "$file"; return 0; fi
   {
-    printf 'RUN\tSTART\tEND\tSECONDS\tSTATUS\tROWS\tSENT\tSUCCEEDED\tFAILED\tDUPLICATES\tUNCHANGED\tMERGED\tRETRIED\tQUEUED\tGAVE_UP\n'
-    jq -r '[.run, (.start // "-"), (.end // "-"), (.durationSeconds // 0), (.status | gsub(" "; "_")), (.rowsExtracted // 0),
+    printf 'RUN\tSTART\tSECONDS\tSTATUS\tROWS\tSENT\tSUCCEEDED\tFAILED\tDUPLICATES\tUNCHANGED\tMERGED\tRETRIED\tQUEUED\tGAVE_UP\tERROR\n'
+    jq -r -s 'sort_by(.start // "") | .[] | [.run, (.start // "-"), (.durationSeconds // 0), (.status | gsub(" "; "_")), (.rowsExtracted // 0),
             (.recordsSent // 0), (.succeeded // 0), (.failed // 0), (.duplicatesSkipped // 0), (.unchangedSkipped // 0),
-            (.merged // 0), (.retried // 0), (.retryQueued // 0), (.gaveUp // 0)] | @tsv' "$file"
+            (.merged // 0), (.retried // 0), (.retryQueued // 0), (.gaveUp // 0), ((.error // .reason // "-") | .[0:100])] | @tsv' "$file"
   } | column -t -s $'\t'
 }
 
@@ -33,16 +34,29 @@ latest_run() {
 }
 
 # show_errors NAME [RUN]: the run's rejects as NDJSON on stdout, a summary by code on stderr.
+# Without RUN, the newest run in the history that was not skipped, so a sync file or a
+# warehouse that failed a run before any row shows that error.
 show_errors() {
   local name=$1 run=${2:-}
-  local dir="$SYNC_HOME/state/$name/runs"
-  [ -n "$run" ] || run=$(latest_run "$name") || exit 1
-  [ -d "$dir/$run" ] || die 1 "no run '$run' of '$name'"
+  local dir="$SYNC_HOME/state/$name/runs" history="$SYNC_HOME/state/$name/history.ndjson" line
+  if [ -z "$run" ]; then
+    run=$(jq -r -s 'map(select(.status != "skipped")) | sort_by(.start // "") | last | .run // empty' "$history" 2>/dev/null || true)
+    [ -n "$run" ] || run=$(latest_run "$name") || exit 1
+  fi
+  line=$(jq -c --arg run "$run" 'select(.run == $run)' "$history" 2>/dev/null | tail -n 1)
+  [ -d "$dir/$run" ] || [ -n "$line" ] || die 1 "no run '$run' of '$name'"
   local file="$dir/$run/rejects.ndjson"
-  if [ ! -s "$file" ]; then say "run $run: no errors"; return 0; fi
+  if [ ! -s "$file" ]; then
+    local error=""
+    [ -z "$line" ] || error=$(jq -r '.error // empty' <<<"$line")
+    if [ -n "$error" ]; then shout "run $run $(jq -r .status <<<"$line"): $error (it has no rejects)"; return 0; fi
+    say "run $run: no errors"
+    return 0
+  fi
   cat "$file"
   say "run $run: $(wc -l <"$file") rejects"
   jq -r '"\(.stage) \(.code)"' "$file" | sort | uniq -c | sort -rn | while read -r count stage code; do
     say "  $count $stage $code"
   done
+  [ -z "$line" ] || ! jq -e '.error' <<<"$line" >/dev/null || say "the run also failed: $(jq -r .error <<<"$line")"
 }

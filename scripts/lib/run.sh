@@ -2,7 +2,7 @@
 # One run of a sync: lock, pipeline, conservation checks, commit, last_sync_time, history.
 
 # run_sync NAME [MODE FILE]: MODE is extract (default), rows or records (replay of FILE).
-# Returns 0 (succeeded, partially failed or skipped), 1 (failed) or 2 (configuration error).
+# Returns 0 (succeeded, partially_failed or skipped), 1 (failed) or 2 (configuration error).
 # With DRY_RUN=1 the pipeline runs on a copy of the state and sends nothing (dry_run_sync).
 run_sync() {
   local name=$1 mode=${2:-extract} input=${3:-}
@@ -10,7 +10,7 @@ run_sync() {
   if [ "${DRY_RUN:-0}" = 1 ]; then dry_run_sync "$name" "$mode" "$input"; return; fi
   local state="$SYNC_HOME/state/$name" lock_fd
   if ! mkdir -p "$state/runs" 2>/dev/null || ! [ -w "$state" ] || ! { exec {lock_fd}>"$state/lock"; } 2>/dev/null; then
-    say "$name: cannot write the state folder $state: the user running cv-sync needs write access to it"
+    shout "$name: cannot write the state folder $state: the user running cv-sync needs write access to it"
     return 2
   fi
   local start; start=$(date +%s)
@@ -21,6 +21,7 @@ run_sync() {
     return 0
   fi
   commit_interrupted_runs "$name" "$state"
+  remove_dead_work "$state"
   # Sortable and unique even for two runs of one driver in the same second (retry, replay).
   local run; run="$(date -u +%Y%m%dT%H%M%S.%NZ)-$$"
   local dir="$state/runs/$run"
@@ -63,17 +64,71 @@ run_sync() {
             status=failed error="could not write $state/last_sync_time"
           fi
         fi
-        if [ "$status" = succeeded ] && [ -s "$dir/rejects.ndjson" ]; then status="partially failed"; fi
+        if [ "$status" = succeeded ] && [ -s "$dir/rejects.ndjson" ]; then status=partially_failed; fi
       fi
     fi
   fi
   [ "$status" = failed ] && [ "$code" = 0 ] && code=1
-  local end; end=$(date +%s)
-  append_history "$name" "$(history_line "$run" "$start" "$end" "$status" "$last" "$dir" "$error" "$mode")"
+  local end line; end=$(date +%s)
+  line=$(history_line "$run" "$start" "$end" "$status" "$last" "$dir" "$error" "$mode")
+  append_history "$name" "$line"
+  prune_runs "$state" "$S_KEEP_RUNS"
   flock -u "$lock_fd"
-  say "$name: $status$([ -n "$error" ] && printf ' (%s)' "$error")"
   report_columns "$name" "$dir"
+  local summary; summary=$(summary_line "$name" "$line")
+  case "$status" in
+    succeeded) say "$summary" ;;
+    *) shout "$summary"; notify "$name" "$summary" "$line" ;;
+  esac
   return "$code"
+}
+
+# summary_line NAME HISTORY_LINE: the one line a run ends with.
+summary_line() {
+  # shellcheck disable=SC2016  # jq's variables, not the shell's
+  jq -r --arg name "$1" '"\($name): \(.status) in \(.durationSeconds)s: \(.rowsExtracted) rows, \(.recordsSent) sent, \(.succeeded) succeeded, \(.failed) failed, \(.duplicatesSkipped) duplicates, \(.unchangedSkipped) unchanged"
+    + (if (.ignoredColumns | length) > 0 then ", ignored columns: \(.ignoredColumns | join(", "))" else "" end)
+    + (if .error then "; \(.error)" else "" end)
+    + (if .failed > 0 then "; the errors: cv-sync errors \($name) \(.run)" else "" end)' <<<"$2"
+}
+
+# notify NAME TEXT HISTORY_LINE: a JSON POST to NOTIFY_URL (sync file, else environment) when a
+# run did not succeed: Slack's "text" plus the history line. The URL is a secret too (a webhook
+# token), so curl reads it from a file descriptor, not argv. A notification that cannot be
+# delivered is logged; it never changes the run's outcome.
+notify() {
+  local url=${S_NOTIFY_URL:-${NOTIFY_URL:-}}
+  [ -n "$url" ] || return 0
+  command -v curl >/dev/null || { shout "$1: NOTIFY_URL is set but curl is not installed"; return 0; }
+  local body; body=$(jq -c --arg text "cv-sync on $(hostname): $2" --arg sync "$1" '{"text": $text, "sync": $sync, "run": .}' <<<"$3")
+  if ! printf 'url = "%s"\n' "${url//\"/%22}" | curl --silent --show-error --fail --max-time 10 --retry 3 --retry-delay 1 --retry-all-errors \
+    --config - -H 'Content-Type: application/json' --data-binary "$body" -o /dev/null 2>"$SYNC_HOME/state/$1/notify.log"; then
+    shout "$1: could not notify NOTIFY_URL: $(tail -n 1 "$SYNC_HOME/state/$1/notify.log")"
+  fi
+  return 0
+}
+
+# remove_dead_work STATE: spill folders of cv-dedupe processes that are gone (under the sync's
+# lock no other run of it is alive; a killed one leaves its spill behind).
+remove_dead_work() {
+  local work pid
+  for work in "$1"/dedupe.db.work.*; do
+    [ -d "$work" ] || continue
+    pid=${work##*.}
+    kill -0 "$pid" 2>/dev/null && continue
+    rm -rf "$work"
+  done
+}
+
+# prune_runs STATE KEEP: only the newest KEEP run folders stay (rejects, acks, logs); a run whose
+# pending log is not committed yet is kept. The retry queue holds its own copy of every record,
+# so pruning never loses a queued record.
+prune_runs() {
+  local state=$1 keep=$2 run
+  find "$state/runs" -mindepth 1 -maxdepth 1 -type d -printf '%f\n' 2>/dev/null | sort -r | tail -n +$((keep + 1)) | while IFS= read -r run; do
+    [ -e "$state/dedupe.db.pending/$run.bin" ] || [ -e "$state/dedupe.db.pending/$run.bin.tmp" ] && continue
+    rm -rf "${state:?}/runs/$run"
+  done
 }
 
 # preflight STATE: the dedupe state opens and cv-map accepts the sync's mapping (schema,
@@ -170,8 +225,20 @@ pipeline() {
   # The stages run in the background so a signal to the driver is handled at once (bash runs
   # traps only between foreground commands); on_signal stops them, and this waits them out.
   STAGES_PID=$!
+  if [ -t 2 ] && [ "$QUIET" = 0 ]; then
+    show_progress "$dir" &
+    local meter=$!
+  fi
+  # Stages must not outlive the driver, even one killed with SIGKILL: only the driver holds the
+  # write end of this pipe, so the watcher reads end-of-file when it dies, without "done" first.
+  # (Started after the stages and the meter, so they do not hold it.)
+  local alive
+  exec {alive}> >(read -r word; [ "$word" = done ] || pkill -TERM -P "$STAGES_PID" 2>/dev/null)
   while kill -0 "$STAGES_PID" 2>/dev/null; do wait "$STAGES_PID" 2>/dev/null || true; done
+  echo done >&"$alive"
+  exec {alive}>&-
   STAGES_PID=""
+  if [ -n "${meter:-}" ]; then pkill -P "$meter" 2>/dev/null; kill "$meter" 2>/dev/null; wait "$meter" 2>/dev/null; printf '\r\033[K' >&2; fi
   [ "$requests" = 1 ] || exec {requests}>&-
   read -r -a codes <"$dir/pipestatus" 2>/dev/null || codes=()
   while [ "${#codes[@]}" -lt "${#stages[@]}" ]; do codes+=(143); done
@@ -182,6 +249,17 @@ pipeline() {
     [ "${codes[$i]}" = 0 ] || failed=1
   done
   return "$failed"
+}
+
+# show_progress DIR: on a terminal, once a second, what the run has done so far.
+show_progress() {
+  local dir=$1 started=$SECONDS acks rejects seconds
+  while sleep 1; do
+    acks=$(wc -l <"$dir/acks.ndjson" 2>/dev/null || echo 0)
+    rejects=$(wc -l <"$dir/rejects.ndjson" 2>/dev/null || echo 0)
+    seconds=$((SECONDS - started))
+    printf '\r\033[Kcv-sync: %ss: %s acknowledged (%s/s), %s rejected' "$seconds" "$acks" "$((acks / (seconds > 0 ? seconds : 1)))" "$rejects" >&2
+  done
 }
 
 # dry_run_sync NAME MODE INPUT: the whole pipeline against a copy of the dedupe state, in a
@@ -202,7 +280,7 @@ dry_run_sync() {
   say "$name: dry run ($mode, last_sync_time=$last); nothing is sent and no state moves"
   pipeline "$mode" "$input" "$last" "$scratch/dedupe.db" "$run" "$scratch" || code=$?
   if [ "$code" != 0 ]; then
-    say "$name: dry run failed: $(first_error "$scratch")"
+    shout "$name: dry run failed: $(first_error "$scratch")"
     code=1
     grep -q ' 2$' "$scratch/exit-status" 2>/dev/null && code=2
     rm -rf "$scratch"
@@ -241,26 +319,36 @@ commit_interrupted_runs() {
     dir="$state/runs/$run"
     mkdir -p "$dir"
     if commit_run "$state" "$run" "$dir"; then
-      append_history "$name" "$(jq -cn --arg run "$run" --argjson acks "$(wc -l <"$dir/acks.ndjson")" \
-        '{"run": $run, "status": "interrupted", "succeeded": $acks, "error": "the run was stopped before it finished; its acks were committed by the next run"}')"
+      # The run id starts with its start time (20261201T170000.123Z-PID).
+      local started="${run:0:4}-${run:4:2}-${run:6:2}T${run:9:2}:${run:11:2}:${run:13:2}Z"
+      append_history "$name" "$(jq -cn --arg run "$run" --arg start "$started" --argjson acks "$(wc -l <"$dir/acks.ndjson")" \
+        '{"run": $run, "start": $start, "status": "interrupted", "succeeded": $acks, "error": "the run was stopped before it finished; its acks were committed by the next run"}')"
       say "$name: run $run was interrupted; its $(wc -l <"$dir/acks.ndjson" | tr -d ' ') acks are now committed"
     else
-      say "$name: could not commit interrupted run $run: $(tail -n 1 "$dir/commit.log")"
+      shout "$name: could not commit interrupted run $run: $(tail -n 1 "$dir/commit.log")"
     fi
   done
 }
 
-# first_error DIR: the last line of the first stage that exited non-zero (its error).
+# first_error DIR: the error of the first stage that failed: its last message that is not usage
+# boilerplate, or the signal that killed it.
 first_error() {
-  local stage code
+  local stage code message tool
   while read -r stage code; do
-    if [ "$code" != 0 ]; then
-      tail -n 1 "$1/$stage.log" 2>/dev/null || echo "$stage exited $code"
+    [ "$code" != 0 ] || continue
+    tool=$(stage_tool "$stage")
+    if [ "$code" -gt 128 ]; then
+      echo "$tool was killed by SIG$(kill -l $((code - 128)) 2>/dev/null || echo "nal $((code - 128))")"
       return
     fi
+    message=$(grep -v -E "^$tool: +(Help:|Usage:|See '|OPTIONS:|  )" "$1/$stage.log" 2>/dev/null | tail -n 1)
+    echo "${message:-$tool exited $code}"
+    return
   done <"$1/exit-status"
   echo "a stage failed; see $1/*.log"
 }
+
+stage_tool() { case "$1" in extract) echo wh-extract ;; *) echo "cv-$1" ;; esac; }
 
 # check_counts DIR MODE: the conservation sums of the stage contracts; a mismatch means a lost row.
 check_counts() {

@@ -3,19 +3,12 @@
 
 SYNC_KEYS="SOURCE TYPE OBJECT_TYPE QUERY SCHEDULE SCHEMA CHANGED_ONLY API_URL NULLS BATCH_SIZE RATE MAX_ATTEMPTS MAX_REJECT_PERCENT MAX_RETRY_RUNS EVENT_ID KEEP_RUNS NOTIFY_URL"
 
-# load_sync NAME: sets S_<KEY> for every key of syncs/NAME.sync, with defaults; dies on errors.
-# A line is KEY=value; spaces around '=' and at the end, and a ' # comment', are not part of the
-# value; "..." or '...' keep everything inside as it is (nothing is expanded); a key appears once.
-load_sync() {
-  local name=$1 file line key value n=0
-  declare -gA SYNC_LINES=()
-  [[ $name =~ ^[A-Za-z0-9][A-Za-z0-9_.-]*$ ]] || die 2 "sync name '$name' must be letters, digits, '.', '_' or '-'"
-  file="$SYNC_HOME/syncs/$name.sync"
-  [ -f "$file" ] || die 2 "no sync '$name' (expected $file)"
-  [ -r "$file" ] || die 2 "cannot read $file"
-  for key in $SYNC_KEYS; do printf -v "S_$key" '%s' ""; done
-  # shellcheck disable=SC2034  # the S_ variables are read by lib/run.sh
-  S_CHANGED_ONLY=1 S_NULLS=skip S_MAX_REJECT_PERCENT=100 S_MAX_RETRY_RUNS=10 S_KEEP_RUNS=50
+# read_kv_file FILE HANDLER: calls HANDLER FILE LINE_NUMBER KEY VALUE for every KEY=value line.
+# Spaces around '=' and at the end, and a ' # comment', are not part of the value; "..." or '...'
+# keep everything inside as it is; nothing is expanded or executed; a key may appear once.
+read_kv_file() {
+  local file=$1 handler=$2 line key value n=0
+  local -A at=()
   while IFS= read -r line || [ -n "$line" ]; do
     n=$((n + 1))
     line=${line%$'\r'}
@@ -23,12 +16,8 @@ load_sync() {
     [[ $line =~ ^[[:space:]]*([A-Za-z_][A-Za-z0-9_]*)[[:space:]]*=([[:space:]]*)(.*)$ ]] || die 2 "$file:$n: expected KEY=value, got '$line'"
     key=${BASH_REMATCH[1]}
     value=${BASH_REMATCH[3]}
-    if [[ " $SYNC_KEYS " != *" $key "* ]]; then
-      if [[ " $SYNC_KEYS " == *" ${key^^} "* ]]; then die 2 "$file:$n: unknown key '$key' (keys are upper case: ${key^^})"; fi
-      die 2 "$file:$n: unknown key '$key' (known: $SYNC_KEYS)"
-    fi
-    [ -z "${SYNC_LINES[$key]:-}" ] || die 2 "$file:$n: $key is already set on line ${SYNC_LINES[$key]}; a key may appear once"
-    SYNC_LINES[$key]=$n
+    [ -z "${at[$key]:-}" ] || die 2 "$file:$n: $key is already set on line ${at[$key]}; a key may appear once"
+    at[$key]=$n
     if [ -n "${BASH_REMATCH[2]}" ] && [[ $value == "#"* ]]; then
       value=""
     elif [[ $value == [\"\']* ]]; then
@@ -42,9 +31,58 @@ load_sync() {
       value=${value%%[[:space:]]#*}
       value=${value%"${value##*[![:space:]]}"}
     fi
-    printf -v "S_$key" '%s' "$value"
+    "$handler" "$file" "$n" "$key" "$value"
   done <"$file"
+}
+
+# load_sync NAME: sets S_<KEY> for every key of syncs/NAME.sync, with defaults; dies on errors.
+load_sync() {
+  local name=$1 file key
+  declare -gA SYNC_LINES=()
+  [[ $name =~ ^[A-Za-z0-9][A-Za-z0-9_.-]*$ ]] || die 2 "sync name '$name' must be letters, digits, '.', '_' or '-'"
+  file="$SYNC_HOME/syncs/$name.sync"
+  [ -f "$file" ] || die 2 "no sync '$name' (expected $file)"
+  [ -r "$file" ] || die 2 "cannot read $file"
+  for key in $SYNC_KEYS; do printf -v "S_$key" '%s' ""; done
+  # shellcheck disable=SC2034  # the S_ variables are read by lib/run.sh
+  S_CHANGED_ONLY=1 S_NULLS=skip S_MAX_REJECT_PERCENT=100 S_MAX_RETRY_RUNS=10 S_KEEP_RUNS=50
+  read_kv_file "$file" sync_key
   validate_sync "$file"
+}
+
+sync_key() {
+  local file=$1 n=$2 key=$3 value=$4
+  if [[ " $SYNC_KEYS " != *" $key "* ]]; then
+    if [[ " $SYNC_KEYS " == *" ${key^^} "* ]]; then die 2 "$file:$n: unknown key '$key' (keys are upper case: ${key^^})"; fi
+    die 2 "$file:$n: unknown key '$key' (known: $SYNC_KEYS)"
+  fi
+  SYNC_LINES[$key]=$n
+  printf -v "S_$key" '%s' "$value"
+}
+
+# load_env_file FILE REQUIRED: KEY=value lines exported to the stages (secrets for unattended
+# runs: cron and systemd start with an empty environment). Read as data, never sourced; refused
+# unless only its owner, the user running cv-sync, can read it. A variable already set wins.
+load_env_file() {
+  local file=$1 required=$2 mode owner
+  if [ ! -e "$file" ]; then
+    [ "$required" = 1 ] && die 2 "env file '$file' not found"
+    return 0
+  fi
+  [ -f "$file" ] && [ -r "$file" ] || die 2 "cannot read the env file '$file'"
+  read -r mode owner < <(stat -L -c '%a %u' "$file")
+  [ "$owner" = "$(id -u)" ] || die 2 "env file '$file' belongs to another user (uid $owner); it holds secrets: it must be yours"
+  (( (8#$mode & 8#077) == 0 )) || die 2 "env file '$file' can be read by others (mode $mode); it holds secrets: chmod 600 '$file'"
+  read_kv_file "$file" env_key
+}
+
+env_key() {
+  local file=$1 n=$2 key=$3 value=$4
+  case "$key" in
+    S_*|BASH*|SHELLOPTS|IFS|ENV|PS4|LD_PRELOAD|ROOT|SYNC_HOME|DRY_RUN|DRY_RUN_SHOW|QUIET|CANCELLED|CANCEL_STATUS|STAGES_PID|KEY_ERROR)
+      die 2 "$file:$n: $key cannot be set from an env file" ;;
+  esac
+  [ -n "${!key+set}" ] || export "$key=$value"
 }
 
 # bad KEY MESSAGE: a configuration error, at KEY's line of the sync file.
