@@ -154,6 +154,25 @@ final class DriverOperationsTests: DriverTestCase {
         XCTAssertTrue(json.hasPrefix(#"{"run":"20200101T000000.000000000Z-1""#), json)
     }
 
+    /// On a terminal a run shows its progress; off one, only the summary line.
+    func testProgressOnATerminalAndOnlyTheSummaryOffIt() throws {
+        try TestServers.psql(pg, "INSERT INTO \(table) SELECT g, 'u' || g || '@x.com', 'N', now() - interval '1 hour' FROM generate_series(10, 21) g")
+        try writeSync("people", ["SOURCE=\(pg)", "TYPE=contacts", "BATCH_SIZE=1", "RATE=5"], query: query)
+        // script(1) gives the driver a pseudo-terminal.
+        let command = "CV_SYNC_HOME='\(home)' CV_BIN='\(ToolRunner.binDirectory.path)' CONVERSION_API_URL='\(emulator.url)' "
+            + "CONVERSION_API_KEY=sk_test_driver_key '\(script)' run people"
+        let (status, screen, err) = try PipelineTests.shell("script -qec \(shellQuoted(command)) /dev/null")
+        XCTAssertEqual(status, 0, err)
+        XCTAssertTrue(screen.contains(" acknowledged ("), screen)
+        XCTAssertTrue(screen.contains("people: run "), screen)
+        XCTAssertTrue(screen.contains("people: succeeded in "), screen)
+        try TestServers.psql(pg, "UPDATE \(table) SET first_name = 'M', updated_at = now() WHERE id = 1")
+        let (_, out, plain) = try cvSync(["run", "people"])
+        XCTAssertEqual(out, "")
+        XCTAssertEqual(plain.split(separator: "\n").count, 1, plain)
+        XCTAssertTrue(plain.hasPrefix("cv-sync: people: succeeded in "), plain)
+    }
+
     /// A stage killed by a signal is recorded with that cause.
     func testAStageKilledByASignalIsRecordedWithTheCause() throws {
         try TestServers.psql(pg, "INSERT INTO \(table) SELECT g, 'u' || g || '@x.com', 'N', now() - interval '1 hour' FROM generate_series(10, 49) g")

@@ -40,7 +40,7 @@ final class DriverRecoveryTests: DriverTestCase {
     func testRetryableRejectsComeBackOnLaterRuns() throws {
         try ghostEventsSync()
         try cvSync(["run", "signups"])
-        XCTAssertEqual(try last("signups")["status"], .string("partially failed"))
+        XCTAssertEqual(try last("signups")["status"], .string("partially_failed"))
         XCTAssertEqual(try last("signups")["retryQueued"], .number("2"))
         XCTAssertNotNil(watermark("signups"), "a partial run moves the watermark")
         for i in 1...2 { _ = try HTTP.post(emulator.url + "/v2/contacts", "{\"email\":\"g\(i)@x.com\",\"userId\":\"ghost-\(i)\"}") }
@@ -63,7 +63,7 @@ final class DriverRecoveryTests: DriverTestCase {
         XCTAssertEqual(second["retried"], .number("2"))
         XCTAssertEqual(second["gaveUp"], .number("2"))
         XCTAssertEqual(second["retryQueueSize"], .number("0"))
-        XCTAssertEqual(second["status"], .string("partially failed"), "queued records refused again do not fail a run")
+        XCTAssertEqual(second["status"], .string("partially_failed"), "queued records refused again do not fail a run")
         let (_, rejects, summary) = try cvSync(["errors", "signups"])
         XCTAssertTrue(summary.contains("2 retry gave_up_after_2_runs"), summary)
         XCTAssertTrue(rejects.contains("\"lastCode\":\"contact_not_found\""), rejects)

@@ -38,7 +38,8 @@ run_sync() {
   if [ "$code" = 0 ] && ! error=$(preflight "$state"); then status=failed code=2; fi
   if [ "$code" = 0 ] && ! load_api_key; then status=failed code=2 error=$KEY_ERROR; fi
   if [ "$code" = 0 ]; then
-    say "$name: run $run ($mode, last_sync_time=$last)"
+    # Off a terminal a run prints just its summary line; the start goes to the log.
+    if [ -t 2 ]; then say "$name: run $run ($mode, last_sync_time=$last)"; else log_line "$name: run $run ($mode, last_sync_time=$last)"; fi
     if ! pipeline "$mode" "$input" "$last" "$state/dedupe.db" "$run" "$dir"; then
       status=failed
       error=$(first_error "$dir")
