@@ -231,12 +231,12 @@ pipeline() {
     local meter=$!
   fi
   # Stages must not outlive the driver, even one killed with SIGKILL: only the driver holds the
-  # write end of this pipe, so the watcher reads end-of-file when it dies, without "done" first.
+  # write end of this pipe, so the watcher reads end-of-file when it dies, without "finished" first.
   # (Started after the stages and the meter, so they do not hold it.)
   local alive
-  exec {alive}> >(read -r word; [ "$word" = done ] || pkill -TERM -P "$STAGES_PID" 2>/dev/null)
+  exec {alive}> >(read -r word; [ "$word" = finished ] || pkill -TERM -P "$STAGES_PID" 2>/dev/null)
   while kill -0 "$STAGES_PID" 2>/dev/null; do wait "$STAGES_PID" 2>/dev/null || true; done
-  echo done >&"$alive"
+  echo finished >&"$alive"
   exec {alive}>&-
   STAGES_PID=""
   if [ -n "${meter:-}" ]; then pkill -P "$meter" 2>/dev/null; kill "$meter" 2>/dev/null; wait "$meter" 2>/dev/null; printf '\r\033[K' >&2; fi

@@ -7,9 +7,10 @@ SYNC_KEYS="SOURCE TYPE OBJECT_TYPE QUERY SCHEDULE SCHEMA CHANGED_ONLY API_URL NU
 # Spaces around '=' and at the end, and a ' # comment', are not part of the value; "..." or '...'
 # keep everything inside as it is; nothing is expanded or executed; a key may appear once.
 read_kv_file() {
-  local file=$1 handler=$2 line key value n=0
+  local file=$1 handler=$2 line key value n=0 input
   local -A at=()
-  while IFS= read -r line || [ -n "$line" ]; do
+  exec {input}<"$file"
+  while IFS= read -r -u "$input" line || [ -n "$line" ]; do
     n=$((n + 1))
     line=${line%$'\r'}
     [[ $line =~ ^[[:space:]]*(#|$) ]] && continue
@@ -32,7 +33,8 @@ read_kv_file() {
       value=${value%"${value##*[![:space:]]}"}
     fi
     "$handler" "$file" "$n" "$key" "$value"
-  done <"$file"
+  done
+  exec {input}<&-
 }
 
 # load_sync NAME: sets S_<KEY> for every key of syncs/NAME.sync, with defaults; dies on errors.
@@ -69,7 +71,7 @@ load_env_file() {
     [ "$required" = 1 ] && die 2 "env file '$file' not found"
     return 0
   fi
-  [ -f "$file" ] && [ -r "$file" ] || die 2 "cannot read the env file '$file'"
+  if [ ! -f "$file" ] || [ ! -r "$file" ]; then die 2 "cannot read the env file '$file'"; fi
   read -r mode owner < <(stat -L -c '%a %u' "$file")
   [ "$owner" = "$(id -u)" ] || die 2 "env file '$file' belongs to another user (uid $owner); it holds secrets: it must be yours"
   (( (8#$mode & 8#077) == 0 )) || die 2 "env file '$file' can be read by others (mode $mode); it holds secrets: chmod 600 '$file'"
