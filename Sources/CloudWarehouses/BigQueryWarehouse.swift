@@ -25,6 +25,7 @@ final class BigQueryWarehouse: CloudWarehouse, @unchecked Sendable {
     var projectURL: String { baseURL + "/bigquery/v2/projects/" + FormEncoding.escape(location.project) }
 
     func stream<S: RowSink>(query: String, writer: inout JSONWriter, sink: inout S) throws(ExtractError) {
+        try ReadOnlyQuery.check(query, dialect: .bigquery)
         do throws(ExtractError) {
             var response = try client.send("POST", projectURL + "/queries", headers: ["Content-Type: application/json"], body: queryRequest(query))
             var rows: BigQueryRowWriter?

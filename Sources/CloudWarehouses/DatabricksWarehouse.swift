@@ -19,6 +19,7 @@ final class DatabricksWarehouse: CloudWarehouse, @unchecked Sendable {
     }
 
     func stream<S: RowSink>(query: String, writer: inout JSONWriter, sink: inout S) throws(ExtractError) {
+        try ReadOnlyQuery.check(query, dialect: .databricks)
         do throws(ExtractError) {
             var response = try client.send("POST", baseURL + "/api/2.0/sql/statements", headers: CloudClient.jsonHeaders, body: statementRequest(query))
             var reader = DatabricksResultReader(client: client, baseURL: baseURL)

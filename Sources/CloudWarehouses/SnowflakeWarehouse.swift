@@ -19,6 +19,7 @@ final class SnowflakeWarehouse: CloudWarehouse, @unchecked Sendable {
     }
 
     func stream<S: RowSink>(query: String, writer: inout JSONWriter, sink: inout S) throws(ExtractError) {
+        try ReadOnlyQuery.check(query, dialect: .snowflake)
         do throws(ExtractError) {
             // The same requestId on a resubmission (with retry=true) makes Snowflake answer with
             // the statement already running instead of starting it again.
@@ -43,7 +44,8 @@ final class SnowflakeWarehouse: CloudWarehouse, @unchecked Sendable {
     }
 
     func statementRequest(_ query: String) -> [UInt8] {
-        var body: JSONObject = ["statement": .string(query)]
+        // One statement per request: Snowflake refuses a second one instead of running it.
+        var body: JSONObject = ["statement": .string(query), "parameters": .object(["MULTI_STATEMENT_COUNT": .string("1")])]
         if let database = location.database { body["database"] = .string(database) }
         if let schema = location.schema { body["schema"] = .string(schema) }
         if let warehouse = location.warehouse { body["warehouse"] = .string(warehouse) }

@@ -17,13 +17,15 @@ enum WarehouseConnector {
         case .odbc(let connectionString):
             var text = connectionString
             if let password = configuration.password {
-                text += (text.hasSuffix(";") ? "" : ";") + "PWD={\(password)};"
+                text += (text.hasSuffix(";") ? "" : ";") + "PWD=\(ODBCConnectionString.quoted(password));"
             }
             return try ODBCWarehouse(connectionString: text, endpoint: odbcEndpoint(connectionString), scrubber: scrubber)
         case .sqlite(let path):
             guard access(path, R_OK) == 0 else {
                 throw .connectionFailed(endpoint: "sqlite file '\(path)'", reason: String(cString: strerror(errno)))
             }
+            // The SQLite driver reads Database up to the next ';' and knows no braces.
+            guard !path.contains(";") else { throw .configuration("sqlite file '\(path)': a path with ';' cannot be passed to the SQLite ODBC driver") }
             let text = "Driver=\(sqliteDriver());Database=\(path);NoTXN=1;"
             return try ODBCWarehouse(connectionString: text, endpoint: "sqlite file '\(path)'", scrubber: scrubber)
         case .bigquery, .snowflake, .databricks:

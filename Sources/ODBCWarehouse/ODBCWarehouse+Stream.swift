@@ -12,6 +12,7 @@ extension ODBCWarehouse {
                 statement = nil
                 SQLFreeHandle(SQLSMALLINT(SQL_HANDLE_STMT), stmt)
             }
+            rollBack()
         }
         let rc: SQLRETURN
         if isSQLite {

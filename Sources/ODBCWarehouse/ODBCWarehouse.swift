@@ -34,7 +34,28 @@ public final class ODBCWarehouse: Warehouse, @unchecked Sendable {
             throw .connectionFailed(endpoint: endpoint, reason: reason)
         }
         dbmsName = info(SQLUSMALLINT(SQL_DBMS_NAME))
-        if dbmsName.lowercased().contains("postgres") { configurePostgresSession() }
+        makeReadOnly()
+    }
+
+    /// A sync credential is often allowed to write; the query must not be able to. Every driver
+    /// is asked for read-only access (many ignore it); PostgreSQL sessions make every
+    /// transaction read-only and SQLite refuses writes (`query_only`); and the query runs in a
+    /// transaction that is rolled back, so a write a driver let through is not kept either.
+    /// The session settings are made in autocommit mode, before it is turned off, so they stay.
+    private func makeReadOnly() {
+        SQLSetConnectAttrW(connection, SQL_ATTR_ACCESS_MODE, UnsafeMutableRawPointer(bitPattern: Int(SQL_MODE_READ_ONLY)), 0)
+        let dbms = dbmsName.lowercased()
+        if dbms.contains("postgres") {
+            configurePostgresSession()
+        } else if dbms.contains("sqlite") {
+            execute("PRAGMA query_only = ON")
+        }
+        SQLSetConnectAttrW(connection, SQL_ATTR_AUTOCOMMIT, UnsafeMutableRawPointer(bitPattern: Int(SQL_AUTOCOMMIT_OFF)), 0)
+    }
+
+    /// Ends the query's transaction without keeping anything it did.
+    func rollBack() {
+        SQLEndTran(SQLSMALLINT(SQL_HANDLE_DBC), connection, SQLSMALLINT(SQL_ROLLBACK))
     }
 
     deinit {
@@ -75,13 +96,17 @@ public final class ODBCWarehouse: Warehouse, @unchecked Sendable {
 
     private func configurePostgresSession() {
         for sql in ["SET TimeZone = 'UTC'", "SET DateStyle = 'ISO, YMD'", "SET IntervalStyle = 'iso_8601'",
-                    "SET extra_float_digits = 3", "SET bytea_output = 'hex'"] {
-            var stmt: SQLHANDLE?
-            SQLAllocHandle(SQLSMALLINT(SQL_HANDLE_STMT), connection, &stmt)
-            var text = UTF16Text.units(sql)
-            SQLExecDirectW(stmt, &text, SQLINTEGER(text.count - 1))
-            SQLFreeHandle(SQLSMALLINT(SQL_HANDLE_STMT), stmt)
+                    "SET extra_float_digits = 3", "SET bytea_output = 'hex'", "SET SESSION CHARACTERISTICS AS TRANSACTION READ ONLY"] {
+            execute(sql)
         }
+    }
+
+    private func execute(_ sql: String) {
+        var stmt: SQLHANDLE?
+        SQLAllocHandle(SQLSMALLINT(SQL_HANDLE_STMT), connection, &stmt)
+        var text = UTF16Text.units(sql)
+        SQLExecDirectW(stmt, &text, SQLINTEGER(text.count - 1))
+        SQLFreeHandle(SQLSMALLINT(SQL_HANDLE_STMT), stmt)
     }
 
     private func info(_ type: SQLUSMALLINT) -> String {

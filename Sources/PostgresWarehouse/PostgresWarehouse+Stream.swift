@@ -4,7 +4,12 @@ import WarehouseCore
 
 extension PostgresWarehouse {
     public func stream<S: RowSink>(query: String, writer: inout JSONWriter, sink: inout S) throws(ExtractError) {
-        // The extended protocol allows exactly one statement, as a sync query must be.
+        // A sync credential is often allowed to write: the query runs in a read-only transaction
+        // that is rolled back, so `DELETE`, `UPDATE … RETURNING` or a writing CTE fails and
+        // nothing is kept. The extended protocol allows exactly one statement, so the query
+        // cannot end the transaction and run more.
+        try beginReadOnly()
+        defer { PQclear(PQexec(connection, "ROLLBACK")) }
         guard PQsendQueryParams(connection, query, 0, nil, nil, nil, nil, 0) == 1 else {
             throw .queryFailed(reason: scrubber.scrub(String(cString: PQerrorMessage(connection))), line: nil, column: nil, detail: nil)
         }
@@ -35,6 +40,15 @@ extension PostgresWarehouse {
         }
         if let failure { throw failure }
         if !sawResultSet { throw .noResultSet }
+    }
+
+    private func beginReadOnly() throws(ExtractError) {
+        let result = PQexec(connection, "BEGIN READ ONLY")
+        defer { PQclear(result) }
+        guard PQresultStatus(result) == PGRES_COMMAND_OK else {
+            throw .queryFailed(reason: "could not start a read-only transaction: " + scrubber.scrub(String(cString: PQerrorMessage(connection))),
+                               line: nil, column: nil, detail: nil)
+        }
     }
 
     @inline(__always)
@@ -70,7 +84,9 @@ extension PostgresWarehouse {
         let reason = scrubber.scrub(field("M") ?? String(cString: PQresultErrorMessage(result)))
         if rows > 0 { return .fetchFailed(reason: reason, row: rows + 1) }
         let position = field("P").flatMap { Int($0) }.map { ExtractError.lineAndColumn(ofCharacter: $0, in: query) }
-        let detail = [field("D"), field("H").map { "hint: " + $0 }].compactMap { $0 }.map { scrubber.scrub($0) }.joined(separator: "; ")
+        // 25006: read_only_sql_transaction, the query tried to write.
+        let readOnly = field("C") == "25006" ? "a sync query may only read: wh-extract runs it in a read-only transaction" : nil
+        let detail = [field("D"), field("H").map { "hint: " + $0 }, readOnly].compactMap { $0 }.map { scrubber.scrub($0) }.joined(separator: "; ")
         return .queryFailed(reason: reason, line: position?.line, column: position?.column, detail: detail)
     }
 }

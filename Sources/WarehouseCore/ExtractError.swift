@@ -22,11 +22,13 @@ public enum ExtractError: ToolError, Equatable {
     case watermarkInFuture(lastSyncTime: Int64, now: Int64, clock: String)
     /// Two result columns share a name; which one a field would take is arbitrary.
     case duplicateColumn(name: String, first: Int, second: Int)
+    /// The query could change the warehouse (checked where no read-only session exists).
+    case notReadOnly(String)
     case output(OutputError)
 
     public var exitStatus: ExitStatus {
         switch self {
-        case .queryUnreadable, .configuration, .watermarkInFuture, .duplicateColumn: return .usage
+        case .queryUnreadable, .configuration, .watermarkInFuture, .duplicateColumn, .notReadOnly: return .usage
         case .output(let e): return e.exitStatus
         default: return .failure
         }
@@ -57,6 +59,8 @@ public enum ExtractError: ToolError, Equatable {
                 + "a watermark in the future would skip every row changed until then. Reset the sync, or pass a time in the past"
         case .duplicateColumn(let name, let first, let second):
             return "column '\(name)' appears twice in the query's result (columns \(first) and \(second)); give one of them another name with AS"
+        case .notReadOnly(let why):
+            return "refused: \(why)"
         case .output(let e):
             return e.message
         }

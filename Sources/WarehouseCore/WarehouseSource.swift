@@ -112,9 +112,23 @@ public enum ODBCConnectionString {
             let key = rest[..<eq].trimmingCharacters(in: " ")
             rest = rest[rest.index(after: eq)...]
             var value: Substring
-            if rest.first == "{", let close = rest.firstIndex(of: "}") {
-                value = rest[rest.index(after: rest.startIndex)..<close]
-                rest = rest[rest.index(after: close)...]
+            if rest.first == "{" {
+                // Inside braces "}}" is one "}" (ODBC's quoting); a lone "}" ends the value.
+                var text = ""
+                var i = rest.index(after: rest.startIndex)
+                while i < rest.endIndex {
+                    let c = rest[i]
+                    let next = rest.index(after: i)
+                    if c == "}" {
+                        if next < rest.endIndex && rest[next] == "}" { text.append("}"); i = rest.index(after: next); continue }
+                        i = next
+                        break
+                    }
+                    text.append(c)
+                    i = next
+                }
+                value = Substring(text)
+                rest = rest[i...]
                 if rest.first == ";" { rest = rest.dropFirst() }
             } else {
                 let end = rest.firstIndex(of: ";") ?? rest.endIndex
@@ -124,6 +138,12 @@ public enum ODBCConnectionString {
             result.append((key, String(value)))
         }
         return result
+    }
+
+    /// VALUE as an attribute value: in braces, with "}" doubled, so ';', '=', '{' and '}' in a
+    /// password or a path cannot end it or start another attribute.
+    public static func quoted(_ value: String) -> String {
+        "{" + value.split(separator: "}", omittingEmptySubsequences: false).joined(separator: "}}") + "}"
     }
 
     public static func value(of key: String, in s: String) -> String? {

@@ -20,11 +20,6 @@ final class CloudDriverTests: XCTestCase {
     }
 
     /// Runs seeding SQL through wh-extract with the sync's environment.
-    private func execute(_ sql: String, source: String = "snowflake://drv/DB1/PUBLIC") throws {
-        let run = try ToolRunner.run("wh-extract", ["--query-text", sql], environment: sync.environment.merging(["WH_SOURCE": source]) { $1 })
-        XCTAssertEqual(run.status, 0, run.stderr)
-    }
-
     /// Runs the events sync twice and checks what Conversion holds.
     private func assertBufferedEventsSentOnce(source: String, query: String, rows: Int, file: StaticString = #filePath, line: UInt = #line) throws {
         try sync.writeSync("orders", ["SOURCE=\(source)", "TYPE=events"], query: query)
@@ -60,7 +55,7 @@ final class CloudDriverTests: XCTestCase {
         try start(environment: ["SNOWFLAKE_API_URL": api, "SNOWFLAKE_TOKEN": "driver-oauth"])
         let table = CloudEmulators.unique("ORDERS")
         let create = "CREATE TABLE \(table) AS SELECT seq4() + 1 AS id, DATEADD(second, -30, CURRENT_TIMESTAMP())::TIMESTAMP_NTZ AS created_at FROM TABLE(GENERATOR(ROWCOUNT => 12))"
-        try execute(create)
+        try CloudEmulators.snowflakeSQL(api, create)
         try assertBufferedEventsSentOnce(source: "snowflake://drv/DB1/PUBLIC?warehouse=WH", query: """
             SELECT 'u' || (id % 3) || '@example.com' AS "email", 'purchase' AS "event_name", created_at AS "timestamp",
                    'o-' || id AS "eventId", id AS "n"
@@ -74,7 +69,7 @@ final class CloudDriverTests: XCTestCase {
         try start(environment: ["DATABRICKS_API_URL": api, "DATABRICKS_TOKEN": "dapi-driver"])
         let table = CloudEmulators.unique("orders")
         let create = "CREATE TABLE \(table) AS SELECT i AS id, current_timestamp - INTERVAL 30 SECOND AS created_at FROM range(1, 13) t(i)"
-        try execute(create, source: "databricks://h/\(warehouse)")
+        try CloudEmulators.databricksSQL(api, warehouse: warehouse, create)
         // minilake runs DuckDB SQL: to_timestamp stands in for Databricks' timestamp_seconds.
         try assertBufferedEventsSentOnce(source: "databricks://adb-1.azuredatabricks.net/\(warehouse)", query: """
             SELECT 'u' || (id % 3) || '@example.com' AS email, 'purchase' AS event_name, created_at AS "timestamp",

@@ -14,6 +14,23 @@ enum CloudEmulators {
         throw XCTSkip("no \(name): run the suite with scripts/test, which starts the warehouse emulators")
     }
 
+    /// Runs SQL that writes (test set-up) through the stand-in's own statement API: wh-extract
+    /// refuses anything but a single SELECT.
+    static func snowflakeSQL(_ api: String, _ sql: String, file: StaticString = #filePath, line: UInt = #line) throws {
+        let body = JSONValue.object(["statement": .string(sql), "database": .string("DB1"), "schema": .string("PUBLIC"), "warehouse": .string("WH")])
+        let response = try HTTP.post(api + "/api/v2/statements", body.serialized,
+                                     headers: ["Authorization": "Bearer test", "Content-Type": "application/json", "Accept": "application/json"])
+        XCTAssertEqual(response.status, 200, response.body, file: file, line: line)
+    }
+
+    static func databricksSQL(_ api: String, warehouse: String, _ sql: String, file: StaticString = #filePath, line: UInt = #line) throws {
+        let body = JSONValue.object(["statement": .string(sql), "warehouse_id": .string(warehouse), "wait_timeout": .string("30s")])
+        let response = try HTTP.post(api + "/api/2.0/sql/statements", body.serialized,
+                                     headers: ["Authorization": "Bearer dapi-test", "Content-Type": "application/json"])
+        XCTAssertEqual(response.status, 200, response.body, file: file, line: line)
+        XCTAssertEqual(response.json?.objectValue?["status"]?.objectValue?["state"], .string("SUCCEEDED"), response.body, file: file, line: line)
+    }
+
     /// A unique name so tests can run again against the same emulator.
     static func unique(_ prefix: String) -> String { "\(prefix)_\(UInt32.random(in: 0...UInt32.max))" }
 }

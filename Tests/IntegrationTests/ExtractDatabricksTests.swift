@@ -14,6 +14,10 @@ final class ExtractDatabricksTests: XCTestCase {
         warehouse = try CloudEmulators.url("WH_TEST_DATABRICKS_WAREHOUSE")
     }
 
+    private func seed(_ sql: String, file: StaticString = #filePath, line: UInt = #line) throws {
+        try CloudEmulators.databricksSQL(api, warehouse: warehouse, sql, file: file, line: line)
+    }
+
     private func extract(_ query: String, lastSyncTime: Int = 0, options: String = "", environment: [String: String] = [:],
                          measureRSS: Bool = false) throws -> ToolRun {
         try ToolRunner.run("wh-extract", ["--query-text", query, "--last-sync-time", String(lastSyncTime)],
@@ -23,11 +27,11 @@ final class ExtractDatabricksTests: XCTestCase {
 
     func testEveryTypeAndNullMapsExactly() throws {
         let table = CloudEmulators.unique("types")
-        XCTAssertEqual(try extract("CREATE TABLE \(table) (id BIGINT, name STRING, amount DECIMAL(10,2), f DOUBLE, updated_at TIMESTAMP, d DATE, ok BOOLEAN, arr INTEGER[], j JSON)").status, 0)
-        XCTAssertEqual(try extract("""
+        try seed("CREATE TABLE \(table) (id BIGINT, name STRING, amount DECIMAL(10,2), f DOUBLE, updated_at TIMESTAMP, d DATE, ok BOOLEAN, arr INTEGER[], j JSON)")
+        try seed("""
             INSERT INTO \(table) VALUES (1, 'ünï "q"', 1.50, 2.5, TIMESTAMP '2024-01-02 03:04:05.123456', DATE '2024-01-02', true, [1, 2], '{"a":1}'),
                                         (2, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL)
-            """).status, 0)
+            """)
         let run = try extract("SELECT * FROM \(table) ORDER BY id")
         XCTAssertEqual(run.status, 0, run.stderr)
         XCTAssertEqual(run.stdout, """
@@ -54,13 +58,13 @@ final class ExtractDatabricksTests: XCTestCase {
 
     func testLastSyncTimeSelectsOnlyNewerRows() throws {
         let table = CloudEmulators.unique("events")
-        XCTAssertEqual(try extract("CREATE TABLE \(table) AS SELECT i AS id, to_timestamp(i * 1000) AS updated_at FROM range(1, 4) t(i)").status, 0)
+        try seed("CREATE TABLE \(table) AS SELECT i AS id, to_timestamp(i * 1000) AS updated_at FROM range(1, 4) t(i)")
         let query = "SELECT id FROM \(table) WHERE updated_at > to_timestamp({{last_sync_time}}) ORDER BY id"
         try assertLastSyncTimeFilters(key: "id") { try extract(query, lastSyncTime: $0) }
     }
 
     func testQueryErrorReportsDatabricksMessage() throws {
-        let run = try extract("SELEC 1")
+        let run = try extract("SELECT 1 +")
         XCTAssertEqual(run.status, 1)
         XCTAssertTrue(run.stderr.hasPrefix("wh-extract: query failed: SQL execution failed: Parser Error"), run.stderr)
         XCTAssertEqual(run.stderr.filter { $0 == "\n" }.count, 1, "one line per problem")

@@ -51,7 +51,13 @@ final class ExtractPostgresTests: XCTestCase {
     func testNonSelectStatementIsRefused() throws {
         let run = try ToolRunner.run("wh-extract", ["--query-text", "CREATE TEMP TABLE x (a int)"], environment: ["WH_SOURCE": url])
         XCTAssertEqual(run.status, 1)
-        XCTAssertEqual(run.stderr, "wh-extract: the query returned no result set; a sync query must be a single SELECT\n")
+        XCTAssertEqual(run.stderr, """
+            wh-extract: query failed: cannot execute CREATE TABLE in a read-only transaction \
+            (a sync query may only read: wh-extract runs it in a read-only transaction)
+
+            """)
+        let show = try ToolRunner.run("wh-extract", ["--query-text", "SHOW TimeZone"], environment: ["WH_SOURCE": url])
+        XCTAssertEqual(show.stdout, "{\"TimeZone\":\"UTC\"}\n", "a statement that reads and returns rows is fine")
     }
 
     func testUnknownVariableIsAConfigurationError() throws {

@@ -21,11 +21,11 @@ final class ExtractSnowflakeTests: XCTestCase {
 
     func testEveryColumnAndNullArrive() throws {
         let table = CloudEmulators.unique("TYPES")
-        XCTAssertEqual(try extract("CREATE TABLE \(table) (id INT, name VARCHAR, amount NUMBER(10,2), f FLOAT, ts TIMESTAMP_NTZ, d DATE, ok BOOLEAN, v VARIANT)").status, 0)
-        XCTAssertEqual(try extract("""
+        try CloudEmulators.snowflakeSQL(api, "CREATE TABLE \(table) (id INT, name VARCHAR, amount NUMBER(10,2), f FLOAT, ts TIMESTAMP_NTZ, d DATE, ok BOOLEAN, v VARIANT)")
+        try CloudEmulators.snowflakeSQL(api, """
             INSERT INTO \(table) SELECT 1, 'ünï "q"', 1.50, 2.5, '2024-01-02 03:04:05.123456'::TIMESTAMP_NTZ, '2024-01-02'::DATE, TRUE, PARSE_JSON('{"k":[1,2]}')
             UNION ALL SELECT 2, NULL, NULL, NULL, NULL, NULL, NULL, NULL
-            """).status, 0)
+            """)
         let run = try extract("SELECT * FROM \(table) ORDER BY id")
         XCTAssertEqual(run.status, 0, run.stderr)
         // snowduck reports every column as TEXT (its documented bug), so values stay text here;
@@ -46,8 +46,8 @@ final class ExtractSnowflakeTests: XCTestCase {
 
     func testLastSyncTimeSelectsOnlyNewerRows() throws {
         let table = CloudEmulators.unique("EV")
-        XCTAssertEqual(try extract("CREATE TABLE \(table) (id INT, updated_at TIMESTAMP_NTZ)").status, 0)
-        XCTAssertEqual(try extract("INSERT INTO \(table) VALUES (1, TO_TIMESTAMP_NTZ(1000)), (2, TO_TIMESTAMP_NTZ(2000)), (3, TO_TIMESTAMP_NTZ(3000))").status, 0)
+        try CloudEmulators.snowflakeSQL(api, "CREATE TABLE \(table) (id INT, updated_at TIMESTAMP_NTZ)")
+        try CloudEmulators.snowflakeSQL(api, "INSERT INTO \(table) VALUES (1, TO_TIMESTAMP_NTZ(1000)), (2, TO_TIMESTAMP_NTZ(2000)), (3, TO_TIMESTAMP_NTZ(3000))")
         let query = "SELECT id FROM \(table) WHERE updated_at > TO_TIMESTAMP_NTZ({{last_sync_time}}) ORDER BY id"
         try assertLastSyncTimeFilters(key: "ID", value: { "\"\($0)\"" }) { try extract(query, lastSyncTime: $0) }
     }
