@@ -67,7 +67,7 @@ let package = Package(
 
         // Executables.
         .executableTarget(name: "wh-extract", dependencies: [
-            "Extraction", "SyncCore",
+            "Extraction", "SyncCore", "CurlHTTP",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
@@ -87,7 +87,7 @@ let package = Package(
         ]),
 
         .executableTarget(name: "cv-load", dependencies: [
-            "Loading", "ConversionAPI", "SyncCore",
+            "Loading", "ConversionAPI", "SyncCore", "CurlHTTP",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 

@@ -69,6 +69,8 @@ public final class CurlSession: HTTPTransport {
         cvcurl_setopt_long(handle, CURLOPT_HTTP_VERSION, Int(CURL_HTTP_VERSION_2TLS))
         cvcurl_setopt_long(handle, CURLOPT_SSL_VERIFYPEER, 1)
         cvcurl_setopt_long(handle, CURLOPT_SSL_VERIFYHOST, 2)
+        if let bundle = TLSTrust.bundle { cvcurl_setopt_string(handle, CURLOPT_CAINFO, bundle) }
+        if let folder = TLSTrust.folder { cvcurl_setopt_string(handle, CURLOPT_CAPATH, folder) }
         cvcurl_setopt_long(handle, CURLOPT_TCP_KEEPALIVE, 1)
         cvcurl_setopt_pointer(handle, CURLOPT_ERRORBUFFER, errorBuffer)
         cvcurl_setopt_write(handle, curlWriteBody)

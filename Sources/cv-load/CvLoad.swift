@@ -1,4 +1,5 @@
 import ArgumentParser
+import CurlHTTP
 import ConversionAPI
 import Loading
 import SyncCore
@@ -91,6 +92,9 @@ struct CvLoad: ToolCommand {
     @Flag(help: "Only check that the API answers and accepts the key (an empty batch), then exit.")
     var check = false
 
+    @Option(help: "PEM file of the certificate authorities to trust for HTTPS instead of the system's (default: CURL_CA_BUNDLE, else SSL_CERT_FILE; SSL_CERT_DIR adds a folder).")
+    var caBundle: String?
+
     @Option(help: "With --check: also check that the workspace has this custom object type.")
     var objectType: String?
 
@@ -98,6 +102,8 @@ struct CvLoad: ToolCommand {
     var input: String?
 
     func execute(diagnostics: Diagnostics) throws -> ExitStatus {
+        try TLSTrust.checkEnvironment()
+        if let caBundle { try TLSTrust.use(caBundle: caBundle) }
         let key = try apiKeyFile.map { path throws(InputError) in try TextFile.readSecret(path) } ?? TextFile.environment("CONVERSION_API_KEY")
         guard dryRun || !(key ?? "").isEmpty else {
             throw ConfigurationError("no API key: set CONVERSION_API_KEY or pass --api-key-file FILE")

@@ -1,4 +1,5 @@
 import ArgumentParser
+import CurlHTTP
 import Extraction
 import SyncCore
 import WarehouseCore
@@ -98,7 +99,12 @@ struct WhExtract: ToolCommand {
     @Option(name: .long, help: "Read a ready bearer token (BigQuery access token, Snowflake OAuth token, Databricks personal access token) from this file (default: none).")
     var tokenFile: String?
 
+    @Option(help: "PEM file of the certificate authorities to trust for HTTPS instead of the system's (default: CURL_CA_BUNDLE, else SSL_CERT_FILE; SSL_CERT_DIR adds a folder).")
+    var caBundle: String?
+
     func execute(diagnostics: Diagnostics) throws -> ExitStatus {
+        try TLSTrust.checkEnvironment()
+        if let caBundle { try TLSTrust.use(caBundle: caBundle) }
         let configuration = try resolve(diagnostics: diagnostics)
         let stats = try Extractor.run(configuration, output: .standardOutput(), diagnostics: diagnostics)
         if let path = self.stats { try StatsFile.write(stats.json, to: path) }
