@@ -1,5 +1,5 @@
 /// The endpoints and limits of the Conversion API as this project uses them, in one place
-/// (published facts and this project's decisions; see reference/conversion-api.md).
+/// (published facts and this project's choices; see docs/api.md).
 public enum APIContract {
     /// Production base URL (published).
     public static let productionBaseURL = "https://pub-api.conversion.ai/api"
@@ -9,10 +9,10 @@ public enum APIContract {
     public static let eventsPath = "/v2/events"
     public static let eventsBatchPath = "/v2/events/batch"
 
-    /// [decision 6] The provisional custom-object endpoint.
+    /// Choice (docs/api.md): The provisional custom-object endpoint.
     public static func objectsBatchPath(_ objectType: String) -> String { "/v2/objects/\(objectType)/batch" }
 
-    /// [decision 6] Object type keys become a path segment: letters, digits, '_' and '-' only,
+    /// Choice (docs/api.md): Object type keys become a path segment: letters, digits, '_' and '-' only,
     /// so no key can climb out of `/v2/objects/` or need escaping.
     public static let objectTypeKeyRule = "1 to 64 letters, digits, '_' or '-'"
 
@@ -22,12 +22,12 @@ public enum APIContract {
                 || (0x41...0x5A).contains($0) || (0x61...0x7A).contains($0) }
     }
 
-    /// Items per batch request (published: 1..1000 contacts, 1..200 events; decision 6: 1..200 objects).
+    /// Items per batch request (published: 1..1000 contacts, 1..200 events; our choice: 1..200 objects).
     public static let contactsPerBatch = 1000
     public static let eventsPerBatch = 200
     public static let objectsPerBatch = 200
 
-    /// [decision 3] The documented v1 limit, which the client keeps to by default.
+    /// Choice (docs/api.md): The documented v1 limit, which the client keeps to by default.
     public static let requestsPerSecond = 10.0
 
     public static let apiKeyHeader = "X-API-Key"

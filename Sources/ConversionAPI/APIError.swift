@@ -1,7 +1,7 @@
 import JSONCodec
 
 /// Conversion's error envelope `{"error":{"code","message"}}` with its HTTP status
-/// (reference/conversion-api.md). Codes are Conversion's own, plus this project's decisions.
+/// (docs/api.md). Codes are Conversion's own, plus this project's choices.
 public struct APIError: Error, Equatable, Sendable {
     public var status: Int
     public var code: String
@@ -17,7 +17,7 @@ public struct APIError: Error, Equatable, Sendable {
         .object(["error": .object(["code": .string(code), "message": .string(message)])])
     }
 
-    /// The per-item failure form inside batch results (decision 1).
+    /// The per-item failure form inside batch results (docs/api.md).
     public var itemResult: JSONValue {
         .object(["success": .bool(false), "error": .object(["code": .string(code), "message": .string(message)])])
     }

@@ -24,7 +24,7 @@ public struct RelationshipResult: Sendable, Equatable {
     }
 }
 
-/// How Conversion answered one item of a batch (decision 1).
+/// How Conversion answered one item of a batch (docs/api.md).
 public enum ItemOutcome: Equatable, Sendable {
     case success(ItemResult)
     case failure(code: String, message: String)
@@ -40,7 +40,7 @@ public struct InvalidAnswer: Error, Equatable, Sendable {
 public enum BatchResults {
     /// Per-item outcomes of a 2xx batch answer, validated against the published shape:
     /// `data.results` with exactly one result object per item (its error an object or a string),
-    /// or decision 1's `data.errors:[{index,code,message}]` list, every index inside the batch.
+    /// or the `data.errors:[{index,code,message}]` list, every index inside the batch.
     /// Anything else throws. Read from the tape: no tree per answer, whatever its size.
     public static func outcomes(_ body: [UInt8], count: Int) throws(InvalidAnswer) -> [ItemOutcome] {
         var tape = JSONTape()

@@ -6,7 +6,7 @@ extension RecordRequests {
 
     /// Writes the API item for the record at tape index 0 straight from the input bytes (no
     /// trees), and says where it goes: the record minus its bookkeeping members and nulls;
-    /// `includeUserId` is decision 4 (userId goes as a top-level contact field unless turned off).
+    /// `includeUserId` is a choice, docs/api.md (userId goes as a top-level contact field unless turned off).
     public static func writeItem(_ tape: JSONTape, includeUserId: Bool, into w: inout JSONWriter) throws(Failure) -> Endpoint {
         guard let type = string(tape, "type") else { throw .invalid("expected 'type' contact, object or event") }
         try validate(tape)

@@ -49,7 +49,7 @@ extension EmulatorStore {
         guard (1...limit).contains(items.count) else {
             throw APIError.invalidRequest("'\(name)' holds \(items.count) items; a batch takes 1 to \(limit)")
         }
-        // A body that does not match the request schema is refused whole (decision 2); only
+        // A body that does not match the request schema is refused whole (docs/api.md); only
         // well-formed items get per-item verdicts.
         for (i, item) in items.enumerated() {
             guard case .object(let object) = item else { throw APIError.invalidRequest("\(name)[\(i)] must be an object") }
@@ -67,7 +67,7 @@ extension EmulatorStore {
         return items
     }
 
-    /// Item failures become `{"success":false,"error":…}` (decision 1); anything else fails the request.
+    /// Item failures become `{"success":false,"error":…}` (docs/api.md); anything else fails the request.
     private func perItem(_ body: () throws -> JSONObject) -> JSONValue {
         do {
             return .object(try body())

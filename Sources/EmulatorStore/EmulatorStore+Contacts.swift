@@ -75,7 +75,7 @@ extension EmulatorStore {
         return ["success": .bool(true), "cnvContactId": .string(contact.id), "contactCreated": .bool(created)]
     }
 
-    /// userId first, then email (decision 4); an email match that carries another userId conflicts.
+    /// userId first, then email (docs/api.md); an email match that carries another userId conflicts.
     func resolveContact(cnvId: String?, userId: String?, email: String?) throws -> ContactRow? {
         if let cnvId {
             guard let found = try contact(where: "id", is: cnvId) else { throw APIError.contactNotFound("no contact with cnvContactId '\(cnvId)'") }

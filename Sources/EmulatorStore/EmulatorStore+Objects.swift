@@ -4,7 +4,7 @@ import SyncCore
 import Mapping
 
 extension EmulatorStore {
-    /// Upserts one object of `type` with its relationships (decision 6). A relationship to an
+    /// Upserts one object of `type` with its relationships (docs/api.md). A relationship to an
     /// unknown contact creates that contact with just its identifier.
     func upsertObject(type: String, _ value: JSONValue) throws -> JSONObject {
         guard let objectType = schema.objectTypes[type] else { throw APIError.objectTypeNotFound("object type '\(type)' does not exist") }

@@ -6,7 +6,7 @@ extension BatchSender {
     func result(_ record: PendingRecord, _ outcome: ItemOutcome) -> RecordResult {
         switch outcome {
         case .failure(let code, let message):
-            // contact_not_found may resolve later (decision 5); transient codes too.
+            // contact_not_found may resolve later (docs/api.md); transient codes too.
             let reject = RejectCode(code)
             return .reject(code: reject, message: scrub(message), httpStatus: 200, attempts: 1, retryable: reject.isRetryable)
         case .success(let data):

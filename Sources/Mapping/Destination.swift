@@ -26,7 +26,7 @@ enum Slot: Equatable {
     case ignored
 }
 
-/// The columns every destination knows by name (reference/warehouse-sync.md).
+/// The columns every destination knows by name, as Conversion's own warehouse sync names them (README, "Sync files").
 enum ReservedColumn {
     static let userId = "userId"
     static let email = "email"

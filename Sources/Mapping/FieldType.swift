@@ -1,4 +1,4 @@
-/// The field types a schema can declare (reference/conversion-api.md, decision 7).
+/// The field types a schema can declare (a choice of this project: docs/api.md).
 public enum FieldType: String, Sendable, CaseIterable {
     case string, number, boolean, date, datetime
 

@@ -1,7 +1,7 @@
 import JSONCodec
 import SyncCore
 
-/// What to do with a null column (reference/conversion-api.md, decision 8).
+/// What to do with a null column (a choice of this project: docs/api.md).
 public enum NullHandling: String, Sendable, CaseIterable {
     /// Leave the field untouched in Conversion: the field is not sent.
     case skip

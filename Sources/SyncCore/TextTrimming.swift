@@ -27,7 +27,7 @@ extension String {
     }
 }
 
-/// Emails are compared case-insensitively after trimming (decision 9); they are sent as given.
+/// Emails are compared case-insensitively after trimming (docs/api.md); they are sent as given.
 public enum EmailKey {
     public static func normalized(_ email: String) -> String { email.trimmingSpaces().lowercased() }
 }
