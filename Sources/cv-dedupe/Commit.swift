@@ -10,18 +10,23 @@ struct Commit: ToolCommand {
     static let toolName = "cv-dedupe"
     static let configuration = CommandConfiguration(
         abstract: "Apply what Conversion said about a run's records to the state; idempotent.",
+        usage: """
+            cv-dedupe commit --state DB --run RUN_ID --acks FILE [--rejects FILE]
+                             [--max-retry-runs N] [--gave-up FILE] [--stats FILE]
+            """,
         discussion: """
-        Reads cv-load's acks (one per accepted record, with the record's "key" and, for objects,
-        "relationshipKeys") and records their content hashes, all in one transaction. Commit every
-        run, whatever its outcome: acks are facts.
-        A key the run sent without an ack is sent again by the next run; unless --rejects shows
-        it was refused for its own data, its stored hash is dropped, so it is sent even if the
-        warehouse returns to the value last acknowledged (the unconfirmed one may be in
-        Conversion). With --rejects, records refused for a retryable reason (contact_not_found,
-        object_type_not_found, 5xx, …) go to the retry queue for the next runs; one refused in
-        --max-retry-runs runs leaves it as a reject gave_up_after_N_runs, written to --gave-up.
-        A run killed before it finished is committed from the pending entries it wrote.
-        Committing a run twice changes nothing.
+        Reads cv-load's acks (one per accepted record, with the record's "key" and,
+        for objects, "relationshipKeys") and records their content hashes, all in one
+        transaction. Commit every run, whatever its outcome: acks are facts.
+        A key the run sent without an ack is sent again by the next run; unless
+        --rejects shows it was refused for its own data, its stored hash is dropped,
+        so it is sent even if the warehouse returns to the value last acknowledged
+        (the unconfirmed one may be in Conversion). With --rejects, records refused
+        for a retryable reason (contact_not_found, object_type_not_found, 5xx, ...)
+        go to the retry queue for the next runs; a record refused on --max-retry-runs
+        runs leaves it as a reject gave_up_after_N_runs, written to --gave-up.
+        A run killed before it finished is committed from the pending
+        entries it wrote. Committing a run twice changes nothing.
         """)
 
     @Option(name: .long, help: "The state database file of this sync.")
@@ -36,7 +41,7 @@ struct Commit: ToolCommand {
     @Option(name: .long, help: "The run's rejects file: retryable load rejects are queued, the rest settle their keys.")
     var rejects: String?
 
-    @Option(name: .long, help: "Runs a record may be refused as retryable before it is given up (default: 10).")
+    @Option(name: .long, help: "Runs a record may be refused as retryable before it is given up.")
     var maxRetryRuns = 10
 
     @Option(name: .long, help: "Append given-up records to this file, as rejects of stage 'retry'.")

@@ -16,31 +16,44 @@ struct CvEmulator: ToolCommand {
         commandName: toolName,
         abstract: "A local Conversion API server with a real store, for offline syncs, demos and tests.",
         discussion: """
-        API (docs/delivery.md and the README's decisions)
-          POST /v2/contacts, /v2/contacts/batch (1..1000), /v2/events, /v2/events/batch (1..200),
-          /v2/objects/{type}/batch (1..200). X-API-Key required; Content-Type application/json;
-          bodies over 4 MiB get 413, JSON nested deeper than 64 levels gets 400.
+        API (as docs/api.md describes it)
+          POST /v2/contacts, /v2/contacts/batch (1..1000), /v2/events,
+          /v2/events/batch (1..200), /v2/objects/{type}/batch (1..200). X-API-Key
+          required; Content-Type application/json; bodies over 4 MiB get 413, JSON
+          nested deeper than 64 levels gets 400.
 
         INSPECTION
-          GET /_emulator/health, /_emulator/contacts, /_emulator/events, /_emulator/objects/{type},
-          /_emulator/requests (method, path, status, items; never the API key), /_emulator/faults;
-          POST /_emulator/reset; POST /_emulator/object-types {"name":"gadget","fields":{...}}
-          creates an object type; POST /_emulator/faults {"rateLimit":10,"errorRate":0.3,...}
-          also takes windowLimit (N per sliding second), poison (a text whose requests always
-          fail), invalidAnswers (html, empty, object, data or short: 200s that are no result).
+          GET  /_emulator/health, /_emulator/contacts, /_emulator/events,
+               /_emulator/objects/{type}, /_emulator/faults, /_emulator/requests
+               (method, path, status, items; never the API key)
+          POST /_emulator/reset
+          POST /_emulator/object-types {"name":"gadget","fields":{...}}
+               creates an object type
+          POST /_emulator/faults {"rateLimit":10,"errorRate":0.3,...}; also
+               windowLimit (N per sliding second), poison (a text whose requests
+               always fail), invalidAnswers (html, empty, object, data or short:
+               200 answers that are no batch result)
 
         OUTPUT
-          The bound URL (http://HOST:PORT) as the first line of stdout, then nothing: scripts read it.
+          The bound URL (http://HOST:PORT) as the first line of stdout, then
+          nothing: scripts read it.
 
         EXIT STATUS
-          0 stopped by SIGINT/SIGTERM   1 could not bind or open the store   2 usage or schema error
+          0  stopped by SIGINT/SIGTERM
+          1  could not bind or open the store
+          2  usage or schema error
+
+        EXAMPLES
+          cv-emulator --port 8080 --db workspace.db --schema schema.json
+          URL=$(cv-emulator --port 0 | head -n 1) ...
+          curl -s "$URL/_emulator/contacts" | jq length
         """,
         version: "0.1.0")
 
-    @Option(help: "Address to listen on (default: 127.0.0.1, loopback only).")
+    @Option(help: "Address to listen on (loopback only unless you say otherwise).")
     var host = "127.0.0.1"
 
-    @Option(help: "Port; 0 picks a free one (default: 0).")
+    @Option(help: "Port; 0 picks a free one.")
     var port = 0
 
     @Option(help: "SQLite file to keep the workspace in (default: in memory).")
@@ -58,22 +71,22 @@ struct CvEmulator: ToolCommand {
     @Option(help: "Requests per second before answering 429 with Retry-After (default: no limit).")
     var rateLimit: Double?
 
-    @Option(help: "Fraction of requests answered --error-status without processing (default: 0).")
+    @Option(help: "Fraction of requests answered --error-status without processing.")
     var errorRate = 0.0
 
-    @Option(help: "Status for injected errors, 500 to 599 (default: 500).")
+    @Option(help: "Status for injected errors, 500 to 599.")
     var errorStatus = 500
 
-    @Option(help: "Milliseconds added before every API answer (default: 0).")
+    @Option(help: "Milliseconds added before every API answer.")
     var latencyMs = 0
 
-    @Option(help: "Fraction of requests whose connection is closed without an answer (default: 0).")
+    @Option(help: "Fraction of requests whose connection is closed without an answer.")
     var dropRate = 0.0
 
-    @Option(help: "Fraction of requests stored and then answered 500 (default: 0).")
+    @Option(help: "Fraction of requests stored and then answered 500.")
     var failAfterProcessingRate = 0.0
 
-    @Option(help: "Seed of the fault dice, for reproducible runs (default: 42).")
+    @Option(help: "Seed of the fault dice, for reproducible runs.")
     var seed: UInt64 = 42
 
     func execute(diagnostics: Diagnostics) throws -> ExitStatus {

@@ -10,40 +10,59 @@ struct CvLoad: ToolCommand {
     static let configuration = CommandConfiguration(
         commandName: toolName,
         abstract: "Send records to the Conversion API in batches, with rate limiting and retries; every record ends as an ack or a reject.",
+        usage: """
+            cv-load [--api-url URL] [--api-key-file FILE] [--acks FILE]
+                    [--rejects FILE] [--stats FILE] [--batch-size N] [--rate R]
+                    [--max-attempts N] [--concurrency N] [--timeout S]
+                    [--ca-bundle FILE] [--dry-run] [FILE]
+            cv-load --check [--object-type TYPE] [--api-url URL]
+            """,
         discussion: """
         INPUT
-          Records (cv-map or cv-dedupe output) from FILE or stdin; contacts, objects and events may mix.
-          The API key comes from CONVERSION_API_KEY or --api-key-file, never from argv.
+          Records (cv-map or cv-dedupe output) from FILE or stdin; contacts, objects
+          and events may mix. The API key comes from CONVERSION_API_KEY or
+          --api-key-file, never from argv.
 
         OUTPUT
-          --acks FILE: one line per accepted record: {"key","type","row","cnvContactId"|"cnvEventId"|
-          "cnvObjectId","created","relationshipKeys"}. --rejects FILE: one line per record not
-          delivered: {"stage":"load","row","code","message","retryable","httpStatus","attempts","key",
-          "input"}; codes are Conversion's (invalid_email, contact_not_found, …), http_<status>,
-          server_error, invalid_response, transport_error, timeout, not_sent, invalid_record;
-          "retryable" says whether the same record can succeed later as it is. records in = acks +
-          rejects, always.
-          --dry-run prints the requests as NDJSON {method, path, body} on stdout and sends nothing.
+          --acks FILE: one line per accepted record: its key, type, row, Conversion's
+            id (cnvContactId, cnvEventId or cnvObjectId), whether it was created, and
+            for objects the relationships that failed.
+          --rejects FILE: one line per record not delivered: stage "load", row, code,
+            message, retryable, httpStatus, attempts, key and the record as input.
+            Codes are Conversion's (invalid_email, contact_not_found, ...),
+            http_<status>, server_error, invalid_response, transport_error, timeout,
+            not_sent and invalid_record; "retryable" says whether the same record
+            can succeed later as it is. Records in = acks + rejects, always.
+          --dry-run prints the requests as NDJSON {method, path, body} on stdout and
+            sends nothing.
 
         BEHAVIOUR
-          Batches up to 1000 contacts, 200 events, 200 objects. Requests are spaced 20% below
-          --rate, on a schedule shared by every cv-load of this machine using the same API key
-          and URL (a slot file in --budget-dir), so parallel syncs stay under the limit together.
-          429 (honouring Retry-After), 5xx, timeouts, transport errors and 2xx answers that are
-          not batch results are retried with exponential backoff and full jitter. A batch still
-          failing with 5xx is halved until the record the server chokes on is alone
-          (server_error); any other 4xx on a batch is bisected the same way. 401/403, a missing
-          endpoint (404) and object_type_not_found stop the run. Events rejected with
-          contact_not_found that carry an email get their contact created and are sent once more.
-          Records are checked before sending: a member twice in one object, a number no double
-          holds, or an objectType that is not a key is rejected as invalid_record.
+          Batches hold up to 1000 contacts, 200 events or 200 objects. Requests are
+          spaced 20% below --rate, on a schedule shared by every cv-load on this
+          machine that uses the same key and URL (a slot file in --budget-dir), so
+          parallel syncs stay under the limit together. 429 (after Retry-After),
+          5xx, timeouts, dropped connections and 2xx answers that are not batch
+          results are retried with exponential backoff and jitter. A batch that
+          keeps failing with 5xx is halved until the record the server chokes on is
+          alone (server_error); another 4xx on a batch is split the same way.
+          401/403, a missing endpoint (404) and object_type_not_found stop the run.
+          An event refused with contact_not_found that carries an email gets its
+          contact created and is sent once more. Before sending, a record with a
+          member twice, a number no double holds, or an object type that is not a
+          key is rejected as invalid_record.
 
         EXIT STATUS
-          0 every record acknowledged or rejected for a reason of its own
-          1 authentication refused, endpoint or object type missing, records left
-            undelivered after --max-attempts, or SIGINT/SIGTERM (nothing more is sent; every
-            outcome already known is written, the rest are retryable not_sent rejects)
-          2 usage or configuration error (no API key, bad URL, bad flag)
+          0  every record acknowledged or rejected for a reason of its own
+          1  key refused, endpoint or object type missing, records undelivered after
+             --max-attempts, or SIGINT/SIGTERM (nothing more is sent; every known
+             outcome is written, the rest become retryable not_sent rejects)
+          2  usage or configuration error (no API key, bad URL, bad option)
+
+        EXAMPLES
+          cv-load --check --object-type product
+          cv-dedupe --state s.db --run r1 records.ndjson |
+            cv-load --acks acks.ndjson --rejects rejects.ndjson --stats load.json
+          cv-load --dry-run records.ndjson | jq -c '.body.contacts[0]'
         """,
         version: "0.1.0")
 
@@ -56,7 +75,7 @@ struct CvLoad: ToolCommand {
     @Option(help: "Largest batch; lowers the endpoint limits (1000 contacts, 200 events, 200 objects).")
     var batchSize: Int?
 
-    @Option(help: "Requests per second across all workers; 0 for no limit (default: 10, the documented limit).")
+    @Option(help: "Requests per second across all workers (10 is the documented limit; 0 for none).")
     var rate: Double = APIContract.requestsPerSecond
 
     @Option(help: "Folder of the rate budget shared with other cv-load processes (default: CV_LOAD_BUDGET_DIR, else XDG_RUNTIME_DIR, else /tmp).")
@@ -65,13 +84,13 @@ struct CvLoad: ToolCommand {
     @Flag(help: "Keep the rate budget to this process instead of sharing it.")
     var privateBudget = false
 
-    @Option(help: "Batches in flight at once (default: 4).")
+    @Option(help: "Batches in flight at once.")
     var concurrency: Int = 4
 
-    @Option(help: "Attempts per request before its records are rejected as retryable (default: 6).")
+    @Option(help: "Attempts per request before its records are rejected as retryable.")
     var maxAttempts: Int = 6
 
-    @Option(help: "Seconds before one request times out (default: 60).")
+    @Option(help: "Seconds before one request times out.")
     var timeout: Int = 60
 
     @Option(help: "Append one ack per accepted record to this file.")

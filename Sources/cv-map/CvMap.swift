@@ -8,31 +8,42 @@ struct CvMap: ToolCommand {
     static let configuration = CommandConfiguration(
         commandName: toolName,
         abstract: "Validate warehouse rows and map them to typed Conversion records (contacts, objects, events).",
+        usage: """
+            cv-map --type contacts|objects|events [--object-type TYPE]
+                   [--schema FILE] [--nulls skip|clear] [--rejects FILE]
+                   [--stats FILE] [--max-rejects N] [FILE]
+            """,
         discussion: """
         INPUT
-          Rows as NDJSON (wh-extract's output) from FILE or stdin. Columns map to fields by exact
-          name, case included; a column matching no field is ignored and named once on stderr.
-          Structural names (userId, email, eventId, event_name, timestamp, id,
-          relationshipFields) match whatever their case when nothing matches exactly, since
-          warehouses fold unquoted aliases; that is said once too. Blank lines are skipped.
+          Rows as NDJSON (wh-extract's output) from FILE or stdin. Columns map to
+          fields by exact name, case included; a column matching no field is ignored
+          and named once on stderr. Structural names (userId, email, eventId,
+          event_name, timestamp, id, relationshipFields) match whatever their case
+          when nothing matches exactly, since warehouses fold unquoted aliases; that
+          is said once too. Blank lines are skipped.
 
         OUTPUT
-          One record per valid row on stdout: {"type":"contact"|"object"|"event", …, "row":N}, where
-          row is the input line number. Rows that cannot become records are rejects: appended to
-          --rejects FILE as {"stage":"map","row","code","message","retryable","input"}, and the first
-          20 are echoed on stderr. Codes: missing_required_field, invalid_field_value, invalid_email,
-          invalid_subscription_status, invalid_field, invalid_json, duplicate_column. A summary
-          line ends the run; rows = records + rejected, always. --stats adds ignoredColumns,
-          ignoredColumnSuggestions and foldedColumns.
+          One record per valid row on stdout: {"type":"contact"|"object"|"event",
+          ..., "row":N}, where row is the input line number. Rows that cannot become
+          records are rejects, appended to --rejects FILE as {"stage":"map","row",
+          "code","message","retryable","input"}; the first 20 are echoed on stderr.
+          Codes: missing_required_field, invalid_field_value, invalid_email,
+          invalid_subscription_status, invalid_field, invalid_json and
+          duplicate_column. A summary line ends the run; rows = records + rejected,
+          always. --stats adds ignoredColumns, ignoredColumnSuggestions and
+          foldedColumns.
 
         EXIT STATUS
-          0 success, also with rejects
-          1 input or output failure, or more rejects than --max-rejects
-          2 usage or configuration error (bad flag, unreadable schema, unknown object type)
+          0  success, also with rejects
+          1  input or output failure, or more rejects than --max-rejects
+          2  usage or configuration error (bad option, unreadable schema, unknown
+             object type)
 
         EXAMPLES
-          wh-extract --source sqlite:w.db --query contacts.sql | cv-map --type contacts --rejects rejects.ndjson
+          wh-extract --source sqlite:w.db --query contacts.sql |
+            cv-map --type contacts --rejects rejects.ndjson
           cv-map --type objects --object-type product --schema schema.json rows.ndjson
+          cv-map --type events --stats map.json rows.ndjson | jq -c 'select(.row < 3)'
         """,
         version: "0.1.0")
 
@@ -51,7 +62,7 @@ struct CvMap: ToolCommand {
     @Option(name: .long, help: "Write the run's counts as JSON to this file.")
     var stats: String?
 
-    @Option(name: .long, help: "Null columns: skip leaves the field untouched, clear sends null (default: skip).")
+    @Option(name: .long, help: "Null columns: skip leaves the field untouched, clear sends null.")
     var nulls: String = "skip"
 
     @Option(name: .long, help: "Exit 1 once more than this many rows are rejected (default: no limit).")

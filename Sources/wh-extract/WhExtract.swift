@@ -10,6 +10,12 @@ struct WhExtract: ToolCommand {
     static let configuration = CommandConfiguration(
         commandName: toolName,
         abstract: "Run a warehouse query with {{last_sync_time}} filled in and stream its rows as NDJSON.",
+        usage: """
+            wh-extract [--source URL] (--query FILE | --query - | --query-text SQL)
+                       [--last-sync-time N] [--password-file FILE]
+                       [--credentials FILE] [--token-file FILE] [--ca-bundle FILE]
+                       [--stats FILE]
+            """,
         discussion: """
         SOURCES
           postgres://USER@HOST:PORT/DB, postgresql://…
@@ -84,7 +90,7 @@ struct WhExtract: ToolCommand {
     @Option(name: .long, help: "The SQL query itself, instead of --query.")
     var queryText: String?
 
-    @Option(name: .long, help: "Unix seconds substituted for {{last_sync_time}} (default: 0, a full sync).")
+    @Option(name: .long, help: "Unix seconds substituted for {{last_sync_time}}; 0 is a full sync.")
     var lastSyncTime: Int64 = 0
 
     @Option(name: .long, help: "Read the warehouse password from the first line of this file.")
