@@ -1,5 +1,8 @@
 import SyncCore
 import WarehouseCore
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// Where credentials for the cloud warehouses come from: `--credentials FILE` (a key file),
 /// `--token-file FILE` (a ready bearer token), the password (`--password-file` / `WH_PASSWORD`:
@@ -56,11 +59,20 @@ public enum CloudConnector {
         if let token = try c.token() ?? c.environment("BIGQUERY_ACCESS_TOKEN") ?? c.environment("GOOGLE_OAUTH_ACCESS_TOKEN") {
             return (StaticToken(headers: ["Authorization: Bearer " + token]), SecretScrubber(secrets: [token]))
         }
-        guard let file = c.credentialsPath ?? c.environment("GOOGLE_APPLICATION_CREDENTIALS") else {
-            throw .configuration("no BigQuery credentials: pass --credentials FILE (a service-account key) or set GOOGLE_APPLICATION_CREDENTIALS, or give an access token with --token-file FILE or BIGQUERY_ACCESS_TOKEN")
-        }
         let scrubber = SecretScrubber(secrets: [])
+        // Application Default Credentials, in Google's order: a named file, gcloud's file, the
+        // metadata server of the machine (a Google Cloud VM, GKE or Cloud Run).
+        guard let file = c.credentialsPath ?? c.environment("GOOGLE_APPLICATION_CREDENTIALS") ?? gcloudCredentialsFile(c) else {
+            return (GoogleExternalAccount.metadataServer(host: c.environment("GCE_METADATA_HOST") ?? "metadata.google.internal"), scrubber)
+        }
         return (try GoogleCredentials.tokenSource(file: file, tokenURL: c.environment("BIGQUERY_TOKEN_URL"), scrubber: scrubber), scrubber)
+    }
+
+    /// gcloud's `application_default_credentials.json`, when it exists.
+    static func gcloudCredentialsFile(_ c: CloudCredentialInputs) -> String? {
+        guard let folder = c.environment("CLOUDSDK_CONFIG") ?? c.environment("HOME").map({ $0 + "/.config/gcloud" }) else { return nil }
+        let path = folder + "/application_default_credentials.json"
+        return access(path, R_OK) == 0 ? path : nil
     }
 
     static func snowflakeTokens(_ location: SnowflakeLocation, _ c: CloudCredentialInputs) throws(ExtractError) -> (TokenSource, SecretScrubber) {
@@ -83,9 +95,18 @@ public enum CloudConnector {
         if let token = try c.token() ?? c.environment("DATABRICKS_TOKEN") {
             return (StaticToken(headers: ["Authorization: Bearer " + token]), SecretScrubber(secrets: [token]))
         }
-        guard let clientID = location.clientID ?? c.environment("DATABRICKS_CLIENT_ID"),
-              let secret = c.password ?? c.environment("DATABRICKS_CLIENT_SECRET") else {
-            throw .configuration("no Databricks credentials: give a personal access token with --token-file FILE or DATABRICKS_TOKEN, or a service principal with DATABRICKS_CLIENT_ID (or ?client_id=) and DATABRICKS_CLIENT_SECRET (or --password-file)")
+        // What is not given by option or environment may come from the CLI's config file.
+        let explicit = (location.clientID ?? c.environment("DATABRICKS_CLIENT_ID")) != nil
+        let profile = explicit ? nil : try DatabricksConfigFile.profile(environment: c.environment)
+        if let profile {
+            try profile.check(host: location.host)
+            if let token = profile.values["token"], !token.isEmpty {
+                return (StaticToken(headers: ["Authorization: Bearer " + token]), SecretScrubber(secrets: [token]))
+            }
+        }
+        guard let clientID = location.clientID ?? c.environment("DATABRICKS_CLIENT_ID") ?? profile?.values["client_id"],
+              let secret = c.password ?? c.environment("DATABRICKS_CLIENT_SECRET") ?? profile?.values["client_secret"] else {
+            throw .configuration("no Databricks credentials: give a personal access token with --token-file FILE or DATABRICKS_TOKEN, or a service principal with DATABRICKS_CLIENT_ID (or ?client_id=) and DATABRICKS_CLIENT_SECRET (or --password-file), or a profile in ~/.databrickscfg (DATABRICKS_CONFIG_PROFILE)")
         }
         let tokenURL = c.environment("DATABRICKS_TOKEN_URL") ?? base + "/oidc/v1/token"
         let scrubber = SecretScrubber(secrets: [secret])

@@ -46,8 +46,10 @@ enum GoogleCredentials {
                                                              ("client_secret", secret), ("refresh_token", refresh)],
                                         scrubber: scrub, what: "Google")
             }
+        case "external_account":
+            return try GoogleExternalAccount.tokenSource(object, origin: origin, scrubber: scrubber)
         default:
-            throw .configuration("\(origin): credentials of type \"\(type)\" are not supported (use a service-account key or authorized_user file)")
+            throw .configuration("\(origin): credentials of type \"\(type)\" are not supported (use a service-account key, an authorized_user or an external_account file)")
         }
     }
 

@@ -13,6 +13,11 @@ enum OAuthExchange {
         var headers = ["Content-Type: application/x-www-form-urlencoded", "Accept: application/json"]
         if let basicAuth { headers.append("Authorization: Basic " + Base64.encode(Array((basicAuth.user + ":" + basicAuth.password).utf8))) }
         let response = try client.send("POST", url, headers: headers, body: Array(FormEncoding.encode(form).utf8), authorized: false)
+        return try bearer(from: response, client: client)
+    }
+
+    /// `{"access_token":…,"expires_in":…}` as request headers, or the refusal with its reason.
+    static func bearer(from response: HTTPResponse, client: CloudClient) throws(ExtractError) -> (headers: [String], lifetimeSeconds: Int) {
         let body = response.jsonObject
         guard response.status == 200 else {
             let error = body?["error"]?.stringValue ?? "HTTP \(response.status)"
@@ -26,7 +31,7 @@ enum OAuthExchange {
         return (["Authorization: Bearer " + token], lifetime)
     }
 
-    private static func integer(_ value: JSONValue) -> Int? {
+    static func integer(_ value: JSONValue) -> Int? {
         switch value {
         case .number(let text): return Int(text) ?? Double(text).map { Int($0) }
         case .string(let text): return Int(text)
