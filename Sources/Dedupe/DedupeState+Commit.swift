@@ -33,6 +33,8 @@ public struct CommitOptions {
     public var maxRetryRuns: Int
     /// Where given-up records are written as rejects (code gave_up_after_N_runs).
     public var gaveUpPath: String?
+    /// Keys sorted in memory at once before sorted runs go to disk.
+    public var sortRunLimit = DedupeState.commitRunLimit
 
     public init(acksPath: String, rejectsPath: String? = nil, maxRetryRuns: Int = 10, gaveUpPath: String? = nil) {
         self.acksPath = acksPath
@@ -77,7 +79,12 @@ extension DedupeState {
         guard access(pendingPath, R_OK) == 0 else {
             throw ConfigurationError("no pending records for run '\(run)' next to \(path) (was the run started with this state file?)")
         }
-        let outcomes = try RunOutcomes(acksPath: options.acksPath, rejectsPath: options.rejectsPath)
+        // Keys are merged in order from sorted runs in a scratch folder next to the state, so
+        // memory stays bounded by `runLimit` keys whatever the size of the run.
+        let scratch = path + ".work.\(getpid())"
+        try FileTree.makeDirectory(scratch)
+        defer { FileTree.remove(scratch) }
+        let outcomes = try RunOutcomes(acksPath: options.acksPath, rejectsPath: options.rejectsPath, scratch: scratch, runLimit: options.sortRunLimit)
         let gaveUpLog = try options.gaveUpPath.map { p throws(OutputError) in
             // Given-up records are counted in the commit's summary; the file holds them all.
             try RejectLog(path: p, diagnostics: Diagnostics(tool: "cv-dedupe") { _ in }, location: p, echoLimit: Int.max)
@@ -100,17 +107,39 @@ extension DedupeState {
             var settledQueue: [StableHash128] = []
             var added = 0
             var matched = 0
+            // The pending log in key order (entries of one key keep their order): acknowledged
+            // and settled keys are then found by advancing through their sorted streams, and
+            // the state's B-tree is written in key order.
+            var pending = ExternalSort<PendingRecord>(directory: scratch, name: "pending", runLimit: options.sortRunLimit)
             var reader = try ChunkReader(path: pendingPath)
+            var sequence: UInt64 = 0
             while let chunk = try reader.next(PendingLog.entrySize) {
                 guard chunk.count == PendingLog.entrySize, let entry = chunk.withUnsafeBytes({ PendingLog.decode($0, at: 0) }) else { continue }
+                try pending.append(PendingRecord(entry: entry, sequence: sequence))
+                sequence += 1
+            }
+            let ordered = try pending.sorted()
+            var ack = try outcomes.acked.next()
+            var settled = try outcomes.settled.next()
+            // Distinct ack keys, counted as the merge passes them (for acks the run never sent).
+            var distinctAcks = ack == nil ? 0 : 1
+            func nextAck() throws(OutputError) {
+                let previous = ack
+                repeat { ack = try outcomes.acked.next() } while ack != nil && ack == previous
+                if ack != nil { distinctAcks += 1 }
+            }
+            while let record = try ordered.next() {
+                let entry = record.entry
+                while let a = ack, a < entry.key { try nextAck() }
+                while let s = settled, s < entry.key { settled = try outcomes.settled.next() }
                 let inQueue = queuedBefore.contains(entry.key) && !queue.touched.contains(entry.key)
                 if entry.retired {
                     if inQueue { settledQueue.append(entry.key) }
                     continue
                 }
-                guard outcomes.acked.contains(entry.key) else {
+                guard ack == entry.key else {
                     result.unacknowledged += 1
-                    if outcomes.settled.contains(entry.key) {
+                    if settled == entry.key {
                         if inQueue { settledQueue.append(entry.key) }
                     } else if entry.kind != .event {
                         forget.reset()
@@ -136,7 +165,8 @@ extension DedupeState {
                 result.acknowledged += 1
             }
             try remove(settledQueue)
-            result.unknownAcks = max(0, outcomes.acked.count - matched)
+            while ack != nil { try nextAck() }
+            result.unknownAcks = max(0, distinctAcks - matched)
             result.queued = queue.queued
             result.gaveUp = queue.gaveUp
             let mark = try database.prepare("INSERT INTO runs (run, committed_at, acked, ignored) VALUES (?, ?, ?, ?)")
@@ -155,6 +185,10 @@ extension DedupeState {
         unlink(pendingPath)
         return result
     }
+
+    /// Keys sorted in memory at once by a commit before runs go to disk (16 MB of acks, 21 MB
+    /// of pending entries).
+    public static let commitRunLimit = 1 << 19
 
     static func fileSize(_ path: String) -> Int {
         var info = stat()

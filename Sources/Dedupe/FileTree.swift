@@ -1,3 +1,4 @@
+import SyncCore
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -14,6 +15,11 @@ enum FileTree {
             if name != "." && name != ".." { names.append(name) }
         }
         return names
+    }
+
+    /// Creates a private directory (an existing one is fine).
+    static func makeDirectory(_ path: String) throws(OutputError) {
+        guard mkdir(path, 0o700) == 0 || errno == EEXIST else { throw .writeFailed(destination: path, errno: errno) }
     }
 
     /// Removes a file, or a directory and everything in it.

@@ -5,23 +5,28 @@ import SyncCore
 /// ack), settled (a reject for the record's own data: Conversion kept what it had), or of
 /// unknown outcome (no line at all, or a retryable reject: a 5xx may have been processed).
 struct RunOutcomes {
-    var acked = SortedKeySet()
-    var settled = SortedKeySet()
+    /// Acknowledged and settled keys, each in key order, so commit merges them with the run's
+    /// sorted pending log instead of holding them all (ten million acks are 160 MB of keys).
+    let acked: SortedRecords<StableHash128>
+    let settled: SortedRecords<StableHash128>
 
     /// Reads both files; a missing or torn last line (a killed cv-load) just says nothing.
-    init(acksPath: String, rejectsPath: String?) throws {
+    /// Sorted runs go to `scratch` when there are more than `runLimit` keys.
+    init(acksPath: String, rejectsPath: String?, scratch: String, runLimit: Int) throws {
+        var acked = ExternalSort<StableHash128>(directory: scratch, name: "acked", runLimit: runLimit)
+        var settled = ExternalSort<StableHash128>(directory: scratch, name: "settled", runLimit: runLimit)
         try Self.forEachLine(acksPath) { tape in
             for member in tape.memberKeys(ofObject: 0) {
                 switch tape.decodeString(member) {
                 case "key" where tape[member + 1].kind == .string:
-                    acked.insert(StableHash128(tape.decodeString(member + 1)))
+                    try acked.append(StableHash128(tape.decodeString(member + 1)))
                 case "relationshipKeys" where tape[member + 1].kind == .array:
-                    Self.forEachElement(tape, member + 1) { k in
-                        if tape[k].kind == .string { acked.insert(StableHash128(tape.decodeString(k))) }
+                    try Self.forEachElement(tape, member + 1) { k in
+                        if tape[k].kind == .string { try acked.append(StableHash128(tape.decodeString(k))) }
                     }
                 case "relationshipErrors" where tape[member + 1].kind == .array:
-                    Self.forEachElement(tape, member + 1) { k in
-                        if let key = Self.string(tape, k, "key"), !Self.isRetryable(tape, k) { settled.insert(StableHash128(key)) }
+                    try Self.forEachElement(tape, member + 1) { k in
+                        if let key = Self.string(tape, k, "key"), !Self.isRetryable(tape, k) { try settled.append(StableHash128(key)) }
                     }
                 default: break
                 }
@@ -30,11 +35,11 @@ struct RunOutcomes {
         if let rejectsPath {
             try Self.forEachLine(rejectsPath) { tape in
                 guard Self.string(tape, 0, "stage") == "load", !Self.isRetryable(tape, 0), let key = Self.string(tape, 0, "key") else { return }
-                settled.insert(StableHash128(key))
+                try settled.append(StableHash128(key))
             }
         }
-        acked.seal()
-        settled.seal()
+        self.acked = try acked.sorted()
+        self.settled = try settled.sorted()
     }
 
     /// Records to queue: retryable load rejects (with their input), and objects whose ack

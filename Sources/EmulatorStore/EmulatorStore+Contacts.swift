@@ -16,7 +16,7 @@ struct ContactRow {
 
 extension EmulatorStore {
     func contact(where column: String, is value: String) throws -> ContactRow? {
-        let s = try database.prepare("SELECT id, user_id, email, subscription, fields, company_id FROM contacts WHERE \(column) = ?")
+        let s = try database.cached("SELECT id, user_id, email, subscription, fields, company_id FROM contacts WHERE \(column) = ?")
         s.bind(1, text: value)
         guard try s.step() else { return nil }
         return ContactRow(id: s.text(0)!, userId: s.text(1), email: s.text(2), subscription: s.text(3),
@@ -27,7 +27,7 @@ extension EmulatorStore {
         let sql = created
             ? "INSERT INTO contacts (id, user_id, email, email_key, subscription, fields, company_id, created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8)"
             : "UPDATE contacts SET user_id = ?2, email = ?3, email_key = ?4, subscription = ?5, fields = ?6, company_id = ?7, updated_at = ?8 WHERE id = ?1"
-        let s = try database.prepare(sql)
+        let s = try database.cached(sql)
         s.bind(1, text: c.id)
         if let u = c.userId { s.bind(2, text: u) }
         if let e = c.email { s.bind(3, text: e); s.bind(4, text: EmailKey.normalized(e)) }
@@ -97,12 +97,12 @@ extension EmulatorStore {
         let companyId = id ?? Self.newID()
         var merged = JSONObject()
         if id != nil {
-            let s = try database.prepare("SELECT fields FROM companies WHERE id = ?")
+            let s = try database.cached("SELECT fields FROM companies WHERE id = ?")
             s.bind(1, text: companyId)
             if try s.step() { merged = FieldValidation.parse(s.text(0)) }
         }
         merged = FieldValidation.merge(merged, fields)
-        let s = try database.prepare("INSERT OR REPLACE INTO companies (id, fields, domain_key, name_key) VALUES (?, ?, ?, ?)")
+        let s = try database.cached("INSERT OR REPLACE INTO companies (id, fields, domain_key, name_key) VALUES (?, ?, ?, ?)")
         s.bind(1, text: companyId)
         s.bind(2, text: JSONValue.object(merged).serialized)
         if let d = merged["domain"]?.stringValue { s.bind(3, text: d.lowercased()) }
@@ -112,7 +112,7 @@ extension EmulatorStore {
     }
 
     func companyID(where column: String, is value: String) throws -> String? {
-        let s = try database.prepare("SELECT id FROM companies WHERE \(column) = ?")
+        let s = try database.cached("SELECT id FROM companies WHERE \(column) = ?")
         s.bind(1, text: value)
         return try s.step() ? s.text(0) : nil
     }

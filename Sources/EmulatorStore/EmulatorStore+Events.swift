@@ -26,17 +26,17 @@ extension EmulatorStore {
             throw APIError.contactNotFound("no contact with " + (userId.map { "userId '\($0)'" } ?? "email '\(email!)'"))
         }
         if let eventId {
-            let find = try database.prepare("SELECT id FROM events WHERE event_id = ?")
+            let find = try database.cached("SELECT id FROM events WHERE event_id = ?")
             find.bind(1, text: eventId)
             if try find.step(), let id = find.text(0) {
-                let s = try database.prepare("UPDATE events SET contact_id = ?, name = ?, timestamp = ?, data = ?, updates = updates + 1 WHERE id = ?")
+                let s = try database.cached("UPDATE events SET contact_id = ?, name = ?, timestamp = ?, data = ?, updates = updates + 1 WHERE id = ?")
                 s.bind(1, text: contact.id); s.bind(2, text: name); s.bind(3, text: timestamp); s.bind(4, text: data.serialized); s.bind(5, text: id)
                 try s.step()
                 return ["success": .bool(true), "cnvEventId": .string(id), "cnvContactId": .string(contact.id)]
             }
         }
         let id = Self.newID()
-        let s = try database.prepare("INSERT INTO events (id, event_id, contact_id, name, timestamp, data, seq) VALUES (?, ?, ?, ?, ?, ?, (SELECT coalesce(max(seq), 0) + 1 FROM events))")
+        let s = try database.cached("INSERT INTO events (id, event_id, contact_id, name, timestamp, data, seq) VALUES (?, ?, ?, ?, ?, ?, (SELECT coalesce(max(seq), 0) + 1 FROM events))")
         s.bind(1, text: id)
         if let eventId { s.bind(2, text: eventId) }
         s.bind(3, text: contact.id); s.bind(4, text: name); s.bind(5, text: timestamp); s.bind(6, text: data.serialized)

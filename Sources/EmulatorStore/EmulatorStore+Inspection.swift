@@ -5,7 +5,7 @@ extension EmulatorStore {
     /// Everything stored of one kind, for tests and users (GET /_emulator/…).
     public func contacts() throws -> JSONValue {
         try read {
-            let s = try database.prepare("""
+            let s = try database.cached("""
                 SELECT c.id, c.user_id, c.email, c.subscription, c.fields, c.company_id, co.fields, c.created_at, c.updated_at
                 FROM contacts c LEFT JOIN companies co ON co.id = c.company_id ORDER BY c.created_at, c.rowid
                 """)
@@ -28,7 +28,7 @@ extension EmulatorStore {
 
     public func events() throws -> JSONValue {
         try read {
-            let s = try database.prepare("""
+            let s = try database.cached("""
                 SELECT e.id, e.event_id, e.contact_id, c.user_id, c.email, e.name, e.timestamp, e.data, e.updates
                 FROM events e LEFT JOIN contacts c ON c.id = e.contact_id ORDER BY e.seq
                 """)
@@ -51,9 +51,9 @@ extension EmulatorStore {
 
     public func objects(type: String) throws -> JSONValue {
         try read {
-            let s = try database.prepare("SELECT id, cnv_id, fields FROM objects WHERE type = ? ORDER BY rowid")
+            let s = try database.cached("SELECT id, cnv_id, fields FROM objects WHERE type = ? ORDER BY rowid")
             s.bind(1, text: type)
-            let r = try database.prepare("""
+            let r = try database.cached("""
                 SELECT r.contact_id, c.user_id, c.email, r.fields FROM relationships r LEFT JOIN contacts c ON c.id = r.contact_id
                 WHERE r.type = ? AND r.object_id = ? ORDER BY r.rowid
                 """)
@@ -77,7 +77,7 @@ extension EmulatorStore {
 
     public func requests() throws -> JSONValue {
         try read {
-            let s = try database.prepare("SELECT seq, at, method, path, status, items, note FROM requests ORDER BY seq")
+            let s = try database.cached("SELECT seq, at, method, path, status, items, note FROM requests ORDER BY seq")
             var out: [JSONValue] = []
             while try s.step() {
                 var o: JSONObject = ["seq": .number(String(s.int(0))), "at": .string(s.text(1)!), "method": .string(s.text(2)!),

@@ -21,12 +21,12 @@ extension EmulatorStore {
                 relationships.append((relationship, relFields))
             }
         }
-        let find = try database.prepare("SELECT cnv_id, fields FROM objects WHERE type = ? AND id = ?")
+        let find = try database.cached("SELECT cnv_id, fields FROM objects WHERE type = ? AND id = ?")
         find.bind(1, text: type); find.bind(2, text: id)
         let created = try !find.step()
         let cnvId = created ? Self.newID() : find.text(0)!
         let merged = FieldValidation.merge(created ? JSONObject() : FieldValidation.parse(find.text(1)), fields)
-        let save = try database.prepare("INSERT OR REPLACE INTO objects (type, id, cnv_id, fields) VALUES (?, ?, ?, ?)")
+        let save = try database.cached("INSERT OR REPLACE INTO objects (type, id, cnv_id, fields) VALUES (?, ?, ?, ?)")
         save.bind(1, text: type); save.bind(2, text: id); save.bind(3, text: cnvId); save.bind(4, text: JSONValue.object(merged).serialized)
         try save.step()
         var results: [JSONValue] = []
@@ -52,10 +52,10 @@ extension EmulatorStore {
             try save(new, created: true)
             contact = new
         }
-        let find = try database.prepare("SELECT fields FROM relationships WHERE type = ? AND object_id = ? AND contact_id = ?")
+        let find = try database.cached("SELECT fields FROM relationships WHERE type = ? AND object_id = ? AND contact_id = ?")
         find.bind(1, text: type); find.bind(2, text: objectId); find.bind(3, text: contact!.id)
         let existing = try find.step() ? FieldValidation.parse(find.text(0)) : JSONObject()
-        let s = try database.prepare("INSERT OR REPLACE INTO relationships (type, object_id, contact_id, fields) VALUES (?, ?, ?, ?)")
+        let s = try database.cached("INSERT OR REPLACE INTO relationships (type, object_id, contact_id, fields) VALUES (?, ?, ?, ?)")
         s.bind(1, text: type); s.bind(2, text: objectId); s.bind(3, text: contact!.id)
         s.bind(4, text: JSONValue.object(FieldValidation.merge(existing, fields)).serialized)
         try s.step()

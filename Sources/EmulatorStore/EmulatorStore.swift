@@ -25,6 +25,7 @@ public final class EmulatorStore: @unchecked Sendable {
               timestamp TEXT NOT NULL, data TEXT NOT NULL, updates INTEGER NOT NULL DEFAULT 0, seq INTEGER NOT NULL);
             CREATE TABLE IF NOT EXISTS objects (type TEXT NOT NULL, id TEXT NOT NULL, cnv_id TEXT NOT NULL, fields TEXT NOT NULL,
               PRIMARY KEY (type, id));
+            CREATE INDEX IF NOT EXISTS events_seq ON events (seq);
             CREATE TABLE IF NOT EXISTS relationships (type TEXT NOT NULL, object_id TEXT NOT NULL, contact_id TEXT NOT NULL,
               fields TEXT NOT NULL, PRIMARY KEY (type, object_id, contact_id));
             CREATE TABLE IF NOT EXISTS requests (seq INTEGER PRIMARY KEY AUTOINCREMENT, at TEXT NOT NULL, method TEXT NOT NULL,
@@ -57,7 +58,7 @@ public final class EmulatorStore: @unchecked Sendable {
     /// Logs one request (without headers: the API key never reaches the log).
     public func logRequest(method: String, path: String, status: Int, items: Int, note: String?) {
         try? write {
-            let s = try database.prepare("INSERT INTO requests (at, method, path, status, items, note) VALUES (?, ?, ?, ?, ?, ?)")
+            let s = try database.cached("INSERT INTO requests (at, method, path, status, items, note) VALUES (?, ?, ?, ?, ?, ?)")
             s.bind(1, text: Self.now())
             s.bind(2, text: method)
             s.bind(3, text: path)

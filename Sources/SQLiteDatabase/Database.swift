@@ -4,6 +4,7 @@ import CSQLite3
 public final class Database {
     let handle: OpaquePointer
     public let path: String
+    private var statementCache: [String: Statement] = [:]
 
     /// Opens (creating if needed) the database at `path` with settings for a local state file:
     /// WAL journal, synchronous NORMAL (durable at checkpoints, consistent always).
@@ -36,6 +37,19 @@ public final class Database {
             sqlite3_free(error)
             throw SQLiteError(code: rc, context: "executing \(sql.prefix(60))", detail: detail)
         }
+    }
+
+    /// Statements prepared once per connection and reused (reset, bindings cleared): for SQL a
+    /// hot path runs again and again. A cached statement must be used up before the same SQL is
+    /// asked for again.
+    public func cached(_ sql: String) throws(SQLiteError) -> Statement {
+        if let statement = statementCache[sql] {
+            statement.reset()
+            return statement
+        }
+        let statement = try prepare(sql)
+        statementCache[sql] = statement
+        return statement
     }
 
     public func prepare(_ sql: String) throws(SQLiteError) -> Statement {

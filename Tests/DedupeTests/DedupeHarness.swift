@@ -35,7 +35,7 @@ final class DedupeHarness {
 
     /// Acks every key of `keys` for `run` and commits.
     @discardableResult
-    func commit(run: String, keys: [String], relationshipKeys: [String: [String]] = [:]) throws -> CommitResult {
+    func commit(run: String, keys: [String], relationshipKeys: [String: [String]] = [:], sortRunLimit: Int = DedupeState.commitRunLimit) throws -> CommitResult {
         let acks = dir + "/\(run).acks.ndjson"
         let lines = keys.map { key -> String in
             var ack: JSONObject = ["key": .string(key), "status": .string("updated")]
@@ -43,6 +43,8 @@ final class DedupeHarness {
             return JSONValue.object(ack).serialized
         }
         try (lines.joined(separator: "\n") + "\n").write(toFile: acks, atomically: true, encoding: .utf8)
-        return try DedupeState(path: state).commit(run: run, acksPath: acks)
+        var options = CommitOptions(acksPath: acks)
+        options.sortRunLimit = sortRunLimit
+        return try DedupeState(path: state).commit(run: run, options)
     }
 }

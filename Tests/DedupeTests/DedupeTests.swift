@@ -108,6 +108,28 @@ final class DedupeTests: XCTestCase {
         XCTAssertEqual(Set(out.keys), Set((6...10).map { "contact:userId:\($0)" }))
     }
 
+    /// A commit larger than its in-memory sort merges sorted runs from disk, with the same outcome.
+    func testACommitSortedThroughDiskGivesTheSameResult() throws {
+        let records = (1...500).map { contact(String($0), fields: "{\"n\":\($0)}", row: $0) }
+            + (1...200).map { event("e\($0)", row: 500 + $0) }
+        let acked = (1...500).filter { $0 % 3 != 0 }.map { "contact:userId:\($0)" } + (1...200).filter { $0.isMultiple(of: 2) }.map { "event:e\($0)" }
+            + ["contact:userId:9999", "contact:userId:9999", "event:unsent"]
+        var results: [CommitResult] = []
+        var later: [[String: JSONObject]] = []
+        for limit in [DedupeState.commitRunLimit, 7] {
+            let h = try DedupeHarness()
+            _ = try h.filter(records, run: "r1")
+            results.append(try h.commit(run: "r1", keys: acked.shuffled(), sortRunLimit: limit))
+            later.append(try h.filter(records, run: "r2").out)
+            XCTAssertFalse(FileManager.default.fileExists(atPath: h.state + ".work.\(getpid())"), "the scratch folder is removed")
+        }
+        XCTAssertEqual(results[0], results[1])
+        XCTAssertEqual(results[1].acknowledged, 434)
+        XCTAssertEqual(results[1].unknownAcks, 2)
+        XCTAssertEqual(later[0], later[1])
+        XCTAssertEqual(later[1].count, 700 - 434)
+    }
+
     func testAnUncommittedRunLeavesTheStateAsItWas() throws {
         let h = try DedupeHarness()
         let records = (1...20).map { event("e\($0)", row: $0) }
