@@ -33,8 +33,8 @@ public struct CommitOptions {
     public var maxRetryRuns: Int
     /// Where given-up records are written as rejects (code gave_up_after_N_runs).
     public var gaveUpPath: String?
-    /// Keys sorted in memory at once before sorted runs go to disk.
-    public var sortRunLimit = DedupeState.commitRunLimit
+    /// Keys a commit holds in memory at once (a partition of the run's keys).
+    public var partitionKeys = DedupeState.commitPartitionKeys
 
     public init(acksPath: String, rejectsPath: String? = nil, maxRetryRuns: Int = 10, gaveUpPath: String? = nil) {
         self.acksPath = acksPath
@@ -79,22 +79,25 @@ extension DedupeState {
         guard access(pendingPath, R_OK) == 0 else {
             throw ConfigurationError("no pending records for run '\(run)' next to \(path) (was the run started with this state file?)")
         }
-        // Keys are merged in order from sorted runs in a scratch folder next to the state, so
-        // memory stays bounded by `runLimit` keys whatever the size of the run.
+        // Keys are split by their top bits into partitions in a scratch folder next to the
+        // state, each about `partitionKeys` keys of the run, so memory stays bounded whatever the
+        // size of the run; the acks file's size stands in for its (usually equal) key count.
         let scratch = path + ".work.\(getpid())"
         try FileTree.makeDirectory(scratch)
         defer { FileTree.remove(scratch) }
-        let outcomes = try RunOutcomes(acksPath: options.acksPath, rejectsPath: options.rejectsPath, scratch: scratch, runLimit: options.sortRunLimit)
+        let pendingCount = Self.fileSize(pendingPath) / PendingLog.entrySize
+        let partitions = KeyPartitions<StableHash128>.partitions(
+            for: max(pendingCount, Self.fileSize(options.acksPath) / 24), perPartition: options.partitionKeys)
+        let outcomes = try RunOutcomes(acksPath: options.acksPath, rejectsPath: options.rejectsPath, scratch: scratch, partitions: partitions)
         let gaveUpLog = try options.gaveUpPath.map { p throws(OutputError) in
             // Given-up records are counted in the commit's summary; the file holds them all.
             try RejectLog(path: p, diagnostics: Diagnostics(tool: "cv-dedupe") { _ in }, location: p, echoLimit: Int.max)
         }
         var result = CommitResult()
         let before = try ackedCount()
-        let pendingEntries = Self.fileSize(pendingPath) / PendingLog.entrySize
         // A first commit builds its filter from the keys it adds; later ones grow it by a rescan
         // only when it would fill up.
-        var filter = before == 0 ? BloomFilter(capacity: max(1 << 20, pendingEntries * 5 / 4)) : try loadBloom()
+        var filter = before == 0 ? BloomFilter(capacity: max(1 << 20, pendingCount * 5 / 4)) : try loadBloom()
         try database.transaction {
             var queue = try QueueWriter(self, maxRuns: options.maxRetryRuns, gaveUp: gaveUpLog)
             try RunOutcomes.forEachRetryCandidate(acksPath: options.acksPath, rejectsPath: options.rejectsPath) { try queue.add($0) }
@@ -107,10 +110,10 @@ extension DedupeState {
             var settledQueue: [StableHash128] = []
             var added = 0
             var matched = 0
-            // The pending log in key order (entries of one key keep their order): acknowledged
-            // and settled keys are then found by advancing through their sorted streams, and
-            // the state's B-tree is written in key order.
-            var pending = ExternalSort<PendingRecord>(directory: scratch, name: "pending", runLimit: options.sortRunLimit)
+            // The pending log split like the acks; partitions are taken in key order and sorted
+            // (entries of one key keep their order), so acknowledged and settled keys are found
+            // by walking sorted arrays side by side, and the state's B-tree is written in order.
+            let pending = try KeyPartitions<PendingRecord>(directory: scratch, name: "pending", count: outcomes.acked.count)
             var reader = try ChunkReader(path: pendingPath)
             var sequence: UInt64 = 0
             while let chunk = try reader.next(PendingLog.entrySize) {
@@ -118,54 +121,52 @@ extension DedupeState {
                 try pending.append(PendingRecord(entry: entry, sequence: sequence))
                 sequence += 1
             }
-            let ordered = try pending.sorted()
-            var ack = try outcomes.acked.next()
-            var settled = try outcomes.settled.next()
-            // Distinct ack keys, counted as the merge passes them (for acks the run never sent).
-            var distinctAcks = ack == nil ? 0 : 1
-            func nextAck() throws(OutputError) {
-                let previous = ack
-                repeat { ack = try outcomes.acked.next() } while ack != nil && ack == previous
-                if ack != nil { distinctAcks += 1 }
-            }
-            while let record = try ordered.next() {
-                let entry = record.entry
-                while let a = ack, a < entry.key { try nextAck() }
-                while let s = settled, s < entry.key { settled = try outcomes.settled.next() }
-                let inQueue = queuedBefore.contains(entry.key) && !queue.touched.contains(entry.key)
-                if entry.retired {
-                    if inQueue { settledQueue.append(entry.key) }
-                    continue
-                }
-                guard ack == entry.key else {
-                    result.unacknowledged += 1
-                    if settled == entry.key {
+            var distinctAcks = 0
+            for part in 0..<pending.count {
+                let acks = try outcomes.acked.sorted(part)
+                let settledKeys = try outcomes.settled.sorted(part)
+                var a = 0, s = 0
+                for i in acks.indices where i == 0 || acks[i] != acks[i - 1] { distinctAcks += 1 }
+                for record in try pending.sorted(part) {
+                    let entry = record.entry
+                    while a < acks.count && acks[a] < entry.key { a += 1 }
+                    while s < settledKeys.count && settledKeys[s] < entry.key { s += 1 }
+                    let isAcked = a < acks.count && acks[a] == entry.key
+                    let isSettled = s < settledKeys.count && settledKeys[s] == entry.key
+                    let inQueue = queuedBefore.contains(entry.key) && !queue.touched.contains(entry.key)
+                    if entry.retired {
                         if inQueue { settledQueue.append(entry.key) }
-                    } else if entry.kind != .event {
-                        forget.reset()
-                        forget.bind(1, hi: entry.key.hi, lo: entry.key.lo)
-                        try forget.step()
-                        result.invalidated += database.changes
+                        continue
                     }
-                    continue
-                }
-                if inQueue { settledQueue.append(entry.key) }
-                matched += 1
-                for statement in [insert, update] {
-                    statement.reset()
-                    statement.bind(1, hi: entry.key.hi, lo: entry.key.lo)
-                    statement.bind(2, int: Int64(entry.kind.rawValue))
-                    if entry.kind == .event { statement.bind(3, int: 0) } else { statement.bind(3, hi: entry.content.hi, lo: entry.content.lo) }
-                    try statement.step()
-                    if statement === insert {
-                        if database.changes > 0 { added += 1; break }
+                    guard isAcked else {
+                        result.unacknowledged += 1
+                        if isSettled {
+                            if inQueue { settledQueue.append(entry.key) }
+                        } else if entry.kind != .event {
+                            forget.reset()
+                            forget.bind(1, hi: entry.key.hi, lo: entry.key.lo)
+                            try forget.step()
+                            result.invalidated += database.changes
+                        }
+                        continue
                     }
+                    if inQueue { settledQueue.append(entry.key) }
+                    matched += 1
+                    // Insert-or-ignore, and an update only for a key that was there already.
+                    func write(_ statement: Statement) throws(SQLiteError) {
+                        statement.reset()
+                        statement.bind(1, hi: entry.key.hi, lo: entry.key.lo)
+                        statement.bind(2, int: Int64(entry.kind.rawValue))
+                        if entry.kind == .event { statement.bind(3, int: 0) } else { statement.bind(3, hi: entry.content.hi, lo: entry.content.lo) }
+                        try statement.step()
+                    }
+                    try write(insert)
+                    if database.changes > 0 { added += 1 } else { try write(update) }
+                    filter.insert(entry.key)
+                    result.acknowledged += 1
                 }
-                filter.insert(entry.key)
-                result.acknowledged += 1
             }
             try remove(settledQueue)
-            while ack != nil { try nextAck() }
             result.unknownAcks = max(0, distinctAcks - matched)
             result.queued = queue.queued
             result.gaveUp = queue.gaveUp
@@ -186,9 +187,8 @@ extension DedupeState {
         return result
     }
 
-    /// Keys sorted in memory at once by a commit before runs go to disk (16 MB of acks, 21 MB
-    /// of pending entries).
-    public static let commitRunLimit = 1 << 19
+    /// Keys of a run a commit holds at once: about 12 MB of pending entries and acks.
+    public static let commitPartitionKeys = 1 << 18
 
     static func fileSize(_ path: String) -> Int {
         var info = stat()

@@ -1,167 +1,122 @@
-import JSONCodec
 import SyncCore
 #if canImport(Glibc)
 import Glibc
 #endif
 
-/// A fixed-size record that can be written to and read back from a sorted run file.
+/// A fixed-size record with a 128-bit key, that can be written to a file and read back.
 protocol SpillableRecord: Comparable {
     static var byteCount: Int { get }
+    var partitionKey: StableHash128 { get }
     init(_ raw: UnsafeRawBufferPointer, at offset: Int)
-    func append(to buffer: inout ByteBuffer)
+    func append(to bytes: inout [UInt8])
 }
 
-/// Sorts any number of records in bounded memory: up to `runLimit` are sorted in memory; beyond
-/// that, sorted runs go to files in `directory` and are merged on the way out. A commit of ten
-/// million acks thus holds a few megabytes of keys at a time instead of all of them.
-struct ExternalSort<Record: SpillableRecord> {
-    private let directory: String
-    private let name: String
-    private let runLimit: Int
-    private var records: [Record] = []
-    private var runs: [String] = []
-    private(set) var count = 0
-
-    init(directory: String, name: String, runLimit: Int) {
-        self.directory = directory
-        self.name = name
-        self.runLimit = max(1, runLimit)
-    }
-
-    mutating func append(_ record: Record) throws(OutputError) {
-        records.append(record)
-        count += 1
-        if records.count >= runLimit { try spill() }
-    }
-
-    private mutating func spill() throws(OutputError) {
-        records.sort()
-        let path = directory + "/\(name).\(runs.count)"
-        let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
-        guard fd >= 0 else { throw .writeFailed(destination: path, errno: errno) }
-        defer { close(fd) }
-        var buffer = ByteBuffer(capacity: 1 << 20)
-        for record in records {
-            record.append(to: &buffer)
-            if buffer.count >= 1 << 20 { try Self.write(&buffer, to: fd, path: path) }
-        }
-        try Self.write(&buffer, to: fd, path: path)
-        runs.append(path)
-        records.removeAll(keepingCapacity: false)
-    }
-
-    private static func write(_ buffer: inout ByteBuffer, to fd: Int32, path: String) throws(OutputError) {
-        var offset = 0
-        while offset < buffer.count {
-            let n = buffer.withUnsafeBufferPointer { Glibc.write(fd, $0.baseAddress! + offset, $0.count - offset) }
-            if n < 0 {
-                if errno == EINTR { continue }
-                throw .writeFailed(destination: path, errno: errno)
-            }
-            offset += n
-        }
-        buffer.removeAll()
-    }
-
-    /// The records in order. The sorter is used up; its run files are removed as they are read.
-    consuming func sorted() throws(OutputError) -> SortedRecords<Record> {
-        if runs.isEmpty {
-            records.sort()
-            return SortedRecords(memory: records)
-        }
-        if !records.isEmpty { try spill() }
-        return try SortedRecords(files: runs)
+extension Array where Element == UInt8 {
+    mutating func appendLittleEndian(_ value: UInt64) {
+        Swift.withUnsafeBytes(of: value.littleEndian) { append(contentsOf: $0) }
     }
 }
 
-/// The merge of sorted runs (or one sorted array), read one record at a time.
-final class SortedRecords<Record: SpillableRecord> {
-    private var memory: [Record]
-    private var position = 0
-    private var files: [RunFile<Record>] = []
-    private var heads: [Record?] = []
+/// Records split by the top bits of their key into `count` partition files, so that reading
+/// partition 0, 1, … and sorting each in memory yields all records in key order while holding
+/// only one partition at a time. A commit of ten million acks thus holds a few megabytes of keys
+/// instead of 160 MB, and writes the state's B-tree in key order.
+final class KeyPartitions<Record: SpillableRecord> {
+    let count: Int
+    private let shift: UInt64
+    private let paths: [String]
+    private var files: [Int32]
+    private var buffers: [[UInt8]]
+    private static var flushBytes: Int { 64 << 10 }
 
-    init(memory: [Record]) { self.memory = memory }
-
-    init(files paths: [String]) throws(OutputError) {
-        memory = []
+    /// `count` is rounded up to a power of two.
+    init(directory: String, name: String, count: Int) throws(OutputError) {
+        var n = 1
+        while n < count { n <<= 1 }
+        self.count = n
+        shift = UInt64(64 - n.trailingZeroBitCount)
+        paths = (0..<n).map { directory + "/\(name).\($0)" }
+        files = []
+        buffers = []
         for path in paths {
-            let file = try RunFile<Record>(path: path)
-            files.append(file)
-            heads.append(try file.next())
+            let fd = open(path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
+            guard fd >= 0 else { throw .writeFailed(destination: path, errno: errno) }
+            unlink(path)
+            files.append(fd)
+            buffers.append([UInt8]())
+            buffers[buffers.count - 1].reserveCapacity(Self.flushBytes + Record.byteCount)
         }
     }
 
-    /// The next record in order, or nil at the end. Runs are few (a run per `runLimit`
-    /// records), so the smallest head is found by a scan.
-    func next() throws(OutputError) -> Record? {
-        if files.isEmpty {
-            guard position < memory.count else { return nil }
-            position += 1
-            return memory[position - 1]
-        }
-        var best = -1
-        for i in heads.indices {
-            guard let head = heads[i] else { continue }
-            if best < 0 || head < heads[best]! { best = i }
-        }
-        guard best >= 0 else { return nil }
-        let record = heads[best]
-        heads[best] = try files[best].next()
-        return record
-    }
-}
+    deinit { for fd in files { close(fd) } }
 
-/// One sorted run file, read through a buffer and unlinked once open.
-final class RunFile<Record: SpillableRecord> {
-    private let fd: Int32
-    private let path: String
-    private var buffer = [UInt8](repeating: 0, count: 256 << 10)
-    private var start = 0
-    private var end = 0
+    /// How many partitions keep about `perPartition` records in each.
+    static func partitions(for records: Int, perPartition: Int) -> Int { max(1, (records + perPartition - 1) / perPartition) }
 
-    init(path: String) throws(OutputError) {
-        fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { throw .writeFailed(destination: path, errno: errno) }
-        self.path = path
-        unlink(path)
+    func append(_ record: Record) throws(OutputError) {
+        let p = count == 1 ? 0 : Int(record.partitionKey.hi >> shift)
+        record.append(to: &buffers[p])
+        if buffers[p].count >= Self.flushBytes { try flush(p) }
     }
 
-    deinit { close(fd) }
-
-    func next() throws(OutputError) -> Record? {
-        let size = Record.byteCount
-        if end - start < size {
-            buffer.replaceSubrange(0..<end - start, with: buffer[start..<end])
-            end -= start
-            start = 0
-            while end < size {
-                let n = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress! + end, $0.count - end) }
+    private func flush(_ p: Int) throws(OutputError) {
+        let fd = files[p], path = paths[p]
+        let failure: OutputError? = buffers[p].withUnsafeBufferPointer { bytes -> OutputError? in
+            var offset = 0
+            while offset < bytes.count {
+                let n = Glibc.write(fd, bytes.baseAddress! + offset, bytes.count - offset)
                 if n < 0 {
                     if errno == EINTR { continue }
-                    throw .writeFailed(destination: path, errno: errno)
+                    return .writeFailed(destination: path, errno: errno)
                 }
-                if n == 0 { return nil }
-                end += n
+                offset += n
+            }
+            return nil
+        }
+        if let failure { throw failure }
+        buffers[p].removeAll(keepingCapacity: true)
+    }
+
+    /// Partition `p`'s records, sorted. Call for 0, 1, … in turn, after the last append.
+    func sorted(_ p: Int) throws(OutputError) -> [Record] {
+        try flush(p)
+        let fd = files[p], size = Int(lseek(fd, 0, SEEK_END))
+        var bytes = [UInt8](repeating: 0, count: size)
+        var offset = 0
+        while offset < size {
+            let n = bytes.withUnsafeMutableBytes { pread(fd, $0.baseAddress! + offset, size - offset, off_t(offset)) }
+            if n < 0 && errno == EINTR { continue }
+            guard n > 0 else { throw .writeFailed(destination: paths[p], errno: n < 0 ? errno : EIO) }
+            offset += n
+        }
+        ftruncate(fd, 0)
+        buffers[p] = []
+        var records: [Record] = []
+        records.reserveCapacity(size / Record.byteCount)
+        bytes.withUnsafeBytes { raw in
+            var at = 0
+            while at + Record.byteCount <= raw.count {
+                records.append(Record(raw, at: at))
+                at += Record.byteCount
             }
         }
-        let record = buffer.withUnsafeBytes { Record($0, at: start) }
-        start += size
-        return record
+        records.sort()
+        return records
     }
 }
 
 extension StableHash128: SpillableRecord {
     static var byteCount: Int { 16 }
+    var partitionKey: StableHash128 { self }
 
     init(_ raw: UnsafeRawBufferPointer, at offset: Int) {
         self.init(hi: UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: offset, as: UInt64.self)),
                   lo: UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: offset + 8, as: UInt64.self)))
     }
 
-    func append(to buffer: inout ByteBuffer) {
-        buffer.appendLittleEndian(hi)
-        buffer.appendLittleEndian(lo)
+    func append(to bytes: inout [UInt8]) {
+        bytes.appendLittleEndian(hi)
+        bytes.appendLittleEndian(lo)
     }
 }
 
@@ -171,6 +126,7 @@ struct PendingRecord: SpillableRecord {
     var sequence: UInt64
 
     static var byteCount: Int { PendingLog.entrySize + 8 }
+    var partitionKey: StableHash128 { entry.key }
 
     init(entry: PendingLog.Entry, sequence: UInt64) {
         self.entry = entry
@@ -182,9 +138,13 @@ struct PendingRecord: SpillableRecord {
         sequence = UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: offset + PendingLog.entrySize, as: UInt64.self))
     }
 
-    func append(to buffer: inout ByteBuffer) {
-        PendingLog.append(entry, to: &buffer)
-        buffer.appendLittleEndian(sequence)
+    func append(to bytes: inout [UInt8]) {
+        bytes.append(entry.kind.rawValue | (entry.retired ? PendingLog.retiredFlag : 0))
+        bytes.appendLittleEndian(entry.key.hi)
+        bytes.appendLittleEndian(entry.key.lo)
+        bytes.appendLittleEndian(entry.content.hi)
+        bytes.appendLittleEndian(entry.content.lo)
+        bytes.appendLittleEndian(sequence)
     }
 
     static func < (a: PendingRecord, b: PendingRecord) -> Bool {

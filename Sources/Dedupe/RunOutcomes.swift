@@ -5,16 +5,15 @@ import SyncCore
 /// ack), settled (a reject for the record's own data: Conversion kept what it had), or of
 /// unknown outcome (no line at all, or a retryable reject: a 5xx may have been processed).
 struct RunOutcomes {
-    /// Acknowledged and settled keys, each in key order, so commit merges them with the run's
-    /// sorted pending log instead of holding them all (ten million acks are 160 MB of keys).
-    let acked: SortedRecords<StableHash128>
-    let settled: SortedRecords<StableHash128>
+    /// Acknowledged and settled keys, split into key partitions (see `KeyPartitions`), so
+    /// commit takes them a partition at a time, in key order, beside the run's pending log.
+    let acked: KeyPartitions<StableHash128>
+    let settled: KeyPartitions<StableHash128>
 
     /// Reads both files; a missing or torn last line (a killed cv-load) just says nothing.
-    /// Sorted runs go to `scratch` when there are more than `runLimit` keys.
-    init(acksPath: String, rejectsPath: String?, scratch: String, runLimit: Int) throws {
-        var acked = ExternalSort<StableHash128>(directory: scratch, name: "acked", runLimit: runLimit)
-        var settled = ExternalSort<StableHash128>(directory: scratch, name: "settled", runLimit: runLimit)
+    init(acksPath: String, rejectsPath: String?, scratch: String, partitions: Int) throws {
+        let acked = try KeyPartitions<StableHash128>(directory: scratch, name: "acked", count: partitions)
+        let settled = try KeyPartitions<StableHash128>(directory: scratch, name: "settled", count: partitions)
         try Self.forEachLine(acksPath) { tape in
             for member in tape.memberKeys(ofObject: 0) {
                 switch tape.decodeString(member) {
@@ -38,8 +37,8 @@ struct RunOutcomes {
                 try settled.append(StableHash128(key))
             }
         }
-        self.acked = try acked.sorted()
-        self.settled = try settled.sorted()
+        self.acked = acked
+        self.settled = settled
     }
 
     /// Records to queue: retryable load rejects (with their input), and objects whose ack

@@ -89,6 +89,24 @@ extension EmulatorStore {
         return found
     }
 
+    /// The same resolution as `resolveContact`, reading only the ids: what tracking an event needs.
+    func resolveContactID(userId: String?, email: String?) throws -> (id: String, userId: String?)? {
+        if let userId {
+            let s = try database.cached("SELECT id FROM contacts WHERE user_id = ?")
+            s.bind(1, text: userId)
+            if try s.step(), let id = s.text(0) { return (id, userId) }
+        }
+        guard let email else { return nil }
+        let s = try database.cached("SELECT id, user_id FROM contacts WHERE email_key = ?")
+        s.bind(1, text: EmailKey.normalized(email))
+        guard try s.step(), let id = s.text(0) else { return nil }
+        let other = s.text(1)
+        if let userId, let other, other != userId {
+            throw APIError.conflictingIdentifier("email '\(email)' belongs to a contact with another userId")
+        }
+        return (id, other)
+    }
+
     /// Every contact belongs to one company: update it, or find one by domain, else by name, else create.
     func upsertCompany(_ current: String?, _ fields: JSONObject) throws -> String {
         var id = current

@@ -22,7 +22,7 @@ extension EmulatorStore {
         }
         let data = item["data"] ?? .object([:])
         guard case .object = data else { throw APIError.invalidRequest("'data' must be an object") }
-        guard let contact = try resolveContact(cnvId: nil, userId: userId, email: email) else {
+        guard let contact = try resolveContactID(userId: userId, email: email) else {
             throw APIError.contactNotFound("no contact with " + (userId.map { "userId '\($0)'" } ?? "email '\(email!)'"))
         }
         if let eventId {

@@ -35,7 +35,7 @@ final class DedupeHarness {
 
     /// Acks every key of `keys` for `run` and commits.
     @discardableResult
-    func commit(run: String, keys: [String], relationshipKeys: [String: [String]] = [:], sortRunLimit: Int = DedupeState.commitRunLimit) throws -> CommitResult {
+    func commit(run: String, keys: [String], relationshipKeys: [String: [String]] = [:], partitionKeys: Int = DedupeState.commitPartitionKeys) throws -> CommitResult {
         let acks = dir + "/\(run).acks.ndjson"
         let lines = keys.map { key -> String in
             var ack: JSONObject = ["key": .string(key), "status": .string("updated")]
@@ -44,7 +44,7 @@ final class DedupeHarness {
         }
         try (lines.joined(separator: "\n") + "\n").write(toFile: acks, atomically: true, encoding: .utf8)
         var options = CommitOptions(acksPath: acks)
-        options.sortRunLimit = sortRunLimit
+        options.partitionKeys = partitionKeys
         return try DedupeState(path: state).commit(run: run, options)
     }
 }

@@ -108,7 +108,7 @@ final class DedupeTests: XCTestCase {
         XCTAssertEqual(Set(out.keys), Set((6...10).map { "contact:userId:\($0)" }))
     }
 
-    /// A commit larger than its in-memory sort merges sorted runs from disk, with the same outcome.
+    /// A commit split into many key partitions on disk has the same outcome as one in memory.
     func testACommitSortedThroughDiskGivesTheSameResult() throws {
         let records = (1...500).map { contact(String($0), fields: "{\"n\":\($0)}", row: $0) }
             + (1...200).map { event("e\($0)", row: 500 + $0) }
@@ -116,10 +116,10 @@ final class DedupeTests: XCTestCase {
             + ["contact:userId:9999", "contact:userId:9999", "event:unsent"]
         var results: [CommitResult] = []
         var later: [[String: JSONObject]] = []
-        for limit in [DedupeState.commitRunLimit, 7] {
+        for limit in [DedupeState.commitPartitionKeys, 7] {
             let h = try DedupeHarness()
             _ = try h.filter(records, run: "r1")
-            results.append(try h.commit(run: "r1", keys: acked.shuffled(), sortRunLimit: limit))
+            results.append(try h.commit(run: "r1", keys: acked.shuffled(), partitionKeys: limit))
             later.append(try h.filter(records, run: "r2").out)
             XCTAssertFalse(FileManager.default.fileExists(atPath: h.state + ".work.\(getpid())"), "the scratch folder is removed")
         }

@@ -90,18 +90,9 @@ final class DriverArgumentTests: DriverTestCase {
         try TestServers.psql(pg, "INSERT INTO \(table) SELECT g, 'u' || g || '@x.com', 'N', now() - interval '1 hour' FROM generate_series(10, 49) g")
         try writeSync("people", ["SOURCE=\(pg)", "TYPE=contacts", "BATCH_SIZE=1", "RATE=5"],
                       query: "SELECT id AS \"userId\", email, first_name FROM \(table) WHERE updated_at > to_timestamp({{last_sync_time}})")
-        let driver = Process()
-        driver.executableURL = URL(fileURLWithPath: "/bin/bash")
-        driver.arguments = ["-c", "exec '\(SyncHome.repo.appendingPathComponent("scripts/cv-sync").path)' run people"]
-        driver.environment = ProcessInfo.processInfo.environment.merging([
-            "CV_SYNC_HOME": home, "CV_BIN": ToolRunner.binDirectory.path, "CONVERSION_API_URL": emulator.url,
-            "CONVERSION_API_KEY": "sk_test_driver_key"]) { $1 }
-        let err = Pipe()
-        driver.standardError = err
-        try driver.run()
+        let (driver, err) = try startDriver(["run", "people"])
         // Wait until Conversion holds a few records, then stop the driver.
-        let deadline = Date().addingTimeInterval(20)
-        while (try? storedContacts()) ?? 0 < 3 && Date() < deadline { Thread.sleep(forTimeInterval: 0.05) }
+        try waitForContacts(3)
         let signalled = Date()
         kill(driver.processIdentifier, SIGTERM)
         driver.waitUntilExit()

@@ -247,29 +247,4 @@ final class DriverOperationsTests: DriverTestCase {
         let (_, out, err) = try PipelineTests.shell("QUIET=0; . '\(lib)'; first_error '\(dir)'")
         XCTAssertEqual(out, "cv-load: Error: The value '0' is invalid for '--max-attempts <max-attempts>'\n", err)
     }
-
-    private struct Driver { let process: Process; let stderr: Pipe }
-
-    private func startDriver(_ args: [String]) throws -> Driver {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/bin/bash")
-        process.arguments = ["-c", "exec '\(script)' " + args.map { "'\($0)'" }.joined(separator: " ")]
-        process.environment = ProcessInfo.processInfo.environment.merging([
-            "CV_SYNC_HOME": home, "CV_BIN": ToolRunner.binDirectory.path, "CONVERSION_API_URL": emulator.url,
-            "CONVERSION_API_KEY": "sk_test_driver_key"]) { $1 }
-        let err = Pipe()
-        process.standardError = err
-        try process.run()
-        return Driver(process: process, stderr: err)
-    }
-
-    private func waitForContacts(_ count: Int) throws {
-        let deadline = Date().addingTimeInterval(20)
-        while Date() < deadline {
-            if case .array(let contacts)? = try HTTP.get(emulator.url + "/_emulator/contacts").json, contacts.count >= count { return }
-            Thread.sleep(forTimeInterval: 0.05)
-        }
-        XCTFail("fewer than \(count) contacts arrived")
-    }
 }
-
