@@ -27,7 +27,7 @@ final class KeyPartitions<Record: SpillableRecord> {
     private let paths: [String]
     private var files: [Int32]
     private var buffers: [[UInt8]]
-    private static var flushBytes: Int { 64 << 10 }
+    private static var flushBytes: Int { 16 << 10 }
 
     /// `count` is rounded up to a power of two.
     init(directory: String, name: String, count: Int) throws(OutputError) {

@@ -75,7 +75,7 @@ public final class EmulatorStore: @unchecked Sendable {
         return UTCTimestamp.rfc3339(epochSeconds: Int64(ts.tv_sec), nanoseconds: Int(ts.tv_nsec / 1_000_000) * 1_000_000)
     }
 
-    static func newID() -> String { RandomUUID.make() }
+    static func newID() -> String { RandomUUID.timeOrdered() }
 
 }
 
