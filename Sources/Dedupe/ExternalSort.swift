@@ -50,8 +50,9 @@ final class KeyPartitions<Record: SpillableRecord> {
 
     deinit { for fd in files { close(fd) } }
 
-    /// How many partitions keep about `perPartition` records in each.
-    static func partitions(for records: Int, perPartition: Int) -> Int { max(1, (records + perPartition - 1) / perPartition) }
+    /// How many partitions keep about `perPartition` records in each; at most 256, since each
+    /// is an open file (three kinds of them at once stay far below the usual 1024 descriptors).
+    static func partitions(for records: Int, perPartition: Int) -> Int { min(256, max(1, (records + perPartition - 1) / perPartition)) }
 
     func append(_ record: Record) throws(OutputError) {
         let p = count == 1 ? 0 : Int(record.partitionKey.hi >> shift)
