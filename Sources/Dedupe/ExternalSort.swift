@@ -1,3 +1,4 @@
+import JSONCodec
 import SyncCore
 #if canImport(Glibc)
 import Glibc
@@ -8,26 +9,24 @@ protocol SpillableRecord: Comparable {
     static var byteCount: Int { get }
     var partitionKey: StableHash128 { get }
     init(_ raw: UnsafeRawBufferPointer, at offset: Int)
-    func append(to bytes: inout [UInt8])
-}
-
-extension Array where Element == UInt8 {
-    mutating func appendLittleEndian(_ value: UInt64) {
-        Swift.withUnsafeBytes(of: value.littleEndian) { append(contentsOf: $0) }
-    }
+    func append(to buffer: inout ByteBuffer)
 }
 
 /// Records split by the top bits of their key into `count` partition files, so that reading
 /// partition 0, 1, … and sorting each in memory yields all records in key order while holding
 /// only one partition at a time. A commit of ten million acks thus holds a few megabytes of keys
-/// instead of 160 MB, and writes the state's B-tree in key order.
+/// instead of 160 MB, and writes the state's B-tree in key order. Files are written like
+/// `SpillWriter`'s: a sink and a buffer per partition.
 final class KeyPartitions<Record: SpillableRecord> {
     let count: Int
     private let shift: UInt64
     private let paths: [String]
-    private var files: [Int32]
-    private var buffers: [[UInt8]]
-    private static var flushBytes: Int { 16 << 10 }
+    private final class Part {
+        let sink: ByteSink
+        var buffer = ByteBuffer(capacity: 16 << 10)
+        init(_ sink: ByteSink) { self.sink = sink }
+    }
+    private var parts: [Part] = []
 
     /// `count` is rounded up to a power of two.
     init(directory: String, name: String, count: Int) throws(OutputError) {
@@ -36,64 +35,27 @@ final class KeyPartitions<Record: SpillableRecord> {
         self.count = n
         shift = UInt64(64 - n.trailingZeroBitCount)
         paths = (0..<n).map { directory + "/\(name).\($0)" }
-        files = []
-        buffers = []
-        for path in paths {
-            let fd = open(path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
-            guard fd >= 0 else { throw .writeFailed(destination: path, errno: errno) }
-            unlink(path)
-            files.append(fd)
-            buffers.append([UInt8]())
-            buffers[buffers.count - 1].reserveCapacity(Self.flushBytes + Record.byteCount)
-        }
+        for path in paths { parts.append(Part(try ByteSink(path: path, flushThreshold: 16 << 10))) }
     }
-
-    deinit { for fd in files { close(fd) } }
 
     /// How many partitions keep about `perPartition` records in each; at most 256, since each
     /// is an open file (three kinds of them at once stay far below the usual 1024 descriptors).
     static func partitions(for records: Int, perPartition: Int) -> Int { min(256, max(1, (records + perPartition - 1) / perPartition)) }
 
     func append(_ record: Record) throws(OutputError) {
-        let p = count == 1 ? 0 : Int(record.partitionKey.hi >> shift)
-        record.append(to: &buffers[p])
-        if buffers[p].count >= Self.flushBytes { try flush(p) }
+        let part = parts[count == 1 ? 0 : Int(record.partitionKey.hi >> shift)]
+        record.append(to: &part.buffer)
+        try part.sink.maybeFlush(&part.buffer)
     }
 
-    private func flush(_ p: Int) throws(OutputError) {
-        let fd = files[p], path = paths[p]
-        let failure: OutputError? = buffers[p].withUnsafeBufferPointer { bytes -> OutputError? in
-            var offset = 0
-            while offset < bytes.count {
-                let n = Glibc.write(fd, bytes.baseAddress! + offset, bytes.count - offset)
-                if n < 0 {
-                    if errno == EINTR { continue }
-                    return .writeFailed(destination: path, errno: errno)
-                }
-                offset += n
-            }
-            return nil
-        }
-        if let failure { throw failure }
-        buffers[p].removeAll(keepingCapacity: true)
-    }
-
-    /// Partition `p`'s records, sorted. Call for 0, 1, … in turn, after the last append.
-    func sorted(_ p: Int) throws(OutputError) -> [Record] {
-        try flush(p)
-        let fd = files[p], size = Int(lseek(fd, 0, SEEK_END))
-        var bytes = [UInt8](repeating: 0, count: size)
-        var offset = 0
-        while offset < size {
-            let n = bytes.withUnsafeMutableBytes { pread(fd, $0.baseAddress! + offset, size - offset, off_t(offset)) }
-            if n < 0 && errno == EINTR { continue }
-            guard n > 0 else { throw .writeFailed(destination: paths[p], errno: n < 0 ? errno : EIO) }
-            offset += n
-        }
-        ftruncate(fd, 0)
-        buffers[p] = []
+    /// Partition `p`'s records, sorted. Call for 0, 1, … in turn, after the last append; the
+    /// partition's file is removed once read.
+    func sorted(_ p: Int) throws -> [Record] {
+        try parts[p].sink.flush(&parts[p].buffer)
+        let bytes = try TextFile.readBytes(paths[p], limit: Int.max)
+        unlink(paths[p])
         var records: [Record] = []
-        records.reserveCapacity(size / Record.byteCount)
+        records.reserveCapacity(bytes.count / Record.byteCount)
         bytes.withUnsafeBytes { raw in
             var at = 0
             while at + Record.byteCount <= raw.count {
@@ -115,9 +77,9 @@ extension StableHash128: SpillableRecord {
                   lo: UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: offset + 8, as: UInt64.self)))
     }
 
-    func append(to bytes: inout [UInt8]) {
-        bytes.appendLittleEndian(hi)
-        bytes.appendLittleEndian(lo)
+    func append(to buffer: inout ByteBuffer) {
+        buffer.appendLittleEndian(hi)
+        buffer.appendLittleEndian(lo)
     }
 }
 
@@ -139,13 +101,9 @@ struct PendingRecord: SpillableRecord {
         sequence = UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: offset + PendingLog.entrySize, as: UInt64.self))
     }
 
-    func append(to bytes: inout [UInt8]) {
-        bytes.append(entry.kind.rawValue | (entry.retired ? PendingLog.retiredFlag : 0))
-        bytes.appendLittleEndian(entry.key.hi)
-        bytes.appendLittleEndian(entry.key.lo)
-        bytes.appendLittleEndian(entry.content.hi)
-        bytes.appendLittleEndian(entry.content.lo)
-        bytes.appendLittleEndian(sequence)
+    func append(to buffer: inout ByteBuffer) {
+        PendingLog.append(entry, to: &buffer)
+        buffer.appendLittleEndian(sequence)
     }
 
     static func < (a: PendingRecord, b: PendingRecord) -> Bool {

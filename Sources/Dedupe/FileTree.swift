@@ -19,7 +19,7 @@ enum FileTree {
 
     /// Creates a private directory (an existing one is fine).
     static func makeDirectory(_ path: String) throws(OutputError) {
-        guard mkdir(path, 0o700) == 0 || errno == EEXIST else { throw .writeFailed(destination: path, errno: errno) }
+        guard mkdir(path, 0o700) == 0 || errno == EEXIST else { throw .openFailed(path: path, errno: errno) }
     }
 
     /// Removes a file, or a directory and everything in it.

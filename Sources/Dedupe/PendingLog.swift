@@ -35,7 +35,10 @@ struct PendingLog {
 
     static func append(_ entry: Entry, to buffer: inout ByteBuffer) {
         buffer.append(entry.kind.rawValue | (entry.retired ? retiredFlag : 0))
-        for word in [entry.key.hi, entry.key.lo, entry.content.hi, entry.content.lo] { buffer.appendLittleEndian(word) }
+        buffer.appendLittleEndian(entry.key.hi)
+        buffer.appendLittleEndian(entry.key.lo)
+        buffer.appendLittleEndian(entry.content.hi)
+        buffer.appendLittleEndian(entry.content.lo)
     }
 
     static func decode(_ raw: UnsafeRawBufferPointer, at offset: Int) -> Entry? {

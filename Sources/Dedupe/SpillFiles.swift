@@ -35,9 +35,7 @@ final class SpillWriter {
     init(directory: String, level: Int) throws {
         self.directory = directory
         self.level = level
-        guard mkdir(directory, 0o700) == 0 || errno == EEXIST else {
-            throw OutputError.openFailed(path: directory, errno: errno)
-        }
+        try FileTree.makeDirectory(directory)
         for p in 0..<Self.fanout {
             parts.append(Part(try ByteSink(path: path(p), flushThreshold: 1 << 15)))
         }
