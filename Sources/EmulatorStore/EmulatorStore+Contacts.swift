@@ -81,15 +81,11 @@ extension EmulatorStore {
             guard let found = try contact(where: "id", is: cnvId) else { throw APIError.contactNotFound("no contact with cnvContactId '\(cnvId)'") }
             return found
         }
-        if let userId, let found = try contact(where: "user_id", is: userId) { return found }
-        guard let email, let found = try contact(where: "email_key", is: EmailKey.normalized(email)) else { return nil }
-        if let userId, let other = found.userId, other != userId {
-            throw APIError.conflictingIdentifier("email '\(email)' belongs to a contact with another userId")
-        }
-        return found
+        guard let found = try resolveContactID(userId: userId, email: email) else { return nil }
+        return try contact(where: "id", is: found.id)
     }
 
-    /// The same resolution as `resolveContact`, reading only the ids: what tracking an event needs.
+    /// The resolution itself, reading only the ids (all that tracking an event needs).
     func resolveContactID(userId: String?, email: String?) throws -> (id: String, userId: String?)? {
         if let userId {
             let s = try database.cached("SELECT id FROM contacts WHERE user_id = ?")

@@ -7,17 +7,17 @@ public enum RandomUUID {
     /// Two draws from the system generator and one string, with no intermediate allocations.
     public static func make() -> String {
         var rng = SystemRandomNumberGenerator()
-        var hi = rng.next() as UInt64, lo = rng.next() as UInt64
-        hi = hi & ~0xF000 | 0x4000                       // version 4
-        lo = lo & ~(0xC000 << 48) | (0x8000 << 48)       // variant 10
-        return format(hi: hi, lo: lo)
+        let hi = rng.next() as UInt64
+        return format(hi: hi & ~0xF000 | 0x4000, lo: rng.next())     // version 4
     }
 }
 
 extension RandomUUID {
-    /// The 36-character text form, made in place (no intermediate strings).
+    /// The 36-character text form of `hi` and `lo` with the RFC variant bits (10) set, made in
+    /// place (no intermediate strings). The version is the caller's.
     static func format(hi: UInt64, lo: UInt64) -> String {
-        String(unsafeUninitializedCapacity: 36) { out in
+        let lo = lo & ~(0xC000 << 48) | (0x8000 << 48)
+        return String(unsafeUninitializedCapacity: 36) { out in
             var i = 0
             func put(_ word: UInt64) {
                 for k in stride(from: 15, through: 0, by: -1) {
@@ -42,9 +42,6 @@ extension RandomUUID {
         clock_gettime(CLOCK_REALTIME, &ts)
         let millis = UInt64(ts.tv_sec) * 1000 + UInt64(ts.tv_nsec / 1_000_000)
         let random = rng.next() as UInt64
-        let hi = millis << 16 | 0x7000 | (random & 0x0FFF)
-        var lo = rng.next() as UInt64
-        lo = lo & ~(0xC000 << 48) | (0x8000 << 48)
-        return format(hi: hi, lo: lo)
+        return format(hi: millis << 16 | 0x7000 | (random & 0x0FFF), lo: rng.next())     // version 7
     }
 }
