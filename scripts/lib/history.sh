@@ -12,6 +12,13 @@ append_history() {
   printf '%s\n' "$2" >>"$SYNC_HOME/state/$1/history.ndjson"
 }
 
+# instant_history NAME RUN STATUS KEY TEXT: the line of a run that ended where it began (skipped
+# because the previous one still runs, or refused for its sync file), with KEY (reason, error).
+instant_history() {
+  append_history "$1" "$(jq -cn --arg run "$2" --arg start "$(iso "$(date +%s)")" --arg status "$3" --arg key "$4" --arg text "$5" \
+    '{"run": $run, "start": $start, "end": $start, "durationSeconds": 0, "status": $status} + {($key): $text}')"
+}
+
 show_history() {
   local name=$1 json=${2:-} file="$SYNC_HOME/state/$1/history.ndjson"
   [ -f "$file" ] || { say "no runs of '$name' yet"; return 0; }
@@ -23,6 +30,14 @@ show_history() {
             (.recordsSent // 0), (.succeeded // 0), (.failed // 0), (.duplicatesSkipped // 0), (.unchangedSkipped // 0),
             (.merged // 0), (.retried // 0), (.retryQueued // 0), (.gaveUp // 0), ((.error // .reason // "-") | .[0:100])] | @tsv' "$file"
   } | column -t -s $'\t'
+}
+
+# latest_history_line NAME: the history line of the sync's newest run by start that was not
+# skipped (a skipped one only when nothing else ran); nothing when it never ran.
+latest_history_line() {
+  local file="$SYNC_HOME/state/$1/history.ndjson"
+  [ -s "$file" ] || return 0
+  jq -c -s 'sort_by(.start // "") | (map(select(.status != "skipped")) | last) // last' "$file" 2>/dev/null || true
 }
 
 # latest_run NAME: the id of the sync's newest run folder (ids sort by start), or exit 1.
@@ -40,7 +55,7 @@ show_errors() {
   local name=$1 run=${2:-}
   local dir="$SYNC_HOME/state/$name/runs" history="$SYNC_HOME/state/$name/history.ndjson" line
   if [ -z "$run" ]; then
-    run=$(jq -r -s 'map(select(.status != "skipped")) | sort_by(.start // "") | last | .run // empty' "$history" 2>/dev/null || true)
+    run=$(latest_history_line "$name" | jq -r '.run // empty')
     [ -n "$run" ] || run=$(latest_run "$name") || exit 1
   fi
   line=$(jq -c --arg run "$run" 'select(.run == $run)' "$history" 2>/dev/null | tail -n 1)

@@ -15,8 +15,7 @@ run_sync() {
   fi
   local start; start=$(date +%s)
   if ! flock -n "$lock_fd"; then
-    append_history "$name" "$(jq -cn --arg run "skipped-$start" --arg start "$(iso "$start")" \
-      '{"run": $run, "start": $start, "end": $start, "durationSeconds": 0, "status": "skipped", "reason": "the previous run is still running"}')"
+    instant_history "$name" "skipped-$start" skipped reason "the previous run is still running"
     say "$name: the previous run is still running; this run is skipped"
     return 0
   fi
@@ -26,8 +25,8 @@ run_sync() {
   local run; run="$(date -u +%Y%m%dT%H%M%S.%NZ)-$$"
   local dir="$state/runs/$run"
   mkdir -p "$dir"
-  local last=0 status=succeeded error="" code=0
-  if [ -s "$state/last_sync_time" ]; then last=$(tr -d '[:space:]' <"$state/last_sync_time"); fi
+  local last status=succeeded error="" code=0
+  last=$(stored_watermark "$state")
   if ! [[ $last =~ ^[0-9]{1,12}$ ]]; then
     status=failed code=2
     error="state/$name/last_sync_time holds '$(head -c 40 "$state/last_sync_time" | tr -cd '[:print:]')', not Unix seconds; fix it or run 'cv-sync reset $name --yes'"
@@ -149,11 +148,15 @@ preflight() {
 
 # record_invalid NAME PROBLEM: a sync that could not be run for its configuration, in its history.
 record_invalid() {
-  local name=$1 problem=${2#cv-sync: } now
-  now=$(date +%s)
+  local name=$1
   mkdir -p "$SYNC_HOME/state/$name" 2>/dev/null || return 0
-  append_history "$name" "$(jq -cn --arg run "invalid-$(date -u +%Y%m%dT%H%M%S.%NZ)" --arg start "$(iso "$now")" --arg error "$problem" \
-    '{"run": $run, "start": $start, "end": $start, "durationSeconds": 0, "status": "failed", "error": $error}')" 2>/dev/null || true
+  instant_history "$name" "invalid-$(date -u +%Y%m%dT%H%M%S.%NZ)" failed error "${2#cv-sync: }" 2>/dev/null || true
+}
+
+# stored_watermark STATE: what state/NAME/last_sync_time holds, without whitespace; 0 when it
+# is missing or empty. The caller checks that it is Unix seconds.
+stored_watermark() {
+  if [ -s "$1/last_sync_time" ]; then tr -d '[:space:]' <"$1/last_sync_time"; else echo 0; fi
 }
 
 # on_signal NAME STATUS: a trapped SIGINT, SIGTERM or SIGHUP. The running stages are told to
@@ -267,7 +270,7 @@ show_progress() {
 # scratch folder, with cv-load --dry-run: nothing is sent, committed, recorded or moved.
 dry_run_sync() {
   local name=$1 mode=$2 input=$3
-  local state="$SYNC_HOME/state/$name" last=0 scratch run code=0 dry_lock
+  local state="$SYNC_HOME/state/$name" last scratch run code=0 dry_lock
   # The lock keeps a real run from committing while the state is copied; a dry run records nothing.
   if [ -d "$state" ]; then
     exec {dry_lock}>"$state/lock"
@@ -276,7 +279,7 @@ dry_run_sync() {
   scratch=$(mktemp -d)
   run="dry-run-$$"
   [ -f "$state/dedupe.db" ] && cp "$state/dedupe.db" "$scratch/dedupe.db"
-  if [ -s "$state/last_sync_time" ]; then last=$(tr -d '[:space:]' <"$state/last_sync_time"); fi
+  last=$(stored_watermark "$state")
   [[ $last =~ ^[0-9]{1,12}$ ]] || last=0
   say "$name: dry run ($mode, last_sync_time=$last); nothing is sent and no state moves"
   pipeline "$mode" "$input" "$last" "$scratch/dedupe.db" "$run" "$scratch" || code=$?
