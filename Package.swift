@@ -6,7 +6,7 @@ import PackageDescription
 // ODBCWarehouse → unixODBC, HTTP → libcurl); executables are thin mains.
 let package = Package(
     name: "conversion-warehouse-sync",
-    platforms: [.macOS(.v13)],
+    platforms: [.macOS(.v15)],
     products: [
         .executable(name: "wh-extract", targets: ["wh-extract"]),
         .executable(name: "cv-map", targets: ["cv-map"]),

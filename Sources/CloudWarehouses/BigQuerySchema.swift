@@ -64,7 +64,7 @@ struct BigQueryRowWriter {
     /// Writes the row object at `index` (`{"f":[{"v":…},…]}`); false when it is not of that form.
     mutating func write(_ tape: JSONTape, row index: Int, into w: inout JSONWriter) -> Bool {
         guard let f = tape.member("f", of: index) else { return false }
-        let cellTokens = tape.elements(of: f)
+        let cellTokens = Array(tape.elements(ofArray: f))
         guard cellTokens.count == shapes.count else { return false }
         for (k, cell) in cellTokens.enumerated() {
             row.writeKey(column: k, into: &w)
@@ -82,13 +82,13 @@ struct BigQueryRowWriter {
             cells.encode(tape, at: v, as: encoding, into: &w)
         case .repeated(let element):
             w.writeByte(UInt8(ascii: "["))
-            for (k, item) in tape.elements(of: v).enumerated() {
+            for (k, item) in Array(tape.elements(ofArray: v)).enumerated() {
                 if k > 0 { w.writeByte(UInt8(ascii: ",")) }
                 writeValue(tape, cell: item, shape: element, into: &w)
             }
             w.writeByte(UInt8(ascii: "]"))
         case .record(let fields):
-            let values = tape.member("f", of: v).map { tape.elements(of: $0) } ?? []
+            let values = tape.member("f", of: v).map { Array(tape.elements(ofArray: $0)) } ?? []
             w.writeByte(UInt8(ascii: "{"))
             for (k, field) in fields.enumerated() {
                 if k > 0 { w.writeByte(UInt8(ascii: ",")) }

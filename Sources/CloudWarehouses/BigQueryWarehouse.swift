@@ -82,7 +82,7 @@ final class BigQueryWarehouse: CloudWarehouse, @unchecked Sendable {
                 guard !fields.isEmpty || tape.member("schema", of: 0) != nil else { throw .noResultSet }
                 rows = BigQueryRowWriter(fields: fields)
             }
-            for row in tape.member("rows", of: 0).map({ tape.elements(of: $0) }) ?? [] {
+            for row in tape.member("rows", of: 0).map({ Array(tape.elements(ofArray: $0)) }) ?? [] {
                 rowNumber += 1
                 guard rows!.write(tape, row: row, into: &writer) else {
                     throw .fetchFailed(reason: "BigQuery row is not of the form {\"f\":[{\"v\":…}]} with one cell per schema field", row: rowNumber)

@@ -59,7 +59,7 @@ struct DatabricksResultReader {
             return tape.string("next_chunk_internal_link", of: index)
         }
         var next = tape.string("next_chunk_internal_link", of: index)
-        for link in tape.member("external_links", of: index).map({ tape.elements(of: $0) }) ?? [] {
+        for link in tape.member("external_links", of: index).map({ Array(tape.elements(ofArray: $0)) }) ?? [] {
             guard let url = tape.string("external_link", of: link) else { continue }
             let headers = Self.headers(tape.value("http_headers", of: link))
             let expected = tape.member("row_count", of: link).flatMap { Int(String(decoding: tape.rawBytes($0), as: UTF8.self)) }
@@ -104,7 +104,7 @@ struct DatabricksResultReader {
     }
 
     private mutating func writeRows<S: RowSink>(_ tape: JSONTape, array: Int, expected: Int?, writer: inout JSONWriter, sink: inout S) throws(ExtractError) {
-        let list = tape.elements(of: array)
+        let list = Array(tape.elements(ofArray: array))
         if let expected, expected != list.count {
             throw .fetchFailed(reason: "a Databricks chunk held \(list.count) rows, but its link announced \(expected)", row: rowNumber + 1)
         }

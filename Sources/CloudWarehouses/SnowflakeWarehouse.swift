@@ -91,7 +91,7 @@ final class SnowflakeWarehouse: CloudWarehouse, @unchecked Sendable {
 
     private func writeRows<S: RowSink>(_ tape: JSONTape, partition: Int, expected: Int?, rows: inout ArrayRowWriter,
                                        rowNumber: inout Int, writer: inout JSONWriter, sink: inout S) throws(ExtractError) {
-        let list = tape.member("data", of: 0).map { tape.elements(of: $0) } ?? []
+        let list = tape.member("data", of: 0).map { Array(tape.elements(ofArray: $0)) } ?? []
         if let expected, expected != list.count {
             throw .fetchFailed(reason: "Snowflake partition \(partition) held \(list.count) rows, but partitionInfo announced \(expected)", row: rowNumber + 1)
         }

@@ -1,16 +1,23 @@
 /// A Bloom filter over acknowledged keys, kept in the state file, so that a run's new keys
 /// (most of them, in an incremental sync) skip the database entirely.
+///
+/// Blocked: a key's eight bits all fall in one 512-bit block (one cache line), one bit in each
+/// of the block's eight words; at 10 bits a key the false-positive rate is about 1.1% (against
+/// 0.8% unblocked), and a false positive only costs one lookup in the table. The block comes
+/// from the key's high word, the order commits and runs walk keys in, so ten million inserts
+/// sweep the filter front to back instead of missing the cache (and the TLB) seven times each.
 struct BloomFilter {
     private(set) var words: [UInt64]
-    let hashes = 7
+    static let blockWords = 8
 
     /// Sized for `capacity` keys at about 1% false positives (10 bits a key), at least 1 MiB.
     init(capacity: Int) {
-        words = [UInt64](repeating: 0, count: max(1 << 17, capacity * 10 / 64 + 1))
+        let blocks = max(1 << 14, (capacity * 10 / 64 + 1 + Self.blockWords - 1) / Self.blockWords)
+        words = [UInt64](repeating: 0, count: blocks * Self.blockWords)
     }
 
     init?(words: [UInt64]) {
-        guard words.count >= 64 else { return nil }
+        guard words.count >= 64, words.count % Self.blockWords == 0 else { return nil }
         self.words = words
     }
 
@@ -19,26 +26,35 @@ struct BloomFilter {
     /// Keys it holds before false positives climb past about 1%.
     var capacity: Int { bitCount / 10 }
 
-    /// Maps a 64-bit hash onto 0..<bitCount by multiply-shift (any size, no modulo bias worth noting).
+    /// The first word of the key's block: multiply-shift maps `hi` onto the blocks (any count),
+    /// monotonically, so keys in order visit blocks in order.
     @inline(__always)
-    private func bit(_ h: UInt64) -> Int { Int(h.multipliedFullWidth(by: UInt64(bitCount)).high) }
+    private func block(_ key: StableHash128) -> Int {
+        Int(key.hi.multipliedFullWidth(by: UInt64(words.count / Self.blockWords)).high) * Self.blockWords
+    }
 
+    /// Bit `(lo >> 6w) & 63` of word w: `lo` is independent of `hi`, so block and bits are too.
     mutating func insert(_ key: StableHash128) {
-        var h = key.lo
-        for _ in 0..<hashes {
-            let b = bit(h)
-            words[b >> 6] |= 1 << UInt64(b & 63)
-            h = h &+ (key.hi | 1)
+        let first = block(key)
+        words.withUnsafeMutableBufferPointer { w in
+            var h = key.lo
+            for i in 0..<Self.blockWords {
+                w[first + i] |= 1 << (h & 63)
+                h >>= 6
+            }
         }
     }
 
     func mightContain(_ key: StableHash128) -> Bool {
-        var h = key.lo
-        for _ in 0..<hashes {
-            let b = bit(h)
-            if words[b >> 6] & (1 << UInt64(b & 63)) == 0 { return false }
-            h = h &+ (key.hi | 1)
+        let first = block(key)
+        return words.withUnsafeBufferPointer { w in
+            var h = key.lo
+            var missing: UInt64 = 0
+            for i in 0..<Self.blockWords {
+                missing |= ~w[first + i] & (1 << (h & 63))
+                h >>= 6
+            }
+            return missing == 0
         }
-        return true
     }
 }

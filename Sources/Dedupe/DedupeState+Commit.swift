@@ -100,15 +100,12 @@ extension DedupeState {
         var filter = before == 0 ? BloomFilter(capacity: max(1 << 20, pendingCount * 5 / 4)) : try loadBloom()
         try database.transaction {
             var queue = try QueueWriter(self, maxRuns: options.maxRetryRuns, gaveUp: gaveUpLog)
-            try RunOutcomes.forEachRetryCandidate(acksPath: options.acksPath, rejectsPath: options.rejectsPath) { try queue.add($0) }
+            try outcomes.forEachRetryCandidate(acksPath: options.acksPath, rejectsPath: options.rejectsPath) { try queue.add($0) }
             queue.seal()
             let queuedBefore = try queuedKeys()
-            // Insert-or-ignore then update, so new rows are counted without scanning the table.
-            let insert = try database.prepare("INSERT OR IGNORE INTO acked (key, kind, hash) VALUES (?, ?, ?)")
-            let update = try database.prepare("UPDATE acked SET kind = ?2, hash = ?3 WHERE key = ?1")
+            var ackedRows = try AckedRows(database)
             let forget = try database.prepare("UPDATE acked SET hash = zeroblob(16) WHERE key = ? AND kind <> \(RecordKind.event.rawValue)")
             var settledQueue: [StableHash128] = []
-            var added = 0
             var matched = 0
             // The pending log split like the acks; partitions are taken in key order and sorted
             // (entries of one key keep their order), so acknowledged and settled keys are found
@@ -122,12 +119,14 @@ extension DedupeState {
                 sequence += 1
             }
             var distinctAcks = 0
+            var acks: [StableHash128] = [], settledKeys: [StableHash128] = [], records: [PendingRecord] = []
             for part in 0..<pending.count {
-                let acks = try outcomes.acked.sorted(part)
-                let settledKeys = try outcomes.settled.sorted(part)
+                try outcomes.acked.sorted(part, into: &acks)
+                try outcomes.settled.sorted(part, into: &settledKeys)
+                try pending.sorted(part, into: &records)
                 var a = 0, s = 0
                 for i in acks.indices where i == 0 || acks[i] != acks[i - 1] { distinctAcks += 1 }
-                for record in try pending.sorted(part) {
+                for record in records {
                     let entry = record.entry
                     while a < acks.count && acks[a] < entry.key { a += 1 }
                     while s < settledKeys.count && settledKeys[s] < entry.key { s += 1 }
@@ -152,20 +151,12 @@ extension DedupeState {
                     }
                     if inQueue { settledQueue.append(entry.key) }
                     matched += 1
-                    // Insert-or-ignore, and an update only for a key that was there already.
-                    func write(_ statement: Statement) throws(SQLiteError) {
-                        statement.reset()
-                        statement.bind(1, hi: entry.key.hi, lo: entry.key.lo)
-                        statement.bind(2, int: Int64(entry.kind.rawValue))
-                        if entry.kind == .event { statement.bind(3, int: 0) } else { statement.bind(3, hi: entry.content.hi, lo: entry.content.lo) }
-                        try statement.step()
-                    }
-                    try write(insert)
-                    if database.changes > 0 { added += 1 } else { try write(update) }
+                    try ackedRows.add(entry)
                     filter.insert(entry.key)
                     result.acknowledged += 1
                 }
             }
+            try ackedRows.flush()
             try remove(settledQueue)
             result.unknownAcks = max(0, distinctAcks - matched)
             result.queued = queue.queued
@@ -176,7 +167,7 @@ extension DedupeState {
             mark.bind(3, int: Int64(result.acknowledged))
             mark.bind(4, int: Int64(result.unacknowledged))
             try mark.step()
-            let after = before + added
+            let after = before + ackedRows.added
             try setAckedCount(after)
             if after > filter.capacity { filter = try rebuildBloom() }
             try saveBloom(filter)

@@ -21,6 +21,7 @@ public final class DedupeState {
             CREATE TABLE IF NOT EXISTS acked (key BLOB PRIMARY KEY, kind INTEGER NOT NULL, hash BLOB) WITHOUT ROWID;
             CREATE TABLE IF NOT EXISTS runs (run TEXT PRIMARY KEY, committed_at INTEGER NOT NULL, acked INTEGER NOT NULL, ignored INTEGER NOT NULL);
             CREATE TABLE IF NOT EXISTS filter (id INTEGER PRIMARY KEY CHECK (id = 1), bits BLOB NOT NULL);
+            CREATE TABLE IF NOT EXISTS blocked_filter (id INTEGER PRIMARY KEY CHECK (id = 1), bits BLOB NOT NULL);
             INSERT OR IGNORE INTO meta VALUES ('format_version', '\(Self.formatVersion)');
             """ + RetryQueue.schema)
         let version = try value(of: "format_version").flatMap(Int.init) ?? 0
@@ -83,15 +84,20 @@ public final class DedupeState {
     }
 
     /// The Bloom filter over every acknowledged key, rebuilt from the table when missing.
+    ///
+    /// Versions before the blocked layout kept an unblocked filter in `filter`; they neither
+    /// read nor update `blocked_filter`. A `filter` row therefore means such a version committed
+    /// since this one saved, so the blocked filter may lack keys: it is rebuilt, never trusted.
     func loadBloom() throws(SQLiteError) -> BloomFilter {
         if let bloom { return bloom }
-        let s = try database.prepare("SELECT length(bits) FROM filter WHERE id = 1")
-        if try s.step() {
+        let older = try database.prepare("SELECT 1 FROM filter WHERE id = 1")
+        let s = try database.prepare("SELECT length(bits) FROM blocked_filter WHERE id = 1")
+        if try !older.step(), try s.step() {
             let bytes = Int(s.int(0))
             var words = [UInt64](repeating: 0, count: bytes / 8)
             let failure: SQLiteError? = words.withUnsafeMutableBytes { raw in
                 do throws(SQLiteError) {
-                    try database.readBlob(table: "filter", column: "bits", row: 1, into: raw.baseAddress!, count: raw.count)
+                    try database.readBlob(table: "blocked_filter", column: "bits", row: 1, into: raw.baseAddress!, count: raw.count)
                     return nil
                 } catch { return error }
             }
@@ -132,9 +138,18 @@ public final class DedupeState {
     }
 
     func saveBloom(_ filter: BloomFilter) throws(SQLiteError) {
-        let s = try database.prepare("INSERT OR REPLACE INTO filter (id, bits) VALUES (1, ?)")
-        filter.words.withUnsafeBytes { s.bind(1, blob: $0) }
+        let s = try database.prepare("INSERT OR REPLACE INTO blocked_filter (id, bits) VALUES (1, zeroblob(?))")
+        s.bind(1, int: Int64(filter.words.count * 8))
         try s.step()
+        let failure: SQLiteError? = filter.words.withUnsafeBytes { raw in
+            do throws(SQLiteError) {
+                try database.writeBlob(table: "blocked_filter", column: "bits", row: 1, from: raw.baseAddress!, count: raw.count)
+                return nil
+            } catch { return error }
+        }
+        if let failure { throw failure }
+        // An older version finds no filter of its own and rebuilds one from the table.
+        try database.execute("DELETE FROM filter")
         bloom = filter
     }
 
@@ -191,6 +206,7 @@ public final class DedupeState {
             }
             let removed = database.changes
             try database.execute("DELETE FROM filter")
+            try database.execute("DELETE FROM blocked_filter")
             try database.execute("DELETE FROM meta WHERE name = 'acked_count'")
             bloom = nil
             return removed

@@ -24,6 +24,7 @@ final class KeyPartitions<Record: SpillableRecord> {
     private final class Part {
         let sink: ByteSink
         var buffer = ByteBuffer(capacity: 16 << 10)
+        var records = 0
         init(_ sink: ByteSink) { self.sink = sink }
     }
     private var parts: [Part] = []
@@ -45,26 +46,32 @@ final class KeyPartitions<Record: SpillableRecord> {
     func append(_ record: Record) throws(OutputError) {
         let part = parts[count == 1 ? 0 : Int(record.partitionKey.hi >> shift)]
         record.append(to: &part.buffer)
+        part.records += 1
         try part.sink.maybeFlush(&part.buffer)
     }
 
-    /// Partition `p`'s records, sorted. Call for 0, 1, … in turn, after the last append; the
-    /// partition's file is removed once read.
-    func sorted(_ p: Int) throws -> [Record] {
+    /// Partition `p`'s records, sorted, in place of what `records` held (its memory is reused,
+    /// so a commit of many partitions does not fault in fresh pages for each). Call for 0, 1, …
+    /// in turn, after the last append; the partition's file is removed once read.
+    func sorted(_ p: Int, into records: inout [Record]) throws {
         try parts[p].sink.flush(&parts[p].buffer)
-        let bytes = try TextFile.readBytes(paths[p], limit: Int.max)
-        unlink(paths[p])
-        var records: [Record] = []
-        records.reserveCapacity(bytes.count / Record.byteCount)
-        bytes.withUnsafeBytes { raw in
-            var at = 0
-            while at + Record.byteCount <= raw.count {
-                records.append(Record(raw, at: at))
-                at += Record.byteCount
+        records.removeAll(keepingCapacity: true)
+        records.reserveCapacity(parts[p].records)
+        var reader = try ChunkReader(path: paths[p])
+        let perChunk = max(1, (1 << 16) / Record.byteCount)
+        var left = parts[p].records
+        while left > 0, let chunk = try reader.next(min(left, perChunk) * Record.byteCount) {
+            chunk.withUnsafeBytes { raw in
+                var at = 0
+                while at + Record.byteCount <= raw.count {
+                    records.append(Record(raw, at: at))
+                    at += Record.byteCount
+                }
             }
+            left -= min(left, perChunk)
         }
+        unlink(paths[p])
         records.sort()
-        return records
     }
 }
 

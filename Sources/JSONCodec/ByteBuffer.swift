@@ -42,6 +42,30 @@ public struct ByteBuffer: ~Copyable, ByteOutput {
         bytes.withUnsafeBufferPointer { append(contentsOf: $0) }
     }
 
+    /// Appends `value` in decimal, digits written in place from the last.
+    @inlinable
+    public mutating func appendDecimal(_ value: Int) {
+        if storedCount + 20 > capacity { grow(storedCount + 20) }
+        if value < 0 {
+            base[storedCount] = UInt8(ascii: "-")
+            storedCount += 1
+        }
+        var magnitude = value.magnitude
+        var digits = 1
+        var rest = magnitude
+        while rest >= 10 {
+            rest /= 10
+            digits += 1
+        }
+        var i = storedCount + digits
+        storedCount = i
+        repeat {
+            i -= 1
+            base[i] = UInt8(ascii: "0") + UInt8(magnitude % 10)
+            magnitude /= 10
+        } while magnitude > 0
+    }
+
     /// Appends `value`'s bytes, least significant first (binary spill and pending files).
     @inlinable
     public mutating func appendLittleEndian<T: FixedWidthInteger>(_ value: T) {

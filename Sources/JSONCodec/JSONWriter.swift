@@ -21,6 +21,10 @@ public struct JSONWriter: ~Copyable {
     @inlinable
     public mutating func writeRaw(_ raw: [UInt8]) { bytes.append(contentsOf: raw) }
 
+    /// Writes `value` in decimal: row numbers on every record, without a String per row.
+    @inlinable
+    public mutating func writeInteger(_ value: Int) { bytes.appendDecimal(value) }
+
     /// Writes `utf8` (valid UTF-8) as a quoted, escaped JSON string.
     @inlinable
     public mutating func writeString(utf8: UnsafeBufferPointer<UInt8>) {

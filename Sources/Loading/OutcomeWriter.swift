@@ -64,7 +64,7 @@ enum AckLine {
         if let key = record.key { w.writeRaw("\"key\":"); w.writeString(key); w.writeByte(UInt8(ascii: ",")) }
         w.writeRaw("\"type\":")
         w.writeString(record.type)
-        if let row = record.row { w.writeRaw(",\"row\":"); w.writeRaw(Array(String(row).utf8)) }
+        if let row = record.row { w.writeRaw(",\"row\":"); w.writeInteger(row) }
         for (name, value) in [("cnvContactId", result.cnvContactId), ("cnvEventId", result.cnvEventId), ("cnvObjectId", result.cnvObjectId)] {
             guard let value else { continue }
             w.writeByte(UInt8(ascii: ","))

@@ -15,26 +15,35 @@ public enum EmailSyntax {
         return UnsafeBufferPointer(rebasing: bytes[lo..<hi])
     }
 
-    /// Works on the bytes so the per-row check allocates nothing.
+    /// One pass over the bytes, allocating nothing: it runs on every contact row.
     static func isValid(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
-        guard bytes.count <= 254, let at = bytes.firstIndex(of: UInt8(ascii: "@")),
-              bytes.lastIndex(of: UInt8(ascii: "@")) == at else { return false }
-        let local = bytes[..<at]
-        let domain = bytes[(at + 1)...]
-        guard !local.isEmpty, local.count <= 64, domain.count >= 3 else { return false }
-        guard bytes.allSatisfy({ $0 > 0x20 && $0 != 0x7F && $0 != UInt8(ascii: ",") && $0 != UInt8(ascii: "<") && $0 != UInt8(ascii: ">") }) else { return false }
-        guard local.first != UInt8(ascii: "."), local.last != UInt8(ascii: ".") else { return false }
-        var labels = 0
-        var labelStart = domain.startIndex
-        for i in domain.indices where domain[i] == UInt8(ascii: ".") {
-            guard validLabel(bytes[labelStart..<i]) else { return false }
-            labels += 1
-            labelStart = i + 1
+        let n = bytes.count
+        guard n <= 254 else { return false }
+        var at = -1
+        var domainDots = 0
+        var labelStart = 0
+        for i in 0..<n {
+            let b = bytes[i]
+            if b <= 0x20 || b == 0x7F || b == UInt8(ascii: ",") || b == UInt8(ascii: "<") || b == UInt8(ascii: ">") {
+                return false
+            }
+            if b == UInt8(ascii: "@") {
+                guard at < 0 else { return false }
+                at = i
+                labelStart = i + 1
+            } else if b == UInt8(ascii: "."), at >= 0 {
+                guard validLabel(bytes, labelStart, i) else { return false }
+                domainDots += 1
+                labelStart = i + 1
+            }
         }
-        return labels >= 1 && validLabel(bytes[labelStart..<domain.endIndex])
+        guard at > 0, at <= 64, n - at - 1 >= 3, domainDots >= 1 else { return false }
+        guard bytes[0] != UInt8(ascii: "."), bytes[at - 1] != UInt8(ascii: ".") else { return false }
+        return validLabel(bytes, labelStart, n)
     }
 
-    private static func validLabel(_ label: Slice<UnsafeBufferPointer<UInt8>>) -> Bool {
-        !label.isEmpty && label.first != UInt8(ascii: "-") && label.last != UInt8(ascii: "-")
+    /// A domain label `bytes[start..<end]`: not empty, no hyphen at either end.
+    private static func validLabel(_ bytes: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int) -> Bool {
+        end > start && bytes[start] != UInt8(ascii: "-") && bytes[end - 1] != UInt8(ascii: "-")
     }
 }

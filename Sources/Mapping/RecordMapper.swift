@@ -93,7 +93,7 @@ struct RecordMapper {
         case .events: try writeEvent(tape, into: &w)
         }
         w.writeRaw(",\"row\":")
-        w.writeRaw(Array(String(row).utf8))
+        w.writeInteger(row)
         w.writeRaw("}\n")
     }
 

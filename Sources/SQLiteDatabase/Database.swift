@@ -76,6 +76,22 @@ public final class Database {
 
     /// Reads a blob column straight into `count` bytes at `into` (incremental blob I/O), so a
     /// large value is not copied through the page cache and a second buffer.
+    /// Overwrites a blob in place, a megabyte at a time, so a large one (the dedupe state's
+    /// filter) never sits in memory twice: the row must hold a blob of `count` bytes already
+    /// (`zeroblob(count)`).
+    public func writeBlob(table: String, column: String, row: Int64, from: UnsafeRawPointer, count: Int) throws(SQLiteError) {
+        var blob: OpaquePointer?
+        var rc = sqlite3_blob_open(handle, "main", table, column, row, 1, &blob)
+        var offset = 0
+        while rc == SQLITE_OK && offset < count {
+            let n = min(1 << 20, count - offset)
+            rc = sqlite3_blob_write(blob, from + offset, Int32(n), Int32(offset))
+            offset += n
+        }
+        sqlite3_blob_close(blob)
+        guard rc == SQLITE_OK else { throw SQLiteError(code: rc, context: "writing \(table).\(column)", detail: lastMessage) }
+    }
+
     public func readBlob(table: String, column: String, row: Int64, into: UnsafeMutableRawPointer, count: Int) throws(SQLiteError) {
         var blob: OpaquePointer?
         var rc = sqlite3_blob_open(handle, "main", table, column, row, 0, &blob)

@@ -52,7 +52,7 @@ public final class RejectLog {
         guard let sink else { return }
         writer.writeRaw("{\"stage\":")
         writer.writeString(reject.stage)
-        if let row = reject.row { writer.writeRaw(",\"row\":"); writer.writeRaw(Array(String(row).utf8)) }
+        if let row = reject.row { writer.writeRaw(",\"row\":"); writer.writeInteger(row) }
         writer.writeRaw(",\"code\":")
         writer.writeString(reject.code)
         writer.writeRaw(",\"message\":")

@@ -8,8 +8,20 @@ extension StringProtocol {
         return String(s)
     }
 
-    /// Without leading and trailing spaces and tabs.
-    public func trimmingSpaces() -> String { trimmingCharacters(in: " \t") }
+    /// Without leading and trailing spaces and tabs; on the UTF-8 bytes, since the emulator
+    /// trims every email it stores.
+    public func trimmingSpaces() -> String {
+        let whole = Substring(self)
+        let bytes = whole.utf8
+        var lo = bytes.startIndex, hi = bytes.endIndex
+        while lo < hi, bytes[lo] == 0x20 || bytes[lo] == 0x09 { lo = bytes.index(after: lo) }
+        while lo < hi {
+            let last = bytes.index(before: hi)
+            guard bytes[last] == 0x20 || bytes[last] == 0x09 else { break }
+            hi = last
+        }
+        return String(whole[lo..<hi])
+    }
 }
 
 extension String {
@@ -29,5 +41,10 @@ extension String {
 
 /// Emails are compared case-insensitively after trimming (docs/api.md); they are sent as given.
 public enum EmailKey {
-    public static func normalized(_ email: String) -> String { email.trimmingSpaces().lowercased() }
+    public static func normalized(_ email: String) -> String {
+        let trimmed = email.trimmingSpaces()
+        // Most emails are lower-case ASCII already: no new string for those.
+        if trimmed.utf8.allSatisfy({ $0 < 0x80 && !(0x41...0x5A).contains($0) }) { return trimmed }
+        return trimmed.lowercased()
+    }
 }

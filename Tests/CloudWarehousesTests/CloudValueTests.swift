@@ -24,7 +24,7 @@ final class CloudValueTests: XCTestCase {
         let written = try bytes.withUnsafeBufferPointer { buffer in
             try JSONParser(maxDepth: 64).parse(buffer, into: &tape)
             var rows = BigQueryRowWriter(fields: BigQueryShape.fields(of: tape.value("schema", of: 0)))
-            return rows.write(tape, row: tape.elements(of: tape.member("rows", of: 0)!)[0], into: &w)
+            return rows.write(tape, row: Array(tape.elements(ofArray: tape.member("rows", of: 0)!))[0], into: &w)
         }
         XCTAssertTrue(written)
         XCTAssertEqual(w.bytes.text, #"{"id":7,"at":"2024-01-02T03:04:05.000001Z","price":123456789012345678901234567890.123456789,"tags":["a","b"],"addr":{"city":"Paris","geo":[{"lat":48.85}]},"ok":false,"f":"NaN"}"# + "\n")

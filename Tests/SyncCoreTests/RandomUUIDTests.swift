@@ -1,3 +1,5 @@
+import Foundation
+import Synchronization
 import SyncCore
 import XCTest
 
@@ -25,5 +27,16 @@ final class RandomUUIDTests: XCTestCase {
         let first = RandomUUID.timeOrdered()
         usleep(3000)
         XCTAssertLessThan(first, RandomUUID.timeOrdered())
+    }
+
+    /// Ids come from a shared pool of random words refilled 4 KiB at a time: threads drawing
+    /// at once, across many refills, never get the same one.
+    func testIdsFromManyThreadsAcrossRefillsAreUnique() {
+        let all = Mutex<[String]>([])
+        DispatchQueue.concurrentPerform(iterations: 4) { _ in
+            let mine = (0..<5000).map { $0.isMultiple(of: 2) ? RandomUUID.make() : RandomUUID.timeOrdered() }
+            all.withLock { $0 += mine }
+        }
+        XCTAssertEqual(Set(all.withLock { $0 }).count, 20_000)
     }
 }

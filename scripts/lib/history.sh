@@ -1,8 +1,26 @@
 # shellcheck shell=bash
 # Run history: state/NAME/history.ndjson, one JSON object per run.
 
+# The numeric members of a run's --stats files, read by load_stats in one jq call: a run reads
+# some thirty of them, and a jq process each cost more than the rest of a 1M-row resync's
+# bookkeeping. Keys are "FILE|FIELD"; "FILE|" marks a file that was read.
+declare -gA STATS=()
+
+# load_stats DIR: caches the stats files of the run in DIR. Call it once they are final (after
+# the commit); stat_of reads any file not cached (or changed since: never, in a run) itself.
+load_stats() {
+  STATS=()
+  local files=() f key value
+  for f in "$1"/{extract,map,dedupe,load,commit}.json; do [ -s "$f" ] && files+=("$f"); done
+  [ ${#files[@]} -gt 0 ] || return 0
+  # shellcheck disable=SC2016  # jq's variables, not the shell's
+  while IFS=$'\t' read -r key value; do STATS[$key]=$value; done < <(jq -r 'input_filename as $f
+    | ("\($f)|\t"), (to_entries[] | select(.value | type == "number") | "\($f)|\(.key)\t\(.value)")' "${files[@]}")
+}
+
 # stat_of FILE FIELD: a number from a --stats file, 0 when missing.
 stat_of() {
+  if [ -n "${STATS["$1|"]+cached}" ]; then echo "${STATS["$1|$2"]:-0}"; return; fi
   [ -s "$1" ] || { echo 0; return; }
   jq -r --arg f "$2" '.[$f] // 0' "$1"
 }

@@ -51,6 +51,7 @@ run_sync() {
       status=failed
       error=${error:-$(tail -n 1 "$dir/commit.log")}
     fi
+    load_stats "$dir"
     if [ "$status" = succeeded ] && [ -z "$CANCELLED" ]; then
       if ! error=$(check_counts "$dir" "$mode"); then
         status=failed
