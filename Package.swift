@@ -93,7 +93,9 @@ let package = Package(
 
         // Tests.
         .testTarget(name: "JSONCodecTests", dependencies: ["JSONCodec"]),
-        .testTarget(name: "SyncCoreTests", dependencies: ["SyncCore"]),
+        .testTarget(name: "SyncCoreTests", dependencies: [
+            "SyncCore", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
         .testTarget(name: "WarehouseCoreTests", dependencies: ["WarehouseCore"]),
         .testTarget(name: "CloudWarehousesTests", dependencies: [
             "CloudWarehouses", "WarehouseCore", "JSONCodec", "SyncCore",

@@ -51,10 +51,10 @@ public enum BatchResults {
         guard parsed else {
             throw InvalidAnswer(body.isEmpty ? "the body is empty" : "the body is not JSON: \(snippet(body))")
         }
-        guard tape[0].kind == .object, let data = member(tape, 0, "data"), tape[data].kind == .object else {
+        guard tape[0].kind == .object, let data = tape.member("data", of: 0), tape[data].kind == .object else {
             throw InvalidAnswer("no 'data' object: \(snippet(body))")
         }
-        if let results = member(tape, data, "results") {
+        if let results = tape.member("results", of: data) {
             guard tape[results].kind == .array else { throw InvalidAnswer("'data.results' is not an array") }
             guard Int(tape[results].start) == count else {
                 throw InvalidAnswer("\(tape[results].start) results for a batch of \(count)")
@@ -69,13 +69,13 @@ public enum BatchResults {
             }
             return outcomes
         }
-        guard let errors = member(tape, data, "errors"), tape[errors].kind == .array else {
+        guard let errors = tape.member("errors", of: data), tape[errors].kind == .array else {
             throw InvalidAnswer("'data' has neither 'results' nor 'errors': \(snippet(body))")
         }
         var outcomes = [ItemOutcome](repeating: .success(ItemResult()), count: count)
         var k = errors + 1
         for _ in 0..<Int(tape[errors].start) {
-            guard tape[k].kind == .object, let index = member(tape, k, "index"), tape[index].kind == .number,
+            guard tape[k].kind == .object, let index = tape.member("index", of: k), tape[index].kind == .number,
                   let i = Int(String(decoding: tape.rawBytes(index), as: UTF8.self)), i >= 0, i < count else {
                 throw InvalidAnswer("an entry of 'data.errors' has no index inside the batch of \(count)")
             }
@@ -91,18 +91,18 @@ public enum BatchResults {
     }
 
     private static func outcome(_ tape: JSONTape, _ object: Int, index: Int) throws(InvalidAnswer) -> ItemOutcome {
-        guard let s = member(tape, object, "success"), tape[s].kind == .true || tape[s].kind == .false else {
+        guard let s = tape.member("success", of: object), tape[s].kind == .true || tape[s].kind == .false else {
             throw InvalidAnswer("result \(index) has no boolean 'success'")
         }
-        if tape[s].kind == .false { return failure(tape, member(tape, object, "error")) }
+        if tape[s].kind == .false { return failure(tape, tape.member("error", of: object)) }
         var result = ItemResult()
-        result.cnvContactId = string(tape, object, "cnvContactId")
-        result.cnvEventId = string(tape, object, "cnvEventId")
-        result.cnvObjectId = string(tape, object, "cnvObjectId")
-        if let c = member(tape, object, "contactCreated") ?? member(tape, object, "objectCreated") {
+        result.cnvContactId = tape.string("cnvContactId", of: object)
+        result.cnvEventId = tape.string("cnvEventId", of: object)
+        result.cnvObjectId = tape.string("cnvObjectId", of: object)
+        if let c = tape.member("contactCreated", of: object) ?? tape.member("objectCreated", of: object) {
             result.created = tape[c].kind == .true ? true : tape[c].kind == .false ? false : nil
         }
-        if let rels = member(tape, object, "relationships"), tape[rels].kind == .array {
+        if let rels = tape.member("relationships", of: object), tape[rels].kind == .array {
             var list: [RelationshipResult] = []
             var k = rels + 1
             for r in 0..<Int(tape[rels].start) {
@@ -124,21 +124,11 @@ public enum BatchResults {
         switch tape[error].kind {
         case .string: return .failure(code: "upsert_failed", message: tape.decodeString(error))
         case .object:
-            return .failure(code: string(tape, error, "code") ?? "upsert_failed", message: string(tape, error, "message") ?? "no message")
+            return .failure(code: tape.string("code", of: error) ?? "upsert_failed", message: tape.string("message", of: error) ?? "no message")
         default: return .failure(code: "upsert_failed", message: "no error detail")
         }
     }
 
-    static func member(_ tape: JSONTape, _ object: Int, _ name: StaticString) -> Int? {
-        let bytes = UnsafeBufferPointer(start: name.utf8Start, count: name.utf8CodeUnitCount)
-        for key in tape.memberKeys(ofObject: object) where tape.stringEquals(key, bytes) { return key + 1 }
-        return nil
-    }
-
-    static func string(_ tape: JSONTape, _ object: Int, _ name: StaticString) -> String? {
-        guard let v = member(tape, object, name), tape[v].kind == .string else { return nil }
-        return tape.decodeString(v)
-    }
 
     /// Conversion's error envelope `{"error":{"code":"…","message":"…"}}`, if the body is one.
     public static func errorEnvelope(_ body: [UInt8]) -> (code: String, message: String)? {

@@ -8,7 +8,7 @@ extension RecordRequests {
     /// trees), and says where it goes: the record minus its bookkeeping members and nulls;
     /// `includeUserId` is a choice, docs/api.md (userId goes as a top-level contact field unless turned off).
     public static func writeItem(_ tape: JSONTape, includeUserId: Bool, into w: inout JSONWriter) throws(Failure) -> Endpoint {
-        guard let type = string(tape, "type") else { throw .invalid("expected 'type' contact, object or event") }
+        guard let type = tape.string("type", of: 0) else { throw .invalid("expected 'type' contact, object or event") }
         try validate(tape)
         let endpoint: Endpoint
         switch type {
@@ -18,10 +18,10 @@ extension RecordRequests {
             }
             endpoint = .contacts
         case "event":
-            guard string(tape, "event") != nil else { throw .invalid("an event record needs 'event'") }
+            guard tape.string("event", of: 0) != nil else { throw .invalid("an event record needs 'event'") }
             endpoint = .events
         case "object":
-            guard let objectType = string(tape, "objectType"), !objectType.isEmpty, string(tape, "id") != nil else {
+            guard let objectType = tape.string("objectType", of: 0), !objectType.isEmpty, tape.string("id", of: 0) != nil else {
                 throw .invalid("an object record needs 'objectType' and 'id'")
             }
             guard APIContract.isObjectTypeKey(objectType) else {
@@ -37,12 +37,12 @@ extension RecordRequests {
         for key in tape.memberKeys(ofObject: 0) {
             if bookkeeping.contains(where: { name in name.withUnsafeBufferPointer { tape.stringEquals(key, $0) } }) { continue }
             if tape[key + 1].kind == .null { continue }
-            if skipUserId && equals(tape, key, "userId") { continue }
+            if skipUserId && tape.stringEquals(key, "userId") { continue }
             if !first { w.writeByte(UInt8(ascii: ",")) }
             first = false
             w.writeStringToken(tape, at: key)
             w.writeByte(UInt8(ascii: ":"))
-            if type == "object" && equals(tape, key, "relationships") && tape[key + 1].kind == .array {
+            if type == "object" && tape.stringEquals(key, "relationships") && tape[key + 1].kind == .array {
                 writeRelationships(tape, key + 1, into: &w)
             } else {
                 w.writeTapeValue(tape, at: key + 1)
@@ -80,7 +80,7 @@ extension RecordRequests {
             if tape[k].kind == .object {
                 w.writeByte(UInt8(ascii: "{"))
                 var first = true
-                for key in tape.memberKeys(ofObject: k) where !equals(tape, key, "key") && tape[key + 1].kind != .null {
+                for key in tape.memberKeys(ofObject: k) where !tape.stringEquals(key, "key") && tape[key + 1].kind != .null {
                     if !first { w.writeByte(UInt8(ascii: ",")) }
                     first = false
                     w.writeStringToken(tape, at: key)
@@ -96,20 +96,8 @@ extension RecordRequests {
         w.writeByte(UInt8(ascii: "]"))
     }
 
-    public static func equals(_ tape: JSONTape, _ token: Int, _ name: StaticString) -> Bool {
-        tape.stringEquals(token, UnsafeBufferPointer(start: name.utf8Start, count: name.utf8CodeUnitCount))
-    }
-
-    /// The string value of a top-level member, if it is a non-null string.
-    public static func string(_ tape: JSONTape, _ name: StaticString) -> String? {
-        for key in tape.memberKeys(ofObject: 0) where equals(tape, key, name) {
-            return tape[key + 1].kind == .string ? tape.decodeString(key + 1) : nil
-        }
-        return nil
-    }
-
+    /// Whether the top-level member `name` is there and not null.
     static func has(_ tape: JSONTape, _ name: StaticString) -> Bool {
-        for key in tape.memberKeys(ofObject: 0) where equals(tape, key, name) { return tape[key + 1].kind != .null }
-        return false
+        tape.member(name, of: 0).map { tape[$0].kind != .null } ?? false
     }
 }

@@ -31,21 +31,14 @@ enum RecordIdentity {
         // A key member given twice would key the record on whichever copy came first (cv-load
         // refuses other duplicated members before sending).
         func string(_ name: StaticString) throws(Failure) -> String? {
-            let bytes = UnsafeBufferPointer(start: name.utf8Start, count: name.utf8CodeUnitCount)
-            var found: Int?
-            for key in tape.memberKeys(ofObject: 0) where tape.stringEquals(key, bytes) {
-                guard found == nil else { throw .invalid("member '\(name)' appears twice; a record's key must be unambiguous") }
-                found = key + 1
+            guard tape.memberCount(name, of: 0) < 2 else {
+                throw .invalid("member '\(name)' appears twice; a record's key must be unambiguous")
             }
-            guard let found, tape[found].kind == .string else { return nil }
-            return tape.decodeString(found)
+            return tape.string(name, of: 0)
         }
         func isType(_ name: StaticString) -> Bool {
-            let typeKey: StaticString = "type"
-            for key in tape.memberKeys(ofObject: 0) where tape.stringEquals(key, UnsafeBufferPointer(start: typeKey.utf8Start, count: 4)) {
-                return tape[key + 1].kind == .string && tape.stringEquals(key + 1, UnsafeBufferPointer(start: name.utf8Start, count: name.utf8CodeUnitCount))
-            }
-            return false
+            guard let type = tape.member("type", of: 0) else { return false }
+            return tape[type].kind == .string && tape.stringEquals(type, name)
         }
         let type: String? = isType("contact") ? "contact" : isType("event") ? "event" : isType("object") ? "object" : try string("type")
         switch type {

@@ -21,20 +21,20 @@ struct PendingRecord: Sendable {
         record = Array(raw)
         self.item = item
         row = nil
-        for key in tape.memberKeys(ofObject: 0) where RecordRequests.equals(tape, key, "row") {
+        for key in tape.memberKeys(ofObject: 0) where tape.stringEquals(key, "row") {
             if tape[key + 1].kind == .number { row = Int(String(decoding: tape.rawBytes(key + 1), as: UTF8.self)) }
         }
-        key = RecordRequests.string(tape, "key")
-        type = RecordRequests.string(tape, "type") ?? "?"
-        email = type == "event" ? RecordRequests.string(tape, "email") : nil
+        key = tape.string("key", of: 0)
+        type = tape.string("type", of: 0) ?? "?"
+        email = type == "event" ? tape.string("email", of: 0) : nil
         relationshipKeys = []
         if type == "object" {
-            for member in tape.memberKeys(ofObject: 0) where RecordRequests.equals(tape, member, "relationships") && tape[member + 1].kind == .array {
+            for member in tape.memberKeys(ofObject: 0) where tape.stringEquals(member, "relationships") && tape[member + 1].kind == .array {
                 var k = member + 2
                 for _ in 0..<Int(tape[member + 1].start) {
                     var found: String?
                     if tape[k].kind == .object {
-                        for rk in tape.memberKeys(ofObject: k) where RecordRequests.equals(tape, rk, "key") && tape[rk + 1].kind == .string {
+                        for rk in tape.memberKeys(ofObject: k) where tape.stringEquals(rk, "key") && tape[rk + 1].kind == .string {
                             found = tape.decodeString(rk + 1)
                         }
                     }

@@ -62,6 +62,8 @@ public enum ToolMain {
             let trimmed = line.hasPrefix("Error: ") ? String(line.dropFirst(7)) : String(line)
             diagnostics.error(trimmed)
         }
-        return ExitStatus.usage.rawValue
+        // Argument errors are usage errors (2); anything else thrown while working is a failed
+        // run (1), so the driver does not take a disk or database error for a bad sync file.
+        return code == .validationFailure ? ExitStatus.usage.rawValue : ExitStatus.failure.rawValue
     }
 }

@@ -135,4 +135,15 @@ final class DriverConfigurationTests: DriverTestCase {
         XCTAssertTrue(err.contains("cannot write the state folder \(home)/state/people"), err)
         XCTAssertFalse(err.contains("unbound variable"), err)
     }
+
+    /// A run whose history line cannot be written fails loudly: `run_sync` runs where bash
+    /// ignores `set -e`, so a failed write went unnoticed and the run looked recorded.
+    func testARunThatCannotBeRecordedFailsLoudly() throws {
+        try writeRaw("people", "SOURCE=\(pg)\nTYPE=contacts\nQUERY=people.sql\n")
+        try cvSync(["run", "people"])
+        try FileManager.default.removeItem(atPath: "\(home)/state/people/history.ndjson")
+        try FileManager.default.createDirectory(atPath: "\(home)/state/people/history.ndjson", withIntermediateDirectories: true)
+        let (_, _, err) = try cvSync(["run", "people"], status: 1)
+        XCTAssertTrue(err.contains("could not append to \(home)/state/people/history.ndjson: this run (succeeded) is not in the history"), err)
+    }
 }

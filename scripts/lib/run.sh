@@ -32,7 +32,9 @@ run_sync() {
     error="state/$name/last_sync_time holds '$(head -c 40 "$state/last_sync_time" | tr -cd '[:print:]')', not Unix seconds; fix it or run 'cv-sync reset $name --yes'"
     last=0
   fi
-  [ "$mode" = extract ] && echo "$start" >"$state/last_start"
+  if [ "$mode" = extract ] && ! echo "$start" 2>/dev/null >"$state/last_start"; then
+    status=failed code=1 error="could not write $state/last_start (the schedule reads it)"
+  fi
   # Preflight: what would make the run fail late fails it now, before anything is extracted.
   if [ "$code" = 0 ] && ! error=$(preflight "$state"); then status=failed code=2; fi
   if [ "$code" = 0 ] && ! load_api_key; then status=failed code=2 error=$KEY_ERROR; fi
@@ -72,7 +74,12 @@ run_sync() {
   [ "$status" = failed ] && [ "$code" = 0 ] && code=1
   local end line; end=$(date +%s)
   line=$(history_line "$run" "$start" "$end" "$status" "$last" "$dir" "$error" "$mode")
-  append_history "$name" "$line"
+  # run_sync is called as `run_sync … || code=$?`, where bash ignores set -e: a write that
+  # fails here must be checked by hand, or a run would look recorded when it is not.
+  if ! append_history "$name" "$line" 2>/dev/null; then
+    shout "$name: could not append to $state/history.ndjson: this run ($status) is not in the history"
+    [ "$code" != 0 ] || code=1
+  fi
   prune_runs "$state" "$S_KEEP_RUNS"
   flock -u "$lock_fd"
   report_columns "$name" "$dir"
@@ -436,5 +443,9 @@ iso() { date -u -d "@$1" +%Y-%m-%dT%H:%M:%SZ; }
 # write_atomically FILE VALUE: temp file, fsync, rename; fails loudly.
 write_atomically() {
   local tmp="$1.tmp.$$"
-  printf '%s\n' "$2" >"$tmp" && sync "$tmp" && mv -f "$tmp" "$1"
+  # mv onto a folder would move the file into it and report success.
+  [ ! -d "$1" ] || return 1
+  if printf '%s\n' "$2" 2>/dev/null >"$tmp" && sync "$tmp" && mv -fT "$tmp" "$1"; then return 0; fi
+  rm -f "$tmp"
+  return 1
 }
