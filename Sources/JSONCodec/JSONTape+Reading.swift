@@ -77,27 +77,7 @@ extension JSONTape {
     /// The element tokens of the array at `index`, in order; empty when it is not an array.
     @inlinable
     public func elements(ofArray index: Int) -> ElementSequence {
-        ElementSequence(tape: self, first: index + 1, count: self[index].kind == .array ? Int(self[index].start) : 0)
-    }
-
-    public struct ElementSequence: Sequence, IteratorProtocol {
-        @usableFromInline let tape: JSONTape
-        @usableFromInline var position: Int
-        @usableFromInline var remaining: Int
-
-        @inlinable init(tape: JSONTape, first: Int, count: Int) {
-            self.tape = tape
-            self.position = first
-            self.remaining = count
-        }
-
-        @inlinable public mutating func next() -> Int? {
-            guard remaining > 0 else { return nil }
-            remaining -= 1
-            let element = position
-            position = Int(tape[element].next)
-            return element
-        }
+        Siblings(tape: self, first: index + 1, count: self[index].kind == .array ? Int(self[index].start) : 0, valueOffset: 0)
     }
 
     /// Calls `body` with the unescaped UTF-8 of the string token at `index`: the input bytes

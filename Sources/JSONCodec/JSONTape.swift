@@ -69,26 +69,34 @@ public struct JSONTape {
     /// Indices of the key tokens of the object at `index`, in order; each value is at key + 1.
     @inlinable
     public func memberKeys(ofObject index: Int) -> MemberSequence {
-        MemberSequence(tape: self, first: index + 1, count: Int(self[index].start))
+        Siblings(tape: self, first: index + 1, count: Int(self[index].start), valueOffset: 1)
     }
 
-    public struct MemberSequence: Sequence, IteratorProtocol {
+    public typealias MemberSequence = Siblings
+    public typealias ElementSequence = Siblings
+
+    /// The tokens of an object's keys or an array's elements, in order, without allocating:
+    /// each is followed by the token at `next` of its value (`valueOffset` after it: a key's
+    /// value is the token after the key, an element is its own value).
+    public struct Siblings: Sequence, IteratorProtocol {
         @usableFromInline let tape: JSONTape
         @usableFromInline var position: Int
         @usableFromInline var remaining: Int
+        @usableFromInline let valueOffset: Int
 
-        @inlinable init(tape: JSONTape, first: Int, count: Int) {
+        @inlinable init(tape: JSONTape, first: Int, count: Int, valueOffset: Int) {
             self.tape = tape
             self.position = first
             self.remaining = count
+            self.valueOffset = valueOffset
         }
 
         @inlinable public mutating func next() -> Int? {
             guard remaining > 0 else { return nil }
             remaining -= 1
-            let key = position
-            position = Int(tape[key + 1].next)
-            return key
+            let token = position
+            position = Int(tape[token + valueOffset].next)
+            return token
         }
     }
 }
