@@ -95,13 +95,7 @@ public final class DedupeState {
         if try !older.step(), try s.step() {
             let bytes = Int(s.int(0))
             var words = [UInt64](repeating: 0, count: bytes / 8)
-            let failure: SQLiteError? = words.withUnsafeMutableBytes { raw in
-                do throws(SQLiteError) {
-                    try database.readBlob(table: "blocked_filter", column: "bits", row: 1, into: raw.baseAddress!, count: raw.count)
-                    return nil
-                } catch { return error }
-            }
-            if let failure { throw failure }
+            try database.readBlob(table: "blocked_filter", column: "bits", row: 1, into: &words)
             if let loaded = BloomFilter(words: words) {
                 bloom = loaded
                 return loaded
@@ -141,13 +135,7 @@ public final class DedupeState {
         let s = try database.prepare("INSERT OR REPLACE INTO blocked_filter (id, bits) VALUES (1, zeroblob(?))")
         s.bind(1, int: Int64(filter.words.count * 8))
         try s.step()
-        let failure: SQLiteError? = filter.words.withUnsafeBytes { raw in
-            do throws(SQLiteError) {
-                try database.writeBlob(table: "blocked_filter", column: "bits", row: 1, from: raw.baseAddress!, count: raw.count)
-                return nil
-            } catch { return error }
-        }
-        if let failure { throw failure }
+        try database.writeBlob(table: "blocked_filter", column: "bits", row: 1, from: filter.words)
         // An older version finds no filter of its own and rebuilds one from the table.
         try database.execute("DELETE FROM filter")
         bloom = filter

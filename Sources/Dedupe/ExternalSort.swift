@@ -60,7 +60,9 @@ final class KeyPartitions<Record: SpillableRecord> {
         var reader = try ChunkReader(path: paths[p])
         let perChunk = max(1, (1 << 16) / Record.byteCount)
         var left = parts[p].records
-        while left > 0, let chunk = try reader.next(min(left, perChunk) * Record.byteCount) {
+        while left > 0 {
+            let n = min(left, perChunk)
+            guard let chunk = try reader.next(n * Record.byteCount) else { break }
             chunk.withUnsafeBytes { raw in
                 var at = 0
                 while at + Record.byteCount <= raw.count {
@@ -68,7 +70,7 @@ final class KeyPartitions<Record: SpillableRecord> {
                     at += Record.byteCount
                 }
             }
-            left -= min(left, perChunk)
+            left -= n
         }
         unlink(paths[p])
         records.sort()

@@ -76,28 +76,42 @@ public final class Database {
 
     /// Reads a blob column straight into `count` bytes at `into` (incremental blob I/O), so a
     /// large value is not copied through the page cache and a second buffer.
-    /// Overwrites a blob in place, a megabyte at a time, so a large one (the dedupe state's
-    /// filter) never sits in memory twice: the row must hold a blob of `count` bytes already
-    /// (`zeroblob(count)`).
-    public func writeBlob(table: String, column: String, row: Int64, from: UnsafeRawPointer, count: Int) throws(SQLiteError) {
-        var blob: OpaquePointer?
-        var rc = sqlite3_blob_open(handle, "main", table, column, row, 1, &blob)
-        var offset = 0
-        while rc == SQLITE_OK && offset < count {
-            let n = min(1 << 20, count - offset)
-            rc = sqlite3_blob_write(blob, from + offset, Int32(n), Int32(offset))
-            offset += n
+    /// Overwrites a blob with `words`, in place and a megabyte at a time, so a large one (the
+    /// dedupe state's filter) never sits in memory twice: the row must hold a blob of exactly
+    /// their size already (`zeroblob(n)`).
+    public func writeBlob(table: String, column: String, row: Int64, from words: [UInt64]) throws(SQLiteError) {
+        try withBlob(table: table, column: column, row: row, writable: true) { blob throws(SQLiteError) in
+            let rc: Int32 = words.withUnsafeBytes { raw in
+                var rc = SQLITE_OK
+                var offset = 0
+                while rc == SQLITE_OK && offset < raw.count {
+                    let n = min(1 << 20, raw.count - offset)
+                    rc = sqlite3_blob_write(blob, raw.baseAddress! + offset, Int32(n), Int32(offset))
+                    offset += n
+                }
+                return rc
+            }
+            guard rc == SQLITE_OK else { throw SQLiteError(code: rc, context: "writing \(table).\(column)", detail: lastMessage) }
         }
-        sqlite3_blob_close(blob)
-        guard rc == SQLITE_OK else { throw SQLiteError(code: rc, context: "writing \(table).\(column)", detail: lastMessage) }
     }
 
-    public func readBlob(table: String, column: String, row: Int64, into: UnsafeMutableRawPointer, count: Int) throws(SQLiteError) {
+    /// Reads a blob into `words` (sized by the caller to the blob's length).
+    public func readBlob(table: String, column: String, row: Int64, into words: inout [UInt64]) throws(SQLiteError) {
+        try withBlob(table: table, column: column, row: row, writable: false) { blob throws(SQLiteError) in
+            let rc = words.withUnsafeMutableBytes { sqlite3_blob_read(blob, $0.baseAddress, Int32($0.count), 0) }
+            guard rc == SQLITE_OK else { throw SQLiteError(code: rc, context: "reading \(table).\(column)", detail: lastMessage) }
+        }
+    }
+
+    private func withBlob(table: String, column: String, row: Int64, writable: Bool,
+                          _ body: (OpaquePointer?) throws(SQLiteError) -> Void) throws(SQLiteError) {
         var blob: OpaquePointer?
-        var rc = sqlite3_blob_open(handle, "main", table, column, row, 0, &blob)
-        if rc == SQLITE_OK { rc = sqlite3_blob_read(blob, into, Int32(count), 0) }
-        sqlite3_blob_close(blob)
-        guard rc == SQLITE_OK else { throw SQLiteError(code: rc, context: "reading \(table).\(column)", detail: lastMessage) }
+        let rc = sqlite3_blob_open(handle, "main", table, column, row, writable ? 1 : 0, &blob)
+        defer { sqlite3_blob_close(blob) }
+        guard rc == SQLITE_OK else {
+            throw SQLiteError(code: rc, context: "\(writable ? "writing" : "reading") \(table).\(column)", detail: lastMessage)
+        }
+        try body(blob)
     }
 
     var lastMessage: String { String(cString: sqlite3_errmsg(handle)) }

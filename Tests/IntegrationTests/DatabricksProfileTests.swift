@@ -6,16 +6,16 @@ import XCTest
 final class DatabricksProfileTests: XCTestCase {
     private var api = ""
     private var warehouse = ""
-    private var home = ""
+    private var scratch: ScratchFolder?
+    private var home: String { scratch!.path }
 
     override func setUpWithError() throws {
         api = try CloudEmulators.url("WH_TEST_DATABRICKS_URL")
         warehouse = try CloudEmulators.url("WH_TEST_DATABRICKS_WAREHOUSE")
-        home = NSTemporaryDirectory() + "dbcfg-\(UUID().uuidString)"
-        try FileManager.default.createDirectory(atPath: home, withIntermediateDirectories: true)
+        scratch = try ScratchFolder("dbcfg")
     }
 
-    override func tearDown() { try? FileManager.default.removeItem(atPath: home) }
+    override func tearDown() { scratch = nil }
 
     private func extract(_ environment: [String: String]) throws -> ToolRun {
         try ToolRunner.run("wh-extract", ["--query-text", "SELECT 3 AS three"], environment: [

@@ -9,15 +9,15 @@ import XCTest
 final class GoogleADCTests: XCTestCase {
     private var api = ""
     private let project = "wh-adc"
-    private var folder = ""
+    private var scratch: ScratchFolder?
+    private var folder: String { scratch!.path }
 
     override func setUpWithError() throws {
         api = try CloudEmulators.url("WH_TEST_BIGQUERY_URL")
-        folder = NSTemporaryDirectory() + "adc-\(UUID().uuidString)"
-        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        scratch = try ScratchFolder("adc")
     }
 
-    override func tearDown() { try? FileManager.default.removeItem(atPath: folder) }
+    override func tearDown() { scratch = nil }
 
     /// Nothing named: no key file, no token, no gcloud file.
     private func extract(_ environment: [String: String]) throws -> ToolRun {

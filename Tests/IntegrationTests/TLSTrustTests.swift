@@ -6,12 +6,12 @@ import XCTest
 /// TLS-inspecting proxy): refused by default, trusted when the CA is named by --ca-bundle,
 /// CURL_CA_BUNDLE or SSL_CERT_FILE, as curl does.
 final class TLSTrustTests: XCTestCase {
-    private var folder = ""
+    private var scratch: ScratchFolder?
+    private var folder: String { scratch!.path }
     private var proxies: [Process] = []
 
     override func setUpWithError() throws {
-        folder = NSTemporaryDirectory() + "tls-\(UUID().uuidString)"
-        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        scratch = try ScratchFolder("tls")
         let made = try PipelineTests.shell("""
             openssl req -x509 -newkey rsa:2048 -nodes -keyout ca.key -out ca.pem -days 2 -subj '/CN=Test Inspecting Proxy CA' &&
             openssl req -newkey rsa:2048 -nodes -keyout server.key -out server.csr -subj '/CN=127.0.0.1' &&
@@ -23,7 +23,7 @@ final class TLSTrustTests: XCTestCase {
 
     override func tearDown() {
         for proxy in proxies where proxy.isRunning { proxy.terminate(); proxy.waitUntilExit() }
-        try? FileManager.default.removeItem(atPath: folder)
+        scratch = nil
     }
 
     /// Starts a TLS front for the plain HTTP server at `url`; returns its https URL.

@@ -443,8 +443,7 @@ iso() { date -u -d "@$1" +%Y-%m-%dT%H:%M:%SZ; }
 # write_atomically FILE VALUE: temp file, fsync, rename; fails loudly.
 write_atomically() {
   local tmp="$1.tmp.$$"
-  # mv onto a folder would move the file into it and report success.
-  [ ! -d "$1" ] || return 1
+  # -T: onto a folder, plain mv would move the file into it and report success.
   if printf '%s\n' "$2" 2>/dev/null >"$tmp" && sync "$tmp" && mv -fT "$tmp" "$1"; then return 0; fi
   rm -f "$tmp"
   return 1
