@@ -104,6 +104,7 @@ let package = Package(
         .testTarget(name: "MappingTests", dependencies: ["Mapping", "JSONCodec", "SyncCore"]),
         .testTarget(name: "ConversionAPITests", dependencies: ["ConversionAPI", "JSONCodec"]),
         .testTarget(name: "DedupeTests", dependencies: ["Dedupe", "JSONCodec", "SyncCore"]),
+        .testTarget(name: "EmulatorStoreTests", dependencies: ["EmulatorStore", "ConversionAPI", "JSONCodec", "Mapping", "SQLiteDatabase"]),
         .testTarget(name: "IntegrationTests", dependencies: [
             "wh-extract", "cv-map", "cv-dedupe", "cv-emulator", "cv-load", "JSONCodec", "SyncCore",
             .product(name: "Crypto", package: "swift-crypto"),

@@ -52,15 +52,18 @@ public final class EmulatorService: @unchecked Sendable {
         if request.path.hasPrefix("/_emulator/") || request.path == "/_emulator" { return inspect(request) }
         guard request.path.hasPrefix("/v2/") else { return Self.json(404, APIError.notFound("no endpoint \(request.path)").envelope) }
         let (action, items, note) = api(request)
-        if case .respond(let status, _, _) = action {
-            store.logRequest(method: request.method, path: request.path, status: status, items: items, note: note)
-        } else {
+        switch action {
+        case .respond(let status, _, _):
+            // nil: the store logged it with what it stored, in the same transaction.
+            if let items { store.logRequest(method: request.method, path: request.path, status: status, items: items, note: note) }
+        case .drop:
             store.logRequest(method: request.method, path: request.path, status: 0, items: 0, note: "dropped")
         }
         return action
     }
 
-    private func api(_ request: EmulatorRequest) -> (EmulatorAction, Int, String?) {
+    /// The answer, and the item count and note to log it with (no count: the store has logged it).
+    private func api(_ request: EmulatorRequest) -> (EmulatorAction, Int?, String?) {
         guard request.method == "POST" else {
             return (Self.json(405, APIError(status: 405, code: "method_not_allowed", "use POST").envelope), 0, nil)
         }
@@ -86,27 +89,31 @@ public final class EmulatorService: @unchecked Sendable {
         guard let type = request.header("Content-Type"), type.lowercased().hasPrefix("application/json") else {
             return (Self.json(400, APIError.invalidRequest("Content-Type must be application/json").envelope), 0, nil)
         }
-        let body: JSONValue
-        do {
-            body = try request.body.withUnsafeBufferPointer { buffer throws(JSONSyntaxError) in try JSONValue.parse(buffer, maxDepth: Self.maxDepth) }
-        } catch {
-            return (Self.json(400, APIError.invalidRequest("body is not valid JSON: \(error)").envelope), 0, nil)
+        // The body is read in place from its tape while its bytes are alive: no tree per item.
+        let handled: Result<EmulatorStore.Outcome, Error> = request.body.withUnsafeBufferPointer { buffer in
+            var tape = JSONTape()
+            do {
+                try JSONParser(maxDepth: Self.maxDepth).parse(buffer, into: &tape)
+            } catch {
+                return .failure(APIError.invalidRequest("body is not valid JSON: \(error)"))
+            }
+            return Result {
+                try store.handle(method: request.method, path: request.path, body: tape) { outcome in
+                    if failAfter { return (500, "failed after processing") }
+                    if shortAnswer, outcome.hasResults { return (200, "short answer (fault)") }
+                    return (200, nil)
+                }
+            }
         }
-        do {
-            let outcome = try store.handle(path: request.path, body: body)
+        switch handled {
+        case .success(let outcome):
             if failAfter {
-                return (Self.json(500, APIError.internalError("injected failure after processing").envelope), outcome.items, "failed after processing")
+                return (Self.json(500, APIError.internalError("injected failure after processing").envelope), nil, nil)
             }
-            if shortAnswer, case .object(var root) = outcome.body, case .object(var data)? = root["data"],
-               case .array(let results)? = data["results"], !results.isEmpty {
-                data["results"] = .array(Array(results.dropLast()))
-                root["data"] = .object(data)
-                return (Self.json(200, .object(root)), outcome.items, "short answer (fault)")
-            }
-            return (Self.json(200, outcome.body), outcome.items, nil)
-        } catch let error as APIError {
+            return (Self.json(200, outcome.body(droppingLastResult: shortAnswer && outcome.hasResults)), nil, nil)
+        case .failure(let error as APIError):
             return (Self.json(error.status, error.envelope), 0, nil)
-        } catch {
+        case .failure(let error):
             return (Self.json(500, APIError.internalError("\(error)").envelope), 0, nil)
         }
     }
@@ -154,6 +161,10 @@ public final class EmulatorService: @unchecked Sendable {
     static func json(_ status: Int, _ value: JSONValue, headers: [String] = []) -> EmulatorAction {
         var w = JSONWriter(capacity: 256)
         w.writeValue(value)
-        return .respond(status: status, headers: ["Content-Type: application/json"] + headers, body: w.bytes.array)
+        return json(status, w.bytes.array, headers: headers)
+    }
+
+    static func json(_ status: Int, _ body: [UInt8], headers: [String] = []) -> EmulatorAction {
+        .respond(status: status, headers: ["Content-Type: application/json"] + headers, body: body)
     }
 }

@@ -1,92 +1,122 @@
 import ConversionAPI
 import JSONCodec
-import SyncCore
 import Mapping
 import SQLiteDatabase
+import SyncCore
 
-/// A stored contact.
+/// A stored contact; `fields` is the stored JSON text, parsed only when an update must be merged in.
 struct ContactRow {
     var id: String
     var userId: String?
     var email: String?
+    var emailKey: String?
     var subscription: String?
-    var fields: JSONObject
+    var fields: String?
     var companyId: String?
 }
 
+/// An email as given and the key contacts are matched by.
+struct ContactEmail {
+    var text: String
+    var key: String
+
+    /// Nil when `text` is; throws `invalid_email` when the address is not one.
+    init?(_ text: String?) throws(APIError) {
+        guard let text else { return nil }
+        self.text = text
+        key = EmailKey.normalized(text)
+        guard EmailSyntax.isValid(key) else { throw .invalidEmail("'\(text)' is not a valid email address") }
+    }
+}
+
+/// A contact item checked against the request rules and the schema: everything that does not
+/// need the store, done before its lock is taken.
+struct ContactItem {
+    var userId: String?
+    var email: ContactEmail?
+    var cnvId: String?
+    var status: String?
+    var fields: FieldValidation.Update?
+    /// Only when it has members.
+    var companyFields: JSONObject?
+
+    init(_ tape: JSONTape, _ item: Int, schema: MappingSchema) throws {
+        guard tape[item].kind == .object else { throw APIError.invalidRequest("a contact must be a JSON object") }
+        let emailText = try EmulatorStore.optionalString(tape, item, "email")
+        userId = try EmulatorStore.optionalString(tape, item, "userId")
+        cnvId = try EmulatorStore.optionalString(tape, item, "cnvContactId")
+        guard emailText != nil || userId != nil || cnvId != nil else {
+            throw APIError.missingIdentifier("a contact needs 'email', 'userId' or 'cnvContactId'")
+        }
+        email = try ContactEmail(emailText)
+        status = try EmulatorStore.optionalString(tape, item, "subscriptionStatus")
+        if let status, !APIContract.subscriptionStatuses.contains(status) {
+            throw APIError.invalidSubscription("subscriptionStatus must be one of \(APIContract.subscriptionStatuses.joined(separator: ", "))")
+        }
+        fields = try FieldValidation.check(tape, tape.member("fields", of: item), against: schema.contactFields, what: "contacts")
+        let company = try FieldValidation.check(tape, tape.member("companyFields", of: item), against: schema.companyFields,
+                                                what: "companies")
+        if let company, tape[company.object].start > 0 { companyFields = tape.value(at: company.object).objectValue }
+    }
+}
+
 extension EmulatorStore {
-    func contact(where column: String, is value: String) throws -> ContactRow? {
-        let s = try database.cached("SELECT id, user_id, email, subscription, fields, company_id FROM contacts WHERE \(column) = ?")
-        s.bind(1, text: value)
+    func contact(id: String) throws -> ContactRow? {
+        let s = try database.cached("SELECT id, user_id, email, email_key, subscription, fields, company_id FROM contacts WHERE id = ?")
+        s.bind(1, text: id)
         guard try s.step() else { return nil }
-        return ContactRow(id: s.text(0)!, userId: s.text(1), email: s.text(2), subscription: s.text(3),
-                          fields: FieldValidation.parse(s.text(4)), companyId: s.text(5))
+        return ContactRow(id: s.text(0)!, userId: s.text(1), email: s.text(2), emailKey: s.text(3), subscription: s.text(4),
+                          fields: s.text(5), companyId: s.text(6))
     }
 
     func save(_ c: ContactRow, created: Bool) throws {
-        let sql = created
+        let sql: StaticString = created
             ? "INSERT INTO contacts (id, user_id, email, email_key, subscription, fields, company_id, created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8)"
             : "UPDATE contacts SET user_id = ?2, email = ?3, email_key = ?4, subscription = ?5, fields = ?6, company_id = ?7, updated_at = ?8 WHERE id = ?1"
         let s = try database.cached(sql)
         s.bind(1, text: c.id)
         if let u = c.userId { s.bind(2, text: u) }
-        if let e = c.email { s.bind(3, text: e); s.bind(4, text: EmailKey.normalized(e)) }
+        if let e = c.email { s.bind(3, text: e); s.bind(4, text: c.emailKey ?? EmailKey.normalized(e)) }
         if let sub = c.subscription { s.bind(5, text: sub) }
-        s.bind(6, text: JSONValue.object(c.fields).serialized)
+        s.bind(6, text: c.fields ?? "{}")
         if let company = c.companyId { s.bind(7, text: company) }
         s.bind(8, text: Self.now())
         try s.step()
     }
 
-    /// Upserts one contact item (POST /v2/contacts, or one element of a batch). Runs inside `write`.
-    func upsertContact(_ value: JSONValue, updateOnly: Bool, preserveExisting: Bool) throws -> JSONObject {
-        guard case .object(let item) = value else { throw APIError.invalidRequest("a contact must be a JSON object") }
-        let email = try Self.optionalString(item, "email")
-        let userId = try Self.optionalString(item, "userId")
-        let cnvId = try Self.optionalString(item, "cnvContactId")
-        guard email != nil || userId != nil || cnvId != nil else {
-            throw APIError.missingIdentifier("a contact needs 'email', 'userId' or 'cnvContactId'")
-        }
-        if let email, !EmailSyntax.isValid(EmailKey.normalized(email)) { throw APIError.invalidEmail("'\(email)' is not a valid email address") }
-        let status = try Self.optionalString(item, "subscriptionStatus")
-        if let status, !APIContract.subscriptionStatuses.contains(status) {
-            throw APIError.invalidSubscription("subscriptionStatus must be one of \(APIContract.subscriptionStatuses.joined(separator: ", "))")
-        }
-        let fields = try FieldValidation.check(item["fields"], against: schema.contactFields, what: "contacts")
-        let companyFields = try FieldValidation.check(item["companyFields"], against: schema.companyFields, what: "companies")
-
-        var existing = try resolveContact(cnvId: cnvId, userId: userId, email: email)
+    /// Upserts one checked contact item (POST /v2/contacts, or one element of a batch). Runs inside `write`.
+    func upsertContact(_ item: ContactItem, _ tape: JSONTape, updateOnly: Bool, preserveExisting: Bool) throws -> ItemResult {
+        var existing = try resolveContact(cnvId: item.cnvId, userId: item.userId, email: item.email)
         let created = existing == nil
         if created {
             guard !updateOnly else { throw APIError.contactNotFound("no such contact and updateOnly is set") }
-            guard email != nil else {
-                throw APIError.contactNotFound("no contact with userId '\(userId ?? cnvId ?? "")'; creating a contact needs an email")
+            guard item.email != nil else {
+                throw APIError.contactNotFound("no contact with userId '\(item.userId ?? item.cnvId ?? "")'; creating a contact needs an email")
             }
-            existing = ContactRow(id: Self.newID(), userId: nil, email: nil, subscription: nil, fields: JSONObject(), companyId: nil)
+            existing = ContactRow(id: Self.newID())
         }
         var contact = existing!
-        if let userId { contact.userId = userId }
-        if let email { contact.email = email }
-        if let status { contact.subscription = status }
-        let update = preserveExisting ? JSONObject(fields.members.filter { contact.fields[$0.key] == nil }) : fields
-        contact.fields = FieldValidation.merge(contact.fields, update)
-        if !companyFields.isEmpty { contact.companyId = try upsertCompany(contact.companyId, companyFields) }
+        if let userId = item.userId { contact.userId = userId }
+        if let email = item.email { contact.email = email.text; contact.emailKey = email.key }
+        if let status = item.status { contact.subscription = status }
+        contact.fields = FieldValidation.merged(contact.fields, tape, item.fields, preserveExisting: preserveExisting)
+        if let update = item.companyFields { contact.companyId = try upsertCompany(contact.companyId, update) }
         try save(contact, created: created)
-        return ["success": .bool(true), "cnvContactId": .string(contact.id), "contactCreated": .bool(created)]
+        return .contact(id: contact.id, created: created)
     }
 
     /// userId first, then email (docs/api.md); an email match that carries another userId conflicts.
-    func resolveContact(cnvId: String?, userId: String?, email: String?) throws -> ContactRow? {
+    func resolveContact(cnvId: String?, userId: String?, email: ContactEmail?) throws -> ContactRow? {
         if let cnvId {
-            guard let found = try contact(where: "id", is: cnvId) else { throw APIError.contactNotFound("no contact with cnvContactId '\(cnvId)'") }
+            guard let found = try contact(id: cnvId) else { throw APIError.contactNotFound("no contact with cnvContactId '\(cnvId)'") }
             return found
         }
         guard let found = try resolveContactID(userId: userId, email: email) else { return nil }
-        return try contact(where: "id", is: found.id)
+        return try contact(id: found.id)
     }
 
     /// The resolution itself, reading only the ids (all that tracking an event needs).
-    func resolveContactID(userId: String?, email: String?) throws -> (id: String, userId: String?)? {
+    func resolveContactID(userId: String?, email: ContactEmail?) throws -> (id: String, userId: String?)? {
         if let userId {
             let s = try database.cached("SELECT id FROM contacts WHERE user_id = ?")
             s.bind(1, text: userId)
@@ -94,11 +124,11 @@ extension EmulatorStore {
         }
         guard let email else { return nil }
         let s = try database.cached("SELECT id, user_id FROM contacts WHERE email_key = ?")
-        s.bind(1, text: EmailKey.normalized(email))
+        s.bind(1, text: email.key)
         guard try s.step(), let id = s.text(0) else { return nil }
         let other = s.text(1)
         if let userId, let other, other != userId {
-            throw APIError.conflictingIdentifier("email '\(email)' belongs to a contact with another userId")
+            throw APIError.conflictingIdentifier("email '\(email.text)' belongs to a contact with another userId")
         }
         return (id, other)
     }
@@ -106,8 +136,12 @@ extension EmulatorStore {
     /// Every contact belongs to one company: update it, or find one by domain, else by name, else create.
     func upsertCompany(_ current: String?, _ fields: JSONObject) throws -> String {
         var id = current
-        if id == nil, let domain = fields["domain"]?.stringValue { id = try companyID(where: "domain_key", is: domain.lowercased()) }
-        if id == nil, let name = fields["company_name"]?.stringValue { id = try companyID(where: "name_key", is: name.lowercased()) }
+        if id == nil, let domain = fields["domain"]?.stringValue {
+            id = try companyID("SELECT id FROM companies WHERE domain_key = ?", domain.lowercased())
+        }
+        if id == nil, let name = fields["company_name"]?.stringValue {
+            id = try companyID("SELECT id FROM companies WHERE name_key = ?", name.lowercased())
+        }
         let companyId = id ?? Self.newID()
         var merged = JSONObject()
         if id != nil {
@@ -125,17 +159,14 @@ extension EmulatorStore {
         return companyId
     }
 
-    func companyID(where column: String, is value: String) throws -> String? {
-        let s = try database.cached("SELECT id FROM companies WHERE \(column) = ?")
+    func companyID(_ query: StaticString, _ value: String) throws -> String? {
+        let s = try database.cached(query)
         s.bind(1, text: value)
         return try s.step() ? s.text(0) : nil
     }
+}
 
-    static func optionalString(_ item: JSONObject, _ name: String) throws -> String? {
-        switch item[name] {
-        case nil, .null?: return nil
-        case .string(let s)?: return s.isEmpty ? nil : s
-        case let other?: throw APIError.invalidRequest("'\(name)' must be a string, got \(other.typeDescription)")
-        }
-    }
+extension ContactRow {
+    /// A new contact with nothing set yet.
+    init(id: String) { self.init(id: id, userId: nil, email: nil, emailKey: nil, subscription: nil, fields: nil, companyId: nil) }
 }

@@ -4,10 +4,12 @@ import SQLiteDatabase
 extension EmulatorStore {
     /// Everything stored of one kind, for tests and users (GET /_emulator/…).
     public func contacts() throws -> JSONValue {
+        // In creation order: seq, since created_at's fraction has no fixed width ("…33.01Z"
+        // sorts after "…33.019Z" as text).
         try read {
             let s = try database.cached("""
                 SELECT c.id, c.user_id, c.email, c.subscription, c.fields, c.company_id, co.fields, c.created_at, c.updated_at
-                FROM contacts c LEFT JOIN companies co ON co.id = c.company_id ORDER BY c.created_at, c.rowid
+                FROM contacts c LEFT JOIN companies co ON co.id = c.company_id ORDER BY c.seq
                 """)
             var out: [JSONValue] = []
             while try s.step() {

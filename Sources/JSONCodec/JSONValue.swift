@@ -15,6 +15,8 @@ public enum JSONValue: Equatable, Sendable {
 
     public var objectValue: JSONObject? { if case .object(let o) = self { return o } else { return nil } }
 
+    public var arrayValue: [JSONValue]? { if case .array(let a) = self { return a } else { return nil } }
+
     /// A short name of the value's JSON type, for messages ("a string", "a number", …).
     public var typeDescription: String {
         switch self {

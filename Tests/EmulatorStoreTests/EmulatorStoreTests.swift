@@ -1,0 +1,109 @@
+import ConversionAPI
+import EmulatorStore
+import Foundation
+import JSONCodec
+import Mapping
+import SQLiteDatabase
+import XCTest
+
+/// The store as the HTTP layer calls it: a request body in, the exact answer bytes out.
+final class EmulatorStoreTests: XCTestCase {
+    private var folder: URL!
+
+    override func setUpWithError() throws {
+        folder = FileManager.default.temporaryDirectory.appendingPathComponent("emulator-store-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+    }
+
+    override func tearDownWithError() throws { try? FileManager.default.removeItem(at: folder) }
+
+    private func schema() throws -> MappingSchema {
+        try MappingSchema.parse(JSONValue.parse(#"{"contacts": {"fields": {"lead_score": "number", "vip": "boolean"}}}"#), name: "test")
+    }
+
+    /// The answer to `body` at `path`, with every generated id replaced by "ID".
+    private func answer(_ store: EmulatorStore, _ path: String, _ body: String, droppingLast: Bool = false) throws -> String {
+        var bytes = Array(body.utf8)
+        let outcome = try bytes.withUnsafeMutableBufferPointer { buffer in
+            var tape = JSONTape()
+            try JSONParser().parse(UnsafeBufferPointer(buffer), into: &tape)
+            return try store.handle(method: "POST", path: path, body: tape) { _ in (200, nil) }
+        }
+        return Self.withoutIDs(String(decoding: outcome.body(droppingLastResult: droppingLast), as: UTF8.self))
+    }
+
+    private static func withoutIDs(_ text: String) -> String {
+        text.replacingOccurrences(of: "[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", with: "ID", options: .regularExpression)
+    }
+
+    func testBatchAnswersListEveryItemInOrder() throws {
+        let store = try EmulatorStore(path: nil, schema: schema())
+        let contacts = try answer(store, APIContract.contactsBatchPath, #"""
+            {"contacts": [{"email": "a@x.com", "userId": "u1", "fields": {"lead_score": 1}}, {"email": "not-an-email"},
+                          {"userId": "nobody"}, {"email": "A@X.com", "fields": {"vip": true}}]}
+            """#)
+        XCTAssertEqual(contacts, #"""
+            {"data":{"results":[{"success":true,"cnvContactId":"ID","contactCreated":true},\#
+            {"success":false,"error":{"code":"invalid_email","message":"'not-an-email' is not a valid email address"}},\#
+            {"success":false,"error":{"code":"contact_not_found","message":"no contact with userId 'nobody'; creating a contact needs an email"}},\#
+            {"success":true,"cnvContactId":"ID","contactCreated":false}]}}
+            """#)
+        let events = #"{"events": [{"event": "e", "userId": "u1", "eventId": "x1"}, {"event": "e", "userId": "nobody"}]}"#
+        XCTAssertEqual(try answer(store, APIContract.eventsBatchPath, events, droppingLast: true), #"""
+            {"data":{"processed":2,"tracked":1,"failed":1,"results":[{"success":true,"cnvEventId":"ID","cnvContactId":"ID"}]}}
+            """#, "a short answer leaves out the last result but still counts it")
+        XCTAssertEqual(try answer(store, APIContract.contactsPath, #"{"email": "b@x.com"}"#),
+                       #"{"data":{"cnvContactId":"ID","contactCreated":true}}"#)
+        XCTAssertThrowsError(try answer(store, APIContract.contactsBatchPath, #"{"contacts": [{"email": "c@x.com", "fields": 3}]}"#)) {
+            XCTAssertEqual(($0 as? APIError)?.message, "contacts[0].fields must be an object")
+        }
+    }
+
+    func testStoredFieldsDropNullsAndKeepTheLastOfTwoNames() throws {
+        let store = try EmulatorStore(path: nil, schema: schema())
+        _ = try answer(store, APIContract.contactsPath, #"{"email": "a@x.com", "fields": {"lead_score": 1, "vip": null}}"#)
+        _ = try answer(store, APIContract.contactsPath, #"{"email": "b@x.com", "fields": {"lead_score": 1, "lead_score": 2}}"#)
+        _ = try answer(store, APIContract.contactsPath, #"{"email": "c@x.com", "fields": {"lead_score": 1, "lead_score": null}}"#)
+        _ = try answer(store, APIContract.contactsPath, #"{"email": "a@x.com", "fields": {"vip": false, "lead_score": null}}"#)
+        _ = try answer(store, APIContract.contactsPath, #"{"email": "a@x.com", "preserveExistingFields": true, "fields": {"vip": true, "lead_score": 5}}"#)
+        let fields = try XCTUnwrap(store.contacts().arrayValue).map { $0.objectValue?["fields"] ?? .null }
+        XCTAssertEqual(fields.map(\.serialized), [#"{"vip":false,"lead_score":5}"#, #"{"lead_score":2}"#, "{}"])
+    }
+
+    /// A store written by the first format (contacts by rowid, events with a separate seq) is
+    /// brought up to date in place: the same ids, in the same order, and it takes new items.
+    /// Contacts are listed in creation order even where created_at's text order differs
+    /// (".01Z" sorts after ".019Z").
+    func testAStoreOfTheFirstFormatIsMigratedInOrder() throws {
+        let path = folder.appendingPathComponent("store.db").path
+        do {
+            let old = try Database(path: path)
+            try old.execute("""
+                CREATE TABLE contacts (id TEXT PRIMARY KEY, user_id TEXT UNIQUE, email TEXT, email_key TEXT,
+                  subscription TEXT, fields TEXT NOT NULL DEFAULT '{}', company_id TEXT, created_at TEXT NOT NULL, updated_at TEXT NOT NULL);
+                CREATE INDEX contacts_email ON contacts (email_key);
+                CREATE TABLE events (id TEXT PRIMARY KEY, event_id TEXT UNIQUE, contact_id TEXT NOT NULL, name TEXT NOT NULL,
+                  timestamp TEXT NOT NULL, data TEXT NOT NULL, updates INTEGER NOT NULL DEFAULT 0, seq INTEGER NOT NULL);
+                CREATE INDEX events_seq ON events (seq);
+                INSERT INTO contacts VALUES ('c-2', 'u2', 'b@x.com', 'b@x.com', NULL, '{}', NULL, '2026-01-01T00:00:00.01Z', '2026-01-01T00:00:00.01Z');
+                INSERT INTO contacts VALUES ('c-1', 'u1', 'a@x.com', 'a@x.com', NULL, '{"vip":true}', NULL, '2026-01-01T00:00:00.019Z', '2026-01-01T00:00:00.019Z');
+                INSERT INTO events VALUES ('e-b', 'x2', 'c-1', 'later', '2026-01-01T00:00:00Z', '{}', 0, 2);
+                INSERT INTO events VALUES ('e-a', 'x1', 'c-2', 'first', '2026-01-01T00:00:00Z', '{}', 1, 1);
+                """)
+        }
+        for opening in 0..<2 {
+            let store = try EmulatorStore(path: path, schema: schema())
+            let contacts = try XCTUnwrap(store.contacts().arrayValue)
+            XCTAssertEqual(contacts.prefix(2).map { $0.objectValue?["cnvContactId"]?.stringValue }, ["c-2", "c-1"])
+            XCTAssertEqual(contacts.first?.objectValue?["createdAt"], .string("2026-01-01T00:00:00.01Z"))
+            let events = try XCTUnwrap(store.events().arrayValue)
+            XCTAssertEqual(events.prefix(2).map { $0.objectValue?["cnvEventId"]?.stringValue }, ["e-a", "e-b"])
+            XCTAssertEqual(events.first?.objectValue?["updates"], .number(String(1 + opening)))
+            _ = try answer(store, APIContract.contactsPath, #"{"email": "n\#(contacts.count)@x.com"}"#)
+            _ = try answer(store, APIContract.eventsPath, #"{"event": "new", "userId": "u1", "eventId": "x1"}"#)
+        }
+        let store = try EmulatorStore(path: path, schema: schema())
+        XCTAssertEqual(try store.contacts().arrayValue?.count, 4)
+        XCTAssertEqual(try store.events().arrayValue?.map { $0.objectValue?["eventId"]?.stringValue }, ["x1", "x2"])
+    }
+}
