@@ -4,6 +4,7 @@ import SyncCore
 import WarehouseCore
 #if canImport(Glibc)
 import Glibc
+import Synchronization
 #endif
 
 /// HTTP to one warehouse API: bearer tokens, retries of 429/5xx and dropped connections with
@@ -15,12 +16,11 @@ final class CloudClient: @unchecked Sendable {
     private let session: CurlSession
     private let retry: RetryPolicy
     private let tokens: TokenSource?
-    private let dateLock = Mutex()
-    private var firstDate: Int64?
+    private let firstDate = Mutex<Int64?>(nil)
 
     /// The Date header of the first successful answer: the service's clock when the query
     /// started, which becomes the run's start time with no request of its own.
-    var firstAnswerDate: Int64? { dateLock.withLock { firstDate } }
+    var firstAnswerDate: Int64? { firstDate.withLock { $0 } }
 
     init(endpoint: String, tokens: TokenSource?, scrubber: SecretScrubber, retry: RetryPolicy = RetryPolicy(maxAttempts: 6)) {
         self.endpoint = endpoint
@@ -67,7 +67,7 @@ final class CloudClient: @unchecked Sendable {
                 continue
             }
             if (200..<300).contains(response.status), let date = response.headers["date"].flatMap(HTTPDate.epochSeconds) {
-                dateLock.withLock { if firstDate == nil { firstDate = date } }
+                firstDate.withLock { if $0 == nil { $0 = date } }
             }
             if Self.isRetryable(response.status), attempt < retry.maxAttempts {
                 try pause(retry.delay(afterAttempt: attempt, retryAfter: RetryPolicy.retryAfter(response.headers["retry-after"])))

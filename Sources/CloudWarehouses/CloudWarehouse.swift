@@ -1,5 +1,6 @@
 import SyncCore
 import WarehouseCore
+import Synchronization
 
 /// What the three REST adapters share: cancelling means raising the client's abort signal, which
 /// stops the transfer in flight; the adapter then cancels its statement on the server.
@@ -16,11 +17,10 @@ extension CloudWarehouse {
 }
 
 /// The server's id for the running statement or job, remembered so a cancel can name it.
-final class RunningStatement<ID: Sendable>: @unchecked Sendable {
-    private let lock = Mutex()
-    private var id: ID?
+final class RunningStatement<ID: Sendable>: Sendable {
+    private let id = Mutex<ID?>(nil)
 
-    var current: ID? { lock.withLock { id } }
+    var current: ID? { id.withLock { $0 } }
 
-    func remember(_ value: ID) { lock.withLock { id = value } }
+    func remember(_ value: ID) { id.withLock { $0 = value } }
 }

@@ -2,6 +2,7 @@ import SyncCore
 import WarehouseCore
 #if canImport(Glibc)
 import Glibc
+import Synchronization
 #endif
 
 /// Supplies the authorization headers for API requests.
@@ -24,12 +25,10 @@ final class StaticToken: TokenSource {
 
 /// A token obtained by `fetch` (an exchange at a token endpoint, or a freshly signed JWT) and
 /// reused until a minute before it expires.
-final class RenewingToken: TokenSource, @unchecked Sendable {
+final class RenewingToken: TokenSource, Sendable {
     typealias Fetch = @Sendable () throws(ExtractError) -> (headers: [String], lifetimeSeconds: Int)
     private let fetch: Fetch
-    private let lock = Mutex()
-    private var current: [String] = []
-    private var expiresAt: Int = 0
+    private let current = Mutex<(headers: [String], expiresAt: Int)>(([], 0))
 
     init(fetch: @escaping Fetch) { self.fetch = fetch }
 
@@ -37,12 +36,9 @@ final class RenewingToken: TokenSource, @unchecked Sendable {
 
     func headers(refresh: Bool) throws(ExtractError) -> [String] {
         let now = Int(time(nil))
-        if !refresh, let cached = lock.withLock({ now < expiresAt - 60 ? current : nil }) { return cached }
+        if !refresh, let cached = current.withLock({ now < $0.expiresAt - 60 ? $0.headers : nil }) { return cached }
         let fresh = try fetch()
-        lock.withLock {
-            current = fresh.headers
-            expiresAt = now + fresh.lifetimeSeconds
-        }
+        current.withLock { $0 = (fresh.headers, now + fresh.lifetimeSeconds) }
         return fresh.headers
     }
 }

@@ -1,4 +1,5 @@
 import SyncCore
+import Synchronization
 
 /// One HTTP request, as the loader sends it.
 public struct HTTPRequest: Sendable {
@@ -42,15 +43,14 @@ public struct HTTPTransportError: Error, Sendable, Equatable {
 }
 
 /// A flag another thread raises (a signal handler's queue) to stop transfers in flight.
-public final class AbortSignal: @unchecked Sendable {
-    private let lock = Mutex()
-    private var raised = false
+public final class AbortSignal: Sendable {
+    private let raised = Mutex(false)
 
     public init() {}
 
-    public var isRaised: Bool { lock.withLock { raised } }
+    public var isRaised: Bool { raised.withLock { $0 } }
 
-    public func raise() { lock.withLock { raised = true } }
+    public func raise() { raised.withLock { $0 = true } }
 }
 
 /// Anything that performs requests; `CurlSession` in production.

@@ -1,6 +1,7 @@
 import SyncCore
 #if canImport(Glibc)
 import Glibc
+import Synchronization
 #endif
 
 /// Which certificate authorities HTTPS connections trust: the system's, unless the user names
@@ -8,13 +9,12 @@ import Glibc
 /// `SSL_CERT_FILE` (PEM files), and `SSL_CERT_DIR` (a folder prepared with `c_rehash`). Behind a
 /// TLS-inspecting proxy, its CA goes there. Verification itself is never turned off.
 public enum TLSTrust {
-    private static let lock = Mutex()
-    nonisolated(unsafe) private static var chosenBundle: String?
+    private static let chosenBundle = Mutex<String?>(nil)
 
     /// `--ca-bundle FILE`: checked now, so a typo is a configuration error, not a TLS failure later.
     public static func use(caBundle path: String) throws(ConfigurationError) {
         try readable(path, from: "--ca-bundle")
-        lock.withLock { chosenBundle = path }
+        chosenBundle.withLock { $0 = path }
     }
 
     /// Checks the files the environment names, so a wrong path is reported as such.
@@ -27,7 +27,7 @@ public enum TLSTrust {
         }
     }
 
-    static var bundle: String? { lock.withLock { chosenBundle } ?? environment("CURL_CA_BUNDLE") ?? environment("SSL_CERT_FILE") }
+    static var bundle: String? { chosenBundle.withLock { $0 } ?? environment("CURL_CA_BUNDLE") ?? environment("SSL_CERT_FILE") }
     static var folder: String? { environment("SSL_CERT_DIR") }
 
     private static func environment(_ name: String) -> String? {

@@ -1,5 +1,6 @@
 import JSONCodec
 import SyncCore
+import Synchronization
 
 /// Hostile-server behaviour to test clients against (flags, or POST /_emulator/faults).
 public struct FaultPlan: Sendable, Equatable {
@@ -85,32 +86,14 @@ public struct FaultPlan: Sendable, Equatable {
 
 /// The live state behind a plan: a token bucket and a seeded random source, shared by all
 /// connections under a lock.
-final class FaultState: @unchecked Sendable {
-    private let lock = Mutex()
-    private var plan: FaultPlan
-    private var tokens: Double
-    private var lastRefill = monotonicSeconds()
-    private var random: UInt64
-    /// Arrival times of the requests let through lately (sliding window).
-    private var window: [Double] = []
+final class FaultState: Sendable {
+    private let live: Mutex<Live>
 
-    init(_ plan: FaultPlan) {
-        self.plan = plan
-        tokens = plan.rateLimit ?? 0
-        random = plan.seed
-    }
+    init(_ plan: FaultPlan) { live = Mutex(Live(plan)) }
 
-    var current: FaultPlan { lock.withLock { plan } }
+    var current: FaultPlan { live.withLock { $0.plan } }
 
-    func replace(_ new: FaultPlan) {
-        lock.withLock {
-            plan = new
-            tokens = new.rateLimit ?? 0
-            random = new.seed
-            lastRefill = monotonicSeconds()
-            window.removeAll()
-        }
-    }
+    func replace(_ new: FaultPlan) { live.withLock { $0 = Live(new) } }
 
     enum Decision: Equatable {
         case proceed(failAfter: Bool, shortAnswer: Bool)
@@ -120,11 +103,29 @@ final class FaultState: @unchecked Sendable {
         case drop
     }
 
-    /// Decides the fate of one API request.
     /// Decides the fate of one API request that arrived at `arrival`; requests may be decided
     /// a little out of arrival order (the store serves them from several threads).
     func decide(body: [UInt8], arrival: Double = monotonicSeconds()) -> Decision {
-        lock.withLock {
+        live.withLock { $0.decide(body: body, arrival: arrival) }
+    }
+
+    var latency: Int { live.withLock { $0.plan.latencyMilliseconds } }
+
+    private struct Live {
+        var plan: FaultPlan
+        var tokens: Double
+        var lastRefill = monotonicSeconds()
+        var random: UInt64
+        /// Arrival times of the requests let through lately (sliding window).
+        var window: [Double] = []
+
+        init(_ plan: FaultPlan) {
+            self.plan = plan
+            tokens = plan.rateLimit ?? 0
+            random = plan.seed
+        }
+
+        mutating func decide(body: [UInt8], arrival: Double) -> Decision {
             if let limit = plan.windowLimit {
                 window.removeAll { $0 <= arrival - 2 }
                 if window.filter({ $0 > arrival - 1 && $0 <= arrival }).count >= limit { return .rateLimited(retryAfter: 1) }
@@ -150,25 +151,23 @@ final class FaultState: @unchecked Sendable {
             return .proceed(failAfter: plan.failAfterProcessingRate > 0 && nextFraction() < plan.failAfterProcessingRate,
                             shortAnswer: plan.invalidAnswers == "short")
         }
-    }
 
-    var latency: Int { lock.withLock { plan.latencyMilliseconds } }
-
-    private static func contains(_ haystack: [UInt8], _ needle: [UInt8]) -> Bool {
-        guard !needle.isEmpty, haystack.count >= needle.count else { return false }
-        for start in 0...(haystack.count - needle.count) where haystack[start] == needle[0] {
-            if haystack[start..<start + needle.count].elementsEqual(needle) { return true }
+        private static func contains(_ haystack: [UInt8], _ needle: [UInt8]) -> Bool {
+            guard !needle.isEmpty, haystack.count >= needle.count else { return false }
+            for start in 0...(haystack.count - needle.count) where haystack[start] == needle[0] {
+                if haystack[start..<start + needle.count].elementsEqual(needle) { return true }
+            }
+            return false
         }
-        return false
-    }
 
-    /// SplitMix64: reproducible for a given seed.
-    private func nextFraction() -> Double {
-        random &+= 0x9E37_79B9_7F4A_7C15
-        var z = random
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        z ^= z >> 31
-        return Double(z >> 11) / Double(1 << 53)
+        /// SplitMix64: reproducible for a given seed.
+        private mutating func nextFraction() -> Double {
+            random &+= 0x9E37_79B9_7F4A_7C15
+            var z = random
+            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+            z ^= z >> 31
+            return Double(z >> 11) / Double(1 << 53)
+        }
     }
 }

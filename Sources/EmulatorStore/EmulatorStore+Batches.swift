@@ -4,7 +4,7 @@ import JSONCodec
 extension EmulatorStore {
     /// What one item came to. Kept this small (no JSON tree per item) because a batch of 100
     /// contacts is the emulator's hot path; `Outcome` writes the answer from it.
-    enum ItemResult {
+    enum ItemResult: Sendable {
         case contact(id: String, created: Bool)
         case event(id: String, contactId: String)
         case object(JSONObject)
@@ -14,7 +14,7 @@ extension EmulatorStore {
     }
 
     /// A handled request: how many items it covered and the answer's body.
-    public struct Outcome {
+    public struct Outcome: Sendable {
         enum Shape { case single, results, events }
         let shape: Shape
         let results: [ItemResult]
@@ -90,7 +90,7 @@ extension EmulatorStore {
 
     /// Checks the request and its items; returns what stores them, to run under the lock.
     private func prepare(path: String, _ tape: JSONTape) throws -> () throws -> Outcome {
-        let schema = lock.withLock { self.schema }
+        let schema = lock.withLock { _ in self.schema }
         let (updateOnly, preserve) = (tape.bool("updateOnly", of: 0) == true, tape.bool("preserveExistingFields", of: 0) == true)
         switch path {
         case APIContract.contactsPath:

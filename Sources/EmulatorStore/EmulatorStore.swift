@@ -3,15 +3,18 @@ import JSONCodec
 import Mapping
 import SQLiteDatabase
 import SyncCore
+import Synchronization
 
 /// The emulator's workspace: contacts, companies, events, custom objects and relationships in
 /// SQLite (a file, or memory). Every call runs under one lock, so parallel requests serialise.
+/// (Unchecked: the SQLite connection is not Sendable; `database` and `schema` are only used
+/// under `lock`, which is not reentrant.)
 public final class EmulatorStore: @unchecked Sendable {
     let database: Database
     /// What the workspace defines; object types can be added while it runs, as they are
     /// created in Conversion's UI. Read and changed under `lock` only.
     public private(set) var schema: MappingSchema
-    let lock = Mutex()
+    let lock = Mutex(())
 
     public init(path: String?, schema: MappingSchema) throws {
         // The indexes every item probes at random (user_id, email_key, event_id) stay in the
@@ -24,12 +27,12 @@ public final class EmulatorStore: @unchecked Sendable {
     }
 
     /// Runs `body` under the store's lock in one transaction.
-    public func write<T>(_ body: () throws -> T) throws -> T {
-        try lock.withLock { try database.transaction(body) }
+    public func write<T: Sendable>(_ body: () throws -> T) throws -> T {
+        try lock.withLock { _ in try database.transaction(body) }
     }
 
-    public func read<T>(_ body: () throws -> T) throws -> T {
-        try lock.withLock { try body() }
+    public func read<T: Sendable>(_ body: () throws -> T) throws -> T {
+        try lock.withLock { _ in try body() }
     }
 
     public func reset() throws {
@@ -42,7 +45,7 @@ public final class EmulatorStore: @unchecked Sendable {
 
     /// Creates an object type (the emulator's stand-in for creating it in Conversion's UI).
     public func addObjectType(_ name: String, _ type: MappingSchema.ObjectType) {
-        lock.withLock { schema.objectTypes[name] = type }
+        lock.withLock { _ in schema.objectTypes[name] = type }
     }
 
     /// Logs one request (without headers: the API key never reaches the log).

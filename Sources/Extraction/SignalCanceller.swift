@@ -3,20 +3,20 @@ import SyncCore
 import WarehouseCore
 #if canImport(Glibc)
 import Glibc
+import Synchronization
 #endif
 
 /// Turns SIGINT and SIGTERM into a server-side cancel of the running statement.
-final class SignalCanceller: @unchecked Sendable {
+final class SignalCanceller {
     private var sources: [DispatchSourceSignal] = []
-    private let lock = Mutex()
-    private var received: String?
+    private let received = FirstSignal()
 
     init(warehouse: Warehouse) {
         for (number, name) in [(SIGINT, "SIGINT"), (SIGTERM, "SIGTERM")] {
             signal(number, SIG_IGN)
             let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
-            source.setEventHandler { [weak self, warehouse] in
-                self?.lock.withLock { self?.received = self?.received ?? name }
+            source.setEventHandler { [received, warehouse] in
+                received.name.withLock { $0 = $0 ?? name }
                 warehouse.cancel()
             }
             source.resume()
@@ -25,11 +25,16 @@ final class SignalCanceller: @unchecked Sendable {
     }
 
     /// The first signal received, if any.
-    var signalName: String? { lock.withLock { received } }
+    var signalName: String? { received.name.withLock { $0 } }
 
     func stop() {
         sources.forEach { $0.cancel() }
         signal(SIGINT, SIG_DFL)
         signal(SIGTERM, SIG_DFL)
     }
+}
+
+/// The name of the first signal, shared with the signal handlers without their holding the canceller.
+private final class FirstSignal: Sendable {
+    let name = Mutex<String?>(nil)
 }

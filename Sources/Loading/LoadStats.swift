@@ -1,5 +1,6 @@
 import JSONCodec
 import SyncCore
+import Synchronization
 
 /// Counts of one load: recordsIn = acks + rejects, always.
 public struct LoadStats: Sendable, Equatable {
@@ -41,19 +42,17 @@ public struct LoadStats: Sendable, Equatable {
 }
 
 /// Counters shared by the workers.
-final class SharedCounters: @unchecked Sendable {
-    private let lock = Mutex()
-    private var stats = LoadStats()
+final class SharedCounters: Sendable {
+    private let stats = Mutex(LoadStats())
 
-    func update(_ body: (inout LoadStats) -> Void) { lock.withLock { body(&stats) } }
-    var snapshot: LoadStats { lock.withLock { stats } }
+    func update(_ body: (inout LoadStats) -> Void) { stats.withLock { body(&$0) } }
+    var snapshot: LoadStats { stats.withLock { $0 } }
 }
 
 /// Set once by the first 401/403; every worker checks it before sending.
-final class StopSignal: @unchecked Sendable {
-    private let lock = Mutex()
-    private var reason: LoadError?
+final class StopSignal: Sendable {
+    private let reason = Mutex<LoadError?>(nil)
 
-    func stop(_ error: LoadError) { lock.withLock { if reason == nil { reason = error } } }
-    var stopped: LoadError? { lock.withLock { reason } }
+    func stop(_ error: LoadError) { reason.withLock { if $0 == nil { $0 = error } } }
+    var stopped: LoadError? { reason.withLock { $0 } }
 }

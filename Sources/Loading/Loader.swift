@@ -3,6 +3,7 @@ import CurlHTTP
 import Dispatch
 import JSONCodec
 import SyncCore
+import Synchronization
 
 /// cv-load's entry point: records in, one ack or one reject out for every record.
 public enum Loader {
@@ -105,11 +106,10 @@ public struct PartialFailure: Error {
 }
 
 /// The first error a worker hit writing outcomes (a full disk, say); the run fails with it.
-final class WorkerFailures: @unchecked Sendable {
-    private let lock = Mutex()
-    private var errors: [Error] = []
-    func add(_ error: Error) { lock.withLock { errors.append(error) } }
-    var first: Error? { lock.withLock { errors.first } }
+final class WorkerFailures: Sendable {
+    private let errors = Mutex<[Error]>([])
+    func add(_ error: Error) { errors.withLock { $0.append(error) } }
+    var first: Error? { errors.withLock { $0.first } }
 }
 
 /// --dry-run: the requests that would be sent, as NDJSON {method, path, body}.

@@ -1,58 +1,70 @@
 import ConversionAPI
 import JSONCodec
 import SyncCore
+import Synchronization
 
 /// Writes every record's outcome (acks file, rejects file) from any worker, under one lock.
-final class OutcomeWriter: @unchecked Sendable {
-    private let lock = Mutex()
-    private let acks: ByteSink?
-    private var ackBuffer = ByteBuffer(capacity: 1 << 16)
-    private var ackWriter = JSONWriter(capacity: 512)
-    private let rejects: RejectLog
+final class OutcomeWriter: Sendable {
+    private let files: Mutex<Files>
     private let counters: SharedCounters
 
-    init(acksPath: String?, rejects: RejectLog, counters: SharedCounters) throws {
-        acks = try acksPath.map { p throws(OutputError) in try ByteSink(path: p, append: true) }
-        self.rejects = rejects
+    /// The output files and their buffers: only ever touched under the lock.
+    private struct Files: ~Copyable {
+        let acks: ByteSink?
+        var ackBuffer = ByteBuffer(capacity: 1 << 16)
+        var ackWriter = JSONWriter(capacity: 512)
+        let rejects: RejectLog
+    }
+
+    init(acksPath: String?, rejects: sending RejectLog, counters: SharedCounters) throws {
+        let acks = try acksPath.map { p throws(OutputError) in try ByteSink(path: p, append: true) }
+        files = Mutex(Files(acks: acks, rejects: rejects))
         self.counters = counters
     }
 
     func record(_ records: [PendingRecord], _ results: [RecordResult]) throws {
-        try lock.withLock {
-            for (record, result) in zip(records, results) { try write(record, result) }
-            if let acks { try acks.maybeFlush(&ackBuffer) }
+        try files.withLock { files in
+            for (record, result) in zip(records, results) { try write(record, result, into: &files) }
+            if let acks = files.acks { try acks.maybeFlush(&files.ackBuffer) }
         }
     }
 
     /// A record that never became a request (not a valid record).
     func reject(invalid raw: UnsafeBufferPointer<UInt8>?, row: Int, message: String) throws {
-        try lock.withLock {
-            try rejects.add(Reject(stage: "load", row: row, code: "invalid_record", message: message), input: nil, rawInput: raw)
+        // Copied (a rare path): what is under the lock must not take in the caller's buffer.
+        let line = raw.map(Array.init) ?? [], hasLine = raw != nil
+        let reject = Reject(stage: "load", row: row, code: "invalid_record", message: message)
+        try files.withLock { files in
+            let rejects = files.rejects
+            try line.withUnsafeBufferPointer { bytes throws(OutputError) in
+                try rejects.add(reject, input: nil, rawInput: hasLine ? bytes : nil)
+            }
             counters.update { $0.rejects += 1; $0.rejectedByCode["invalid_record", default: 0] += 1 }
         }
     }
 
-    private func write(_ record: PendingRecord, _ result: RecordResult) throws {
+    private func write(_ record: PendingRecord, _ result: RecordResult, into files: inout Files) throws {
         switch result {
         case .ack(let result):
-            AckLine.write(record, result, into: &ackWriter)
-            ackWriter.bytes.withUnsafeBufferPointer { ackBuffer.append(contentsOf: $0) }
-            ackWriter.bytes.removeAll()
+            AckLine.write(record, result, into: &files.ackWriter)
+            files.ackWriter.bytes.withUnsafeBufferPointer { files.ackBuffer.append(contentsOf: $0) }
+            files.ackWriter.bytes.removeAll()
             counters.update { $0.acks += 1 }
         case .reject(let code, let message, let status, let attempts, let retryable):
             var reject = Reject(stage: "load", row: record.row, code: code.rawValue, message: message, retryable: retryable)
             reject.extra["httpStatus"] = status.map { .number(String($0)) } ?? .null
             reject.extra["attempts"] = .number(String(attempts))
             if let key = record.key { reject.extra["key"] = .string(key) }
+            let rejects = files.rejects
             try record.record.withUnsafeBufferPointer { raw throws(OutputError) in try rejects.add(reject, input: raw) }
             counters.update { $0.rejects += 1; $0.rejectedByCode[code.rawValue, default: 0] += 1 }
         }
     }
 
     func flush() throws {
-        try lock.withLock {
-            if let acks { try acks.flush(&ackBuffer) }
-            try rejects.flush()
+        try files.withLock { files in
+            if let acks = files.acks { try acks.flush(&files.ackBuffer) }
+            try files.rejects.flush()
         }
     }
 }

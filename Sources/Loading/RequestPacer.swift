@@ -1,6 +1,7 @@
 import SyncCore
 #if canImport(Glibc)
 import Glibc
+import Synchronization
 #endif
 
 /// Spaces requests evenly, a safety margin below the API's limit, and shares that schedule
@@ -14,16 +15,16 @@ import Glibc
 /// more than the limit spans 1.25 s, so it takes a quarter second of jitter to be refused.
 /// (At 90%, the fault campaign still saw one 429 in about 50 requests.) Without a usable slot
 /// file the schedule is per process.
-final class RequestPacer: @unchecked Sendable {
+final class RequestPacer: Sendable {
     /// Fraction of the configured rate actually used.
     static let margin = 0.8
     /// A stored slot further ahead than this is stale (a reboot reset the clock): ignored.
     static let staleAfterNanoseconds: Int64 = 120_000_000_000
 
-    private let lock = Mutex()
     private let interval: Int64
     private let fd: Int32
-    private var localNext: Int64 = 0
+    /// This process's own schedule, also the lock around the shared one.
+    private let localNext = Mutex<Int64>(0)
     let sharedPath: String?
 
     /// `rate` requests per second (0: no limit); `scope` names the key and URL the budget
@@ -63,7 +64,7 @@ final class RequestPacer: @unchecked Sendable {
     /// Reads the next free slot, lets `body` move it, stores it: atomically across threads
     /// (the mutex) and processes (flock on the slot file).
     private func advance(_ body: (_ now: Int64, _ next: Int64) -> (next: Int64, result: Int64)) -> Int64 {
-        lock.withLock {
+        localNext.withLock { localNext in
             let now = Self.now()
             guard fd >= 0, flock(fd, LOCK_EX) == 0 else {
                 let (next, result) = body(now, localNext)

@@ -1,14 +1,15 @@
 import CUnixODBC
 import JSONCodec
+import Synchronization
 import WarehouseCore
 
 extension ODBCWarehouse {
     public func stream<S: RowSink>(query: String, writer: inout JSONWriter, sink: inout S) throws(ExtractError) {
         var stmt: SQLHANDLE?
         SQLAllocHandle(SQLSMALLINT(SQL_HANDLE_STMT), connection, &stmt)
-        lock.withLock { statement = stmt }
+        lock.withLock { _ in statement = stmt }
         defer {
-            lock.withLock {
+            lock.withLock { _ in
                 statement = nil
                 SQLFreeHandle(SQLSMALLINT(SQL_HANDLE_STMT), stmt)
             }

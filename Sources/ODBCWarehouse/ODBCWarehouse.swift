@@ -3,6 +3,7 @@ import SyncCore
 import WarehouseCore
 #if canImport(Glibc)
 import Glibc
+import Synchronization
 #endif
 
 /// Any ODBC data source through unixODBC's wide API, fetching one row at a time.
@@ -13,8 +14,8 @@ public final class ODBCWarehouse: Warehouse, @unchecked Sendable {
     var connection: SQLHANDLE?
     var statement: SQLHANDLE?
     let scrubber: SecretScrubber
-    let lock = Mutex()
-    var cancelled = false
+    /// Guards `statement`'s lifetime against a cancel, and whether one came.
+    let lock = Mutex(false)
     let endpoint: String
     /// The DBMS name the driver reports ("PostgreSQL", "SQLite", …).
     public private(set) var dbmsName = ""
@@ -59,7 +60,7 @@ public final class ODBCWarehouse: Warehouse, @unchecked Sendable {
     }
 
     deinit {
-        lock.withLock {
+        lock.withLock { _ in
             if let statement { SQLFreeHandle(SQLSMALLINT(SQL_HANDLE_STMT), statement) }
             statement = nil
         }
@@ -70,10 +71,10 @@ public final class ODBCWarehouse: Warehouse, @unchecked Sendable {
         if let environment { SQLFreeHandle(SQLSMALLINT(SQL_HANDLE_ENV), environment) }
     }
 
-    public var isCancelled: Bool { lock.withLock { cancelled } }
+    public var isCancelled: Bool { lock.withLock { $0 } }
 
     public func cancel() {
-        lock.withLock {
+        lock.withLock { cancelled in
             cancelled = true
             if let statement { SQLCancel(statement) }
         }

@@ -4,6 +4,7 @@ import SyncCore
 import WarehouseCore
 #if canImport(Glibc)
 import Glibc
+import Synchronization
 #endif
 
 /// PostgreSQL and Redshift through libpq, streaming in single-row mode so memory stays flat.
@@ -13,8 +14,7 @@ public final class PostgresWarehouse: Warehouse, @unchecked Sendable {
     let connection: OpaquePointer
     private let cancelHandle: OpaquePointer?
     let scrubber: SecretScrubber
-    private let cancelState = Mutex()
-    private var cancelled = false
+    private let cancelled = Mutex(false)
 
     /// Connects with `conninfo` (a URI) and an optional password from a file or the environment.
     public init(conninfo: String, password: String?, redshift: Bool = false, scrubber: SecretScrubber) throws(ExtractError) {
@@ -42,10 +42,10 @@ public final class PostgresWarehouse: Warehouse, @unchecked Sendable {
         PQfinish(connection)
     }
 
-    public var isCancelled: Bool { cancelState.withLock { cancelled } }
+    public var isCancelled: Bool { cancelled.withLock { $0 } }
 
     public func cancel() {
-        cancelState.withLock { cancelled = true }
+        cancelled.withLock { $0 = true }
         guard let cancelHandle else { return }
         var buffer = [CChar](repeating: 0, count: 256)
         _ = PQcancel(cancelHandle, &buffer, 256)

@@ -5,17 +5,24 @@ import Musl
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import Synchronization
 
 /// The only writer of human-readable text (stderr). Adds the `tool: ` prefix, counts problems,
 /// and caps repeated messages of one kind so a bad input cannot flood the terminal.
-public final class Diagnostics: @unchecked Sendable {
+public final class Diagnostics: Sendable {
     public let tool: String
     public let isTerminal: Bool
     private let write: @Sendable (String) -> Void
-    private let lock = Mutex()
-    public private(set) var errorCount = 0
-    public private(set) var warningCount = 0
-    private var progressShown = false
+    private let state = Mutex(State())
+
+    private struct State {
+        var errors = 0
+        var warnings = 0
+        var progressShown = false
+    }
+
+    public var errorCount: Int { state.withLock { $0.errors } }
+    public var warningCount: Int { state.withLock { $0.warnings } }
 
     /// Diagnostics to the process's stderr.
     public convenience init(tool: String) {
@@ -40,12 +47,12 @@ public final class Diagnostics: @unchecked Sendable {
     }
 
     public func error(_ message: String) {
-        lock.withLock { errorCount += 1 }
+        state.withLock { $0.errors += 1 }
         emit(message)
     }
 
     public func warning(_ message: String) {
-        lock.withLock { warningCount += 1 }
+        state.withLock { $0.warnings += 1 }
         emit("warning: " + message)
     }
 
@@ -55,14 +62,14 @@ public final class Diagnostics: @unchecked Sendable {
     /// A progress line that rewrites itself; shown only on a terminal.
     public func progress(_ message: String) {
         guard isTerminal else { return }
-        lock.withLock { progressShown = true }
+        state.withLock { $0.progressShown = true }
         write("\r\u{1B}[K\(tool): \(message)")
     }
 
     private func emit(_ message: String) {
-        let clear = lock.withLock { () -> Bool in
-            defer { progressShown = false }
-            return progressShown
+        let clear = state.withLock { state -> Bool in
+            defer { state.progressShown = false }
+            return state.progressShown
         }
         write((clear ? "\r\u{1B}[K" : "") + "\(tool): \(message)\n")
     }

@@ -2,7 +2,7 @@ import JSONCodec
 
 /// One row or record that will not reach Conversion, with what is needed to fix and replay it
 /// (DESIGN.md §2). `input` is the original line or record, as JSON bytes.
-public struct Reject {
+public struct Reject: Sendable {
     public var stage: String
     public var row: Int?
     public var code: String
