@@ -3,7 +3,9 @@ import PackageDescription
 
 // Layout: pure-Swift libraries hold the logic (JSONCodec, SyncCore, WarehouseCore, Extraction);
 // each C library is imported by exactly one adapter (PostgresWarehouse → libpq,
-// ODBCWarehouse → unixODBC, HTTP → libcurl); executables are thin mains.
+// ODBCWarehouse → unixODBC, CurlHTTP → libcurl, SQLiteDatabase → SQLite); ToolRuntime is the
+// only library that sees ArgumentParser; executables are thin mains. Every target declares
+// exactly the modules it imports.
 let package = Package(
     name: "conversion-warehouse-sync",
     platforms: [.macOS(.v15)],
@@ -28,15 +30,16 @@ let package = Package(
 
         // Pure Swift core.
         .target(name: "JSONCodec"),
-        .target(name: "SyncCore", dependencies: [
-            "JSONCodec",
-            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        .target(name: "SyncCore", dependencies: ["JSONCodec"]),
+        // The command-line runtime: the only library that sees ArgumentParser.
+        .target(name: "ToolRuntime", dependencies: [
+            "SyncCore", .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .target(name: "WarehouseCore", dependencies: ["SyncCore", "JSONCodec"]),
 
         // Adapters, one per C library.
-        .target(name: "PostgresWarehouse", dependencies: ["CLibPQ", "WarehouseCore"]),
-        .target(name: "ODBCWarehouse", dependencies: ["CUnixODBC", "WarehouseCore"]),
+        .target(name: "PostgresWarehouse", dependencies: ["CLibPQ", "WarehouseCore", "JSONCodec", "SyncCore"]),
+        .target(name: "ODBCWarehouse", dependencies: ["CUnixODBC", "WarehouseCore", "JSONCodec", "SyncCore"]),
         .target(name: "SQLiteDatabase", dependencies: ["CSQLite3", "SyncCore"]),
         .target(name: "CurlHTTP", dependencies: ["CCurl", "SyncCore"]),
 
@@ -50,16 +53,16 @@ let package = Package(
 
         // Command logic.
         .target(name: "Extraction", dependencies: [
-            "WarehouseCore", "PostgresWarehouse", "ODBCWarehouse", "CloudWarehouses", "SyncCore",
+            "WarehouseCore", "PostgresWarehouse", "ODBCWarehouse", "CloudWarehouses", "JSONCodec", "SyncCore",
         ]),
 
         .target(name: "Mapping", dependencies: ["ConversionAPI", "SyncCore", "JSONCodec"]),
-        .target(name: "Dedupe", dependencies: ["SyncCore", "JSONCodec", "SQLiteDatabase"]),
-        .target(name: "ConversionAPI", dependencies: ["JSONCodec"]),
+        .target(name: "Dedupe", dependencies: ["ConversionAPI", "SyncCore", "JSONCodec", "SQLiteDatabase"]),
+        .target(name: "ConversionAPI", dependencies: ["JSONCodec", "SyncCore"]),
         .target(name: "Loading", dependencies: ["ConversionAPI", "CurlHTTP", "JSONCodec", "SyncCore"]),
-        .target(name: "EmulatorStore", dependencies: ["ConversionAPI", "JSONCodec", "Mapping", "SQLiteDatabase", "SyncCore"]),
+        .target(name: "EmulatorStore", dependencies: ["ConversionAPI", "JSONCodec", "SQLiteDatabase", "SyncCore"]),
         .target(name: "Emulator", dependencies: [
-            "EmulatorStore", "ConversionAPI", "JSONCodec", "Mapping", "SyncCore",
+            "EmulatorStore", "ConversionAPI", "JSONCodec", "SyncCore",
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -67,46 +70,47 @@ let package = Package(
 
         // Executables.
         .executableTarget(name: "wh-extract", dependencies: [
-            "Extraction", "SyncCore", "CurlHTTP",
+            "Extraction", "WarehouseCore", "SyncCore", "ToolRuntime", "CurlHTTP",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
         .executableTarget(name: "cv-map", dependencies: [
-            "Mapping", "SyncCore",
+            "Mapping", "ConversionAPI", "SyncCore", "ToolRuntime",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
         .executableTarget(name: "cv-dedupe", dependencies: [
-            "Dedupe", "SyncCore", "JSONCodec",
+            "Dedupe", "SyncCore", "ToolRuntime", "JSONCodec",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
         .executableTarget(name: "cv-emulator", dependencies: [
-            "Emulator", "EmulatorStore", "Mapping", "SyncCore", "JSONCodec",
+            "Emulator", "EmulatorStore", "ConversionAPI", "SyncCore", "ToolRuntime", "JSONCodec",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
         .executableTarget(name: "cv-load", dependencies: [
-            "Loading", "ConversionAPI", "SyncCore", "CurlHTTP",
+            "Loading", "ConversionAPI", "SyncCore", "ToolRuntime", "CurlHTTP",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
         // Tests.
         .testTarget(name: "JSONCodecTests", dependencies: ["JSONCodec"]),
-        .testTarget(name: "SyncCoreTests", dependencies: [
-            "SyncCore", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        .testTarget(name: "SyncCoreTests", dependencies: ["SyncCore", "JSONCodec"]),
+        .testTarget(name: "ToolRuntimeTests", dependencies: [
+            "ToolRuntime", "SyncCore", .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
-        .testTarget(name: "WarehouseCoreTests", dependencies: ["WarehouseCore"]),
+        .testTarget(name: "WarehouseCoreTests", dependencies: ["WarehouseCore", "JSONCodec", "SyncCore"]),
         .testTarget(name: "CloudWarehousesTests", dependencies: [
             "CloudWarehouses", "WarehouseCore", "JSONCodec", "SyncCore",
             .product(name: "_CryptoExtras", package: "swift-crypto"),
         ]),
-        .testTarget(name: "MappingTests", dependencies: ["Mapping", "JSONCodec", "SyncCore"]),
+        .testTarget(name: "MappingTests", dependencies: ["Mapping", "ConversionAPI", "JSONCodec", "SyncCore"]),
         .testTarget(name: "ConversionAPITests", dependencies: ["ConversionAPI", "JSONCodec"]),
-        .testTarget(name: "DedupeTests", dependencies: ["Dedupe", "JSONCodec", "SyncCore"]),
-        .testTarget(name: "EmulatorStoreTests", dependencies: ["EmulatorStore", "ConversionAPI", "JSONCodec", "Mapping", "SQLiteDatabase"]),
+        .testTarget(name: "DedupeTests", dependencies: ["Dedupe", "JSONCodec", "SyncCore", "SQLiteDatabase"]),
+        .testTarget(name: "EmulatorStoreTests", dependencies: ["EmulatorStore", "ConversionAPI", "JSONCodec", "SQLiteDatabase"]),
         .testTarget(name: "IntegrationTests", dependencies: [
-            "wh-extract", "cv-map", "cv-dedupe", "cv-emulator", "cv-load", "JSONCodec", "SyncCore",
+            "wh-extract", "cv-map", "cv-dedupe", "cv-emulator", "cv-load", "JSONCodec",
             .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "_CryptoExtras", package: "swift-crypto"),
         ]),

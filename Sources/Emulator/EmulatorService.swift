@@ -1,7 +1,6 @@
 import ConversionAPI
 import EmulatorStore
 import JSONCodec
-import Mapping
 import SyncCore
 
 /// One HTTP request as the emulator sees it.
@@ -142,7 +141,7 @@ public final class EmulatorService: @unchecked Sendable {
                 guard let name = value.objectValue?["name"]?.stringValue, APIContract.isObjectTypeKey(name) else {
                     throw ConfigurationError("the body needs 'name', an object type key (\(APIContract.objectTypeKeyRule))")
                 }
-                store.addObjectType(name, try MappingSchema.objectType(value, at: name, name: "request"))
+                store.addObjectType(name, try WorkspaceSchema.objectType(value, at: name, name: "request"))
                 return Self.json(200, .object(["created": .string(name)]))
             case ("GET", let path) where path.hasPrefix("/_emulator/objects/"):
                 return Self.json(200, try store.objects(type: String(path.dropFirst("/_emulator/objects/".count))))

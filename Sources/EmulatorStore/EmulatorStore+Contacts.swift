@@ -1,6 +1,5 @@
 import ConversionAPI
 import JSONCodec
-import Mapping
 import SQLiteDatabase
 import SyncCore
 
@@ -40,7 +39,7 @@ struct ContactItem {
     /// Only when it has members.
     var companyFields: JSONObject?
 
-    init(_ tape: JSONTape, _ item: Int, schema: MappingSchema) throws {
+    init(_ tape: JSONTape, _ item: Int, schema: WorkspaceSchema) throws {
         guard tape[item].kind == .object else { throw APIError.invalidRequest("a contact must be a JSON object") }
         let emailText = try EmulatorStore.optionalString(tape, item, "email")
         userId = try EmulatorStore.optionalString(tape, item, "userId")

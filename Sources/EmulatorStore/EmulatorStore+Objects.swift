@@ -1,6 +1,5 @@
 import ConversionAPI
 import JSONCodec
-import Mapping
 
 extension EmulatorStore {
     /// Upserts the object item at `item` of `type` with its relationships (docs/api.md). A

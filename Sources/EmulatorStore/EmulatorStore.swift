@@ -1,6 +1,5 @@
 import ConversionAPI
 import JSONCodec
-import Mapping
 import SQLiteDatabase
 import SyncCore
 import Synchronization
@@ -13,10 +12,10 @@ public final class EmulatorStore: @unchecked Sendable {
     let database: Database
     /// What the workspace defines; object types can be added while it runs, as they are
     /// created in Conversion's UI. Read and changed under `lock` only.
-    public private(set) var schema: MappingSchema
+    public private(set) var schema: WorkspaceSchema
     let lock = Mutex(())
 
-    public init(path: String?, schema: MappingSchema) throws {
+    public init(path: String?, schema: WorkspaceSchema) throws {
         // The indexes every item probes at random (user_id, email_key, event_id) stay in the
         // cache up to about a million contacts and events, so the rate stays flat as it grows.
         // A test fixture need not wait for the disk: a batch of 1000 contacts dirties some 2000
@@ -44,7 +43,7 @@ public final class EmulatorStore: @unchecked Sendable {
     }
 
     /// Creates an object type (the emulator's stand-in for creating it in Conversion's UI).
-    public func addObjectType(_ name: String, _ type: MappingSchema.ObjectType) {
+    public func addObjectType(_ name: String, _ type: WorkspaceSchema.ObjectType) {
         lock.withLock { _ in schema.objectTypes[name] = type }
     }
 

@@ -1,6 +1,5 @@
 import ConversionAPI
 import JSONCodec
-import Mapping
 import SyncCore
 
 /// Checks a `fields` object against the schema, as Conversion answers `invalid_field` for keys

@@ -1,10 +1,11 @@
+import ConversionAPI
 import JSONCodec
 
 /// Resolves column names to slots. Rows from one query repeat the same keys in the same order,
 /// so a per-position cache answers with one memcmp; a dictionary handles the rest.
 struct ColumnResolver {
     let destination: Destination
-    let schema: MappingSchema
+    let schema: WorkspaceSchema
     private var byName: [[UInt8]: Slot] = [:]
     /// Per column position: the last key seen there (bytes owned by `arena`) and its slot.
     /// Plain values, so reading the cache costs no reference counting.
@@ -19,7 +20,7 @@ struct ColumnResolver {
     /// in the order first seen.
     private(set) var folded: [FoldedColumn] = []
 
-    init(destination: Destination, schema: MappingSchema) {
+    init(destination: Destination, schema: WorkspaceSchema) {
         self.destination = destination
         self.schema = schema
     }

@@ -1,10 +1,11 @@
+import ConversionAPI
 import JSONCodec
 import SyncCore
 
 /// One `cv-map` run, resolved from flags.
 public struct MapConfiguration: Sendable {
     public var destination: Destination
-    public var schema: MappingSchema
+    public var schema: WorkspaceSchema
     /// How messages name the schema: its path, or `<built-in>`.
     public var schemaName: String
     public var nulls: NullHandling
@@ -13,7 +14,7 @@ public struct MapConfiguration: Sendable {
     public var statsPath: String?
     public var maxRejects: Int?
 
-    public init(destination: Destination, schema: MappingSchema, schemaName: String, nulls: NullHandling = .skip,
+    public init(destination: Destination, schema: WorkspaceSchema, schemaName: String, nulls: NullHandling = .skip,
                 inputPath: String? = nil, rejectsPath: String? = nil, statsPath: String? = nil, maxRejects: Int? = nil)
     throws(ConfigurationError) {
         if case .objects(let type) = destination, schema.objectTypes[type] == nil {

@@ -1,3 +1,4 @@
+import ConversionAPI
 import JSONCodec
 
 extension RecordMapper {

@@ -1,3 +1,4 @@
+import ConversionAPI
 import JSONCodec
 import SyncCore
 
@@ -13,7 +14,7 @@ public enum NullHandling: String, Sendable, CaseIterable {
 /// it cannot. Works on the tape and writes output bytes directly: no per-row trees.
 struct RecordMapper {
     let destination: Destination
-    let schema: MappingSchema
+    let schema: WorkspaceSchema
     let nulls: NullHandling
     var resolver: ColumnResolver
     /// Per row: the slot and value token of each column, in column order.
@@ -28,7 +29,7 @@ struct RecordMapper {
     let scratch = MapperScratch()
     var orphanedRelationshipFields: Int { scratch.orphanedRelationshipFields }
 
-    init(destination: Destination, schema: MappingSchema, nulls: NullHandling) {
+    init(destination: Destination, schema: WorkspaceSchema, nulls: NullHandling) {
         self.destination = destination
         self.schema = schema
         self.nulls = nulls

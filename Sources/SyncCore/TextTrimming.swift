@@ -38,13 +38,3 @@ extension String {
         return out + rest
     }
 }
-
-/// Emails are compared case-insensitively after trimming (docs/api.md); they are sent as given.
-public enum EmailKey {
-    public static func normalized(_ email: String) -> String {
-        let trimmed = email.trimmingSpaces()
-        // Most emails are lower-case ASCII already: no new string for those.
-        if trimmed.utf8.allSatisfy({ $0 < 0x80 && !(0x41...0x5A).contains($0) }) { return trimmed }
-        return trimmed.lowercased()
-    }
-}

@@ -2,6 +2,7 @@ import ArgumentParser
 import Dedupe
 import JSONCodec
 import SyncCore
+import ToolRuntime
 #if canImport(Glibc)
 import Glibc
 #endif

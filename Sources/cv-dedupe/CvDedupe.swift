@@ -1,6 +1,7 @@
 import ArgumentParser
 import Dedupe
 import SyncCore
+import ToolRuntime
 
 @main
 struct CvDedupe: ToolCommand {

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Dedupe
 import SyncCore
+import ToolRuntime
 
 struct Filter: ToolCommand {
     static let toolName = "cv-dedupe"

@@ -1,10 +1,11 @@
+import ConversionAPI
 import ArgumentParser
 import Dispatch
 import Emulator
 import JSONCodec
 import EmulatorStore
-import Mapping
 import SyncCore
+import ToolRuntime
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -101,7 +102,7 @@ struct CvEmulator: ToolCommand {
         given["seed"] = .number(String(seed))
         try plan.update(from: given)
         let key = try apiKeyFile.map { path throws(InputError) in try TextFile.readSecret(path) } ?? apiKey ?? TextFile.environment("CV_EMULATOR_API_KEY")
-        let loaded = try schema.map { path throws(ConfigurationError) in try MappingSchema.load(path: path) } ?? .builtIn
+        let loaded = try schema.map { path throws(ConfigurationError) in try WorkspaceSchema.load(path: path) } ?? .builtIn
         let store = try EmulatorStore(path: db, schema: loaded)
         let server = try EmulatorServer(service: EmulatorService(store: store, apiKey: key, faults: plan), host: host, port: port)
         print(server.url)

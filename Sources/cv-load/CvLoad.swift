@@ -3,6 +3,7 @@ import CurlHTTP
 import ConversionAPI
 import Loading
 import SyncCore
+import ToolRuntime
 
 @main
 struct CvLoad: ToolCommand {

@@ -1,6 +1,8 @@
+import ConversionAPI
 import ArgumentParser
 import Mapping
 import SyncCore
+import ToolRuntime
 
 @main
 struct CvMap: ToolCommand {
@@ -91,7 +93,7 @@ struct CvMap: ToolCommand {
         }
         if objectType != nil && type != "objects" { throw ConfigurationError("--object-type goes with --type objects") }
         guard let nullHandling = NullHandling(rawValue: nulls) else { throw ConfigurationError("--nulls must be skip or clear, got '\(nulls)'") }
-        let loaded = try schema.map { path throws(ConfigurationError) in try MappingSchema.load(path: path) } ?? .builtIn
+        let loaded = try schema.map { path throws(ConfigurationError) in try WorkspaceSchema.load(path: path) } ?? .builtIn
         return try MapConfiguration(destination: destination, schema: loaded, schemaName: schema ?? "<built-in>", nulls: nullHandling,
                                     inputPath: input, rejectsPath: rejects, statsPath: stats, maxRejects: maxRejects)
     }

@@ -2,6 +2,7 @@ import ArgumentParser
 import CurlHTTP
 import Extraction
 import SyncCore
+import ToolRuntime
 import WarehouseCore
 
 @main

@@ -2,7 +2,6 @@ import ConversionAPI
 import EmulatorStore
 import Foundation
 import JSONCodec
-import Mapping
 import SQLiteDatabase
 import XCTest
 
@@ -17,8 +16,8 @@ final class EmulatorStoreTests: XCTestCase {
 
     override func tearDownWithError() throws { try? FileManager.default.removeItem(at: folder) }
 
-    private func schema() throws -> MappingSchema {
-        try MappingSchema.parse(JSONValue.parse(#"{"contacts": {"fields": {"lead_score": "number", "vip": "boolean"}}}"#), name: "test")
+    private func schema() throws -> WorkspaceSchema {
+        try WorkspaceSchema.parse(JSONValue.parse(#"{"contacts": {"fields": {"lead_score": "number", "vip": "boolean"}}}"#), name: "test")
     }
 
     /// The answer to `body` at `path`, with every generated id replaced by "ID".

@@ -128,7 +128,7 @@ final class DriverConfigurationTests: DriverTestCase {
         XCTAssertEqual(copy.0, 0, copy.2)
         try writeRaw("people", "SOURCE=\(pg)\nTYPE=contacts\nQUERY=people.sql\n")
         try FileManager.default.createDirectory(atPath: "\(home)/state/people/runs", withIntermediateDirectories: true)
-        try PipelineTests.shell("chmod -R a+rX '\(home)'")
+        _ = try PipelineTests.shell("chmod -R a+rX '\(home)'")
         let (status, _, err) = try PipelineTests.shell(
             "runuser -u nobody -- env CV_SYNC_HOME='\(home)' CV_BIN='\(install)/bin' CONVERSION_API_KEY=k PATH=/usr/bin:/bin '\(install)/scripts/cv-sync' run people")
         XCTAssertEqual(status, 2, err)

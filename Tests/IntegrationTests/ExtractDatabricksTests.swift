@@ -1,5 +1,6 @@
 import Foundation
 import JSONCodec
+import Synchronization
 import XCTest
 
 /// wh-extract against minilake (Databricks SQL Statement Execution API; DuckDB SQL underneath),
@@ -99,20 +100,20 @@ final class ExtractDatabricksTests: XCTestCase {
     /// not receive the API token.
     func testDocumentedFlowWithChunksAndExternalLinks() throws {
         let polls = Counter()
-        nonisolated(unsafe) var stubURL = ""
+        let stubURL = SharedText()
         let stub = try StubHTTPServer { request in
             switch (request.method, request.path) {
             case ("POST", "/api/2.0/sql/statements"): return .init(200, DatabricksDocumented.status("PENDING"))
             case ("GET", "/api/2.0/sql/statements/01ef-abc"):
                 return polls.increment() == 0 ? .init(200, DatabricksDocumented.status("RUNNING")) : .init(200, DatabricksDocumented.succeeded)
-            case ("GET", "/api/2.0/sql/statements/01ef-abc/result/chunks/1"): return .init(200, DatabricksDocumented.chunk1(stubURL))
+            case ("GET", "/api/2.0/sql/statements/01ef-abc/result/chunks/1"): return .init(200, DatabricksDocumented.chunk1(stubURL.value.withLock { $0 }))
             case ("GET", "/presigned/chunk1?sig=x"):
                 return request.headers["authorization"] == nil && request.headers["x-amz-sse"] == "AES256"
                     ? .init(200, DatabricksDocumented.chunk1Data) : .init(403, "AccessDenied")
             default: return .init(404, #"{"error_code":"NOT_FOUND","message":"no route"}"#)
             }
         }
-        stubURL = stub.url
+        stubURL.value.withLock { $0 = stub.url }
         let run = try ToolRunner.run("wh-extract", ["--query-text", "SELECT * FROM typed"],
                                      environment: ["WH_SOURCE": "databricks://adb-1.azuredatabricks.net/wh1?catalog=main&schema=sales",
                                                    "DATABRICKS_API_URL": stub.url, "DATABRICKS_TOKEN": "dapi-secret"])
@@ -177,4 +178,9 @@ enum DatabricksDocumented {
         {"id":3,"amount":-0.01,"ok":false,"at":"2024-01-02T03:04:05Z","tags":[],"attrs":{"k":null},"name":"x"}
 
         """
+}
+
+/// Text set after a stub starts and read by its handler on another thread.
+final class SharedText: Sendable {
+    let value = Mutex("")
 }

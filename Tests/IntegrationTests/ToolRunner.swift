@@ -28,7 +28,7 @@ enum ToolRunner {
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: dir) }
         let inPath = dir.appendingPathComponent("stdin").path
-        FileManager.default.createFile(atPath: inPath, contents: Data((stdin ?? "").utf8))
+        _ = FileManager.default.createFile(atPath: inPath, contents: Data((stdin ?? "").utf8))
         let outPath = stdoutPath ?? dir.appendingPathComponent("stdout").path
         let errPath = dir.appendingPathComponent("stderr").path
 

@@ -5,7 +5,7 @@ import XCTest
 final class LineReaderTests: XCTestCase {
     private func withFile(_ bytes: [UInt8], _ body: (String) throws -> Void) throws {
         let path = NSTemporaryDirectory() + "linereader-\(UUID().uuidString)"
-        FileManager.default.createFile(atPath: path, contents: Data(bytes))
+        _ = FileManager.default.createFile(atPath: path, contents: Data(bytes))
         defer { try? FileManager.default.removeItem(atPath: path) }
         try body(path)
     }

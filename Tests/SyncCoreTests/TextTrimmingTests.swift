@@ -11,10 +11,4 @@ final class TextTrimmingTests: XCTestCase {
         XCTAssertEqual(" é ".trimmingSpaces(), "é")
         XCTAssertEqual("x yz"[...].dropFirst().trimmingSpaces(), "yz", "a substring")
     }
-
-    func testEmailKeysAreTrimmedAndLowerCased() {
-        XCTAssertEqual(EmailKey.normalized(" Ann@Example.COM\t"), "ann@example.com")
-        XCTAssertEqual(EmailKey.normalized("bo@x.co"), "bo@x.co")
-        XCTAssertEqual(EmailKey.normalized("ÉLODIE@X.FR"), "élodie@x.fr")
-    }
 }

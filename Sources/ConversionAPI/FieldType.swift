@@ -3,7 +3,7 @@ public enum FieldType: String, Sendable, CaseIterable {
     case string, number, boolean, date, datetime
 
     /// How messages name the expectation: "expected a number".
-    var expectation: String {
+    public var expectation: String {
         switch self {
         case .string: return "a string"
         case .number: return "a number"

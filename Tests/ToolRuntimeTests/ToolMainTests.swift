@@ -1,6 +1,7 @@
 import ArgumentParser
 import Synchronization
-@testable import SyncCore
+import SyncCore
+@testable import ToolRuntime
 import XCTest
 
 /// How errors become exit statuses (docs/streams.md, "Exit status").

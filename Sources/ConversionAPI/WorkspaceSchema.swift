@@ -1,11 +1,10 @@
-import ConversionAPI
 import JSONCodec
 import SyncCore
 
 /// What Conversion's workspace holds, since no endpoint lists it: contact fields, company
 /// fields, custom object types with their fields and relationship fields, and optional event
 /// property types. cv-map and cv-emulator read the same file.
-public struct MappingSchema: Sendable, Equatable {
+public struct WorkspaceSchema: Sendable, Equatable {
     public struct ObjectType: Sendable, Equatable {
         public var fields: FieldSet
         public var relationshipFields: FieldSet
@@ -22,14 +21,14 @@ public struct MappingSchema: Sendable, Equatable {
     public var eventProperties: FieldSet
 
     /// Conversion's default contact fields (v1 list) and the company fields that identify a company.
-    public static let builtIn = MappingSchema(
+    public static let builtIn = WorkspaceSchema(
         contactFields: FieldSet(["first_name", "last_name", "job_title", "phone_number", "city", "country", "timezone"].map { ($0, .string) }),
         companyFields: FieldSet([("company_name", .string), ("domain", .string)]),
         objectTypes: [:],
         eventProperties: FieldSet())
 
     /// Reads a schema file; every problem is a configuration error naming the file and the key.
-    public static func load(path: String) throws(ConfigurationError) -> MappingSchema {
+    public static func load(path: String) throws(ConfigurationError) -> WorkspaceSchema {
         let text: String
         do { text = try TextFile.read(path) } catch { throw ConfigurationError("cannot read schema: \(error.message)") }
         let value: JSONValue
@@ -37,13 +36,13 @@ public struct MappingSchema: Sendable, Equatable {
         return try parse(value, name: path)
     }
 
-    public static func parse(_ value: JSONValue, name: String) throws(ConfigurationError) -> MappingSchema {
+    public static func parse(_ value: JSONValue, name: String) throws(ConfigurationError) -> WorkspaceSchema {
         guard case .object(let root) = value else { throw ConfigurationError("schema \(name): expected a JSON object at the top") }
         for key in root.keys where !["contacts", "companies", "objects", "events"].contains(key) {
             throw ConfigurationError("schema \(name): unknown section '\(key)' (expected contacts, companies, objects, events)")
         }
         // A schema file adds to Conversion's default fields (and may retype them); it never removes them.
-        var schema = MappingSchema.builtIn
+        var schema = WorkspaceSchema.builtIn
         for (field, type) in try fieldSet(root["contacts"], key: "fields", at: "contacts", name: name).members {
             schema.contactFields.add(field, type)
         }

@@ -1,3 +1,5 @@
+import SyncCore
+
 /// A pragmatic email check: one `@`, a non-empty local part, a dotted domain, no spaces or
 /// control characters, at most 254 bytes. Conversion answers `invalid_email` for what fails it.
 public enum EmailSyntax {
@@ -7,7 +9,7 @@ public enum EmailSyntax {
     }
 
     /// `bytes` without leading and trailing spaces or tabs (emails are compared after trimming).
-    static func trimmed(_ bytes: UnsafeBufferPointer<UInt8>) -> UnsafeBufferPointer<UInt8> {
+    public static func trimmed(_ bytes: UnsafeBufferPointer<UInt8>) -> UnsafeBufferPointer<UInt8> {
         var lo = 0
         var hi = bytes.count
         while lo < hi, bytes[lo] == 0x20 || bytes[lo] == 0x09 { lo += 1 }
@@ -16,7 +18,7 @@ public enum EmailSyntax {
     }
 
     /// One pass over the bytes, allocating nothing: it runs on every contact row.
-    static func isValid(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+    public static func isValid(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
         let n = bytes.count
         guard n <= 254 else { return false }
         var at = -1
@@ -45,5 +47,15 @@ public enum EmailSyntax {
     /// A domain label `bytes[start..<end]`: not empty, no hyphen at either end.
     private static func validLabel(_ bytes: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int) -> Bool {
         end > start && bytes[start] != UInt8(ascii: "-") && bytes[end - 1] != UInt8(ascii: "-")
+    }
+}
+
+/// Emails are compared case-insensitively after trimming (docs/api.md); they are sent as given.
+public enum EmailKey {
+    public static func normalized(_ email: String) -> String {
+        let trimmed = email.trimmingSpaces()
+        // Most emails are lower-case ASCII already: no new string for those.
+        if trimmed.utf8.allSatisfy({ $0 < 0x80 && !(0x41...0x5A).contains($0) }) { return trimmed }
+        return trimmed.lowercased()
     }
 }
