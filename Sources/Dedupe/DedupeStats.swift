@@ -1,4 +1,5 @@
 import JSONCodec
+import SyncCore
 
 /// Counts of one filtering run:
 /// recordsIn + retried = recordsOut + duplicates + unchanged + merged + superseded + rejected.
@@ -21,9 +22,10 @@ public struct DedupeStats: Sendable, Equatable {
     public var derivedEventIds = 0
 
     public var json: JSONObject {
-        ["tool": .string("cv-dedupe"), "recordsIn": .number(String(recordsIn)), "recordsOut": .number(String(recordsOut)),
+        [StatsKey.tool.rawValue: .string("cv-dedupe"), StatsKey.recordsIn.rawValue: .number(String(recordsIn)),
+         StatsKey.recordsOut.rawValue: .number(String(recordsOut)),
          "duplicates": .number(String(duplicates)), "unchanged": .number(String(unchanged)),
-         "merged": .number(String(merged)), "rejected": .number(String(rejected)), "retried": .number(String(retried)),
+         "merged": .number(String(merged)), StatsKey.rejected.rawValue: .number(String(rejected)), "retried": .number(String(retried)),
          "superseded": .number(String(superseded)), "derivedEventIds": .number(String(derivedEventIds))]
     }
 

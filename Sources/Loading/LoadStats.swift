@@ -2,11 +2,11 @@ import JSONCodec
 import SyncCore
 import Synchronization
 
-/// Counts of one load: recordsIn = acks + rejects, always.
+/// Counts of one load: recordsIn = acks + rejected, always.
 public struct LoadStats: Sendable, Equatable {
     public var recordsIn = 0
     public var acks = 0
-    public var rejects = 0
+    public var rejected = 0
     public var rejectedByCode: [String: Int] = [:]
     public var requests = 0
     public var retries = 0
@@ -24,15 +24,15 @@ public struct LoadStats: Sendable, Equatable {
 
     public var json: JSONObject {
         func n(_ v: Int) -> JSONValue { .number(String(v)) }
-        return ["tool": .string("cv-load"), "recordsIn": n(recordsIn), "acks": n(acks), "rejects": n(rejects),
-                "rejectedByCode": .object(JSONObject(rejectedByCode.sorted { $0.key < $1.key }.map { ($0.key, n($0.value)) })),
+        return [StatsKey.tool.rawValue: .string("cv-load"), StatsKey.recordsIn.rawValue: n(recordsIn), "acks": n(acks),
+                StatsKey.rejected.rawValue: n(rejected), StatsKey.rejectedByCode.rawValue: .object(JSONObject(rejectedByCode.sorted { $0.key < $1.key }.map { ($0.key, n($0.value)) })),
                 "requests": n(requests), "retries": n(retries), "http429": n(http429), "http5xx": n(http5xx),
                 "transportErrors": n(transportErrors), "invalidResponses": n(invalidResponses), "reconnects": n(reconnects), "splits": n(splits), "contactsCreatedForEvents": n(contactsCreatedForEvents),
                 "undelivered": n(undelivered), "seconds": .number(String(Double(Int(seconds * 1000)) / 1000))]
     }
 
     public var summary: String {
-        var text = "\(recordsIn) records: \(acks) acknowledged, \(rejects) rejected"
+        var text = "\(recordsIn) records: \(acks) acknowledged, \(rejected) rejected"
         if !rejectedByCode.isEmpty {
             text += " (" + rejectedByCode.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ") + ")"
         }

@@ -154,7 +154,7 @@ struct LoadProgress {
         guard now - last >= 0.5 else { return }
         last = now
         let s = counters.snapshot
-        diagnostics.progress("read \(s.recordsIn), acks \(s.acks), rejects \(s.rejects), \(ProgressMeter.rate(s.requests, now - started)) req/s, \(s.retries) retries")
+        diagnostics.progress("read \(s.recordsIn), acks \(s.acks), rejected \(s.rejected), \(ProgressMeter.rate(s.requests, now - started)) req/s, \(s.retries) retries")
     }
 
     func clear() { diagnostics.progress("") }

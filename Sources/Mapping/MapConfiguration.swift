@@ -45,9 +45,9 @@ public struct MapStats: Sendable, Equatable {
     public var foldedColumns: [FoldedColumn] = []
 
     public func json(type: String) -> JSONObject {
-        ["tool": .string("cv-map"), "type": .string(type), "rows": .number(String(rows)),
-         "records": .number(String(records)), "rejected": .number(String(rejected)),
-         "rejectedByCode": .object(JSONObject(rejectedByCode.sorted { $0.key < $1.key }.map { ($0.key, .number(String($0.value))) })),
+        [StatsKey.tool.rawValue: .string("cv-map"), "type": .string(type), "rows": .number(String(rows)),
+         "records": .number(String(records)), StatsKey.rejected.rawValue: .number(String(rejected)),
+         StatsKey.rejectedByCode.rawValue: .object(JSONObject(rejectedByCode.sorted { $0.key < $1.key }.map { ($0.key, .number(String($0.value))) })),
          "blankLines": .number(String(blankLines)),
          "ignoredColumns": .array(ignoredColumns.map(JSONValue.string)),
          "ignoredColumnSuggestions": .object(JSONObject(zip(ignoredColumns, ignoredColumnSuggestions).compactMap { name, hint in

@@ -28,3 +28,14 @@ public enum AtomicFile {
         guard rename(temp, path) == 0 else { throw .writeFailed(destination: "'\(path)'", errno: errno) }
     }
 }
+
+/// Member names of the `--stats` files that more than one stage writes and the driver sums
+/// across stages: one spelling each (docs/streams.md, "Counts").
+public enum StatsKey: String, Sendable {
+    /// Which stage wrote the file.
+    case tool
+    /// Records the stage read, and wrote on.
+    case recordsIn, recordsOut
+    /// Rows or records the stage rejected, in total and by reject code.
+    case rejected, rejectedByCode
+}

@@ -372,7 +372,7 @@ check_counts() {
   dup=$(stat_of "$dir/dedupe.json" duplicates); unch=$(stat_of "$dir/dedupe.json" unchanged)
   merged=$(stat_of "$dir/dedupe.json" merged); drej=$(stat_of "$dir/dedupe.json" rejected)
   sup=$(stat_of "$dir/dedupe.json" superseded); retried=$(stat_of "$dir/dedupe.json" retried)
-  lin=$(stat_of "$dir/load.json" recordsIn); acks=$(stat_of "$dir/load.json" acks); lrej=$(stat_of "$dir/load.json" rejects)
+  lin=$(stat_of "$dir/load.json" recordsIn); acks=$(stat_of "$dir/load.json" acks); lrej=$(stat_of "$dir/load.json" rejected)
   if [ "$mode" = extract ] && [ "$rows" != "$(stat_of "$dir/map.json" rows)" ]; then
     echo "conservation check failed: wh-extract wrote $rows rows, cv-map read $(stat_of "$dir/map.json" rows)"; return 1
   fi
@@ -392,7 +392,7 @@ check_counts() {
 check_reject_share() {
   local dir=$1 mode=$2 total rejected requeued=0
   if [ "$mode" = records ]; then total=$(stat_of "$dir/dedupe.json" recordsIn); else total=$(stat_of "$dir/map.json" rows); fi
-  rejected=$(( $(stat_of "$dir/map.json" rejected) + $(stat_of "$dir/dedupe.json" rejected) + $(stat_of "$dir/load.json" rejects) ))
+  rejected=$(( $(stat_of "$dir/map.json" rejected) + $(stat_of "$dir/dedupe.json" rejected) + $(stat_of "$dir/load.json" rejected) ))
   if [ "$(stat_of "$dir/dedupe.json" retried)" -gt 0 ] && [ -s "$dir/rejects.ndjson" ]; then
     requeued=$(jq -c 'select(.stage == "load" and .input.retried == true) | 1' "$dir/rejects.ndjson" | wc -l)
   fi
@@ -422,7 +422,7 @@ history_line() {
     --arg status "$status" --argjson last "$last" --arg mode "$mode" --arg error "$error" \
     --argjson rows "$(stat_of "$dir/extract.json" rows)" --argjson sent "$(stat_of "$dir/load.json" recordsIn)" \
     --argjson acks "$(stat_of "$dir/load.json" acks)" \
-    --argjson failed $(( $(stat_of "$dir/map.json" rejected) + $(stat_of "$dir/dedupe.json" rejected) + $(stat_of "$dir/load.json" rejects) )) \
+    --argjson failed $(( $(stat_of "$dir/map.json" rejected) + $(stat_of "$dir/dedupe.json" rejected) + $(stat_of "$dir/load.json" rejected) )) \
     --argjson dup "$(stat_of "$dir/dedupe.json" duplicates)" --argjson unch "$(stat_of "$dir/dedupe.json" unchanged)" \
     --argjson merged "$(stat_of "$dir/dedupe.json" merged)" --argjson retried "$(stat_of "$dir/dedupe.json" retried)" \
     --argjson queued "$(stat_of "$dir/commit.json" retryQueued)" --argjson gaveup "$(stat_of "$dir/commit.json" gaveUp)" \
