@@ -14,7 +14,7 @@ final class CloudClient: @unchecked Sendable {
     let scrubber: SecretScrubber
     let abort = AbortSignal()
     private let session: CurlSession
-    private let retry: RetryPolicy
+    private let backoff: Backoff
     private let tokens: TokenSource?
     private let firstDate = Mutex<Int64?>(nil)
 
@@ -22,11 +22,12 @@ final class CloudClient: @unchecked Sendable {
     /// started, which becomes the run's start time with no request of its own.
     var firstAnswerDate: Int64? { firstDate.withLock { $0 } }
 
-    init(endpoint: String, tokens: TokenSource?, scrubber: SecretScrubber, retry: RetryPolicy = RetryPolicy(maxAttempts: 6)) {
+    init(endpoint: String, tokens: TokenSource?, scrubber: SecretScrubber, retry: RetryPolicy = RetryPolicy(maxAttempts: 6),
+         backoff: Backoff? = nil) {
         self.endpoint = endpoint
         self.tokens = tokens
         self.scrubber = scrubber
-        self.retry = retry
+        self.backoff = backoff ?? Backoff(policy: retry)
         session = CurlSession(userAgent: Self.userAgent, connectTimeoutSeconds: 15,
                               totalTimeoutSeconds: 600, acceptsCompression: true, abort: abort)
     }
@@ -55,10 +56,10 @@ final class CloudClient: @unchecked Sendable {
                 response = try session.perform(request, bodyFile: bodyFile)
             } catch {
                 if error.isAborted { throw .cancelled(signal: "signal") }
-                guard attempt < retry.maxAttempts, !error.isPermanent else {
+                guard attempt < backoff.policy.maxAttempts, !error.isPermanent else {
                     throw .connectionFailed(endpoint: endpoint, reason: scrubber.scrub(error.message) + (attempt > 1 ? " (after \(attempt) attempts)" : ""))
                 }
-                try pause(retry.delay(afterAttempt: attempt, retryAfter: nil))
+                try pause(backoff.delay(afterAttempt: attempt))
                 continue
             }
             if response.status == 401, authorized, !refreshed, let tokens, tokens.canRefresh {
@@ -69,8 +70,8 @@ final class CloudClient: @unchecked Sendable {
             if (200..<300).contains(response.status), let date = response.headers["date"].flatMap(HTTPDate.epochSeconds) {
                 firstDate.withLock { if $0 == nil { $0 = date } }
             }
-            if Self.isRetryable(response.status), attempt < retry.maxAttempts {
-                try pause(retry.delay(afterAttempt: attempt, retryAfter: RetryPolicy.retryAfter(response.headers["retry-after"])))
+            if Backoff.isRetryable(status: response.status), attempt < backoff.policy.maxAttempts {
+                try pause(backoff.delay(afterAttempt: attempt, response: response))
                 continue
             }
             return response
@@ -80,16 +81,9 @@ final class CloudClient: @unchecked Sendable {
     static let userAgent = "wh-extract/0.1 (conversion-warehouse-sync)"
     static let jsonHeaders = ["Content-Type: application/json", "Accept: application/json"]
 
-    static func isRetryable(_ status: Int) -> Bool { [429, 500, 502, 503, 504].contains(status) }
-
-    /// Sleeps in small steps so a cancel is noticed promptly.
+    /// Waits, noticing a cancel within a tenth of a second.
     func pause(_ seconds: Double) throws(ExtractError) {
-        var left = seconds
-        while left > 0 {
-            if abort.isRaised { throw .cancelled(signal: "signal") }
-            sleepSeconds(min(left, 0.1))
-            left -= 0.1
-        }
+        guard backoff.wait(seconds, cancelled: { abort.isRaised }) else { throw .cancelled(signal: "signal") }
     }
 
     /// A short, separate request used after a cancel (the main session's transfers are aborted).

@@ -21,6 +21,12 @@ public struct HTTPResponse: Sendable {
     /// Header names lower-cased.
     public var headers: [String: String]
     public var body: [UInt8]
+
+    public init(status: Int, headers: [String: String] = [:], body: [UInt8] = []) {
+        self.status = status
+        self.headers = headers
+        self.body = body
+    }
 }
 
 /// A request that got no HTTP answer: connection refused or dropped, timeout, TLS failure.

@@ -11,13 +11,16 @@ final class BatchSender: @unchecked Sendable {
     let limiter: RequestPacer
     let counters: SharedCounters
     let stop: StopSignal
+    let backoff: Backoff
 
-    init(transport: HTTPTransport, configuration: LoadConfiguration, limiter: RequestPacer, counters: SharedCounters, stop: StopSignal) {
+    init(transport: HTTPTransport, configuration: LoadConfiguration, limiter: RequestPacer, counters: SharedCounters, stop: StopSignal,
+         backoff: Backoff? = nil) {
         self.transport = transport
         self.configuration = configuration
         self.limiter = limiter
         self.counters = counters
         self.stop = stop
+        self.backoff = backoff ?? Backoff(policy: configuration.retry)
     }
 
     /// The final result of every record of the batch, in order.
@@ -118,9 +121,10 @@ final class BatchSender: @unchecked Sendable {
             }
             limiter.acquire()
             counters.update { $0.requests += 1; if attempt > 1 { $0.retries += 1 } }
-            var retryAfter: Double?
+            var answered: HTTPResponse?
             do throws(HTTPTransportError) {
                 let response = try transport.perform(request)
+                answered = response
                 switch response.status {
                 case 200..<300:
                     do throws(InvalidAnswer) {
@@ -145,10 +149,9 @@ final class BatchSender: @unchecked Sendable {
                     return .undelivered(code: .http(response.status), message: scrub(e.message), status: response.status, attempts: attempt)
                 case 429:
                     counters.update { $0.http429 += 1 }
-                    retryAfter = RetryPolicy.retryAfter(response.headers["retry-after"])
-                    if let retryAfter { limiter.pause(for: retryAfter) }
+                    if let retryAfter = Backoff.retryAfter(response) { limiter.pause(for: retryAfter) }
                     last = (.http(429), "rate limited (HTTP 429)", 429)
-                case 500...599:
+                case let status where Backoff.isRetryable(status: status):
                     counters.update { $0.http5xx += 1 }
                     let e = BatchResults.requestError(status: response.status, body: response.body)
                     last = (.http(response.status), scrub(e.message), response.status)
@@ -161,7 +164,7 @@ final class BatchSender: @unchecked Sendable {
                 last = (error.isTimeout ? .timeout : .transportError, scrub(error.message), nil)
             }
             if attempt < attempts {
-                sleepSeconds(configuration.retry.delay(afterAttempt: attempt, retryAfter: retryAfter))
+                _ = backoff.wait(backoff.delay(afterAttempt: attempt, response: answered))
             }
         }
         return .undelivered(code: last.code, message: last.message + " (after \(attempts) attempts)", status: last.status, attempts: attempts)

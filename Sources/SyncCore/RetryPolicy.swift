@@ -15,11 +15,12 @@ public struct RetryPolicy: Sendable {
         self.maxDelay = maxDelay
     }
 
-    /// Seconds to wait before attempt `attempt + 1` (attempts count from 1).
-    public func delay(afterAttempt attempt: Int, retryAfter: Double?) -> Double {
+    /// Seconds to wait before attempt `attempt + 1` (attempts count from 1); `random` gives a
+    /// uniform value in 0...upper.
+    public func delay(afterAttempt attempt: Int, retryAfter: Double?,
+                      random: (_ upper: Double) -> Double = { Double.random(in: 0...$0) }) -> Double {
         if let retryAfter { return min(max(retryAfter, 0), maxDelay * 4) }
-        let ceiling = min(maxDelay, baseDelay * Double(1 << min(attempt - 1, 20)))
-        return Double.random(in: 0...ceiling)
+        return random(min(maxDelay, baseDelay * Double(1 << min(attempt - 1, 20))))
     }
 
     /// Parses a Retry-After value: delay-seconds, or an HTTP date (RFC 9110 IMF-fixdate).

@@ -1,0 +1,47 @@
+import SyncCore
+
+/// How every HTTP client here waits before trying a request again: one table of the statuses
+/// worth retrying, the server's Retry-After when it gives one, else exponential backoff with
+/// full jitter. The sleep and the random source are injected, so tests run without waiting and
+/// see the same delays every time.
+public struct Backoff: Sendable {
+    public var policy: RetryPolicy
+    /// Sleeps the given seconds (called in slices of at most `slice`, so a cancel is seen).
+    public var sleep: @Sendable (Double) -> Void
+    /// A uniform value in 0...upper.
+    public var random: @Sendable (_ upper: Double) -> Double
+
+    /// The longest single sleep between two looks at a cancel.
+    public static let slice = 0.1
+
+    public init(policy: RetryPolicy, sleep: @escaping @Sendable (Double) -> Void = sleepSeconds,
+                random: @escaping @Sendable (Double) -> Double = { Double.random(in: 0...$0) }) {
+        self.policy = policy
+        self.sleep = sleep
+        self.random = random
+    }
+
+    /// 429 (rate limited) and every 5xx: the answers that say "not now" rather than "not this".
+    public static func isRetryable(status: Int) -> Bool { status == 429 || (500...599).contains(status) }
+
+    /// Seconds to wait before attempt `attempt + 1`, after `response` if there was one.
+    public func delay(afterAttempt attempt: Int, response: HTTPResponse? = nil) -> Double {
+        policy.delay(afterAttempt: attempt, retryAfter: Self.retryAfter(response), random: random)
+    }
+
+    /// The server's Retry-After, in seconds.
+    public static func retryAfter(_ response: HTTPResponse?) -> Double? {
+        RetryPolicy.retryAfter(response?.headers["retry-after"])
+    }
+
+    /// Waits `seconds`; false, at once, when `cancelled` says so.
+    public func wait(_ seconds: Double, cancelled: () -> Bool = { false }) -> Bool {
+        var left = seconds
+        while left > 0 {
+            if cancelled() { return false }
+            sleep(min(left, Self.slice))
+            left -= Self.slice
+        }
+        return !cancelled()
+    }
+}
