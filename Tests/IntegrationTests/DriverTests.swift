@@ -38,9 +38,14 @@ final class DriverTests: DriverTestCase {
         try FileManager.default.createDirectory(atPath: "\(home)/state/people", withIntermediateDirectories: true)
         let holder = Process()
         holder.executableURL = URL(fileURLWithPath: "/usr/bin/flock")
-        holder.arguments = ["\(home)/state/people/lock", "sleep", "5"]
+        // The holder says when it has the lock (a file it creates while holding it), so the run
+        // starts after that, not after a guess at how long flock takes.
+        let held = "\(home)/lock-held"
+        holder.arguments = ["\(home)/state/people/lock", "sh", "-c", "touch '\(held)'; exec sleep 5"]
         try holder.run()
-        Thread.sleep(forTimeInterval: 0.3)
+        let deadline = Date().addingTimeInterval(10)
+        while !FileManager.default.fileExists(atPath: held) && Date() < deadline { usleep(10_000) }
+        XCTAssertTrue(FileManager.default.fileExists(atPath: held), "the lock holder never took the lock")
         let (_, _, err) = try cvSync(["run", "people"])
         holder.terminate()
         XCTAssertTrue(err.contains("the previous run is still running; this run is skipped"), err)
