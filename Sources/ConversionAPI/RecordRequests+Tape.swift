@@ -78,16 +78,7 @@ extension RecordRequests {
         for e in 0..<Int(tape[array].start) {
             if e > 0 { w.writeByte(UInt8(ascii: ",")) }
             if tape[k].kind == .object {
-                w.writeByte(UInt8(ascii: "{"))
-                var first = true
-                for key in tape.memberKeys(ofObject: k) where !tape.stringEquals(key, "key") && tape[key + 1].kind != .null {
-                    if !first { w.writeByte(UInt8(ascii: ",")) }
-                    first = false
-                    w.writeStringToken(tape, at: key)
-                    w.writeByte(UInt8(ascii: ":"))
-                    w.writeTapeValue(tape, at: key + 1)
-                }
-                w.writeByte(UInt8(ascii: "}"))
+                w.writeTapeObject(tape, at: k, droppingNulls: true, excluding: "key")
             } else {
                 w.writeTapeValue(tape, at: k)
             }

@@ -36,16 +36,7 @@ enum FieldValidation {
     private static func withoutNulls(_ tape: JSONTape, _ object: Int) -> String? {
         guard tape.duplicateMember(ofObject: object) == nil else { return nil }
         var w = JSONWriter(capacity: 128)
-        w.writeByte(UInt8(ascii: "{"))
-        var first = true
-        for key in tape.memberKeys(ofObject: object) where tape[key + 1].kind != .null {
-            if !first { w.writeByte(UInt8(ascii: ",")) }
-            first = false
-            w.writeStringToken(tape, at: key)
-            w.writeByte(UInt8(ascii: ":"))
-            w.writeTapeValue(tape, at: key + 1)
-        }
-        w.writeByte(UInt8(ascii: "}"))
+        w.writeTapeObject(tape, at: object, droppingNulls: true)
         return w.bytes.text
     }
 

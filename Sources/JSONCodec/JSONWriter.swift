@@ -144,6 +144,23 @@ public struct JSONWriter: ~Copyable {
 }
 
 extension JSONWriter {
+    /// Writes the object at `index` of `tape` without its null members and without the member
+    /// called `excluded`, if given (a null clears a field, so it is not stored or sent).
+    public mutating func writeTapeObject(_ tape: JSONTape, at index: Int, droppingNulls: Bool, excluding excluded: StaticString? = nil) {
+        bytes.append(UInt8(ascii: "{"))
+        var first = true
+        for key in tape.memberKeys(ofObject: index) {
+            if droppingNulls && tape[key + 1].kind == .null { continue }
+            if let excluded, tape.stringEquals(key, excluded) { continue }
+            if !first { bytes.append(UInt8(ascii: ",")) }
+            first = false
+            writeStringToken(tape, at: key)
+            bytes.append(UInt8(ascii: ":"))
+            writeTapeValue(tape, at: key + 1)
+        }
+        bytes.append(UInt8(ascii: "}"))
+    }
+
     /// Writes the string token at `index` canonically: content without escapes is already in
     /// canonical form and is copied; escaped content is decoded and escaped again minimally.
     @inlinable @inline(__always)

@@ -2,6 +2,20 @@ import JSONCodec
 import XCTest
 
 final class JSONWriterTests: XCTestCase {
+    func testATapeObjectWithoutItsNullsAndOneMember() throws {
+        var bytes = Array(#"{"a":1,"b":null,"key":"k","c":{"d":null},"e":"\u00e9"}"#.utf8)
+        try bytes.withUnsafeMutableBufferPointer { buffer in
+            var tape = JSONTape()
+            try JSONParser().parse(UnsafeBufferPointer(buffer), into: &tape)
+            var w = JSONWriter(capacity: 64)
+            w.writeTapeObject(tape, at: 0, droppingNulls: true, excluding: "key")
+            XCTAssertEqual(w.bytes.text, #"{"a":1,"c":{"d":null},"e":"é"}"#, "nested nulls stay: only the object's own members are dropped")
+            var all = JSONWriter(capacity: 64)
+            all.writeTapeObject(tape, at: 0, droppingNulls: false)
+            XCTAssertEqual(all.bytes.text, #"{"a":1,"b":null,"key":"k","c":{"d":null},"e":"é"}"#)
+        }
+    }
+
     func testEscapesOnlyWhatRFC8259Requires() {
         var w = JSONWriter()
         w.writeString("q\"b\\s/\u{1}\u{1F}\n\t\u{8}\u{C}\rü🎉\u{2028}")
