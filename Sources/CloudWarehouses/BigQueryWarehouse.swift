@@ -5,6 +5,7 @@ import WarehouseCore
 
 /// BigQuery through its REST API: `jobs.query`, then `jobs.getQueryResults` page by page
 /// (`pageToken`, at most `pageSize` rows each), waiting while `jobComplete` is false.
+/// (Unchecked: it holds a `CloudClient`, used by the extracting thread alone.)
 final class BigQueryWarehouse: CloudWarehouse, @unchecked Sendable {
     let location: BigQueryLocation
     let client: CloudClient

@@ -9,6 +9,8 @@ import Synchronization
 
 /// HTTP to one warehouse API: bearer tokens, retries of 429/5xx and dropped connections with
 /// backoff, transfers that stop when the run is cancelled, and no secret in any message.
+/// (Unchecked: the curl session is used by the extracting thread alone; a cancel only raises
+/// `abort` and sends its own request on a session of its own.)
 final class CloudClient: @unchecked Sendable {
     let endpoint: String
     let scrubber: SecretScrubber

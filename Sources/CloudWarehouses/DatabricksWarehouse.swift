@@ -6,6 +6,7 @@ import WarehouseCore
 /// Databricks through the SQL Statement Execution API: `POST /api/2.0/sql/statements`, polling
 /// `GET …/statements/{id}` while PENDING or RUNNING, then every chunk by following
 /// `next_chunk_internal_link` (never by counting); row counts are checked against the manifest.
+/// (Unchecked: it holds a `CloudClient`, used by the extracting thread alone.)
 final class DatabricksWarehouse: CloudWarehouse, @unchecked Sendable {
     let location: DatabricksLocation
     let client: CloudClient

@@ -6,6 +6,7 @@ import WarehouseCore
 /// Snowflake through the SQL API v2: `POST /api/v2/statements`, polling
 /// `GET /api/v2/statements/{handle}` while it answers 202, then every partition of the result
 /// with `?partition=N`, checking each partition's row count against `partitionInfo`.
+/// (Unchecked: it holds a `CloudClient`, used by the extracting thread alone.)
 final class SnowflakeWarehouse: CloudWarehouse, @unchecked Sendable {
     let location: SnowflakeLocation
     let client: CloudClient

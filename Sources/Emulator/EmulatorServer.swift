@@ -3,7 +3,7 @@ import NIOHTTP1
 import NIOPosix
 
 /// The HTTP server around an `EmulatorService`.
-public final class EmulatorServer: @unchecked Sendable {
+public final class EmulatorServer: Sendable {
     private let group: MultiThreadedEventLoopGroup
     private let channel: Channel
     public let port: Int

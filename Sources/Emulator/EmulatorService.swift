@@ -32,7 +32,7 @@ public enum EmulatorAction: Sendable, Equatable {
 }
 
 /// Routes requests to the API, the inspection endpoints, and the fault plan.
-public final class EmulatorService: @unchecked Sendable {
+public final class EmulatorService: Sendable {
     public let store: EmulatorStore
     let apiKey: String?
     let faults: FaultState

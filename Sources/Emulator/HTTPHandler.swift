@@ -8,6 +8,8 @@ import SyncCore
 /// (the store's SQLite work) runs off the event loop, so the loop keeps reading the other
 /// connections and a request's arrival time is when it really arrived, as a strict rate
 /// limiter counts it.
+/// (Unchecked: NIO calls it on its channel's event loop only; the work sent off the loop
+/// takes the request's values, and the answer comes back through `NIOLoopBound`.)
 final class HTTPHandler: ChannelInboundHandler, @unchecked Sendable {
     typealias InboundIn = HTTPServerRequestPart
     typealias OutboundOut = HTTPServerResponsePart

@@ -2,8 +2,8 @@ import ConversionAPI
 import JSONCodec
 
 extension EmulatorStore {
-    /// What one item came to. Kept this small (no JSON tree per item) because a batch of 100
-    /// contacts is the emulator's hot path; `Outcome` writes the answer from it.
+    /// What one item came to. Kept this small (no JSON tree per item) because batches of up to
+    /// 1000 contacts are the emulator's hot path; `Outcome` writes the answer from it.
     enum ItemResult: Sendable {
         case contact(id: String, created: Bool)
         case event(id: String, contactId: String)

@@ -5,6 +5,7 @@ import SyncCore
 
 /// Sends batches for one worker: rate limit, retries with backoff, bisection of rejected
 /// batches, and the contact_not_found fallback for events (decisions 3 and 5).
+/// (Unchecked: its transport, a curl session, is used by this worker's thread alone.)
 final class BatchSender: @unchecked Sendable {
     let transport: HTTPTransport
     let configuration: LoadConfiguration

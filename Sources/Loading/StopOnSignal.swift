@@ -7,7 +7,7 @@ import Glibc
 /// flight finish, every record left becomes a retryable `not_sent` reject, and every outcome
 /// already known reaches the acks and rejects files before the exit (1). The driver can then
 /// commit what Conversion did take.
-final class StopOnSignal: @unchecked Sendable {
+final class StopOnSignal {
     private var sources: [DispatchSourceSignal] = []
 
     init(_ stop: StopSignal) {

@@ -4,6 +4,8 @@ import Glibc
 
 /// A bounded multi-producer, multi-consumer queue: producers block when it is full, which is
 /// what keeps a fast reader from holding more than a few batches in memory.
+/// (Unchecked: its state is guarded by a pthread mutex with two condition variables, which
+/// `Synchronization.Mutex` cannot wait on.)
 public final class BlockingQueue<Element>: @unchecked Sendable {
     private var items: [Element] = []
     private var closed = false
