@@ -1,10 +1,10 @@
 import CurlHTTP
 import JSONCodec
 import SyncCore
+import Synchronization
 import WarehouseCore
 #if canImport(Glibc)
 import Glibc
-import Synchronization
 #endif
 
 /// HTTP to one warehouse API: bearer tokens, retries of 429/5xx and dropped connections with

@@ -1,8 +1,8 @@
 import SyncCore
+import Synchronization
 import WarehouseCore
 #if canImport(Glibc)
 import Glibc
-import Synchronization
 #endif
 
 /// Supplies the authorization headers for API requests.

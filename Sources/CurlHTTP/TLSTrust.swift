@@ -1,7 +1,7 @@
 import SyncCore
+import Synchronization
 #if canImport(Glibc)
 import Glibc
-import Synchronization
 #endif
 
 /// Which certificate authorities HTTPS connections trust: the system's, unless the user names

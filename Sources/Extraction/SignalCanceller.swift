@@ -1,9 +1,9 @@
 import Dispatch
 import SyncCore
+import Synchronization
 import WarehouseCore
 #if canImport(Glibc)
 import Glibc
-import Synchronization
 #endif
 
 /// Turns SIGINT and SIGTERM into a server-side cancel of the running statement.

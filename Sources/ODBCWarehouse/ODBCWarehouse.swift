@@ -1,9 +1,9 @@
 import CUnixODBC
 import SyncCore
+import Synchronization
 import WarehouseCore
 #if canImport(Glibc)
 import Glibc
-import Synchronization
 #endif
 
 /// Any ODBC data source through unixODBC's wide API, fetching one row at a time.

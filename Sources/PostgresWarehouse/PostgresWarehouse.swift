@@ -1,10 +1,10 @@
 import CLibPQ
 import JSONCodec
 import SyncCore
+import Synchronization
 import WarehouseCore
 #if canImport(Glibc)
 import Glibc
-import Synchronization
 #endif
 
 /// PostgreSQL and Redshift through libpq, streaming in single-row mode so memory stays flat.
