@@ -108,6 +108,8 @@ let package = Package(
         .testTarget(name: "MappingTests", dependencies: ["Mapping", "ConversionAPI", "JSONCodec", "SyncCore"]),
         .testTarget(name: "ConversionAPITests", dependencies: ["ConversionAPI", "JSONCodec"]),
         .testTarget(name: "DedupeTests", dependencies: ["Dedupe", "JSONCodec", "SyncCore", "SQLiteDatabase"]),
+        .testTarget(name: "SQLiteDatabaseTests", dependencies: ["SQLiteDatabase"]),
+        .testTarget(name: "CurlHTTPTests", dependencies: ["CurlHTTP", "SyncCore"]),
         .testTarget(name: "LoadingTests", dependencies: ["Loading", "ConversionAPI", "CurlHTTP", "JSONCodec", "SyncCore"]),
         .testTarget(name: "EmulatorStoreTests", dependencies: ["EmulatorStore", "ConversionAPI", "JSONCodec", "SQLiteDatabase"]),
         .testTarget(name: "IntegrationTests", dependencies: [

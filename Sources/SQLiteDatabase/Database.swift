@@ -85,8 +85,6 @@ public final class Database {
         }
     }
 
-    /// Reads a blob column straight into `count` bytes at `into` (incremental blob I/O), so a
-    /// large value is not copied through the page cache and a second buffer.
     /// Overwrites a blob with `words`, in place and a megabyte at a time, so a large one (the
     /// dedupe state's filter) never sits in memory twice: the row must hold a blob of exactly
     /// their size already (`zeroblob(n)`).
