@@ -115,6 +115,6 @@ struct CanonicalHasher: ~Copyable {
         writer.bytes.removeAll()
         stack.removeAll(keepingCapacity: true)
         CanonicalJSON.write(tape, at: index, skipping: skipping, stack: &stack, into: &writer)
-        return writer.bytes.withUnsafeBufferPointer { StableHash128(UnsafeRawBufferPointer($0)) }
+        return StableHash128(writer.bytes)
     }
 }

@@ -34,7 +34,7 @@ public enum CanonicalJSON {
     public static func hash(_ value: JSONValue) -> StableHash128 {
         var w = JSONWriter(capacity: 256)
         write(value, into: &w)
-        return w.bytes.withUnsafeBufferPointer { StableHash128(UnsafeRawBufferPointer($0)) }
+        return StableHash128(w.bytes)
     }
 }
 

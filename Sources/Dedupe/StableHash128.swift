@@ -1,6 +1,8 @@
+import JSONCodec
+
 /// A 128-bit hash that is the same on every run and machine (unlike Swift's seeded `Hasher`),
 /// for persistent keys and content hashes. Two 64-bit multiply-rotate lanes, finished with
-/// MurmurHash3's fmix64; not cryptographic, but collisions among 10^10 keys are ~10^-18 likely.
+/// MurmurHash3's fmix64; not cryptographic, but collisions among 10^10 keys are ~10^-19 likely (docs/state.md).
 public struct StableHash128: Hashable, Comparable, Sendable {
     public var hi: UInt64
     public var lo: UInt64
@@ -48,6 +50,11 @@ public struct StableHash128: Hashable, Comparable, Sendable {
     public init(_ text: String) {
         var copy = text
         self = copy.withUTF8 { StableHash128(UnsafeRawBufferPointer($0)) }
+    }
+
+    /// The hash of a buffer's content (a canonical form just written).
+    public init(_ buffer: borrowing ByteBuffer) {
+        self = buffer.withUnsafeBufferPointer { StableHash128(UnsafeRawBufferPointer($0)) }
     }
 
     public init(_ bytes: [UInt8]) {

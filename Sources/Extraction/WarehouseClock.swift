@@ -66,7 +66,7 @@ private struct FirstRowSink: RowSink {
 
     mutating func rowEncoded(_ writer: inout JSONWriter) throws(ExtractError) {
         guard seconds == nil else { return }
-        let value = writer.bytes.withUnsafeBufferPointer { try? JSONValue.parse($0) }
+        let value = try? JSONValue.parse(writer.bytes)
         guard let first = value?.objectValue?.members.first?.value else { return }
         switch first {
         case .number(let text), .string(let text):

@@ -104,6 +104,11 @@ public struct ByteBuffer: ~Copyable, ByteOutput {
         try body(UnsafeBufferPointer(start: base, count: count))
     }
 
+    /// Appends another buffer's content (callers need no pointer for it).
+    public mutating func append(_ other: borrowing ByteBuffer) {
+        other.withUnsafeBufferPointer { append(contentsOf: $0) }
+    }
+
     /// A copy of the content.
     public var array: [UInt8] { Array(UnsafeBufferPointer(start: base, count: count)) }
 

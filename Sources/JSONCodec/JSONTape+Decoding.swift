@@ -112,6 +112,11 @@ extension JSONValue {
         return tape.value(at: 0)
     }
 
+    /// Parses the JSON text a buffer holds (a writer's output, say).
+    public static func parse(_ buffer: borrowing ByteBuffer, maxDepth: Int = 256) throws(JSONSyntaxError) -> JSONValue {
+        try buffer.withUnsafeBufferPointer { (raw) throws(JSONSyntaxError) in try parse(raw, maxDepth: maxDepth) }
+    }
+
     public static func parse(_ text: String, maxDepth: Int = 256) throws(JSONSyntaxError) -> JSONValue {
         var copy = text
         let result: Result<JSONValue, JSONSyntaxError> = copy.withUTF8 { buffer in

@@ -21,6 +21,9 @@ public struct JSONWriter: ~Copyable {
     @inlinable
     public mutating func writeRaw(_ raw: [UInt8]) { bytes.append(contentsOf: raw) }
 
+    /// Writes another buffer's bytes as they are (already valid JSON).
+    public mutating func writeRaw(_ raw: borrowing ByteBuffer) { bytes.append(raw) }
+
     /// Writes `value` in decimal: row numbers on every record, without a String per row.
     @inlinable
     public mutating func writeInteger(_ value: Int) { bytes.appendDecimal(value) }

@@ -47,7 +47,7 @@ final class OutcomeWriter: Sendable {
         switch result {
         case .ack(let result):
             AckLine.write(record, result, into: &files.ackWriter)
-            files.ackWriter.bytes.withUnsafeBufferPointer { files.ackBuffer.append(contentsOf: $0) }
+            files.ackBuffer.append(files.ackWriter.bytes)
             files.ackWriter.bytes.removeAll()
             counters.update { $0.acks += 1 }
         case .reject(let code, let message, let status, let attempts, let retryable):

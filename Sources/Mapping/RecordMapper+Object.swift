@@ -50,7 +50,7 @@ extension RecordMapper {
             }
             scratch.relationshipTape = parsed
             if let failure { throw failure }
-            out.bytes.withUnsafeBufferPointer { w.writeRaw($0) }
+            w.writeRaw(out.bytes)
         default:
             throw malformed(tape, token)
         }
