@@ -24,12 +24,11 @@ final class CloudClient: @unchecked Sendable {
     /// started, which becomes the run's start time with no request of its own.
     var firstAnswerDate: Int64? { firstDate.withLock { $0 } }
 
-    init(endpoint: String, tokens: TokenSource?, scrubber: SecretScrubber, retry: RetryPolicy = RetryPolicy(maxAttempts: 6),
-         backoff: Backoff? = nil) {
+    init(endpoint: String, tokens: TokenSource?, scrubber: SecretScrubber, retry: RetryPolicy = RetryPolicy(maxAttempts: 6)) {
         self.endpoint = endpoint
         self.tokens = tokens
         self.scrubber = scrubber
-        self.backoff = backoff ?? Backoff(policy: retry)
+        backoff = Backoff(policy: retry)
         session = CurlSession(userAgent: Self.userAgent, connectTimeoutSeconds: 15,
                               totalTimeoutSeconds: 600, acceptsCompression: true, abort: abort)
     }

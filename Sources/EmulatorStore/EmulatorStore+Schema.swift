@@ -6,12 +6,21 @@ extension EmulatorStore {
     /// `seq` that cost an index and a max() per event.
     static let format: Int64 = 2
 
-    /// Creates the tables, or brings a store written by an earlier cv-emulator up to `format`.
+    /// Creates the tables, or brings a store written by an earlier cv-emulator up to `format`:
+    /// its contacts and events are set aside, the current tables created, and their rows copied
+    /// in, in their order, so ids, timestamps and listings stay as they were.
     static func prepare(_ database: Database) throws {
         try database.transaction {
-            let version = try integer(database, "PRAGMA user_version")
-            if version < 2, try integer(database, "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'contacts'") > 0 {
-                try migrateFromFormat1(database)
+            let migrating = try integer(database, "PRAGMA user_version") < format
+                && integer(database, "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'contacts'") > 0
+            if migrating {
+                // Format 1's index names would otherwise keep the new tables from getting theirs.
+                try database.execute("""
+                    DROP INDEX IF EXISTS contacts_email;
+                    DROP INDEX IF EXISTS events_seq;
+                    ALTER TABLE contacts RENAME TO contacts_format1;
+                    ALTER TABLE events RENAME TO events_format1;
+                    """)
             }
             try database.execute("""
                 CREATE TABLE IF NOT EXISTS contacts (seq INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE, user_id TEXT UNIQUE, email TEXT,
@@ -27,32 +36,21 @@ extension EmulatorStore {
                   fields TEXT NOT NULL, PRIMARY KEY (type, object_id, contact_id));
                 CREATE TABLE IF NOT EXISTS requests (seq INTEGER PRIMARY KEY AUTOINCREMENT, at TEXT NOT NULL, method TEXT NOT NULL,
                   path TEXT NOT NULL, status INTEGER NOT NULL, items INTEGER NOT NULL, note TEXT);
-                PRAGMA user_version = 2;
                 """)
+            if migrating {
+                // Format 1 kept contacts in rowid order and events by a separate `seq`.
+                try database.execute("""
+                    INSERT INTO contacts (id, user_id, email, email_key, subscription, fields, company_id, created_at, updated_at)
+                      SELECT id, user_id, email, email_key, subscription, fields, company_id, created_at, updated_at
+                      FROM contacts_format1 ORDER BY rowid;
+                    INSERT INTO events (seq, id, event_id, contact_id, name, timestamp, data, updates)
+                      SELECT seq, id, event_id, contact_id, name, timestamp, data, updates FROM events_format1 ORDER BY seq;
+                    DROP TABLE contacts_format1;
+                    DROP TABLE events_format1;
+                    """)
+            }
+            try database.execute("PRAGMA user_version = \(format)")
         }
-    }
-
-    /// Format 1 kept contacts in rowid order and events with a separate `seq`: both are copied
-    /// into the new tables in that order, so ids, timestamps and listings stay as they were.
-    private static func migrateFromFormat1(_ database: Database) throws {
-        try database.execute("""
-            DROP INDEX IF EXISTS contacts_email;
-            DROP INDEX IF EXISTS events_seq;
-            ALTER TABLE contacts RENAME TO contacts_format1;
-            ALTER TABLE events RENAME TO events_format1;
-            CREATE TABLE contacts (seq INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE, user_id TEXT UNIQUE, email TEXT,
-              email_key TEXT, subscription TEXT, fields TEXT NOT NULL DEFAULT '{}', company_id TEXT, created_at TEXT NOT NULL,
-              updated_at TEXT NOT NULL);
-            INSERT INTO contacts (id, user_id, email, email_key, subscription, fields, company_id, created_at, updated_at)
-              SELECT id, user_id, email, email_key, subscription, fields, company_id, created_at, updated_at
-              FROM contacts_format1 ORDER BY rowid;
-            CREATE TABLE events (seq INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE, event_id TEXT UNIQUE,
-              contact_id TEXT NOT NULL, name TEXT NOT NULL, timestamp TEXT NOT NULL, data TEXT NOT NULL, updates INTEGER NOT NULL DEFAULT 0);
-            INSERT INTO events (seq, id, event_id, contact_id, name, timestamp, data, updates)
-              SELECT seq, id, event_id, contact_id, name, timestamp, data, updates FROM events_format1 ORDER BY seq;
-            DROP TABLE contacts_format1;
-            DROP TABLE events_format1;
-            """)
     }
 
     private static func integer(_ database: Database, _ sql: StaticString) throws -> Int64 {
