@@ -22,6 +22,12 @@ public struct LoadStats: Sendable, Equatable {
     public var undelivered = 0
     public var seconds = 0.0
 
+    /// Counts one reject, in total and under its code (the two must agree).
+    mutating func countReject(_ code: String) {
+        rejected += 1
+        rejectedByCode[code, default: 0] += 1
+    }
+
     public var json: JSONObject {
         func n(_ v: Int) -> JSONValue { .number(String(v)) }
         return [StatsKey.tool.rawValue: .string("cv-load"), StatsKey.recordsIn.rawValue: n(recordsIn), "acks": n(acks),

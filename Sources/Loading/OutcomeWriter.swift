@@ -39,7 +39,7 @@ final class OutcomeWriter: Sendable {
             try line.withUnsafeBufferPointer { bytes throws(OutputError) in
                 try rejects.add(reject, input: nil, rawInput: hasLine ? bytes : nil)
             }
-            counters.update { $0.rejected += 1; $0.rejectedByCode["invalid_record", default: 0] += 1 }
+            counters.update { $0.countReject("invalid_record") }
         }
     }
 
@@ -57,7 +57,7 @@ final class OutcomeWriter: Sendable {
             if let key = record.key { reject.extra["key"] = .string(key) }
             let rejects = files.rejects
             try record.record.withUnsafeBufferPointer { raw throws(OutputError) in try rejects.add(reject, input: raw) }
-            counters.update { $0.rejected += 1; $0.rejectedByCode[code.rawValue, default: 0] += 1 }
+            counters.update { $0.countReject(code.rawValue) }
         }
     }
 
