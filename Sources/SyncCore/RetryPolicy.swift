@@ -17,8 +17,7 @@ public struct RetryPolicy: Sendable {
 
     /// Seconds to wait before attempt `attempt + 1` (attempts count from 1); `random` gives a
     /// uniform value in 0...upper.
-    public func delay(afterAttempt attempt: Int, retryAfter: Double?,
-                      random: (_ upper: Double) -> Double = { Double.random(in: 0...$0) }) -> Double {
+    public func delay(afterAttempt attempt: Int, retryAfter: Double?, random: (_ upper: Double) -> Double) -> Double {
         if let retryAfter { return min(max(retryAfter, 0), maxDelay * 4) }
         return random(min(maxDelay, baseDelay * Double(1 << min(attempt - 1, 20))))
     }
