@@ -6,6 +6,10 @@ import PackageDescription
 // ODBCWarehouse → unixODBC, CurlHTTP → libcurl, SQLiteDatabase → SQLite); ToolRuntime is the
 // only library that sees ArgumentParser; executables are thin mains. Every target declares
 // exactly the modules it imports.
+// Lifetimes: the codec and the stream layer return `Span` views whose lifetime the compiler
+// checks (a view of a tape or a buffer cannot outlive it), so no module above needs a pointer.
+let spanViews: [SwiftSetting] = [.enableExperimentalFeature("Lifetimes")]
+
 let package = Package(
     name: "conversion-warehouse-sync",
     platforms: [.macOS(.v15)],
@@ -29,8 +33,8 @@ let package = Package(
         .systemLibrary(name: "CSQLite3", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
 
         // Pure Swift core.
-        .target(name: "JSONCodec"),
-        .target(name: "SyncCore", dependencies: ["JSONCodec"]),
+        .target(name: "JSONCodec", swiftSettings: spanViews),
+        .target(name: "SyncCore", dependencies: ["JSONCodec"], swiftSettings: spanViews),
         // The command-line runtime: the only library that sees ArgumentParser.
         .target(name: "ToolRuntime", dependencies: [
             "SyncCore", .product(name: "ArgumentParser", package: "swift-argument-parser"),

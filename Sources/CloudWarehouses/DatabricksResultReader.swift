@@ -33,7 +33,7 @@ struct DatabricksResultReader {
             if tape.member("truncated", of: manifest).map({ tape[$0].kind == .true }) == true {
                 throw ExtractError.fetchFailed(reason: "Databricks truncated the result (INLINE results stop at 25 MiB); use disposition=EXTERNAL_LINKS", row: 1)
             }
-            expectedTotal = tape.member("total_row_count", of: manifest).flatMap { Int(String(decoding: tape.rawBytes($0), as: UTF8.self)) }
+            expectedTotal = tape.member("total_row_count", of: manifest).flatMap { Int(String(decodingUTF8: tape.bytes($0))) }
             rows = ArrayRowWriter(columns: DatabricksTypes.columns(of: tape.value("schema", of: manifest)))
             if let result = tape.member("result", of: 0) { next = try chunk(tape, at: result, writer: &writer, sink: &sink) }
             return false
@@ -62,7 +62,7 @@ struct DatabricksResultReader {
         for link in tape.member("external_links", of: index).map({ Array(tape.elements(ofArray: $0)) }) ?? [] {
             guard let url = tape.string("external_link", of: link) else { continue }
             let headers = Self.headers(tape.value("http_headers", of: link))
-            let expected = tape.member("row_count", of: link).flatMap { Int(String(decoding: tape.rawBytes($0), as: UTF8.self)) }
+            let expected = tape.member("row_count", of: link).flatMap { Int(String(decodingUTF8: tape.bytes($0))) }
             try download(url, headers: headers, expected: expected, writer: &writer, sink: &sink)
             next = tape.string("next_chunk_internal_link", of: link) ?? next
         }

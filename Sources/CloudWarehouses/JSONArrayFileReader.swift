@@ -1,3 +1,4 @@
+import SyncCore
 import WarehouseCore
 #if canImport(Glibc)
 import Glibc
@@ -99,7 +100,7 @@ struct JSONArrayFileReader {
 
     private mutating func fill() throws(ExtractError) {
         var block = [UInt8](repeating: 0, count: min(window, 1 << 20))
-        let n = block.withUnsafeMutableBytes { pread(file, $0.baseAddress, $0.count, offset) }
+        let n = TextFile.readSome(file, into: &block, from: 0, fileOffset: Int64(offset))
         guard n >= 0 else { throw .fetchFailed(reason: "reading a downloaded chunk: " + String(cString: strerror(errno)), row: 0) }
         if n == 0 { atEOF = true }
         offset += off_t(n)

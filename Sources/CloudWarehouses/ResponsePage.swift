@@ -9,9 +9,7 @@ struct ResponsePage {
 
     mutating func read<R>(_ bytes: [UInt8], orFail failure: (String) -> ExtractError,
                           _ body: (JSONTape) throws(ExtractError) -> R) throws(ExtractError) -> R {
-        try bytes.withUnsafeBufferPointer { (buffer) throws(ExtractError) -> R in
-            do throws(JSONSyntaxError) { try parser.parse(buffer, into: &tape) } catch { throw failure(error.description) }
-            return try body(tape)
-        }
+        do throws(JSONSyntaxError) { try parser.parse(bytes.span, into: &tape) } catch { throw failure(error.description) }
+        return try body(tape)
     }
 }

@@ -11,12 +11,10 @@ final class ScratchFile {
 
     init() throws(ExtractError) {
         let folder = Self.temporaryDirectory
-        var template = Array((folder + "/wh-extract-chunk.XXXXXX").utf8CString)
-        let fd = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
+        let fd = FileTree.openAnonymousFile(in: folder, prefix: "wh-extract-chunk")
         guard fd >= 0 else {
             throw .fetchFailed(reason: "cannot create a temporary file in '\(folder)': " + String(cString: strerror(errno)), row: 0)
         }
-        template.withUnsafeBufferPointer { _ = unlink($0.baseAddress!) }
         descriptor = fd
     }
 
@@ -30,7 +28,7 @@ final class ScratchFile {
     /// The first bytes written (for error messages).
     func prefix(_ count: Int) -> [UInt8] {
         var bytes = [UInt8](repeating: 0, count: count)
-        let n = bytes.withUnsafeMutableBytes { pread(descriptor, $0.baseAddress, count, 0) }
+        let n = TextFile.readSome(descriptor, into: &bytes, from: 0, fileOffset: 0)
         return Array(bytes.prefix(max(n, 0)))
     }
 }

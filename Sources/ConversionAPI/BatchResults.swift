@@ -44,10 +44,7 @@ public enum BatchResults {
     /// Anything else throws. Read from the tape: no tree per answer, whatever its size.
     public static func outcomes(_ body: [UInt8], count: Int) throws(InvalidAnswer) -> [ItemOutcome] {
         var tape = JSONTape()
-        let parsed = body.withUnsafeBufferPointer { buffer -> Bool in
-            do throws(JSONSyntaxError) { try JSONParser(maxDepth: 64).parse(buffer, into: &tape) } catch { return false }
-            return true
-        }
+        let parsed = (try? JSONParser(maxDepth: 64).parse(body.span, into: &tape)) != nil
         guard parsed else {
             throw InvalidAnswer(body.isEmpty ? "the body is empty" : "the body is not JSON: \(snippet(body))")
         }
@@ -76,7 +73,7 @@ public enum BatchResults {
         var k = errors + 1
         for _ in 0..<Int(tape[errors].start) {
             guard tape[k].kind == .object, let index = tape.member("index", of: k), tape[index].kind == .number,
-                  let i = Int(String(decoding: tape.rawBytes(index), as: UTF8.self)), i >= 0, i < count else {
+                  let i = Int(String(decodingUTF8: tape.bytes(index))), i >= 0, i < count else {
                 throw InvalidAnswer("an entry of 'data.errors' has no index inside the batch of \(count)")
             }
             outcomes[i] = failure(tape, k)
@@ -132,14 +129,14 @@ public enum BatchResults {
 
     /// Conversion's error envelope `{"error":{"code":"…","message":"…"}}`, if the body is one.
     public static func errorEnvelope(_ body: [UInt8]) -> (code: String, message: String)? {
-        let parsed = body.withUnsafeBufferPointer { buffer in try? JSONValue.parse(buffer, maxDepth: 16) }
+        let parsed = try? JSONValue.parse(body.span, maxDepth: 16)
         guard let e = parsed?.objectValue?["error"]?.objectValue, let code = e["code"]?.stringValue else { return nil }
         return (code, e["message"]?.stringValue ?? "")
     }
 
     /// The error of a whole-request failure: Conversion's envelope, else `http_<status>`.
     public static func requestError(status: Int, body: [UInt8]) -> (code: String, message: String) {
-        let parsed = body.withUnsafeBufferPointer { buffer in try? JSONValue.parse(buffer, maxDepth: 16) }
+        let parsed = try? JSONValue.parse(body.span, maxDepth: 16)
         if let e = parsed?.objectValue?["error"]?.objectValue {
             return (e["code"]?.stringValue ?? "http_\(status)", e["message"]?.stringValue ?? "HTTP \(status)")
         }

@@ -5,20 +5,21 @@ import SyncCore
 public enum EmailSyntax {
     public static func isValid(_ email: String) -> Bool {
         var copy = email
-        return copy.withUTF8 { isValid($0) }
+        return copy.withUTF8 { isValid($0.span) }
     }
 
-    /// `bytes` without leading and trailing spaces or tabs (emails are compared after trimming).
-    public static func trimmed(_ bytes: UnsafeBufferPointer<UInt8>) -> UnsafeBufferPointer<UInt8> {
+    /// Where `bytes` are without leading and trailing spaces or tabs (emails are compared after
+    /// trimming).
+    public static func trimmedRange(_ bytes: Span<UInt8>) -> Range<Int> {
         var lo = 0
         var hi = bytes.count
         while lo < hi, bytes[lo] == 0x20 || bytes[lo] == 0x09 { lo += 1 }
         while hi > lo, bytes[hi - 1] == 0x20 || bytes[hi - 1] == 0x09 { hi -= 1 }
-        return UnsafeBufferPointer(rebasing: bytes[lo..<hi])
+        return lo..<hi
     }
 
     /// One pass over the bytes, allocating nothing: it runs on every contact row.
-    public static func isValid(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+    public static func isValid(_ bytes: Span<UInt8>) -> Bool {
         let n = bytes.count
         guard n <= 254 else { return false }
         var at = -1
@@ -45,7 +46,7 @@ public enum EmailSyntax {
     }
 
     /// A domain label `bytes[start..<end]`: not empty, no hyphen at either end.
-    private static func validLabel(_ bytes: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int) -> Bool {
+    private static func validLabel(_ bytes: Span<UInt8>, _ start: Int, _ end: Int) -> Bool {
         end > start && bytes[start] != UInt8(ascii: "-") && bytes[end - 1] != UInt8(ascii: "-")
     }
 }

@@ -35,7 +35,7 @@ extension RecordRequests {
         w.writeByte(UInt8(ascii: "{"))
         var first = true
         for key in tape.memberKeys(ofObject: 0) {
-            if bookkeeping.contains(where: { name in name.withUnsafeBufferPointer { tape.stringEquals(key, $0) } }) { continue }
+            if bookkeeping.contains(where: { name in tape.stringEquals(key, name.span) }) { continue }
             if tape[key + 1].kind == .null { continue }
             if skipUserId && tape.stringEquals(key, "userId") { continue }
             if !first { w.writeByte(UInt8(ascii: ",")) }
@@ -64,7 +64,7 @@ extension RecordRequests {
             throw .invalid("member '\(d.name)' appears twice in one object (members \(d.first) and \(d.second))")
         }
         for i in 0..<tape.count where tape[i].kind == .number {
-            let text = String(decoding: tape.rawBytes(i), as: UTF8.self)
+            let text = String(decodingUTF8: tape.bytes(i))
             guard let value = Double(text), value.isFinite else {
                 throw .invalid("number \(text) is outside the range the API accepts (a 64-bit floating-point number)")
             }

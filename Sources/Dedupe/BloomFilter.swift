@@ -36,25 +36,23 @@ struct BloomFilter {
     /// Bit `(lo >> 6w) & 63` of word w: `lo` is independent of `hi`, so block and bits are too.
     mutating func insert(_ key: StableHash128) {
         let first = block(key)
-        words.withUnsafeMutableBufferPointer { w in
-            var h = key.lo
-            for i in 0..<Self.blockWords {
-                w[first + i] |= 1 << (h & 63)
-                h >>= 6
-            }
+        var w = words.mutableSpan
+        var h = key.lo
+        for i in 0..<Self.blockWords {
+            w[first + i] |= 1 << (h & 63)
+            h >>= 6
         }
     }
 
     func mightContain(_ key: StableHash128) -> Bool {
         let first = block(key)
-        return words.withUnsafeBufferPointer { w in
-            var h = key.lo
-            var missing: UInt64 = 0
-            for i in 0..<Self.blockWords {
-                missing |= ~w[first + i] & (1 << (h & 63))
-                h >>= 6
-            }
-            return missing == 0
+        let w = words.span
+        var h = key.lo
+        var missing: UInt64 = 0
+        for i in 0..<Self.blockWords {
+            missing |= ~w[first + i] & (1 << (h & 63))
+            h >>= 6
         }
+        return missing == 0
     }
 }

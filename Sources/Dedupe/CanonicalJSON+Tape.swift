@@ -1,7 +1,4 @@
 import JSONCodec
-#if canImport(Glibc)
-import Glibc
-#endif
 
 extension CanonicalJSON {
     /// Canonical text of the tape value at `index` (as `write(_ value:)` would give for its
@@ -16,9 +13,9 @@ extension CanonicalJSON {
         case .false: w.writeRaw("false")
         case .string: w.writeStringToken(tape, at: index)
         case .number:
-            let raw = tape.rawBytes(index)
+            let raw = tape.bytes(index)
             if isPlainInteger(raw) { w.writeRaw(raw) } else {
-                w.writeRaw(Array(CanonicalNumber.normalize(String(decoding: raw, as: UTF8.self)).utf8))
+                w.writeRaw(Array(CanonicalNumber.normalize(String(decodingUTF8: raw)).utf8))
             }
         case .array:
             w.writeByte(UInt8(ascii: "["))
@@ -71,34 +68,26 @@ extension CanonicalJSON {
 
     private static func keyEquals(_ tape: JSONTape, _ key: Int, _ name: [UInt8]) -> Bool {
         if tape[key].hasEscapes { return Array(tape.decodeString(key).utf8) == name }
-        return name.withUnsafeBufferPointer { tape.stringEquals(key, $0) }
+        return tape.stringEquals(key, name.span)
     }
 
     /// UTF-8 byte order of two keys (ties broken by position, as the tree form does).
     private static func keyPrecedes(_ tape: JSONTape, _ a: Int, _ b: Int) -> Bool {
-        func compare(_ x: UnsafeBufferPointer<UInt8>, _ y: UnsafeBufferPointer<UInt8>) -> Int {
-            let n = min(x.count, y.count)
-            if n > 0 {
-                let c = memcmp(x.baseAddress!, y.baseAddress!, n)
-                if c != 0 { return Int(c) }
-            }
-            return x.count - y.count
-        }
         let order: Int
         if !tape[a].hasEscapes && !tape[b].hasEscapes {
-            order = compare(tape.rawBytes(a), tape.rawBytes(b))
+            order = tape.bytes(a).compareBytes(tape.bytes(b))
         } else {
             let x = Array(tape.decodeString(a).utf8), y = Array(tape.decodeString(b).utf8)
-            order = x.withUnsafeBufferPointer { xp in y.withUnsafeBufferPointer { compare(xp, $0) } }
+            order = x.span.compareBytes(y.span)
         }
         return order != 0 ? order < 0 : a < b
     }
 
 
     /// `0` or `-?[1-9][0-9]*`: already canonical, the common case, kept off the slow path.
-    static func isPlainInteger(_ raw: UnsafeBufferPointer<UInt8>) -> Bool {
+    static func isPlainInteger(_ raw: Span<UInt8>) -> Bool {
         guard let first = raw.first else { return false }
-        let digits = first == UInt8(ascii: "-") ? raw.dropFirst() : raw[...]
+        let digits = first == UInt8(ascii: "-") ? raw.extracting(1...) : raw
         guard let lead = digits.first, lead != UInt8(ascii: "0") || digits.count == 1 else { return false }
         return digits.allSatisfy { $0 &- 48 < 10 } && !(first == UInt8(ascii: "-") && lead == UInt8(ascii: "0"))
     }

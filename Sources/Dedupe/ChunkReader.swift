@@ -30,11 +30,8 @@ struct ChunkReader: ~Copyable {
                 start = 0
             }
             if buffer.count < count { buffer += [UInt8](repeating: 0, count: count - buffer.count) }
-            let n = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress! + end, $0.count - end) }
-            if n < 0 {
-                if errno == EINTR { continue }
-                throw .readFailed(source: path, errno: errno)
-            }
+            let n = TextFile.readSome(fd, into: &buffer, from: end)
+            if n < 0 { throw .readFailed(source: path, errno: errno) }
             if n == 0 {
                 if end - start == 0 { return nil }
                 throw .readFailed(source: path, errno: EIO)

@@ -56,11 +56,7 @@ public enum DedupeRun {
             let splitter = try sub.init(directory: path + ".split", level: level + 1)
             var reader = try SpillReader(path: path)
             while let r = try reader.next() {
-                try r.keyText.withUnsafeBufferPointer { k in
-                    try r.line.withUnsafeBufferPointer { l in
-                        try splitter.append(kind: r.kind, key: r.key, content: r.content, sequence: r.sequence, keyText: k, line: l)
-                    }
-                }
+                try splitter.append(kind: r.kind, key: r.key, content: r.content, sequence: r.sequence, keyText: r.keyText.span, line: r.line.span)
             }
             try splitter.close()
             unlink(path)

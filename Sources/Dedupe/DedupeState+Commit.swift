@@ -114,7 +114,7 @@ extension DedupeState {
             var reader = try ChunkReader(path: pendingPath)
             var sequence: UInt64 = 0
             while let chunk = try reader.next(PendingLog.entrySize) {
-                guard chunk.count == PendingLog.entrySize, let entry = chunk.withUnsafeBytes({ PendingLog.decode($0, at: 0) }) else { continue }
+                guard chunk.count == PendingLog.entrySize, let entry = PendingLog.decode(chunk.span, at: 0) else { continue }
                 try pending.append(PendingRecord(entry: entry, sequence: sequence))
                 sequence += 1
             }

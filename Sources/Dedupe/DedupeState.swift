@@ -126,7 +126,7 @@ public final class DedupeState {
         var filter = BloomFilter(capacity: max(1 << 20, (total + extra) * 5 / 4))
         let s = try database.prepare("SELECT key FROM acked")
         while try s.step() {
-            if let key = StableHash128(bigEndian: s.blob(0)) { filter.insert(key) }
+            if let key = s.withBlob(0, { StableHash128(bigEndian: $0) }) { filter.insert(key) }
         }
         return filter
     }
@@ -161,7 +161,7 @@ public final class DedupeState {
             for key in pointKeys {
                 s.reset()
                 s.bind(1, hi: key.hi, lo: key.lo)
-                if try s.step() { found.append(key, StableHash128(bigEndian: s.blob(0)) ?? StableHash128(hi: 0, lo: 0)) }
+                if try s.step() { found.append(key, s.withBlob(0, { StableHash128(bigEndian: $0) }) ?? StableHash128(hi: 0, lo: 0)) }
             }
         }
         if scan {
@@ -172,10 +172,10 @@ public final class DedupeState {
             if let upper = range.upper { s.bind(2, hi: upper.hi, lo: upper.lo) }
             var next = 0
             while next < inside.count, try s.step() {
-                guard let key = StableHash128(bigEndian: s.blob(0)) else { continue }
+                guard let key = s.withBlob(0, { StableHash128(bigEndian: $0) }) else { continue }
                 while next < inside.count && inside[next] < key { next += 1 }
                 if next < inside.count && inside[next] == key {
-                    found.append(key, StableHash128(bigEndian: s.blob(1)) ?? StableHash128(hi: 0, lo: 0))
+                    found.append(key, s.withBlob(1, { StableHash128(bigEndian: $0) }) ?? StableHash128(hi: 0, lo: 0))
                     next += 1
                 }
             }

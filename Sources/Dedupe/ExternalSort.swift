@@ -8,7 +8,7 @@ import Glibc
 protocol SpillableRecord: Comparable {
     static var byteCount: Int { get }
     var partitionKey: StableHash128 { get }
-    init(_ raw: UnsafeRawBufferPointer, at offset: Int)
+    init(_ raw: Span<UInt8>, at offset: Int)
     func append(to buffer: inout ByteBuffer)
 }
 
@@ -63,12 +63,11 @@ final class KeyPartitions<Record: SpillableRecord> {
         while left > 0 {
             let n = min(left, perChunk)
             guard let chunk = try reader.next(n * Record.byteCount) else { break }
-            chunk.withUnsafeBytes { raw in
-                var at = 0
-                while at + Record.byteCount <= raw.count {
-                    records.append(Record(raw, at: at))
-                    at += Record.byteCount
-                }
+            let raw = chunk.span
+            var at = 0
+            while at + Record.byteCount <= raw.count {
+                records.append(Record(raw, at: at))
+                at += Record.byteCount
             }
             left -= n
         }
@@ -81,9 +80,8 @@ extension StableHash128: SpillableRecord {
     static var byteCount: Int { 16 }
     var partitionKey: StableHash128 { self }
 
-    init(_ raw: UnsafeRawBufferPointer, at offset: Int) {
-        self.init(hi: UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: offset, as: UInt64.self)),
-                  lo: UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: offset + 8, as: UInt64.self)))
+    init(_ raw: Span<UInt8>, at offset: Int) {
+        self.init(hi: raw.loadLittleEndian(UInt64.self, at: offset), lo: raw.loadLittleEndian(UInt64.self, at: offset + 8))
     }
 
     func append(to buffer: inout ByteBuffer) {
@@ -105,9 +103,9 @@ struct PendingRecord: SpillableRecord {
         self.sequence = sequence
     }
 
-    init(_ raw: UnsafeRawBufferPointer, at offset: Int) {
+    init(_ raw: Span<UInt8>, at offset: Int) {
         entry = PendingLog.decode(raw, at: offset)!
-        sequence = UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: offset + PendingLog.entrySize, as: UInt64.self))
+        sequence = raw.loadLittleEndian(UInt64.self, at: offset + PendingLog.entrySize)
     }
 
     func append(to buffer: inout ByteBuffer) {

@@ -20,17 +20,14 @@ final class Intake {
     /// A record from the retry queue: sequence 0, so a fresh record with its key supersedes it.
     func takeQueued(_ text: String, output: inout PartitionProcessor.Output, stats: inout DedupeStats) throws {
         stats.retried += 1
-        var bytes = Array(text.utf8)
+        let bytes = Array(text.utf8)
         var tape = JSONTape()
-        try bytes.withUnsafeMutableBufferPointer { buffer in
-            let raw = UnsafeBufferPointer(buffer)
-            guard (try? JSONParser().parse(raw, into: &tape)) != nil, tape[0].kind == .object else {
-                try rejects.add(Reject(stage: "dedupe", row: nil, code: "invalid_record", message: "a queued record is not a JSON object"),
-                                input: nil, rawInput: raw)
-                return
-            }
-            try take(tape, raw: raw, sequence: RetryQueue.sequence, row: nil, output: &output, stats: &stats)
+        guard (try? JSONParser().parse(bytes.span, into: &tape)) != nil, tape[0].kind == .object else {
+            try rejects.add(Reject(stage: "dedupe", row: nil, code: "invalid_record", message: "a queued record is not a JSON object"),
+                            input: nil, rawInput: bytes.span)
+            return
         }
+        try take(tape, raw: bytes.span, sequence: RetryQueue.sequence, row: nil, output: &output, stats: &stats)
     }
 
     func takeInput(output: inout PartitionProcessor.Output, stats: inout DedupeStats) throws {
@@ -39,13 +36,13 @@ final class Intake {
             switch line {
             case .blank:
                 stats.blankLines += 1
-            case .invalid(let error, let raw):
+            case .invalid(let error):
                 stats.recordsIn += 1
                 try rejects.add(Reject(stage: "dedupe", row: reader.lineNumber, code: "invalid_record", message: reader.describe(error)),
-                                input: nil, rawInput: raw)
-            case .object(let raw):
+                                input: nil, rawInput: reader.line)
+            case .object:
                 stats.recordsIn += 1
-                try take(reader.tape, raw: raw, sequence: reader.lineNumber, row: reader.lineNumber, output: &output, stats: &stats)
+                try take(reader.tape, raw: reader.line, sequence: reader.lineNumber, row: reader.lineNumber, output: &output, stats: &stats)
             }
         }
         try spill.close()
@@ -53,7 +50,7 @@ final class Intake {
         stats.rejected = rejects.total
     }
 
-    private func take(_ tape: JSONTape, raw: UnsafeBufferPointer<UInt8>, sequence: Int, row: Int?,
+    private func take(_ tape: JSONTape, raw: Span<UInt8>, sequence: Int, row: Int?,
                       output: inout PartitionProcessor.Output, stats: inout DedupeStats) throws {
         let identity: RecordIdentity.Identity
         do throws(RecordIdentity.Failure) {
@@ -72,7 +69,7 @@ final class Intake {
             stats.derivedEventIds += 1
             rewrite(raw, adding: "eventId", .string(eventId))
         }
-        guard var keyText = key else {
+        guard let keyText = key else {
             guard sequence == RetryQueue.sequence else {
                 try output.emitRaw(raw, stats: &stats)
                 return
@@ -80,29 +77,27 @@ final class Intake {
             // A queued event with no key is settled by being sent again; its fate is its own.
             output.retire(RetryQueue.key(tape, at: 0, dedupeKey: nil, hasher: &hasher))
             rewrite(raw, adding: "retried", .bool(true))
-            try rewritten.bytes.withUnsafeBufferPointer { try output.emitRaw($0, stats: &stats) }
+            try rewritten.bytes.withSpan { line in try output.emitRaw(line, stats: &stats) }
             return
         }
         // A contact's content hash is taken now, from the tape already parsed.
         let content = identity.kind == .contact
             ? hasher.hash(tape, at: 0, skipping: PartitionProcessor.contactBookkeepingBytes)
             : StableHash128(hi: 0, lo: 0)
-        try keyText.withUTF8 { k in
-            let hash = StableHash128(UnsafeRawBufferPointer(k))
-            if derived {
-                try rewritten.bytes.withUnsafeBufferPointer { l in
-                    try spill.append(kind: identity.kind, key: hash, content: content, sequence: sequence, keyText: k, line: l)
-                }
-            } else {
-                try spill.append(kind: identity.kind, key: hash, content: content, sequence: sequence, keyText: k, line: raw)
-            }
+        let k = keyText.utf8Span.span
+        let hash = StableHash128(k)
+        guard derived else {
+            return try spill.append(kind: identity.kind, key: hash, content: content, sequence: sequence, keyText: k, line: raw)
+        }
+        try rewritten.bytes.withSpan { line in
+            try spill.append(kind: identity.kind, key: hash, content: content, sequence: sequence, keyText: k, line: line)
         }
     }
 
     /// `raw` with one member added before its closing brace, into `rewritten`.
-    private func rewrite(_ raw: UnsafeBufferPointer<UInt8>, adding name: String, _ value: JSONValue) {
+    private func rewrite(_ raw: Span<UInt8>, adding name: String, _ value: JSONValue) {
         rewritten.bytes.removeAll()
-        rewritten.writeRaw(UnsafeBufferPointer(rebasing: raw[..<(raw.lastIndex(of: UInt8(ascii: "}")) ?? raw.endIndex)]))
+        rewritten.writeRaw(raw.extracting(..<(raw.lastIndex(of: UInt8(ascii: "}")) ?? raw.count)))
         rewritten.writeByte(UInt8(ascii: ","))
         rewritten.writeString(name)
         rewritten.writeByte(UInt8(ascii: ":"))

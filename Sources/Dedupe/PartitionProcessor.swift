@@ -42,7 +42,7 @@ struct PartitionProcessor {
         }
 
         /// A record passed on as it came (it has no key to de-duplicate by).
-        mutating func emitRaw(_ raw: UnsafeBufferPointer<UInt8>, stats: inout DedupeStats) throws {
+        mutating func emitRaw(_ raw: Span<UInt8>, stats: inout DedupeStats) throws {
             writer.writeRaw(raw)
             writer.writeByte(0x0A)
             stats.recordsOut += 1
@@ -149,11 +149,10 @@ struct PartitionProcessor {
     private func emitLine(_ entry: SpillEntry, bytes: [UInt8], content: StableHash128, output: inout Output, stats: inout DedupeStats) throws {
         var line = entry.line
         while line.count > 0, bytes[line.upperBound - 1] != UInt8(ascii: "}") { line = line.lowerBound..<line.upperBound - 1 }
-        bytes.withUnsafeBufferPointer { buffer in
-            output.writer.writeRaw(UnsafeBufferPointer(rebasing: buffer[line.lowerBound..<line.upperBound - 1]))
-            output.writer.writeRaw(",\"key\":")
-            output.writer.writeString(utf8: UnsafeBufferPointer(rebasing: buffer[entry.keyText]))
-        }
+        let buffer = bytes.span
+        output.writer.writeRaw(buffer.extracting(line.lowerBound..<line.upperBound - 1))
+        output.writer.writeRaw(",\"key\":")
+        output.writer.writeString(utf8: buffer.extracting(entry.keyText))
         // A record straight from the retry queue says so: its refusal then does not count
         // against the run's own records.
         output.writer.writeRaw(entry.sequence == RetryQueue.sequence ? ",\"retried\":true}\n" : "}\n")
@@ -175,12 +174,10 @@ struct PartitionProcessor {
     }
 
     static func parseObject(_ bytes: [UInt8], _ range: Range<Int>) throws -> JSONObject {
-        try bytes.withUnsafeBufferPointer { buffer in
-            guard case .object(let object) = try JSONValue.parse(UnsafeBufferPointer(rebasing: buffer[range])) else {
-                throw ConfigurationError("spilled record is not an object")
-            }
-            return object
+        guard case .object(let object) = try JSONValue.parse(bytes.span.extracting(range)) else {
+            throw ConfigurationError("spilled record is not an object")
         }
+        return object
     }
 
     static func text(_ bytes: [UInt8], _ range: Range<Int>) -> String { String(decoding: bytes[range], as: UTF8.self) }

@@ -41,9 +41,9 @@ struct PendingLog {
         buffer.appendLittleEndian(entry.content.lo)
     }
 
-    static func decode(_ raw: UnsafeRawBufferPointer, at offset: Int) -> Entry? {
+    static func decode(_ raw: Span<UInt8>, at offset: Int) -> Entry? {
         guard let kind = RecordKind(rawValue: raw[offset] & ~retiredFlag) else { return nil }
-        func word(_ k: Int) -> UInt64 { UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: offset + 1 + 8 * k, as: UInt64.self)) }
+        func word(_ k: Int) -> UInt64 { raw.loadLittleEndian(UInt64.self, at: offset + 1 + 8 * k) }
         return Entry(kind: kind, key: StableHash128(hi: word(0), lo: word(1)), content: StableHash128(hi: word(2), lo: word(3)),
                      retired: raw[offset] & retiredFlag != 0)
     }

@@ -80,7 +80,7 @@ struct QueueWriter {
                                 message: "refused as retryable in \(count) runs; last: \(candidate.code): \(candidate.message)")
             reject.extra["lastCode"] = .string(candidate.code)
             let log = gaveUpLog
-            try Array(candidate.record.utf8).withUnsafeBufferPointer { raw throws(OutputError) in try log?.add(reject, input: raw) }
+            try log?.add(reject, input: Array(candidate.record.utf8).span)
             return
         }
         upsert.reset()
@@ -113,7 +113,7 @@ extension DedupeState {
         var keys = SortedKeySet()
         let s = try database.prepare("SELECT key FROM retry")
         while try s.step() {
-            if let key = StableHash128(bigEndian: s.blob(0)) { keys.insert(key) }
+            if let key = s.withBlob(0, { StableHash128(bigEndian: $0) }) { keys.insert(key) }
         }
         keys.seal()
         return keys

@@ -46,7 +46,7 @@ final class SpillWriter {
     static let headerSize = 49
 
     func append(kind: RecordKind, key: StableHash128, content: StableHash128, sequence: Int,
-                keyText: UnsafeBufferPointer<UInt8>, line: UnsafeBufferPointer<UInt8>) throws {
+                keyText: Span<UInt8>, line: Span<UInt8>) throws {
         let p = key.partition(level: level)
         let part = parts[p]
         part.buffer.append(kind.rawValue)
@@ -73,12 +73,13 @@ final class SpillWriter {
     static func read(_ path: String) throws -> (bytes: [UInt8], entries: [SpillEntry]) {
         let bytes = try TextFile.readBytes(path, limit: Int.max)
         var entries: [SpillEntry] = []
-        try bytes.withUnsafeBytes { raw in
+        let raw = bytes.span
+        do {
             var offset = 0
             while offset + headerSize <= raw.count {
                 guard let kind = RecordKind(rawValue: raw[offset]) else { throw OutputError.writeFailed(destination: path, errno: EIO) }
-                func word(_ at: Int) -> UInt64 { UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: offset + at, as: UInt64.self)) }
-                func half(_ at: Int) -> Int { Int(UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: offset + at, as: UInt32.self))) }
+                func word(_ at: Int) -> UInt64 { raw.loadLittleEndian(UInt64.self, at: offset + at) }
+                func half(_ at: Int) -> Int { Int(raw.loadLittleEndian(UInt32.self, at: offset + at)) }
                 let keyLength = half(41)
                 let lineLength = half(45)
                 let keyStart = offset + headerSize

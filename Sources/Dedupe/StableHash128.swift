@@ -21,13 +21,14 @@ public struct StableHash128: Hashable, Comparable, Sendable {
         self.lo = lo
     }
 
-    public init(_ bytes: UnsafeRawBufferPointer) {
+    public init(_ bytes: Span<UInt8>) {
         var a: UInt64 = 0x9E37_79B9_7F4A_7C15 ^ UInt64(bytes.count)
         var b: UInt64 = 0xC2B2_AE3D_27D4_EB4F &+ UInt64(bytes.count)
         var i = 0
         let n = bytes.count
         while i + 8 <= n {
-            let w = bytes.loadUnaligned(fromByteOffset: i, as: UInt64.self)
+            // Little-endian, whatever the machine: the hash is stored, so it must not depend on it.
+            let w = bytes.loadLittleEndian(UInt64.self, at: i)
             a = (a ^ (w &* 0x87C3_7B91_1142_53D5)).rotl(31) &* 0x4CF5_AD43_2745_937F
             b = (b ^ (w &* 0x4CF5_AD43_2745_937F)).rotl(29) &* 0x87C3_7B91_1142_53D5
             i += 8
@@ -49,16 +50,16 @@ public struct StableHash128: Hashable, Comparable, Sendable {
 
     public init(_ text: String) {
         var copy = text
-        self = copy.withUTF8 { StableHash128(UnsafeRawBufferPointer($0)) }
+        self = copy.withUTF8 { StableHash128($0.span) }
     }
 
     /// The hash of a buffer's content (a canonical form just written).
     public init(_ buffer: borrowing ByteBuffer) {
-        self = buffer.withUnsafeBufferPointer { StableHash128(UnsafeRawBufferPointer($0)) }
+        self = StableHash128(buffer.span)
     }
 
     public init(_ bytes: [UInt8]) {
-        self = bytes.withUnsafeBytes { StableHash128($0) }
+        self = StableHash128(bytes.span)
     }
 
     static func fmix(_ k0: UInt64) -> UInt64 {
@@ -83,7 +84,7 @@ public struct StableHash128: Hashable, Comparable, Sendable {
         return out
     }
 
-    public init?(bigEndian raw: UnsafeRawBufferPointer) {
+    public init?(bigEndian raw: Span<UInt8>) {
         guard raw.count == 16 else { return nil }
         var h: UInt64 = 0
         var l: UInt64 = 0

@@ -89,20 +89,19 @@ public final class EmulatorService: Sendable {
             return (Self.json(400, APIError.invalidRequest("Content-Type must be application/json").envelope), 0, nil)
         }
         // The body is read in place from its tape while its bytes are alive: no tree per item.
-        let handled: Result<EmulatorStore.Outcome, Error> = request.body.withUnsafeBufferPointer { buffer in
-            var tape = JSONTape()
-            do {
-                try JSONParser(maxDepth: Self.maxDepth).parse(buffer, into: &tape)
-            } catch {
-                return .failure(APIError.invalidRequest("body is not valid JSON: \(error)"))
-            }
-            return Result {
+        let handled: Result<EmulatorStore.Outcome, Error>
+        var tape = JSONTape()
+        do {
+            try JSONParser(maxDepth: Self.maxDepth).parse(request.body.span, into: &tape)
+            handled = Result {
                 try store.handle(method: request.method, path: request.path, body: tape) { outcome in
                     if failAfter { return (500, "failed after processing") }
                     if shortAnswer, outcome.hasResults { return (200, "short answer (fault)") }
                     return (200, nil)
                 }
             }
+        } catch {
+            handled = .failure(APIError.invalidRequest("body is not valid JSON: \(error)"))
         }
         switch handled {
         case .success(let outcome):
@@ -130,14 +129,14 @@ public final class EmulatorService: Sendable {
                 return Self.json(200, .object(["reset": .bool(true)]))
             case ("POST", "/_emulator/faults"):
                 var plan = faults.current
-                let value = try request.body.withUnsafeBufferPointer { buffer throws(JSONSyntaxError) in try JSONValue.parse(buffer, maxDepth: 8) }
+                let value = try JSONValue.parse(request.body.span, maxDepth: 8)
                 guard case .object(let object) = value else { throw ConfigurationError("the body must be a JSON object of faults") }
                 try plan.update(from: object)
                 faults.replace(plan)
                 return Self.json(200, plan.json)
             case ("POST", "/_emulator/object-types"):
                 // {"name":"product","fields":{…},"relationshipFields":{…}}: the type now exists.
-                let value = try request.body.withUnsafeBufferPointer { buffer throws(JSONSyntaxError) in try JSONValue.parse(buffer, maxDepth: 8) }
+                let value = try JSONValue.parse(request.body.span, maxDepth: 8)
                 guard let name = value.objectValue?["name"]?.stringValue, APIContract.isObjectTypeKey(name) else {
                     throw ConfigurationError("the body needs 'name', an object type key (\(APIContract.objectTypeKeyRule))")
                 }

@@ -56,11 +56,8 @@ struct OutputRowSink: RowSink {
     /// Every row has the first row's columns: checking that one finds a name used twice.
     static func checkColumnNames(_ writer: borrowing JSONWriter) throws(ExtractError) {
         var tape = JSONTape()
-        let duplicate = writer.bytes.withUnsafeBufferPointer { buffer -> DuplicateMember? in
-            guard (try? JSONParser().parse(buffer, into: &tape)) != nil, tape[0].kind == .object else { return nil }
-            return tape.duplicateMember(ofObject: 0)
-        }
-        if let duplicate { throw .duplicateColumn(name: duplicate.name, first: duplicate.first, second: duplicate.second) }
+        guard (try? JSONParser().parse(writer.bytes.span, into: &tape)) != nil, tape[0].kind == .object else { return }
+        if let duplicate = tape.duplicateMember(ofObject: 0) { throw .duplicateColumn(name: duplicate.name, first: duplicate.first, second: duplicate.second) }
     }
 
     @inline(__always)

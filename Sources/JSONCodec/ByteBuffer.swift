@@ -3,6 +3,14 @@
 public protocol ByteOutput: ~Copyable {
     mutating func append(_ byte: UInt8)
     mutating func append(contentsOf bytes: UnsafeBufferPointer<UInt8>)
+    mutating func append(contentsOf bytes: Span<UInt8>)
+}
+
+extension ByteOutput where Self: ~Copyable {
+    @inlinable @inline(__always)
+    public mutating func append(contentsOf bytes: Span<UInt8>) {
+        bytes.withUnsafeBufferPointer { append(contentsOf: $0) }
+    }
 }
 
 extension Array: ByteOutput where Element == UInt8 {}
@@ -99,6 +107,17 @@ public struct ByteBuffer: ~Copyable, ByteOutput {
     }
 
     public mutating func removeAll() { storedCount = 0 }
+
+    /// The content as a view that cannot outlive the buffer (or a change to it).
+    public var span: Span<UInt8> {
+        @_lifetime(borrow self)
+        borrowing get { _overrideLifetime(Span(_unsafeStart: base, count: count), borrowing: self) }
+    }
+
+    /// `span` for a buffer that a class holds, where a view cannot outlive the property access.
+    public func withSpan<R, E: Error>(_ body: (Span<UInt8>) throws(E) -> R) throws(E) -> R {
+        try body(span)
+    }
 
     public func withUnsafeBufferPointer<R, E: Error>(_ body: (UnsafeBufferPointer<UInt8>) throws(E) -> R) throws(E) -> R {
         try body(UnsafeBufferPointer(start: base, count: count))

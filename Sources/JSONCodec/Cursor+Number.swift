@@ -47,6 +47,10 @@ public enum JSONNumberSyntax {
         return scan(p, from: 0, count: bytes.count) == bytes.count
     }
 
+    public static func isNumber(_ bytes: Span<UInt8>) -> Bool {
+        bytes.withUnsafeBufferPointer { isNumber($0) }
+    }
+
     public static func isNumber(_ text: String) -> Bool {
         var copy = text
         return copy.withUTF8 { isNumber($0) }

@@ -7,6 +7,12 @@ public struct JSONParser: Sendable {
 
     public init(maxDepth: Int = 256) { self.maxDepth = maxDepth }
 
+    /// `parse` of a byte view; the tape then points into the bytes the view shows, so it is
+    /// valid while they are.
+    public func parse(_ bytes: Span<UInt8>, into tape: inout JSONTape) throws(JSONSyntaxError) {
+        try bytes.withUnsafeBufferPointer { (raw) throws(JSONSyntaxError) in try parse(raw, into: &tape) }
+    }
+
     /// Parses exactly one JSON value (surrounding whitespace allowed) into `tape`, replacing its content.
     public func parse(_ bytes: UnsafeBufferPointer<UInt8>, into tape: inout JSONTape) throws(JSONSyntaxError) {
         tape.count = 0

@@ -112,6 +112,10 @@ extension JSONValue {
         return tape.value(at: 0)
     }
 
+    public static func parse(_ bytes: Span<UInt8>, maxDepth: Int = 256) throws(JSONSyntaxError) -> JSONValue {
+        try bytes.withUnsafeBufferPointer { (raw) throws(JSONSyntaxError) in try parse(raw, maxDepth: maxDepth) }
+    }
+
     /// Parses the JSON text a buffer holds (a writer's output, say).
     public static func parse(_ buffer: borrowing ByteBuffer, maxDepth: Int = 256) throws(JSONSyntaxError) -> JSONValue {
         try buffer.withUnsafeBufferPointer { (raw) throws(JSONSyntaxError) in try parse(raw, maxDepth: maxDepth) }

@@ -83,11 +83,10 @@ extension JSONTape {
     /// Calls `body` with the unescaped UTF-8 of the string token at `index`: the input bytes
     /// themselves when the string has no escapes (the usual case), a decoded copy otherwise.
     @inlinable
-    public func withStringBytes<R, E: Error>(_ index: Int, _ body: (UnsafeRawBufferPointer) throws(E) -> R) throws(E) -> R {
-        if !self[index].hasEscapes { return try body(UnsafeRawBufferPointer(rawBytes(index))) }
+    public func withStringBytes<R, E: Error>(_ index: Int, _ body: (Span<UInt8>) throws(E) -> R) throws(E) -> R {
+        if !self[index].hasEscapes { return try body(bytes(index)) }
         var decoded: [UInt8] = []
         decodeString(index, into: &decoded)
-        let result: Result<R, E> = decoded.withUnsafeBytes { raw in Result { () throws(E) in try body(raw) } }
-        return try result.get()
+        return try body(decoded.span)
     }
 }

@@ -49,14 +49,28 @@ public struct JSONTape {
         return tokenBase[index]
     }
 
-    /// The raw bytes of a string token's content (escapes not decoded) or of a number.
+    /// The raw bytes of a string token's content (escapes not decoded) or of a number; inside the
+    /// codec only (callers outside get `bytes`, which cannot outlive the tape).
     @inlinable @inline(__always)
-    public func rawBytes(_ index: Int) -> UnsafeBufferPointer<UInt8> {
+    func rawBytes(_ index: Int) -> UnsafeBufferPointer<UInt8> {
         let t = self[index]
         return UnsafeBufferPointer(start: base! + Int(t.start), count: Int(t.end - t.start))
     }
 
+    /// `rawBytes` as a bounds-checked view that cannot outlive this tape: what code outside
+    /// the codec reads (it then needs no pointer).
+    @inlinable @inline(__always)
+    @_lifetime(borrow self)
+    public func bytes(_ index: Int) -> Span<UInt8> {
+        _overrideLifetime(Span(_unsafeElements: rawBytes(index)), borrowing: self)
+    }
+
     /// Whether the string token at `index` equals `bytes` (the unescaped UTF-8 of a name).
+    @inlinable
+    public func stringEquals(_ index: Int, _ bytes: Span<UInt8>) -> Bool {
+        bytes.withUnsafeBufferPointer { stringEquals(index, $0) }
+    }
+
     @inlinable
     public func stringEquals(_ index: Int, _ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
         let t = self[index]

@@ -13,6 +13,9 @@ public struct JSONWriter: ~Copyable {
     @inlinable @inline(__always)
     public mutating func writeRaw(_ raw: UnsafeBufferPointer<UInt8>) { bytes.append(contentsOf: raw) }
 
+    @inlinable @inline(__always)
+    public mutating func writeRaw(_ raw: Span<UInt8>) { bytes.append(contentsOf: raw) }
+
     @inlinable
     public mutating func writeRaw(_ raw: StaticString) {
         bytes.append(contentsOf: UnsafeBufferPointer(start: raw.utf8Start, count: raw.utf8CodeUnitCount))
@@ -36,9 +39,19 @@ public struct JSONWriter: ~Copyable {
         bytes.append(0x22)
     }
 
+    @inlinable
+    public mutating func writeString(utf8: Span<UInt8>) {
+        utf8.withUnsafeBufferPointer { writeString(utf8: $0) }
+    }
+
     public mutating func writeString(_ s: String) {
         var copy = s
         copy.withUTF8 { writeString(utf8: $0) }
+    }
+
+    @inlinable
+    public mutating func writeEscapedContent(_ utf8: Span<UInt8>) {
+        utf8.withUnsafeBufferPointer { writeEscapedContent($0) }
     }
 
     /// Escapes string content without the quotes, copying unescaped runs in bulk.

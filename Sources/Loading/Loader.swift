@@ -57,10 +57,10 @@ public enum Loader {
             while let line = try reader.next() {
                 switch line {
                 case .blank: continue
-                case .invalid(let error, let raw):
+                case .invalid(let error):
                     counters.update { $0.recordsIn += 1 }
-                    try writer.reject(invalid: raw, row: reader.lineNumber, message: reader.describe(error))
-                case .object(let raw):
+                    try writer.reject(invalid: reader.line, row: reader.lineNumber, message: reader.describe(error))
+                case .object:
                     counters.update { $0.recordsIn += 1 }
                     let endpoint: Endpoint
                     itemWriter.bytes.removeAll()
@@ -68,10 +68,10 @@ public enum Loader {
                         endpoint = try RecordRequests.writeItem(reader.tape, includeUserId: configuration.includeUserId, into: &itemWriter)
                     } catch {
                         guard case .invalid(let message) = error else { continue }
-                        try writer.reject(invalid: raw, row: reader.lineNumber, message: message)
+                        try writer.reject(invalid: reader.line, row: reader.lineNumber, message: message)
                         continue
                     }
-                    open[endpoint, default: []].append(PendingRecord(tape: reader.tape, raw: raw, item: itemWriter.bytes.array))
+                    open[endpoint, default: []].append(PendingRecord(tape: reader.tape, raw: reader.line, item: itemWriter.bytes.array))
                     if open[endpoint]!.count >= configuration.limit(endpoint) { try dispatch(endpoint) }
                 }
                 progress.tick()

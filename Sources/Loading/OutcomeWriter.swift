@@ -30,15 +30,12 @@ final class OutcomeWriter: Sendable {
     }
 
     /// A record that never became a request (not a valid record).
-    func reject(invalid raw: UnsafeBufferPointer<UInt8>?, row: Int, message: String) throws {
+    func reject(invalid raw: Span<UInt8>, row: Int, message: String) throws {
         // Copied (a rare path): what is under the lock must not take in the caller's buffer.
-        let line = raw.map(Array.init) ?? [], hasLine = raw != nil
+        let line = raw.array
         let reject = Reject(stage: "load", row: row, code: "invalid_record", message: message)
         try files.withLock { files in
-            let rejects = files.rejects
-            try line.withUnsafeBufferPointer { bytes throws(OutputError) in
-                try rejects.add(reject, input: nil, rawInput: hasLine ? bytes : nil)
-            }
+            try files.rejects.add(reject, input: nil, rawInput: line.span)
             counters.update { $0.countReject("invalid_record") }
         }
     }
@@ -56,7 +53,7 @@ final class OutcomeWriter: Sendable {
             reject.extra["attempts"] = .number(String(attempts))
             if let key = record.key { reject.extra["key"] = .string(key) }
             let rejects = files.rejects
-            try record.record.withUnsafeBufferPointer { raw throws(OutputError) in try rejects.add(reject, input: raw) }
+            try rejects.add(reject, input: record.record.span)
             counters.update { $0.countReject(code.rawValue) }
         }
     }
@@ -120,7 +117,7 @@ enum AckLine {
     }
 
     private static func retryRecord(_ record: PendingRecord, relationships indices: [Int]) -> JSONObject? {
-        let value = record.record.withUnsafeBufferPointer { try? JSONValue.parse($0) }
+        let value = try? JSONValue.parse(record.record.span)
         guard var object = value?.objectValue, case .array(let all)? = object["relationships"] else { return nil }
         object["relationships"] = .array(indices.filter { $0 < all.count }.map { all[$0] })
         object["key"] = nil

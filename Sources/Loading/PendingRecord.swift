@@ -17,12 +17,12 @@ struct PendingRecord: Sendable {
     /// Set for events, so a contact_not_found can be answered by creating the contact.
     var email: String?
 
-    init(tape: JSONTape, raw: UnsafeBufferPointer<UInt8>, item: [UInt8]) {
-        record = Array(raw)
+    init(tape: JSONTape, raw: Span<UInt8>, item: [UInt8]) {
+        record = raw.array
         self.item = item
         row = nil
         for key in tape.memberKeys(ofObject: 0) where tape.stringEquals(key, "row") {
-            if tape[key + 1].kind == .number { row = Int(String(decoding: tape.rawBytes(key + 1), as: UTF8.self)) }
+            if tape[key + 1].kind == .number { row = Int(String(decodingUTF8: tape.bytes(key + 1))) }
         }
         key = tape.string("key", of: 0)
         type = tape.string("type", of: 0) ?? "?"

@@ -7,10 +7,13 @@ struct ColumnResolver {
     let destination: Destination
     let schema: WorkspaceSchema
     private var byName: [[UInt8]: Slot] = [:]
-    /// Per column position: the last key seen there (bytes owned by `arena`) and its slot.
+    /// Per column position: the last key seen there (its bytes in `keyBytes`) and its slot.
     /// Plain values, so reading the cache costs no reference counting.
     private var cache: [CachedKey] = []
-    private let arena = KeyArena()
+    /// The cached keys' bytes, one after the other. A query has a handful of distinct column
+    /// names, so this stays tiny; a stream whose keys keep changing just misses.
+    private var keyBytes: [UInt8] = []
+    private var storedKeys = 0
     /// Ignored column names in the order first seen, for the once-per-run notice.
     private(set) var ignored: [String] = []
     /// Keys not answered by the per-position cache so far: unchanged across a row means the
@@ -28,22 +31,24 @@ struct ColumnResolver {
     @inline(__always)
     mutating func slot(forKeyAt token: Int, position: Int, in tape: JSONTape) -> Slot {
         if !tape[token].hasEscapes, position < cache.count {
-            let raw = tape.rawBytes(token)
             let cached = cache[position]
-            if cached.count == raw.count, raw.count == 0 || memcmp(cached.bytes, raw.baseAddress!, raw.count) == 0 {
+            if tape.stringEquals(token, keyBytes.span.extracting(cached.start..<cached.start + cached.count)) {
                 return cached.slot
             }
         }
         misses += 1
-        let key = tape[token].hasEscapes ? Array(tape.decodeString(token).utf8) : Array(tape.rawBytes(token))
+        let key = tape[token].hasEscapes ? Array(tape.decodeString(token).utf8) : tape.bytes(token).array
         let slot = lookup(key)
         if !tape[token].hasEscapes {
-            if arena.count > 4096 {
+            if storedKeys > 4096 {
                 // Keys that keep changing: start over rather than grow without bound.
                 cache.removeAll()
-                arena.reset()
+                keyBytes.removeAll(keepingCapacity: true)
+                storedKeys = 0
             }
-            let entry = CachedKey(bytes: arena.store(key), count: key.count, slot: slot)
+            let entry = CachedKey(start: keyBytes.count, count: key.count, slot: slot)
+            keyBytes += key
+            storedKeys += 1
             if position < cache.count { cache[position] = entry } else if position == cache.count { cache.append(entry) }
         }
         return slot
@@ -120,34 +125,8 @@ struct ColumnResolver {
 }
 
 struct CachedKey {
-    let bytes: UnsafePointer<UInt8>
+    /// Where the key's bytes are in the resolver's `keyBytes`.
+    let start: Int
     let count: Int
     let slot: Slot
 }
-
-/// Owns the bytes of cached keys for the resolver's lifetime. A query has a handful of
-/// distinct column names, so this stays tiny; a stream whose keys keep changing just misses.
-final class KeyArena {
-    private var blocks: [UnsafeMutablePointer<UInt8>] = []
-
-    var count: Int { blocks.count }
-
-    func store(_ key: [UInt8]) -> UnsafePointer<UInt8> {
-        let block = UnsafeMutablePointer<UInt8>.allocate(capacity: max(key.count, 1))
-        block.initialize(from: key, count: key.count)
-        blocks.append(block)
-        return UnsafePointer(block)
-    }
-
-    /// Frees every stored key; the caller must drop all pointers it holds first.
-    func reset() {
-        blocks.forEach { $0.deallocate() }
-        blocks.removeAll()
-    }
-
-    deinit { blocks.forEach { $0.deallocate() } }
-}
-
-#if canImport(Glibc)
-import Glibc
-#endif

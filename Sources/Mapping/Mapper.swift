@@ -18,11 +18,11 @@ public enum Mapper {
                 case .blank:
                     stats.blankLines += 1
                     continue
-                case .invalid(let error, let raw):
+                case .invalid(let error):
                     stats.rows += 1
                     let message = error.map { "invalid JSON: \($0)" } ?? "expected a JSON object, got \(reader.tape.value(at: 0).typeDescription)"
-                    try rejects.add(Reject(stage: "map", row: reader.lineNumber, code: "invalid_json", message: message), input: nil, rawInput: raw)
-                case .object(let raw):
+                    try rejects.add(Reject(stage: "map", row: reader.lineNumber, code: "invalid_json", message: message), input: nil, rawInput: reader.line)
+                case .object:
                     stats.rows += 1
                     let misses = mapper.resolver.misses
                     mapper.collect(reader.tape)
@@ -35,7 +35,7 @@ public enum Mapper {
                             distinctColumns = 0
                             try rejects.add(Reject(stage: "map", row: reader.lineNumber, code: "duplicate_column",
                                                    message: "column '\(duplicate.name)' appears twice (columns \(duplicate.first) and \(duplicate.second)); give one of them another name with AS"),
-                                            input: raw)
+                                            input: reader.line)
                             break
                         }
                         distinctColumns = columns
@@ -49,7 +49,7 @@ public enum Mapper {
                         stats.records += 1
                     } catch {
                         writer.bytes.removeSubrange(mark...)
-                        try rejects.add(Reject(stage: "map", row: reader.lineNumber, code: error.code, message: error.message), input: raw)
+                        try rejects.add(Reject(stage: "map", row: reader.lineNumber, code: error.code, message: error.message), input: reader.line)
                     }
                 }
                 if let limit = configuration.maxRejects, rejects.total > limit {

@@ -13,7 +13,7 @@ extension RecordMapper {
             throw .missing("neither 'userId' nor 'email' has a value; an event needs its contact")
         }
         guard let name = value(.eventName, tape) else { throw .missing("column 'event_name' has no value") }
-        guard tape[name].kind == .string, !TokenValue.isBlank(tape.rawBytes(name)) else {
+        guard tape[name].kind == .string, !TokenValue.isBlank(tape.bytes(name)) else {
             throw .invalidValue(column: ReservedColumn.eventName, expected: "a non-empty string", got: TokenValue.display(tape, name))
         }
         w.writeRaw(",\"event\":")

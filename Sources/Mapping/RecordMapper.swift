@@ -112,7 +112,7 @@ struct RecordMapper {
             }
             let valid = tape[email].hasEscapes
                 ? EmailSyntax.isValid(tape.decodeString(email).trimmingSpaces())
-                : EmailSyntax.isValid(EmailSyntax.trimmed(tape.rawBytes(email)))
+                : EmailSyntax.isValid(tape.bytes(email).extracting(EmailSyntax.trimmedRange(tape.bytes(email))))
             guard valid else {
                 throw MapFailure(code: "invalid_email", message: "column 'email': \(TokenValue.display(tape, email)) is not a valid email address")
             }

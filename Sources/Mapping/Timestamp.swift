@@ -15,11 +15,11 @@ enum Timestamp {
         case .string:
             if t.hasEscapes {
                 var decoded = tape.decodeString(token)
-                return decoded.withUTF8 { UTCTimestamp.rewrite($0, into: &out) }
+                return decoded.withUTF8 { UTCTimestamp.rewrite($0.span, into: &out) }
             }
-            return UTCTimestamp.rewrite(tape.rawBytes(token), into: &out)
+            return UTCTimestamp.rewrite(tape.bytes(token), into: &out)
         case .number:
-            guard let (seconds, nanos) = epoch(tape.rawBytes(token)) else { return false }
+            guard let (seconds, nanos) = epoch(tape.bytes(token)) else { return false }
             guard seconds > -62_135_596_800, seconds < 253_402_300_800 else { return false }
             return UTCTimestamp.write(epochSeconds: seconds, nanoseconds: nanos, into: &out)
         default:
@@ -29,8 +29,8 @@ enum Timestamp {
 
     /// Unix seconds, or milliseconds when the whole part reaches `millisecondThreshold`;
     /// nil for exponents or overflow.
-    static func epoch(_ raw: UnsafeBufferPointer<UInt8>) -> (Int64, Int)? {
-        guard !raw.contains(where: { $0 | 0x20 == UInt8(ascii: "e") }),
+    static func epoch(_ raw: Span<UInt8>) -> (Int64, Int)? {
+        guard raw.allSatisfy({ $0 | 0x20 != UInt8(ascii: "e") }),
               let asSeconds = EpochDecimal.split(raw) else { return nil }
         let whole = asSeconds.seconds < 0 ? -(asSeconds.seconds + 1) : asSeconds.seconds
         guard UInt64(whole) >= millisecondThreshold else { return asSeconds }

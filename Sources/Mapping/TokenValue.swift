@@ -21,22 +21,22 @@ enum TokenValue {
         let t = tape[token]
         switch t.kind {
         case .string:
-            guard t.end > t.start, !isBlank(tape.rawBytes(token)) else {
+            guard t.end > t.start, !isBlank(tape.bytes(token)) else {
                 throw .invalidValue(column: column, expected: "a non-empty string or an integer", got: "\"\"")
             }
             w.writeStringToken(tape, at: token)
-        case .number where isInteger(tape.rawBytes(token)):
-            w.writeByte(0x22); w.writeRaw(tape.rawBytes(token)); w.writeByte(0x22)
+        case .number where isInteger(tape.bytes(token)):
+            w.writeByte(0x22); w.writeRaw(tape.bytes(token)); w.writeByte(0x22)
         default:
             throw .invalidValue(column: column, expected: "a string or an integer", got: display(tape, token))
         }
     }
 
-    static func isInteger(_ raw: UnsafeBufferPointer<UInt8>) -> Bool {
-        !raw.contains(UInt8(ascii: ".")) && !raw.contains(UInt8(ascii: "e")) && !raw.contains(UInt8(ascii: "E"))
+    static func isInteger(_ raw: Span<UInt8>) -> Bool {
+        raw.allSatisfy { $0 != UInt8(ascii: ".") && $0 | 0x20 != UInt8(ascii: "e") }
     }
 
-    static func isBlank(_ raw: UnsafeBufferPointer<UInt8>) -> Bool { raw.allSatisfy { $0 == 0x20 || $0 == 0x09 } }
+    static func isBlank(_ raw: Span<UInt8>) -> Bool { raw.allSatisfy { $0 == 0x20 || $0 == 0x09 } }
 
     /// Writes a value of a declared field type, or throws `invalid_field_value`. Numbers and
     /// booleans are accepted into string fields as their exact text; text is never turned into
@@ -54,19 +54,19 @@ enum TokenValue {
         case .string:
             switch t.kind {
             case .string: w.writeStringToken(tape, at: token)
-            case .number: w.writeByte(0x22); w.writeRaw(tape.rawBytes(token)); w.writeByte(0x22)
+            case .number: w.writeByte(0x22); w.writeRaw(tape.bytes(token)); w.writeByte(0x22)
             case .true: w.writeRaw("\"true\"")
             case .false: w.writeRaw("\"false\"")
             default: throw fail
             }
         case .number:
             guard t.kind == .number else { throw fail }
-            w.writeRaw(tape.rawBytes(token))
+            w.writeRaw(tape.bytes(token))
         case .boolean:
             guard t.kind == .true || t.kind == .false else { throw fail }
             w.writeRaw(t.kind == .true ? "true" : "false")
         case .date:
-            guard t.kind == .string, !t.hasEscapes, isDate(tape.rawBytes(token)) else { throw fail }
+            guard t.kind == .string, !t.hasEscapes, isDate(tape.bytes(token)) else { throw fail }
             w.writeStringToken(tape, at: token)
         case .datetime:
             w.writeByte(0x22)
@@ -75,7 +75,7 @@ enum TokenValue {
         }
     }
 
-    static func isDate(_ raw: UnsafeBufferPointer<UInt8>) -> Bool {
+    static func isDate(_ raw: Span<UInt8>) -> Bool {
         guard raw.count == 10 else { return false }
         var out: [UInt8] = []
         return UTCTimestamp.rewrite(raw, into: &out)

@@ -157,8 +157,8 @@ struct ValueFetcher {
         }
     }
 
-    func withValue(_ body: (UnsafeBufferPointer<UInt8>?) -> Void) {
+    func withValue(_ body: (Span<UInt8>?) -> Void) {
         if isNull { return body(nil) }
-        value.withUnsafeBufferPointer { body($0) }
+        body(value.span)
     }
 }

@@ -62,7 +62,7 @@ extension PostgresWarehouse {
                 let p = PQgetvalue(result, 0, c)!
                 let len = Int(PQgetlength(result, 0, c))
                 p.withMemoryRebound(to: UInt8.self, capacity: len) { bytes in
-                    encoder.encode(column: Int(c), text: UnsafeBufferPointer(start: bytes, count: len), into: &writer)
+                    encoder.encode(column: Int(c), text: UnsafeBufferPointer(start: bytes, count: len).span, into: &writer)
                 }
             }
             c += 1

@@ -47,10 +47,12 @@ public final class Statement {
     }
 
     /// The column's bytes, valid until the next step or reset.
-    public func blob(_ column: Int32) -> UnsafeRawBufferPointer {
+    /// Calls `body` with column `column`'s bytes, read in place (valid only inside `body`:
+    /// SQLite reuses the memory at the next step).
+    public func withBlob<R>(_ column: Int32, _ body: (Span<UInt8>) -> R) -> R {
         let count = Int(sqlite3_column_bytes(handle, column))
-        guard let p = sqlite3_column_blob(handle, column) else { return UnsafeRawBufferPointer(start: nil, count: 0) }
-        return UnsafeRawBufferPointer(start: p, count: count)
+        guard count > 0, let p = sqlite3_column_blob(handle, column) else { return body([UInt8]().span) }
+        return body(UnsafeRawBufferPointer(start: p, count: count).bindMemory(to: UInt8.self).span)
     }
 
     public func isNull(_ column: Int32) -> Bool { sqlite3_column_type(handle, column) == SQLITE_NULL }

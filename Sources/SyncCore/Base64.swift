@@ -4,10 +4,11 @@ import JSONCodec
 public enum Base64 {
     private static let alphabet: [UInt8] = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/".utf8)
 
-    public static func encode<Output: ByteOutput & ~Copyable>(_ input: UnsafeBufferPointer<UInt8>, into out: inout Output) {
+    public static func encode<Output: ByteOutput & ~Copyable>(_ input: Span<UInt8>, into out: inout Output) {
         let n = input.count
         var i = 0
-        alphabet.withUnsafeBufferPointer { a in
+        let a = alphabet.span
+        do {
             while i + 3 <= n {
                 let v = UInt32(input[i]) << 16 | UInt32(input[i + 1]) << 8 | UInt32(input[i + 2])
                 out.append(a[Int(v >> 18 & 63)]); out.append(a[Int(v >> 12 & 63)])
@@ -29,7 +30,7 @@ public enum Base64 {
 
     public static func encode(_ bytes: [UInt8]) -> String {
         var out: [UInt8] = []
-        bytes.withUnsafeBufferPointer { encode($0, into: &out) }
+        encode(bytes.span, into: &out)
         return String(decoding: out, as: UTF8.self)
     }
 

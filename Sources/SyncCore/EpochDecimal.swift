@@ -5,10 +5,10 @@ public enum EpochDecimal {
     /// seconds, 3 for milliseconds, 6 for microseconds), into whole seconds (floor) and
     /// nanoseconds 0…999,999,999. Digits below a nanosecond are dropped. Nil when the text is not
     /// such a number or the seconds do not fit 18 digits.
-    public static func split(_ raw: UnsafeBufferPointer<UInt8>, unitDigits: Int = 0) -> (seconds: Int64, nanoseconds: Int)? {
+    public static func split(_ raw: Span<UInt8>, unitDigits: Int = 0) -> (seconds: Int64, nanoseconds: Int)? {
         var i = 0
-        let negative = raw.first == UInt8(ascii: "-")
-        if negative || raw.first == UInt8(ascii: "+") { i = 1 }
+        let negative = !raw.isEmpty && raw[0] == UInt8(ascii: "-")
+        if negative || !raw.isEmpty && raw[0] == UInt8(ascii: "+") { i = 1 }
         // The digits stay in `raw` (no array per call): `digit(k)` reads digit k of the whole
         // digits followed by the fraction digits.
         let wholeStart = i
@@ -65,6 +65,6 @@ public enum EpochDecimal {
 
     public static func split(_ text: String, unitDigits: Int = 0) -> (seconds: Int64, nanoseconds: Int)? {
         var copy = text
-        return copy.withUTF8 { split($0, unitDigits: unitDigits) }
+        return copy.withUTF8 { split($0.span, unitDigits: unitDigits) }
     }
 }

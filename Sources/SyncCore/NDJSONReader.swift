@@ -1,13 +1,13 @@
 import JSONCodec
 
-/// One line of an NDJSON stream, classified.
+/// One line of an NDJSON stream, classified; its bytes are the reader's `line`.
 public enum NDJSONLine {
-    /// A JSON object; its structure is in the reader's `tape`, its text in `raw`.
-    case object(raw: UnsafeBufferPointer<UInt8>)
+    /// A JSON object; its structure is in the reader's `tape`.
+    case object
     /// An empty or whitespace-only line.
     case blank
     /// Not a JSON object: the syntax error, or nil when the line is valid JSON of another type.
-    case invalid(JSONSyntaxError?, raw: UnsafeBufferPointer<UInt8>)
+    case invalid(JSONSyntaxError?)
 }
 
 /// Reads NDJSON objects one line at a time into a reused tape.
@@ -15,6 +15,8 @@ public struct NDJSONReader: ~Copyable {
     public var lines: LineReader
     public var tape = JSONTape()
     public let parser: JSONParser
+    /// The bytes of the line last returned, inside the line reader's buffer.
+    private var current = UnsafeBufferPointer<UInt8>(start: nil, count: 0)
 
     public init(lines: consuming LineReader, maxDepth: Int = 256) {
         self.lines = lines
@@ -25,16 +27,24 @@ public struct NDJSONReader: ~Copyable {
     /// 1-based line number of the line last returned.
     public var lineNumber: Int { lines.lineNumber }
 
+    /// The bytes of the line last returned, without its newline. The compiler keeps this view
+    /// from living past the next call to `next()`, which reuses the memory.
+    public var line: Span<UInt8> {
+        @_lifetime(borrow self)
+        borrowing get { _overrideLifetime(Span(_unsafeElements: current), borrowing: self) }
+    }
+
     /// The next line, or nil at end of input. After `.object`, `tape` holds the object (index 0).
     public mutating func next() throws(InputError) -> NDJSONLine? {
         guard let line = try lines.next() else { return nil }
+        current = line
         if line.allSatisfy({ $0 == 0x20 || $0 == 0x09 }) { return .blank }
         do {
             try parser.parse(line, into: &tape)
         } catch {
-            return .invalid(error, raw: line)
+            return .invalid(error)
         }
-        return tape[0].kind == .object ? .object(raw: line) : .invalid(nil, raw: line)
+        return tape[0].kind == .object ? .object : .invalid(nil)
     }
 
     /// The message for an invalid line, in the `source:line: …` form.

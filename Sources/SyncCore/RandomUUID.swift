@@ -23,33 +23,30 @@ public enum RandomUUID {
 /// Words from /dev/urandom (the kernel's generator, as `SystemRandomNumberGenerator` draws them
 /// one call at a time), or from that generator when the device cannot be read.
 struct RandomPool: ~Copyable {
-    private var words = [UInt64](repeating: 0, count: 512)
-    private var used = 512
+    private var bytes = [UInt8](repeating: 0, count: 4096)
+    private var used = 4096
     private let device = open("/dev/urandom", O_RDONLY | O_CLOEXEC)
 
     deinit { if device >= 0 { close(device) } }
 
     mutating func next() -> UInt64 {
-        if used == words.count { refill() }
-        used += 1
-        return words[used - 1]
+        if used == bytes.count { refill() }
+        var word: UInt64 = 0
+        for k in 0..<8 { word = word << 8 | UInt64(bytes[used + k]) }
+        used += 8
+        return word
     }
 
     private mutating func refill() {
-        let device = device
-        let filled = device >= 0 && words.withUnsafeMutableBytes { raw in
-            var at = 0
-            while at < raw.count {
-                let n = read(device, raw.baseAddress! + at, raw.count - at)
-                if n < 0 && errno == EINTR { continue }
-                guard n > 0 else { return false }
-                at += n
-            }
-            return true
+        var at = 0
+        while device >= 0 && at < bytes.count {
+            let n = TextFile.readSome(device, into: &bytes, from: at)
+            guard n > 0 else { break }
+            at += n
         }
-        if !filled {
+        if at < bytes.count {
             var rng = SystemRandomNumberGenerator()
-            for i in words.indices { words[i] = rng.next() }
+            for i in bytes.indices { bytes[i] = rng.next() }
         }
         used = 0
     }

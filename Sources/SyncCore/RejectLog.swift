@@ -40,7 +40,7 @@ public final class RejectLog {
 
     /// Records a reject whose input is `input` (JSON text of an object, or nil when the input
     /// was not JSON, in which case `rawInput` is kept as a string).
-    public func add(_ reject: Reject, input: UnsafeBufferPointer<UInt8>?, rawInput: UnsafeBufferPointer<UInt8>? = nil) throws(OutputError) {
+    public func add(_ reject: Reject, input: Span<UInt8>?, rawInput: Span<UInt8>? = nil) throws(OutputError) {
         total += 1
         byCode[reject.code, default: 0] += 1
         if total <= echoLimit {
@@ -68,10 +68,9 @@ public final class RejectLog {
         if let input {
             writer.writeRaw(input)
         } else if let rawInput {
-            let text = String(decoding: rawInput, as: UTF8.self)
-            writer.writeString(text)
+            writer.writeString(String(decodingUTF8: rawInput))
             // Invalid UTF-8 cannot live in a JSON string: keep the exact bytes too.
-            if !text.utf8.elementsEqual(rawInput) {
+            if !rawInput.isValidUTF8 {
                 writer.writeRaw(",\"inputBase64\":\"")
                 Base64.encode(rawInput, into: &writer.bytes)
                 writer.writeByte(0x22)
@@ -86,7 +85,7 @@ public final class RejectLog {
     public func add(_ reject: Reject, inputValue: JSONValue) throws(OutputError) {
         var w = JSONWriter(capacity: 256)
         w.writeValue(inputValue)
-        try w.bytes.array.withUnsafeBufferPointer { buffer throws(OutputError) in try add(reject, input: buffer) }
+        try add(reject, input: w.bytes.span)
     }
 
     public func flush() throws(OutputError) {

@@ -12,7 +12,7 @@ extension UTCTimestamp {
             (self.year, self.month, self.day, self.hour, self.minute, self.second) = (year, month, day, hour, minute, second)
         }
 
-        init?(_ s: UnsafeBufferPointer<UInt8>) {
+        init?(_ s: Span<UInt8>) {
             var p = Scanner(s)
             guard let y = p.digits(4), p.take(UInt8(ascii: "-")), let mo = p.digits(2), p.take(UInt8(ascii: "-")),
                   let d = p.digits(2) else { return nil }
@@ -49,19 +49,16 @@ extension UTCTimestamp {
         }
 
         func write<Output: ByteOutput & ~Copyable>(into out: inout Output) {
-            var text: (UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8,
-                       UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8) = (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
-            withUnsafeMutableBytes(of: &text) { raw in
-                let p = raw.bindMemory(to: UInt8.self)
-                func two(_ at: Int, _ v: Int) { p[at] = UInt8(48 + v / 10); p[at + 1] = UInt8(48 + v % 10) }
-                two(0, year / 100); two(2, year % 100); p[4] = UInt8(ascii: "-"); two(5, month); p[7] = UInt8(ascii: "-")
-                two(8, day); p[10] = UInt8(ascii: "T"); two(11, hour); p[13] = UInt8(ascii: ":"); two(14, minute)
-                p[16] = UInt8(ascii: ":"); two(17, second)
-                out.append(contentsOf: UnsafeBufferPointer(start: p.baseAddress, count: 19))
-            }
+            // The 19 characters on the stack, appended in one copy.
+            var p = InlineArray<19, UInt8>(repeating: 0)
+            func two(_ at: Int, _ v: Int) { p[at] = UInt8(48 + v / 10); p[at + 1] = UInt8(48 + v % 10) }
+            two(0, year / 100); two(2, year % 100); p[4] = UInt8(ascii: "-"); two(5, month); p[7] = UInt8(ascii: "-")
+            two(8, day); p[10] = UInt8(ascii: "T"); two(11, hour); p[13] = UInt8(ascii: ":"); two(14, minute)
+            p[16] = UInt8(ascii: ":"); two(17, second)
+            out.append(contentsOf: p.span)
             if !fraction.isEmpty {
                 out.append(UInt8(ascii: "."))
-                fraction.withUnsafeBufferPointer { out.append(contentsOf: $0) }
+                out.append(contentsOf: fraction.span)
             } else {
                 FixedDigits.writeFraction(nanoseconds: nanoseconds, into: &out)
             }
@@ -69,10 +66,11 @@ extension UTCTimestamp {
         }
     }
 
-    struct Scanner {
-        let s: UnsafeBufferPointer<UInt8>
+    struct Scanner: ~Escapable {
+        let s: Span<UInt8>
         var i = 0
-        init(_ s: UnsafeBufferPointer<UInt8>) { self.s = s }
+        @_lifetime(copy s)
+        init(_ s: Span<UInt8>) { self.s = s }
 
         var atEnd: Bool { i == s.count }
 
@@ -97,7 +95,9 @@ extension UTCTimestamp {
         mutating func digitRun() -> [UInt8] {
             let from = i
             while i < s.count, s[i] &- 48 < 10 { i += 1 }
-            return Array(s[from..<i])
+            var run: [UInt8] = []
+            for k in from..<i { run.append(s[k]) }
+            return run
         }
 
         /// Parses an optional zone designator, returning its offset east of UTC in seconds.

@@ -6,7 +6,7 @@ public enum UTCTimestamp {
     /// Rewrites `YYYY-MM-DD[T| ]HH:MM[:SS[.f…]][Z|±HH[[:]MM]| UTC]` into `out` as RFC 3339 UTC,
     /// converting offsets to UTC. Text without a zone is taken as UTC. Returns false, writing
     /// nothing, when the text is not of that form.
-    public static func rewrite<Output: ByteOutput & ~Copyable>(_ text: UnsafeBufferPointer<UInt8>, into out: inout Output) -> Bool {
+    public static func rewrite<Output: ByteOutput & ~Copyable>(_ text: Span<UInt8>, into out: inout Output) -> Bool {
         guard var t = Parsed(text) else { return false }
         if t.offsetSeconds != 0 { t.shiftToUTC() }
         guard (1...9999).contains(t.year) else { return false }
@@ -17,7 +17,7 @@ public enum UTCTimestamp {
     public static func rfc3339(_ text: String) -> String? {
         var copy = text
         var out: [UInt8] = []
-        let ok = copy.withUTF8 { rewrite($0, into: &out) }
+        let ok = copy.withUTF8 { rewrite($0.span, into: &out) }
         return ok ? String(decoding: out, as: UTF8.self) : nil
     }
 

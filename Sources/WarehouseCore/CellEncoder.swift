@@ -17,14 +17,15 @@ public struct CellEncoder {
         case .true, .false:
             if encoding == .text { w.writeString(token.kind == .true ? "true" : "false") } else { _ = w.writeTapeValue(tape, at: index) }
         case .number:
-            values.encode(tape.rawBytes(index), as: encoding == .boolean ? .boolean : Self.numberEncoding(encoding), into: &w)
+            values.encode(tape.bytes(index), as: encoding == .boolean ? .boolean : Self.numberEncoding(encoding), into: &w)
         case .array, .object:
             _ = w.writeTapeValue(tape, at: index)
         case .string:
-            guard token.hasEscapes else { return values.encode(tape.rawBytes(index), as: encoding, into: &w) }
+            guard token.hasEscapes else { return values.encode(tape.bytes(index), as: encoding, into: &w) }
             unescaped.removeAll(keepingCapacity: true)
             tape.decodeString(index, into: &unescaped)
-            unescaped.withUnsafeBufferPointer { values.encode($0, as: encoding, into: &w) }
+            let decoded = unescaped
+            values.encode(decoded.span, as: encoding, into: &w)
         }
     }
 

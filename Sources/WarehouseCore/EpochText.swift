@@ -4,7 +4,7 @@ import SyncCore
 /// The epoch-based forms the cloud warehouses send instead of date and time text.
 enum EpochText {
     /// Writes `text` as the quoted form `encoding` names; false, writing nothing, when it does not parse.
-    static func write(_ text: UnsafeBufferPointer<UInt8>, as encoding: ColumnEncoding, into w: inout JSONWriter) -> Bool {
+    static func write(_ text: Span<UInt8>, as encoding: ColumnEncoding, into w: inout JSONWriter) -> Bool {
         let mark = w.bytes.count
         w.writeByte(0x22)
         let ok: Bool
@@ -12,7 +12,7 @@ enum EpochText {
         case .epochSeconds:
             // Snowflake TIMESTAMP_TZ: "1704164645.123456000 1560"; the epoch part is already UTC.
             let end = text.firstIndex(of: 0x20) ?? text.count
-            ok = EpochDecimal.split(UnsafeBufferPointer(rebasing: text[..<end])).map {
+            ok = EpochDecimal.split(text.extracting(..<end)).map {
                 UTCTimestamp.write(epochSeconds: $0.seconds, nanoseconds: $0.nanoseconds, into: &w.bytes)
             } ?? false
         case .epochMicroseconds:
@@ -36,13 +36,13 @@ enum EpochText {
         return true
     }
 
-    private static func isInteger(_ text: UnsafeBufferPointer<UInt8>) -> Bool {
-        let digits = text.first == UInt8(ascii: "-") ? UnsafeBufferPointer(rebasing: text.dropFirst()) : text
+    private static func isInteger(_ text: Span<UInt8>) -> Bool {
+        let digits = text.first == UInt8(ascii: "-") ? text.extracting(1...) : text
         return !digits.isEmpty && digits.allSatisfy { $0 &- 48 < 10 }
     }
 
-    private static func writeDate(_ text: UnsafeBufferPointer<UInt8>, into w: inout JSONWriter) -> Bool {
-        guard isInteger(text), text.count < 10, let days = Int64(String(decoding: text, as: UTF8.self)) else { return false }
+    private static func writeDate(_ text: Span<UInt8>, into w: inout JSONWriter) -> Bool {
+        guard isInteger(text), text.count < 10, let days = Int64(String(decodingUTF8: text)) else { return false }
         let (y, m, d) = UTCTimestamp.civil(fromDays: days)
         guard (1...9999).contains(y) else { return false }
         FixedDigits.write(y, width: 4, into: &w.bytes)
@@ -53,7 +53,7 @@ enum EpochText {
         return true
     }
 
-    private static func writeTimeOfDay(_ text: UnsafeBufferPointer<UInt8>, into w: inout JSONWriter) -> Bool {
+    private static func writeTimeOfDay(_ text: Span<UInt8>, into w: inout JSONWriter) -> Bool {
         guard let (seconds, nanos) = EpochDecimal.split(text), (0..<86400).contains(seconds) else { return false }
         FixedDigits.write(Int(seconds / 3600), width: 2, into: &w.bytes)
         w.writeByte(UInt8(ascii: ":"))

@@ -25,7 +25,7 @@ public struct RowEncoder {
 
     /// Writes column `index`'s key and value; `text` nil means SQL NULL.
     @inline(__always)
-    public mutating func encode(column index: Int, text: UnsafeBufferPointer<UInt8>?, into w: inout JSONWriter) {
+    public mutating func encode(column index: Int, text: Span<UInt8>?, into w: inout JSONWriter) {
         w.writeRaw(keyPrefixes[index])
         guard let text else {
             w.writeRaw("null")

@@ -10,7 +10,7 @@ public struct ValueEncoder {
 
     public init() {}
 
-    public mutating func encode(_ text: UnsafeBufferPointer<UInt8>, as encoding: ColumnEncoding, into w: inout JSONWriter) {
+    public mutating func encode(_ text: Span<UInt8>, as encoding: ColumnEncoding, into w: inout JSONWriter) {
         switch encoding {
         case .integer, .decimal, .float:
             if JSONNumberSyntax.isNumber(text) { w.writeRaw(text) } else { w.writeString(utf8: text) }
@@ -24,7 +24,7 @@ public struct ValueEncoder {
             w.writeString(utf8: text)
         case .uuid:
             w.writeByte(0x22)
-            for b in text { w.writeByte(b >= 65 && b <= 90 ? b + 32 : b) }
+            for i in text.indices { let b = text[i]; w.writeByte(b >= 65 && b <= 90 ? b + 32 : b) }
             w.writeByte(0x22)
         case .json:
             do {
@@ -60,15 +60,15 @@ public struct ValueEncoder {
 
     private func writeBase64(of bytes: [UInt8], into w: inout JSONWriter) {
         w.writeByte(0x22)
-        bytes.withUnsafeBufferPointer { Base64.encode($0, into: &w.bytes) }
+        Base64.encode(bytes.span, into: &w.bytes)
         w.writeByte(0x22)
     }
 
-    static func truth(_ text: UnsafeBufferPointer<UInt8>) -> Bool? {
+    static func truth(_ text: Span<UInt8>) -> Bool? {
         // Compared byte by byte, ASCII case folded: this runs once per boolean cell.
         guard text.count <= 5 else { return nil }
         var folded: UInt64 = 0
-        for b in text { folded = folded << 8 | UInt64(b >= 65 && b <= 90 ? b + 32 : b) }
+        for i in text.indices { let b = text[i]; folded = folded << 8 | UInt64(b >= 65 && b <= 90 ? b + 32 : b) }
         switch folded {
         case 0x74, 0x7472_7565, 0x31, 0x79, 0x79_6573, 0x6F6E: return true              // t true 1 y yes on
         case 0x66, 0x66_616C_7365, 0x30, 0x6E, 0x6E6F, 0x6F_6666: return false          // f false 0 n no off
@@ -77,13 +77,13 @@ public struct ValueEncoder {
     }
 
     /// Decodes PostgreSQL's `\x0a1b…` hex form into `out`; false when the text is not of that form.
-    static func decodeHex(_ text: UnsafeBufferPointer<UInt8>, into out: inout [UInt8]) -> Bool {
+    static func decodeHex(_ text: Span<UInt8>, into out: inout [UInt8]) -> Bool {
         guard text.count >= 2, text[0] == 0x5C, text[1] == UInt8(ascii: "x") else { return false }
-        return decodeHex(digits: UnsafeBufferPointer(rebasing: text[2...]), into: &out)
+        return decodeHex(digits: text.extracting(2...), into: &out)
     }
 
     /// Decodes bare hex digits into `out`; false when the text is not an even run of them.
-    static func decodeHex(digits text: UnsafeBufferPointer<UInt8>, into out: inout [UInt8]) -> Bool {
+    static func decodeHex(digits text: Span<UInt8>, into out: inout [UInt8]) -> Bool {
         out.removeAll(keepingCapacity: true)
         guard text.count % 2 == 0 else { return false }
         var i = 0

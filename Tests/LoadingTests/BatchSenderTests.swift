@@ -37,12 +37,10 @@ final class BatchSenderTests: XCTestCase {
 
     private func contacts(_ n: Int) -> [PendingRecord] {
         (1...n).map { i in
-            var line = Array(#"{"type":"contact","email":"c\#(i)@x.com","row":\#(i),"key":"contact:email:c\#(i)@x.com"}"#.utf8)
-            return line.withUnsafeMutableBufferPointer { buffer in
-                var tape = JSONTape()
-                try! JSONParser().parse(UnsafeBufferPointer(buffer), into: &tape)
-                return PendingRecord(tape: tape, raw: UnsafeBufferPointer(buffer), item: Array(#"{"email":"c\#(i)@x.com"}"#.utf8))
-            }
+            let line = Array(#"{"type":"contact","email":"c\#(i)@x.com","row":\#(i),"key":"contact:email:c\#(i)@x.com"}"#.utf8)
+            var tape = JSONTape()
+            try! JSONParser().parse(line.span, into: &tape)
+            return PendingRecord(tape: tape, raw: line.span, item: Array(#"{"email":"c\#(i)@x.com"}"#.utf8))
         }
     }
 

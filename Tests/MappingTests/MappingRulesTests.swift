@@ -40,7 +40,7 @@ final class MappingRulesTests: XCTestCase {
     }
 
     func testEpochRule() {
-        func epoch(_ s: String) -> (Int64, Int)? { Array(s.utf8).withUnsafeBufferPointer { Timestamp.epoch($0) } }
+        func epoch(_ s: String) -> (Int64, Int)? { Timestamp.epoch(Array(s.utf8).span) }
         XCTAssertEqual(epoch("1700000000")?.0, 1_700_000_000)
         XCTAssertEqual(epoch("99999999999")?.0, 99_999_999_999, "below the threshold: seconds")
         XCTAssertEqual(epoch("100000000000")?.0, 100_000_000, "at the threshold: milliseconds")

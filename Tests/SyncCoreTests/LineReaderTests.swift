@@ -47,7 +47,7 @@ final class LineReaderTests: XCTestCase {
                 switch line {
                 case .object: seen.append("object:" + reader.tape.value(at: 0).serialized)
                 case .blank: seen.append("blank")
-                case .invalid(let error, _): seen.append(reader.describe(error).replacingOccurrences(of: path, with: "F"))
+                case .invalid(let error): seen.append(reader.describe(error).replacingOccurrences(of: path, with: "F"))
                 }
             }
             XCTAssertEqual(seen, [

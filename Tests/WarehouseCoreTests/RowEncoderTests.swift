@@ -6,8 +6,8 @@ final class RowEncoderTests: XCTestCase {
     private func encode(_ encoding: ColumnEncoding, _ text: String?) -> String {
         var encoder = RowEncoder(columns: [ColumnDescription(name: "v", encoding: encoding)])
         var w = JSONWriter()
-        if var text {
-            text.withUTF8 { encoder.encode(column: 0, text: $0, into: &w) }
+        if let text {
+            encoder.encode(column: 0, text: Array(text.utf8).span, into: &w)
         } else {
             encoder.encode(column: 0, text: nil, into: &w)
         }
@@ -55,8 +55,7 @@ final class RowEncoderTests: XCTestCase {
         var encoder = RowEncoder(columns: [ColumnDescription(name: "MixedCase", encoding: .integer),
                                            ColumnDescription(name: "with \"quote\"", encoding: .text)])
         var w = JSONWriter()
-        var one = "1"
-        one.withUTF8 { encoder.encode(column: 0, text: $0, into: &w) }
+        encoder.encode(column: 0, text: Array("1".utf8).span, into: &w)
         encoder.encode(column: 1, text: nil, into: &w)
         encoder.endRow(into: &w)
         XCTAssertEqual(w.bytes.text, "{\"MixedCase\":1,\"with \\\"quote\\\"\":null}\n")

@@ -32,8 +32,7 @@ final class ValueEncoderTests: XCTestCase {
     private func encode(_ text: String, _ encoding: ColumnEncoding) -> String {
         var encoder = ValueEncoder()
         var w = JSONWriter(capacity: 64)
-        var copy = text
-        copy.withUTF8 { encoder.encode($0, as: encoding, into: &w) }
+        encoder.encode(Array(text.utf8).span, as: encoding, into: &w)
         return w.bytes.text
     }
 }
