@@ -36,9 +36,11 @@ let package = Package(
         .target(name: "JSONCodec", swiftSettings: spanViews),
         .target(name: "SyncCore", dependencies: ["JSONCodec"], swiftSettings: spanViews),
         // The command-line runtime: the only library that sees ArgumentParser.
-        .target(name: "ToolRuntime", dependencies: [
-            "SyncCore", .product(name: "ArgumentParser", package: "swift-argument-parser"),
-        ]),
+        .target(
+            name: "ToolRuntime",
+            dependencies: [
+                "SyncCore", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]),
         .target(name: "WarehouseCore", dependencies: ["SyncCore", "JSONCodec"]),
 
         // Adapters, one per C library.
@@ -49,77 +51,101 @@ let package = Package(
 
         // BigQuery, Snowflake and Databricks over their REST APIs (HTTP through CurlHTTP; RS256
         // JWTs through swift-crypto).
-        .target(name: "CloudWarehouses", dependencies: [
-            "WarehouseCore", "CurlHTTP", "JSONCodec", "SyncCore",
-            .product(name: "Crypto", package: "swift-crypto"),
-            .product(name: "_CryptoExtras", package: "swift-crypto"),
-        ]),
+        .target(
+            name: "CloudWarehouses",
+            dependencies: [
+                "WarehouseCore", "CurlHTTP", "JSONCodec", "SyncCore",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "_CryptoExtras", package: "swift-crypto"),
+            ]),
 
         // Command logic.
-        .target(name: "Extraction", dependencies: [
-            "WarehouseCore", "PostgresWarehouse", "ODBCWarehouse", "CloudWarehouses", "JSONCodec", "SyncCore",
-        ]),
+        .target(
+            name: "Extraction",
+            dependencies: [
+                "WarehouseCore", "PostgresWarehouse", "ODBCWarehouse", "CloudWarehouses", "JSONCodec", "SyncCore",
+            ]),
 
         .target(name: "Mapping", dependencies: ["ConversionAPI", "SyncCore", "JSONCodec"]),
         .target(name: "Dedupe", dependencies: ["ConversionAPI", "SyncCore", "JSONCodec", "SQLiteDatabase"]),
         .target(name: "ConversionAPI", dependencies: ["JSONCodec", "SyncCore"]),
         .target(name: "Loading", dependencies: ["ConversionAPI", "CurlHTTP", "JSONCodec", "SyncCore"]),
         .target(name: "EmulatorStore", dependencies: ["ConversionAPI", "JSONCodec", "SQLiteDatabase", "SyncCore"]),
-        .target(name: "Emulator", dependencies: [
-            "EmulatorStore", "ConversionAPI", "JSONCodec", "SyncCore",
-            .product(name: "NIOCore", package: "swift-nio"),
-            .product(name: "NIOPosix", package: "swift-nio"),
-            .product(name: "NIOHTTP1", package: "swift-nio"),
-        ]),
+        .target(
+            name: "Emulator",
+            dependencies: [
+                "EmulatorStore", "ConversionAPI", "JSONCodec", "SyncCore",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ]),
 
         // Executables.
-        .executableTarget(name: "wh-extract", dependencies: [
-            "Extraction", "WarehouseCore", "SyncCore", "ToolRuntime", "CurlHTTP",
-            .product(name: "ArgumentParser", package: "swift-argument-parser"),
-        ]),
+        .executableTarget(
+            name: "wh-extract",
+            dependencies: [
+                "Extraction", "WarehouseCore", "SyncCore", "ToolRuntime", "CurlHTTP",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]),
 
-        .executableTarget(name: "cv-map", dependencies: [
-            "Mapping", "ConversionAPI", "SyncCore", "ToolRuntime",
-            .product(name: "ArgumentParser", package: "swift-argument-parser"),
-        ]),
+        .executableTarget(
+            name: "cv-map",
+            dependencies: [
+                "Mapping", "ConversionAPI", "SyncCore", "ToolRuntime",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]),
 
-        .executableTarget(name: "cv-dedupe", dependencies: [
-            "Dedupe", "SyncCore", "ToolRuntime", "JSONCodec",
-            .product(name: "ArgumentParser", package: "swift-argument-parser"),
-        ]),
+        .executableTarget(
+            name: "cv-dedupe",
+            dependencies: [
+                "Dedupe", "SyncCore", "ToolRuntime", "JSONCodec",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]),
 
-        .executableTarget(name: "cv-emulator", dependencies: [
-            "Emulator", "EmulatorStore", "ConversionAPI", "SyncCore", "ToolRuntime", "JSONCodec",
-            .product(name: "ArgumentParser", package: "swift-argument-parser"),
-        ]),
+        .executableTarget(
+            name: "cv-emulator",
+            dependencies: [
+                "Emulator", "EmulatorStore", "ConversionAPI", "SyncCore", "ToolRuntime", "JSONCodec",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]),
 
-        .executableTarget(name: "cv-load", dependencies: [
-            "Loading", "ConversionAPI", "SyncCore", "ToolRuntime", "CurlHTTP",
-            .product(name: "ArgumentParser", package: "swift-argument-parser"),
-        ]),
+        .executableTarget(
+            name: "cv-load",
+            dependencies: [
+                "Loading", "ConversionAPI", "SyncCore", "ToolRuntime", "CurlHTTP",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]),
 
         // Tests.
         .testTarget(name: "JSONCodecTests", dependencies: ["JSONCodec"]),
         .testTarget(name: "SyncCoreTests", dependencies: ["SyncCore", "JSONCodec"]),
-        .testTarget(name: "ToolRuntimeTests", dependencies: [
-            "ToolRuntime", "SyncCore", .product(name: "ArgumentParser", package: "swift-argument-parser"),
-        ]),
+        .testTarget(
+            name: "ToolRuntimeTests",
+            dependencies: [
+                "ToolRuntime", "SyncCore", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]),
         .testTarget(name: "WarehouseCoreTests", dependencies: ["WarehouseCore", "JSONCodec", "SyncCore"]),
-        .testTarget(name: "CloudWarehousesTests", dependencies: [
-            "CloudWarehouses", "WarehouseCore", "JSONCodec", "SyncCore",
-            .product(name: "_CryptoExtras", package: "swift-crypto"),
-        ]),
+        .testTarget(
+            name: "CloudWarehousesTests",
+            dependencies: [
+                "CloudWarehouses", "WarehouseCore", "JSONCodec", "SyncCore",
+                .product(name: "_CryptoExtras", package: "swift-crypto"),
+            ]),
         .testTarget(name: "MappingTests", dependencies: ["Mapping", "ConversionAPI", "JSONCodec", "SyncCore"]),
         .testTarget(name: "ConversionAPITests", dependencies: ["ConversionAPI", "JSONCodec"]),
         .testTarget(name: "DedupeTests", dependencies: ["Dedupe", "JSONCodec", "SyncCore", "SQLiteDatabase"]),
         .testTarget(name: "SQLiteDatabaseTests", dependencies: ["SQLiteDatabase"]),
         .testTarget(name: "CurlHTTPTests", dependencies: ["CurlHTTP", "SyncCore"]),
-        .testTarget(name: "LoadingTests", dependencies: ["Loading", "ConversionAPI", "CurlHTTP", "JSONCodec", "SyncCore"]),
-        .testTarget(name: "EmulatorStoreTests", dependencies: ["EmulatorStore", "ConversionAPI", "JSONCodec", "SQLiteDatabase"]),
-        .testTarget(name: "IntegrationTests", dependencies: [
-            "wh-extract", "cv-map", "cv-dedupe", "cv-emulator", "cv-load", "JSONCodec",
-            .product(name: "Crypto", package: "swift-crypto"),
-            .product(name: "_CryptoExtras", package: "swift-crypto"),
-        ]),
+        .testTarget(
+            name: "LoadingTests", dependencies: ["Loading", "ConversionAPI", "CurlHTTP", "JSONCodec", "SyncCore"]),
+        .testTarget(
+            name: "EmulatorStoreTests", dependencies: ["EmulatorStore", "ConversionAPI", "JSONCodec", "SQLiteDatabase"]),
+        .testTarget(
+            name: "IntegrationTests",
+            dependencies: [
+                "wh-extract", "cv-map", "cv-dedupe", "cv-emulator", "cv-load", "JSONCodec",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "_CryptoExtras", package: "swift-crypto"),
+            ]),
     ]
 )

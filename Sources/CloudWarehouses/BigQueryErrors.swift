@@ -7,12 +7,15 @@ import WarehouseCore
 enum BigQueryErrors {
     static func error(from response: HTTPResponse, client: CloudClient) -> ExtractError {
         guard let object = response.jsonObject,
-              let error = object["error"]?.objectValue else {
+            let error = object["error"]?.objectValue
+        else {
             return client.unexpected(response, doing: "BigQuery request failed")
         }
         let message = client.clean(error["message"]?.stringValue ?? "HTTP \(response.status)")
         let reason = firstReason(error["errors"])
-        if response.status == 401 || reason == "authError" { return client.authenticationError(response, detail: message) }
+        if response.status == 401 || reason == "authError" {
+            return client.authenticationError(response, detail: message)
+        }
         if response.status == 403 && reason != "accessDenied" && reason != "invalidQuery" {
             return .connectionFailed(endpoint: client.endpoint, reason: "\(reason ?? "forbidden"): \(message)")
         }
@@ -22,10 +25,12 @@ enum BigQueryErrors {
     /// A response for a finished job that failed (some servers answer 200 with `errors`).
     static func failedJob(_ tape: JSONTape) -> ExtractError? {
         if let status = tape.member("status", of: 0), let result = tape.value("errorResult", of: status)?.objectValue {
-            return queryFailed(result["message"]?.stringValue ?? "the job failed", reason: result["reason"]?.stringValue)
+            return queryFailed(
+                result["message"]?.stringValue ?? "the job failed", reason: result["reason"]?.stringValue)
         }
         guard tape.member("schema", of: 0) == nil, case .array(let errors)? = tape.value("errors", of: 0),
-              let first = errors.first?.objectValue else { return nil }
+            let first = errors.first?.objectValue
+        else { return nil }
         return queryFailed(first["message"]?.stringValue ?? "the job failed", reason: first["reason"]?.stringValue)
     }
 
@@ -41,7 +46,9 @@ enum BigQueryErrors {
 
     /// BigQuery ends syntax errors with ` at [LINE:COLUMN]`.
     static func position(in message: String) -> (line: Int, column: Int)? {
-        guard let open = message.lastIndex(of: "["), let close = message.lastIndex(of: "]"), open < close else { return nil }
+        guard let open = message.lastIndex(of: "["), let close = message.lastIndex(of: "]"), open < close else {
+            return nil
+        }
         let parts = message[message.index(after: open)..<close].split(separator: ":")
         guard parts.count == 2, let line = Int(parts[0]), let column = Int(parts[1]) else { return nil }
         return (line, column)

@@ -28,7 +28,8 @@ indirect enum BigQueryShape: Equatable {
 
     static func shape(of field: JSONObject) -> BigQueryShape {
         let type = (field["type"]?.stringValue ?? "STRING").uppercased()
-        let element: BigQueryShape = type == "RECORD" || type == "STRUCT"
+        let element: BigQueryShape =
+            type == "RECORD" || type == "STRUCT"
             ? .record(fields(of: .object(field)))
             : .scalar(encoding(ofType: type))
         return field["mode"]?.stringValue?.uppercased() == "REPEATED" ? .repeated(element) : element
@@ -45,7 +46,7 @@ indirect enum BigQueryShape: Equatable {
         case "DATETIME": return .timestamp
         case "DATE": return .date
         case "JSON": return .json
-        default: return .text          // STRING, BYTES (already base64), TIME, GEOGRAPHY, INTERVAL, RANGE
+        default: return .text  // STRING, BYTES (already base64), TIME, GEOGRAPHY, INTERVAL, RANGE
         }
     }
 }
@@ -94,7 +95,11 @@ struct BigQueryRowWriter {
                 if k > 0 { w.writeByte(UInt8(ascii: ",")) }
                 w.writeString(field.name)
                 w.writeByte(UInt8(ascii: ":"))
-                if k < values.count { writeValue(tape, cell: values[k], shape: field.shape, into: &w) } else { w.writeRaw("null") }
+                if k < values.count {
+                    writeValue(tape, cell: values[k], shape: field.shape, into: &w)
+                } else {
+                    w.writeRaw("null")
+                }
             }
             w.writeByte(UInt8(ascii: "}"))
         }

@@ -28,13 +28,15 @@ final class BigQueryWarehouse: CloudWarehouse, @unchecked Sendable {
     func stream<S: RowSink>(query: String, writer: inout JSONWriter, sink: inout S) throws(ExtractError) {
         try ReadOnlyQuery.check(query, dialect: .bigquery)
         do throws(ExtractError) {
-            var response = try client.send("POST", projectURL + "/queries", headers: ["Content-Type: application/json"], body: queryRequest(query))
+            var response = try client.send(
+                "POST", projectURL + "/queries", headers: ["Content-Type: application/json"], body: queryRequest(query))
             var rows: BigQueryRowWriter?
             var page = ResponsePage()
             var rowNumber = 0
             var polls = 0
             while true {
-                let next = try readPage(response, page: &page, rows: &rows, rowNumber: &rowNumber, writer: &writer, sink: &sink)
+                let next = try readPage(
+                    response, page: &page, rows: &rows, rowNumber: &rowNumber, writer: &writer, sink: &sink)
                 guard let next else { return }
                 if rows == nil {
                     // Still running. getQueryResults waits up to timeoutMs on the server, but a
@@ -66,15 +68,21 @@ final class BigQueryWarehouse: CloudWarehouse, @unchecked Sendable {
 
     /// Writes one response's rows; returns the URL to fetch next (more rows, or the same job
     /// again while it runs), or nil when the result is complete.
-    private func readPage<S: RowSink>(_ response: HTTPResponse, page: inout ResponsePage, rows: inout BigQueryRowWriter?,
-                                      rowNumber: inout Int, writer: inout JSONWriter, sink: inout S) throws(ExtractError) -> String? {
+    private func readPage<S: RowSink>(
+        _ response: HTTPResponse, page: inout ResponsePage, rows: inout BigQueryRowWriter?,
+        rowNumber: inout Int, writer: inout JSONWriter, sink: inout S
+    ) throws(ExtractError) -> String? {
         guard response.status == 200 else { throw BigQueryErrors.error(from: response, client: client) }
-        return try page.read(response.body, orFail: { .fetchFailed(reason: "BigQuery sent a response that is not JSON: \($0)", row: rowNumber + 1) }) { (tape) throws(ExtractError) -> String? in
+        return try page.read(
+            response.body,
+            orFail: { .fetchFailed(reason: "BigQuery sent a response that is not JSON: \($0)", row: rowNumber + 1) }
+        ) { (tape) throws(ExtractError) -> String? in
             if let failure = BigQueryErrors.failedJob(tape) { throw failure }
             guard let jobID = tape.member("jobReference", of: 0).flatMap({ tape.string("jobId", of: $0) }) else {
                 throw client.unexpected(response, doing: "response without jobReference.jobId")
             }
-            let region = tape.member("jobReference", of: 0).flatMap { tape.string("location", of: $0) } ?? location.location
+            let region =
+                tape.member("jobReference", of: 0).flatMap { tape.string("location", of: $0) } ?? location.location
             running.remember(Job(id: jobID, location: region))
             let complete = tape.member("jobComplete", of: 0).map { tape[$0].kind == .true } ?? false
             guard complete else { return resultsURL(jobID: jobID, region: region, pageToken: nil) }
@@ -86,21 +94,30 @@ final class BigQueryWarehouse: CloudWarehouse, @unchecked Sendable {
             for row in tape.member("rows", of: 0).map({ Array(tape.elements(ofArray: $0)) }) ?? [] {
                 rowNumber += 1
                 guard rows!.write(tape, row: row, into: &writer) else {
-                    throw .fetchFailed(reason: "BigQuery row is not of the form {\"f\":[{\"v\":…}]} with one cell per schema field", row: rowNumber)
+                    throw .fetchFailed(
+                        reason: "BigQuery row is not of the form {\"f\":[{\"v\":…}]} with one cell per schema field",
+                        row: rowNumber)
                 }
                 try sink.rowEncoded(&writer)
             }
             if client.isCancelled { throw .cancelled(signal: "signal") }
-            if let token = tape.string("pageToken", of: 0) { return resultsURL(jobID: jobID, region: region, pageToken: token) }
+            if let token = tape.string("pageToken", of: 0) {
+                return resultsURL(jobID: jobID, region: region, pageToken: token)
+            }
             if let total = tape.string("totalRows", of: 0).flatMap({ Int($0) }), total != rowNumber {
-                throw .fetchFailed(reason: "BigQuery announced \(total) rows (totalRows) but the pages held \(rowNumber)", row: rowNumber)
+                throw .fetchFailed(
+                    reason: "BigQuery announced \(total) rows (totalRows) but the pages held \(rowNumber)",
+                    row: rowNumber)
             }
             return nil
         }
     }
 
     func resultsURL(jobID: String, region: String?, pageToken: String?) -> String {
-        var query = [("maxResults", String(location.pageSize)), ("timeoutMs", "10000"), ("formatOptions.useInt64Timestamp", "true")]
+        var query = [
+            ("maxResults", String(location.pageSize)), ("timeoutMs", "10000"),
+            ("formatOptions.useInt64Timestamp", "true"),
+        ]
         if let region { query.append(("location", region)) }
         if let pageToken { query.append(("pageToken", pageToken)) }
         return projectURL + "/queries/" + FormEncoding.escape(jobID) + "?" + FormEncoding.encode(query)

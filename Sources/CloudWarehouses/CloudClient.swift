@@ -3,8 +3,9 @@ import JSONCodec
 import SyncCore
 import Synchronization
 import WarehouseCore
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// HTTP to one warehouse API: bearer tokens, retries of 429/5xx and dropped connections with
@@ -24,13 +25,17 @@ final class CloudClient: @unchecked Sendable {
     /// started, which becomes the run's start time with no request of its own.
     var firstAnswerDate: Int64? { firstDate.withLock { $0 } }
 
-    init(endpoint: String, tokens: TokenSource?, scrubber: SecretScrubber, retry: RetryPolicy = RetryPolicy(maxAttempts: 6)) {
+    init(
+        endpoint: String, tokens: TokenSource?, scrubber: SecretScrubber,
+        retry: RetryPolicy = RetryPolicy(maxAttempts: 6)
+    ) {
         self.endpoint = endpoint
         self.tokens = tokens
         self.scrubber = scrubber
         backoff = Backoff(policy: retry)
-        session = CurlSession(userAgent: Self.userAgent, connectTimeoutSeconds: 15,
-                              totalTimeoutSeconds: 600, acceptsCompression: true, abort: abort)
+        session = CurlSession(
+            userAgent: Self.userAgent, connectTimeoutSeconds: 15,
+            totalTimeoutSeconds: 600, acceptsCompression: true, abort: abort)
     }
 
     var isCancelled: Bool { abort.isRaised }
@@ -39,15 +44,18 @@ final class CloudClient: @unchecked Sendable {
     /// caller reads the vendor's error body. `authorized: false` is for pre-signed URLs.
     /// `retryURL` replaces `url` from the second attempt on (Snowflake marks resubmissions);
     /// `bodyFile` receives the response body instead of memory, rewritten on each attempt.
-    func send(_ method: String, _ url: String, headers: [String] = [], body: [UInt8] = [], authorized: Bool = true,
-              retryURL: String? = nil, bodyFile: Int32? = nil) throws(ExtractError) -> HTTPResponse {
+    func send(
+        _ method: String, _ url: String, headers: [String] = [], body: [UInt8] = [], authorized: Bool = true,
+        retryURL: String? = nil, bodyFile: Int32? = nil
+    ) throws(ExtractError) -> HTTPResponse {
         var attempt = 0
         var refreshed = false
         while true {
             attempt += 1
             var all = headers
             if authorized, let tokens { all += try tokens.headers(refresh: false) }
-            let request = HTTPRequest(method: method, url: attempt > 1 ? retryURL ?? url : url, headers: all, body: body)
+            let request = HTTPRequest(
+                method: method, url: attempt > 1 ? retryURL ?? url : url, headers: all, body: body)
             let response: HTTPResponse
             if let bodyFile {
                 _ = ftruncate(bodyFile, 0)
@@ -58,7 +66,9 @@ final class CloudClient: @unchecked Sendable {
             } catch {
                 if error.isAborted { throw .cancelled(signal: "signal") }
                 guard attempt < backoff.policy.maxAttempts, !error.isPermanent else {
-                    throw .connectionFailed(endpoint: endpoint, reason: scrubber.scrub(error.message) + (attempt > 1 ? " (after \(attempt) attempts)" : ""))
+                    throw .connectionFailed(
+                        endpoint: endpoint,
+                        reason: scrubber.scrub(error.message) + (attempt > 1 ? " (after \(attempt) attempts)" : ""))
                 }
                 try pause(backoff.delay(afterAttempt: attempt))
                 continue
@@ -68,7 +78,8 @@ final class CloudClient: @unchecked Sendable {
                 _ = try tokens.headers(refresh: true)
                 continue
             }
-            if (200..<300).contains(response.status), let date = response.headers["date"].flatMap(HTTPDate.epochSeconds) {
+            if (200..<300).contains(response.status), let date = response.headers["date"].flatMap(HTTPDate.epochSeconds)
+            {
                 firstDate.withLock { if $0 == nil { $0 = date } }
             }
             if Backoff.isRetryable(status: response.status), attempt < backoff.policy.maxAttempts {
@@ -96,13 +107,16 @@ final class CloudClient: @unchecked Sendable {
 
     /// A vendor's message as one line of text, without secrets.
     func clean(_ text: String) -> String {
-        scrubber.scrub(text).split(whereSeparator: { $0 == "\n" || $0 == "\r" }).map { $0.trimmingCharacters(in: " \t") }
-            .filter { !$0.isEmpty }.joined(separator: " ")
+        scrubber.scrub(text).split(whereSeparator: { $0 == "\n" || $0 == "\r" }).map {
+            $0.trimmingCharacters(in: " \t")
+        }
+        .filter { !$0.isEmpty }.joined(separator: " ")
     }
 
     /// The refusal of a credential as the run's error.
     func authenticationError(_ response: HTTPResponse, detail: String) -> ExtractError {
-        .connectionFailed(endpoint: endpoint, reason: "authentication refused (HTTP \(response.status)): " + clean(detail))
+        .connectionFailed(
+            endpoint: endpoint, reason: "authentication refused (HTTP \(response.status)): " + clean(detail))
     }
 
     /// A response that is neither success nor a documented error shape.

@@ -1,6 +1,6 @@
 import SyncCore
-import WarehouseCore
 import Synchronization
+import WarehouseCore
 
 /// What the three REST adapters share: cancelling means raising the client's abort signal, which
 /// stops the transfer in flight; the adapter then cancels its statement on the server.

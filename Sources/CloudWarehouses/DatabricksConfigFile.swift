@@ -1,7 +1,8 @@
 import SyncCore
 import WarehouseCore
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// A profile of `~/.databrickscfg` (or `DATABRICKS_CONFIG_FILE`), chosen by
@@ -14,10 +15,13 @@ struct DatabricksConfigFile {
     /// The profile, or nil when there is no file; a named profile that is missing is an error.
     static func profile(environment: (String) -> String?) throws(ExtractError) -> DatabricksConfigFile? {
         guard let path = environment("DATABRICKS_CONFIG_FILE") ?? environment("HOME").map({ $0 + "/.databrickscfg" }),
-              access(path, F_OK) == 0 else { return nil }
+            access(path, F_OK) == 0
+        else { return nil }
         let name = environment("DATABRICKS_CONFIG_PROFILE") ?? "DEFAULT"
         let text: String
-        do { text = try TextFile.read(path, limit: 1 << 20) } catch { throw .configuration("Databricks config file: \(error.message)") }
+        do { text = try TextFile.read(path, limit: 1 << 20) } catch {
+            throw .configuration("Databricks config file: \(error.message)")
+        }
         var sections: [String: [String: String]] = [:]
         var current: String?
         for raw in text.split(whereSeparator: { $0 == "\n" || $0 == "\r" }) {
@@ -34,7 +38,10 @@ struct DatabricksConfigFile {
         }
         guard let values = sections[name] else {
             if environment("DATABRICKS_CONFIG_PROFILE") == nil { return nil }
-            throw .configuration("Databricks config file '\(path)' has no profile [\(name)] (DATABRICKS_CONFIG_PROFILE); it has: \(sections.keys.sorted().joined(separator: ", "))")
+            throw .configuration(
+                "Databricks config file '\(path)' has no profile [\(name)] (DATABRICKS_CONFIG_PROFILE); it has: "
+                    + "\(sections.keys.sorted().joined(separator: ", "))"
+            )
         }
         return DatabricksConfigFile(values: values, origin: "profile [\(name)] of '\(path)'")
     }
@@ -46,7 +53,10 @@ struct DatabricksConfigFile {
         for prefix in ["https://", "http://"] where bare.hasPrefix(prefix) { bare.removeFirst(prefix.count) }
         while bare.hasSuffix("/") { bare.removeLast() }
         guard bare == host.lowercased() else {
-            throw .configuration("the Databricks \(origin) is for host '\(configured)', not '\(host)'; choose another profile with DATABRICKS_CONFIG_PROFILE")
+            throw .configuration(
+                "the Databricks \(origin) is for host '\(configured)', not '\(host)'; choose another profile with "
+                    + "DATABRICKS_CONFIG_PROFILE"
+            )
         }
     }
 }

@@ -19,41 +19,60 @@ struct DatabricksResultReader {
 
     /// Reads a statement response: false while the statement still runs (the caller polls
     /// again), else its whole result, chunk after chunk. The body is parsed once for both.
-    mutating func readIfFinished<S: RowSink>(_ response: HTTPResponse, remember: (String) -> Void,
-                                             writer: inout JSONWriter, sink: inout S) throws(ExtractError) -> Bool {
+    mutating func readIfFinished<S: RowSink>(
+        _ response: HTTPResponse, remember: (String) -> Void,
+        writer: inout JSONWriter, sink: inout S
+    ) throws(ExtractError) -> Bool {
         guard response.status == 200 else { throw DatabricksStatus.error(from: response, client: client) }
         var expectedTotal: Int?
         var page = ResponsePage()
         var next: String?
-        let running = try page.read(response.body, orFail: { _ in client.unexpected(response, doing: "statement response that is not JSON") }) {
+        let running = try page.read(
+            response.body, orFail: { _ in client.unexpected(response, doing: "statement response that is not JSON") }
+        ) {
             (tape) throws(ExtractError) -> Bool in
             if let id = tape.string("statement_id", of: 0) { remember(id) }
             if try DatabricksStatus.isRunning(tape, client: client) { return true }
             guard let manifest = tape.member("manifest", of: 0) else { throw ExtractError.noResultSet }
             if tape.member("truncated", of: manifest).map({ tape[$0].kind == .true }) == true {
-                throw ExtractError.fetchFailed(reason: "Databricks truncated the result (INLINE results stop at 25 MiB); use disposition=EXTERNAL_LINKS", row: 1)
+                throw ExtractError.fetchFailed(
+                    reason:
+                        "Databricks truncated the result (INLINE results stop at 25 MiB); use "
+                        + "disposition=EXTERNAL_LINKS",
+                    row: 1)
             }
-            expectedTotal = tape.member("total_row_count", of: manifest).flatMap { Int(String(decodingUTF8: tape.bytes($0))) }
+            expectedTotal = tape.member("total_row_count", of: manifest).flatMap {
+                Int(String(decodingUTF8: tape.bytes($0)))
+            }
             rows = ArrayRowWriter(columns: DatabricksTypes.columns(of: tape.value("schema", of: manifest)))
-            if let result = tape.member("result", of: 0) { next = try chunk(tape, at: result, writer: &writer, sink: &sink) }
+            if let result = tape.member("result", of: 0) {
+                next = try chunk(tape, at: result, writer: &writer, sink: &sink)
+            }
             return false
         }
         if running { return false }
         while let link = next {
             let response = try client.send("GET", baseURL + link, headers: CloudClient.jsonHeaders)
             guard response.status == 200 else { throw DatabricksStatus.error(from: response, client: client) }
-            next = try page.read(response.body, orFail: { .fetchFailed(reason: "Databricks chunk is not JSON: \($0)", row: rowNumber + 1) }) {
+            next = try page.read(
+                response.body,
+                orFail: { .fetchFailed(reason: "Databricks chunk is not JSON: \($0)", row: rowNumber + 1) }
+            ) {
                 (tape) throws(ExtractError) -> String? in try chunk(tape, at: 0, writer: &writer, sink: &sink)
             }
         }
         if let expectedTotal, expectedTotal != rowNumber {
-            throw .fetchFailed(reason: "Databricks announced \(expectedTotal) rows in the manifest but the chunks held \(rowNumber)", row: rowNumber)
+            throw .fetchFailed(
+                reason: "Databricks announced \(expectedTotal) rows in the manifest but the chunks held \(rowNumber)",
+                row: rowNumber)
         }
         return true
     }
 
     /// Writes the rows of one chunk object and returns its `next_chunk_internal_link`.
-    private mutating func chunk<S: RowSink>(_ tape: JSONTape, at index: Int, writer: inout JSONWriter, sink: inout S) throws(ExtractError) -> String? {
+    private mutating func chunk<S: RowSink>(_ tape: JSONTape, at index: Int, writer: inout JSONWriter, sink: inout S)
+        throws(ExtractError) -> String?
+    {
         if let data = tape.member("data_array", of: index), tape[data].kind == .array {
             try writeRows(tape, array: data, expected: nil, writer: &writer, sink: &sink)
             return tape.string("next_chunk_internal_link", of: index)
@@ -72,7 +91,9 @@ struct DatabricksResultReader {
     /// A pre-signed link carries its own authorization: sending the API token there would leak it.
     /// The chunk goes to an unlinked temporary file and is read back in windows, so its size
     /// does not set the memory used.
-    private mutating func download<S: RowSink>(_ url: String, headers: [String], expected: Int?, writer: inout JSONWriter, sink: inout S) throws(ExtractError) {
+    private mutating func download<S: RowSink>(
+        _ url: String, headers: [String], expected: Int?, writer: inout JSONWriter, sink: inout S
+    ) throws(ExtractError) {
         let file = try ScratchFile()
         let response = try client.send("GET", url, headers: headers, authorized: false, bodyFile: file.descriptor)
         guard response.status == 200 else {
@@ -84,14 +105,17 @@ struct DatabricksResultReader {
         var page = ResponsePage()
         var received = 0
         while let batch = try nextBatch(&reader) {
-            try page.read(batch, orFail: { .fetchFailed(reason: "Databricks chunk data is not JSON: \($0)", row: rowNumber + 1) }) {
+            try page.read(
+                batch, orFail: { .fetchFailed(reason: "Databricks chunk data is not JSON: \($0)", row: rowNumber + 1) }
+            ) {
                 (tape) throws(ExtractError) in
                 received += Int(tape[0].start)
                 try writeRows(tape, array: 0, expected: nil, writer: &writer, sink: &sink)
             }
         }
         if let expected, expected != received {
-            throw .fetchFailed(reason: "a Databricks chunk held \(received) rows, but its link announced \(expected)", row: rowNumber)
+            throw .fetchFailed(
+                reason: "a Databricks chunk held \(received) rows, but its link announced \(expected)", row: rowNumber)
         }
     }
 
@@ -103,15 +127,20 @@ struct DatabricksResultReader {
         }
     }
 
-    private mutating func writeRows<S: RowSink>(_ tape: JSONTape, array: Int, expected: Int?, writer: inout JSONWriter, sink: inout S) throws(ExtractError) {
+    private mutating func writeRows<S: RowSink>(
+        _ tape: JSONTape, array: Int, expected: Int?, writer: inout JSONWriter, sink: inout S
+    ) throws(ExtractError) {
         let list = Array(tape.elements(ofArray: array))
         if let expected, expected != list.count {
-            throw .fetchFailed(reason: "a Databricks chunk held \(list.count) rows, but its link announced \(expected)", row: rowNumber + 1)
+            throw .fetchFailed(
+                reason: "a Databricks chunk held \(list.count) rows, but its link announced \(expected)",
+                row: rowNumber + 1)
         }
         for row in list {
             rowNumber += 1
             guard rows!.write(tape, row: row, into: &writer) else {
-                throw .fetchFailed(reason: "Databricks row is not an array of \(rows!.columnCount) values", row: rowNumber)
+                throw .fetchFailed(
+                    reason: "Databricks row is not an array of \(rows!.columnCount) values", row: rowNumber)
             }
             try sink.rowEncoded(&writer)
         }

@@ -17,7 +17,9 @@ enum DatabricksStatus {
             let message = client.clean(failure?["message"]?.stringValue ?? "the statement failed")
             throw .queryFailed(reason: message, line: nil, column: nil, detail: failure?["error_code"]?.stringValue)
         default:
-            throw .queryFailed(reason: "the statement ended in state \(state.isEmpty ? "unknown" : state)", line: nil, column: nil, detail: nil)
+            throw .queryFailed(
+                reason: "the statement ended in state \(state.isEmpty ? "unknown" : state)", line: nil, column: nil,
+                detail: nil)
         }
     }
 
@@ -25,10 +27,13 @@ enum DatabricksStatus {
         let object = response.jsonObject
         let message = client.clean(object?["message"]?.stringValue ?? "HTTP \(response.status)")
         let code = object?["error_code"]?.stringValue
-        if response.status == 401 || response.status == 403 || code == "PERMISSION_DENIED" || code == "UNAUTHENTICATED" {
+        if response.status == 401 || response.status == 403 || code == "PERMISSION_DENIED" || code == "UNAUTHENTICATED"
+        {
             return client.authenticationError(response, detail: message + (code.map { " (\($0))" } ?? ""))
         }
-        if response.status == 404 { return .connectionFailed(endpoint: client.endpoint, reason: message + (code.map { " (\($0))" } ?? "")) }
+        if response.status == 404 {
+            return .connectionFailed(endpoint: client.endpoint, reason: message + (code.map { " (\($0))" } ?? ""))
+        }
         return .queryFailed(reason: message, line: nil, column: nil, detail: code)
     }
 }

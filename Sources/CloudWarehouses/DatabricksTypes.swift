@@ -16,11 +16,13 @@ enum DatabricksTypes {
 
     static func encoding(ofType type: String) -> ColumnEncoding {
         let upper = type.uppercased()
-        if upper.hasSuffix("]") || upper.hasPrefix("ARRAY") || upper.hasPrefix("STRUCT") || upper.hasPrefix("MAP") { return .json }
+        if upper.hasSuffix("]") || upper.hasPrefix("ARRAY") || upper.hasPrefix("STRUCT") || upper.hasPrefix("MAP") {
+            return .json
+        }
         let base = upper.prefix { $0 != "(" && $0 != "<" }.trimmingCharacters(in: " ")
         switch base {
         case "BYTE", "SHORT", "INT", "LONG", "TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT",
-             "UTINYINT", "USMALLINT", "UINTEGER", "UBIGINT", "UHUGEINT":
+            "UTINYINT", "USMALLINT", "UINTEGER", "UBIGINT", "UHUGEINT":
             return .integer
         case "DECIMAL", "NUMERIC", "DEC": return .decimal
         case "FLOAT", "DOUBLE", "REAL": return .float
@@ -28,7 +30,7 @@ enum DatabricksTypes {
         case "DATE": return .date
         case "TIMESTAMP", "TIMESTAMP_NTZ", "TIMESTAMP_LTZ", "TIMESTAMP WITH TIME ZONE", "TIMESTAMPTZ": return .timestamp
         case "VARIANT", "JSON", "OBJECT": return .json
-        default: return .text      // STRING, CHAR, VARCHAR, BINARY (base64), INTERVAL, …
+        default: return .text  // STRING, CHAR, VARCHAR, BINARY (base64), INTERVAL, …
         }
     }
 }

@@ -1,7 +1,8 @@
 import SyncCore
 import WarehouseCore
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Reads a JSON array from a file in windows and hands out its elements in batches, each batch
@@ -50,13 +51,21 @@ struct JSONArrayFileReader {
             let b = buffer[scanned]
             defer { scanned += 1 }
             if inString {
-                if escaped { escaped = false } else if b == 0x5C { escaped = true } else if b == 0x22 { inString = false }
+                if escaped {
+                    escaped = false
+                } else if b == 0x5C {
+                    escaped = true
+                } else if b == 0x22 {
+                    inString = false
+                }
                 continue
             }
             switch b {
             case 0x22: inString = true
             case UInt8(ascii: "["), UInt8(ascii: "{"):
-                if depth == 0 && b != UInt8(ascii: "[") { throw .fetchFailed(reason: "a result chunk is not a JSON array", row: 0) }
+                if depth == 0 && b != UInt8(ascii: "[") {
+                    throw .fetchFailed(reason: "a result chunk is not a JSON array", row: 0)
+                }
                 depth += 1
                 if depth == 1 { batchStart = scanned + 1 }
             case UInt8(ascii: "]"), UInt8(ascii: "}"):
@@ -101,7 +110,9 @@ struct JSONArrayFileReader {
     private mutating func fill() throws(ExtractError) {
         var block = [UInt8](repeating: 0, count: min(window, 1 << 20))
         let n = TextFile.readSome(file, into: &block, from: 0, fileOffset: Int64(offset))
-        guard n >= 0 else { throw .fetchFailed(reason: "reading a downloaded chunk: " + String(cString: strerror(errno)), row: 0) }
+        guard n >= 0 else {
+            throw .fetchFailed(reason: "reading a downloaded chunk: " + String(cString: strerror(errno)), row: 0)
+        }
         if n == 0 { atEOF = true }
         offset += off_t(n)
         buffer.append(contentsOf: block[0..<n])

@@ -1,8 +1,8 @@
-import _CryptoExtras
 import Crypto
 import JSONCodec
 import SyncCore
 import WarehouseCore
+import _CryptoExtras
 
 /// RS256 JSON Web Tokens (RFC 7519) for Google service accounts and Snowflake key pairs.
 struct RSAKey: Sendable {
@@ -15,14 +15,17 @@ struct RSAKey: Sendable {
                 guard let passphrase else {
                     throw ExtractError.configuration("\(origin): the private key is encrypted; give its passphrase")
                 }
-                key = try _RSA.Signing.PrivateKey(encryptedPEMRepresentation: pem) { setter in setter(Array(passphrase.utf8)) }
+                key = try _RSA.Signing.PrivateKey(encryptedPEMRepresentation: pem) { setter in
+                    setter(Array(passphrase.utf8))
+                }
             } else {
                 key = try _RSA.Signing.PrivateKey(pemRepresentation: pem)
             }
         } catch let error as ExtractError {
             throw error
         } catch {
-            throw .configuration("\(origin): not a usable RSA private key (PEM, PKCS#8 or PKCS#1, 2048 bits or more): \(error)")
+            throw .configuration(
+                "\(origin): not a usable RSA private key (PEM, PKCS#8 or PKCS#1, 2048 bits or more): \(error)")
         }
     }
 
@@ -34,9 +37,12 @@ struct RSAKey: Sendable {
 
     /// A compact JWS: base64url(header).base64url(claims).base64url(signature).
     func signJWT(header: JSONObject, claims: JSONObject) throws(ExtractError) -> String {
-        let signingInput = Self.base64URL(Array(JSONValue.object(header).serialized.utf8)) + "." + Self.base64URL(Array(JSONValue.object(claims).serialized.utf8))
+        let signingInput =
+            Self.base64URL(Array(JSONValue.object(header).serialized.utf8)) + "."
+            + Self.base64URL(Array(JSONValue.object(claims).serialized.utf8))
         do {
-            let signature = try key.signature(for: SHA256.hash(data: Array(signingInput.utf8)), padding: .insecurePKCS1v1_5)
+            let signature = try key.signature(
+                for: SHA256.hash(data: Array(signingInput.utf8)), padding: .insecurePKCS1v1_5)
             return signingInput + "." + Self.base64URL(Array(signature.rawRepresentation))
         } catch {
             throw .connectionFailed(endpoint: "JWT signing", reason: "\(error)")

@@ -6,18 +6,27 @@ import WarehouseCore
 /// One OAuth 2.0 token request (RFC 6749 §4.4 client credentials, §6 refresh, RFC 7523 JWT
 /// bearer): a form POST answered by `{"access_token":…,"expires_in":…}` or `{"error":…}`.
 enum OAuthExchange {
-    static func token(at url: String, form: [(String, String)], basicAuth: (user: String, password: String)? = nil,
-                      scrubber: SecretScrubber, what: String) throws(ExtractError) -> (headers: [String], lifetimeSeconds: Int) {
-        let client = CloudClient(endpoint: "\(what) token endpoint '\(url)'", tokens: nil, scrubber: scrubber,
-                                 retry: RetryPolicy(maxAttempts: 4, baseDelay: 0.5, maxDelay: 5))
+    static func token(
+        at url: String, form: [(String, String)], basicAuth: (user: String, password: String)? = nil,
+        scrubber: SecretScrubber, what: String
+    ) throws(ExtractError) -> (headers: [String], lifetimeSeconds: Int) {
+        let client = CloudClient(
+            endpoint: "\(what) token endpoint '\(url)'", tokens: nil, scrubber: scrubber,
+            retry: RetryPolicy(maxAttempts: 4, baseDelay: 0.5, maxDelay: 5))
         var headers = ["Content-Type: application/x-www-form-urlencoded", "Accept: application/json"]
-        if let basicAuth { headers.append("Authorization: Basic " + Base64.encode(Array((basicAuth.user + ":" + basicAuth.password).utf8))) }
-        let response = try client.send("POST", url, headers: headers, body: Array(FormEncoding.encode(form).utf8), authorized: false)
+        if let basicAuth {
+            headers.append(
+                "Authorization: Basic " + Base64.encode(Array((basicAuth.user + ":" + basicAuth.password).utf8)))
+        }
+        let response = try client.send(
+            "POST", url, headers: headers, body: Array(FormEncoding.encode(form).utf8), authorized: false)
         return try bearer(from: response, client: client)
     }
 
     /// `{"access_token":…,"expires_in":…}` as request headers, or the refusal with its reason.
-    static func bearer(from response: HTTPResponse, client: CloudClient) throws(ExtractError) -> (headers: [String], lifetimeSeconds: Int) {
+    static func bearer(from response: HTTPResponse, client: CloudClient) throws(ExtractError) -> (
+        headers: [String], lifetimeSeconds: Int
+    ) {
         let body = response.jsonObject
         guard response.status == 200 else {
             let error = body?["error"]?.stringValue ?? "HTTP \(response.status)"

@@ -7,9 +7,13 @@ struct ResponsePage {
     private var tape = JSONTape()
     private let parser = JSONParser(maxDepth: 256)
 
-    mutating func read<R>(_ bytes: [UInt8], orFail failure: (String) -> ExtractError,
-                          _ body: (JSONTape) throws(ExtractError) -> R) throws(ExtractError) -> R {
-        do throws(JSONSyntaxError) { try parser.parse(bytes.span, into: &tape) } catch { throw failure(error.description) }
+    mutating func read<R>(
+        _ bytes: [UInt8], orFail failure: (String) -> ExtractError,
+        _ body: (JSONTape) throws(ExtractError) -> R
+    ) throws(ExtractError) -> R {
+        do throws(JSONSyntaxError) { try parser.parse(bytes.span, into: &tape) } catch {
+            throw failure(error.description)
+        }
         return try body(tape)
     }
 }

@@ -1,7 +1,8 @@
 import SyncCore
 import WarehouseCore
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// A temporary file that is unlinked as soon as it is open, so it disappears with the process
@@ -13,7 +14,8 @@ final class ScratchFile {
         let folder = Self.temporaryDirectory
         let fd = FileTree.openAnonymousFile(in: folder, prefix: "wh-extract-chunk")
         guard fd >= 0 else {
-            throw .fetchFailed(reason: "cannot create a temporary file in '\(folder)': " + String(cString: strerror(errno)), row: 0)
+            throw .fetchFailed(
+                reason: "cannot create a temporary file in '\(folder)': " + String(cString: strerror(errno)), row: 0)
         }
         descriptor = fd
     }

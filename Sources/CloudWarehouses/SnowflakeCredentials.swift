@@ -1,17 +1,22 @@
 import JSONCodec
 import SyncCore
 import WarehouseCore
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Snowflake key-pair authentication: a JWT signed with the user's private key, issued by
 /// `ACCOUNT.USER.SHA256:fingerprint` for subject `ACCOUNT.USER`, valid for under an hour.
 enum SnowflakeCredentials {
-    static func keyPairTokens(account: String, user: String, keyFile path: String, passphrase: String?) throws(ExtractError) -> TokenSource {
+    static func keyPairTokens(account: String, user: String, keyFile path: String, passphrase: String?)
+        throws(ExtractError) -> TokenSource
+    {
         let origin = "private key file '\(path)'"
         let pem: String
-        do { pem = try TextFile.read(path, limit: 1 << 20) } catch { throw .configuration(origin + ": " + error.message) }
+        do { pem = try TextFile.read(path, limit: 1 << 20) } catch {
+            throw .configuration(origin + ": " + error.message)
+        }
         let key = try RSAKey(pem: pem, passphrase: passphrase, origin: origin)
         return RenewingToken { () throws(ExtractError) in
             let jwt = try keyPairJWT(account: account, user: user, key: key, now: Int64(time(nil)))
@@ -21,8 +26,10 @@ enum SnowflakeCredentials {
 
     static func keyPairJWT(account: String, user: String, key: RSAKey, now: Int64) throws(ExtractError) -> String {
         let qualified = jwtAccount(account) + "." + user.uppercased()
-        let claims: JSONObject = ["iss": .string(qualified + "." + key.publicKeyFingerprint), "sub": .string(qualified),
-                                  "iat": .number(String(now)), "exp": .number(String(now + 3540))]
+        let claims: JSONObject = [
+            "iss": .string(qualified + "." + key.publicKeyFingerprint), "sub": .string(qualified),
+            "iat": .number(String(now)), "exp": .number(String(now + 3540)),
+        ]
         return try key.signJWT(header: ["alg": .string("RS256"), "typ": .string("JWT")], claims: claims)
     }
 

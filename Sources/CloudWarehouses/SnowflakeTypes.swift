@@ -11,8 +11,10 @@ enum SnowflakeTypes {
         guard case .array(let list)? = rowType else { return [] }
         return list.compactMap { item in
             guard let column = item.objectValue, let name = column["name"]?.stringValue else { return nil }
-            let scale = column["scale"].flatMap { if case .number(let n) = $0 { return Int(n) } else { return nil } } ?? 0
-            return ColumnDescription(name: name, encoding: encoding(ofType: column["type"]?.stringValue ?? "text", scale: scale))
+            let scale =
+                column["scale"].flatMap { if case .number(let n) = $0 { return Int(n) } else { return nil } } ?? 0
+            return ColumnDescription(
+                name: name, encoding: encoding(ofType: column["type"]?.stringValue ?? "text", scale: scale))
         }
     }
 

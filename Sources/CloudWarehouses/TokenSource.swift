@@ -1,8 +1,9 @@
 import SyncCore
 import Synchronization
 import WarehouseCore
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Supplies the authorization headers for API requests.

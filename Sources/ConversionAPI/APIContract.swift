@@ -18,8 +18,10 @@ public enum APIContract {
 
     public static func isObjectTypeKey(_ key: String) -> Bool {
         !key.isEmpty && key.utf8.count <= 64
-            && key.utf8.allSatisfy { $0 == UInt8(ascii: "_") || $0 == UInt8(ascii: "-") || (0x30...0x39).contains($0)
-                || (0x41...0x5A).contains($0) || (0x61...0x7A).contains($0) }
+            && key.utf8.allSatisfy {
+                $0 == UInt8(ascii: "_") || $0 == UInt8(ascii: "-") || (0x30...0x39).contains($0)
+                    || (0x41...0x5A).contains($0) || (0x61...0x7A).contains($0)
+            }
     }
 
     /// Items per batch request (published: 1..1000 contacts, 1..200 events; our choice: 1..200 objects).

@@ -24,13 +24,21 @@ public struct APIError: Error, Equatable, Sendable {
 
     public static func unauthorized(_ m: String) -> APIError { APIError(status: 401, code: "unauthorized", m) }
     public static func invalidRequest(_ m: String) -> APIError { APIError(status: 400, code: "invalid_request", m) }
-    public static func missingIdentifier(_ m: String) -> APIError { APIError(status: 400, code: "missing_identifier", m) }
+    public static func missingIdentifier(_ m: String) -> APIError {
+        APIError(status: 400, code: "missing_identifier", m)
+    }
     public static func invalidEmail(_ m: String) -> APIError { APIError(status: 400, code: "invalid_email", m) }
     public static func invalidField(_ m: String) -> APIError { APIError(status: 400, code: "invalid_field", m) }
-    public static func invalidSubscription(_ m: String) -> APIError { APIError(status: 400, code: "invalid_subscription_status", m) }
+    public static func invalidSubscription(_ m: String) -> APIError {
+        APIError(status: 400, code: "invalid_subscription_status", m)
+    }
     public static func contactNotFound(_ m: String) -> APIError { APIError(status: 404, code: "contact_not_found", m) }
-    public static func conflictingIdentifier(_ m: String) -> APIError { APIError(status: 400, code: "conflicting_identifier", m) }
-    public static func objectTypeNotFound(_ m: String) -> APIError { APIError(status: 404, code: "object_type_not_found", m) }
+    public static func conflictingIdentifier(_ m: String) -> APIError {
+        APIError(status: 400, code: "conflicting_identifier", m)
+    }
+    public static func objectTypeNotFound(_ m: String) -> APIError {
+        APIError(status: 404, code: "object_type_not_found", m)
+    }
     public static func notFound(_ m: String) -> APIError { APIError(status: 404, code: "not_found", m) }
     public static func internalError(_ m: String) -> APIError { APIError(status: 500, code: "internal_error", m) }
 }

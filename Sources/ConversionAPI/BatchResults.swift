@@ -73,7 +73,8 @@ public enum BatchResults {
         var k = errors + 1
         for _ in 0..<Int(tape[errors].start) {
             guard tape[k].kind == .object, let index = tape.member("index", of: k), tape[index].kind == .number,
-                  let i = Int(String(decodingUTF8: tape.bytes(index))), i >= 0, i < count else {
+                let i = Int(String(decodingUTF8: tape.bytes(index))), i >= 0, i < count
+            else {
                 throw InvalidAnswer("an entry of 'data.errors' has no index inside the batch of \(count)")
             }
             outcomes[i] = failure(tape, k)
@@ -83,7 +84,8 @@ public enum BatchResults {
     }
 
     private static func snippet(_ body: [UInt8]) -> String {
-        let text = String(decoding: body.prefix(80), as: UTF8.self).split(whereSeparator: \.isNewline).joined(separator: " ")
+        let text = String(decoding: body.prefix(80), as: UTF8.self).split(whereSeparator: \.isNewline).joined(
+            separator: " ")
         return body.count > 80 ? text + "…" : text
     }
 
@@ -121,11 +123,12 @@ public enum BatchResults {
         switch tape[error].kind {
         case .string: return .failure(code: "upsert_failed", message: tape.decodeString(error))
         case .object:
-            return .failure(code: tape.string("code", of: error) ?? "upsert_failed", message: tape.string("message", of: error) ?? "no message")
+            return .failure(
+                code: tape.string("code", of: error) ?? "upsert_failed",
+                message: tape.string("message", of: error) ?? "no message")
         default: return .failure(code: "upsert_failed", message: "no error detail")
         }
     }
-
 
     /// Conversion's error envelope `{"error":{"code":"…","message":"…"}}`, if the body is one.
     public static func errorEnvelope(_ body: [UInt8]) -> (code: String, message: String)? {

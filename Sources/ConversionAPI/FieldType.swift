@@ -25,7 +25,10 @@ public struct FieldSet: Sendable, Equatable {
     }
 
     public mutating func add(_ key: String, _ type: FieldType) {
-        if let i = index[key] { types[i] = type; return }
+        if let i = index[key] {
+            types[i] = type
+            return
+        }
         index[key] = keys.count
         keys.append(key)
         types.append(type)

@@ -2,12 +2,16 @@ import JSONCodec
 
 extension RecordRequests {
     /// Members of a record that are bookkeeping, not API content.
-    static let bookkeeping: [[UInt8]] = ["type", "row", "key", "mergedRows", "objectType", "retried"].map { Array($0.utf8) }
+    static let bookkeeping: [[UInt8]] = ["type", "row", "key", "mergedRows", "objectType", "retried"].map {
+        Array($0.utf8)
+    }
 
     /// Writes the API item for the record at tape index 0 straight from the input bytes (no
     /// trees), and says where it goes: the record minus its bookkeeping members and nulls;
     /// `includeUserId` is a choice, docs/api.md (userId goes as a top-level contact field unless turned off).
-    public static func writeItem(_ tape: JSONTape, includeUserId: Bool, into w: inout JSONWriter) throws(Failure) -> Endpoint {
+    public static func writeItem(_ tape: JSONTape, includeUserId: Bool, into w: inout JSONWriter) throws(Failure)
+        -> Endpoint
+    {
         guard let type = tape.string("type", of: 0) else { throw .invalid("expected 'type' contact, object or event") }
         try validate(tape)
         let endpoint: Endpoint
@@ -21,11 +25,16 @@ extension RecordRequests {
             guard tape.string("event", of: 0) != nil else { throw .invalid("an event record needs 'event'") }
             endpoint = .events
         case "object":
-            guard let objectType = tape.string("objectType", of: 0), !objectType.isEmpty, tape.string("id", of: 0) != nil else {
+            guard let objectType = tape.string("objectType", of: 0), !objectType.isEmpty,
+                tape.string("id", of: 0) != nil
+            else {
                 throw .invalid("an object record needs 'objectType' and 'id'")
             }
             guard APIContract.isObjectTypeKey(objectType) else {
-                throw .invalid("'objectType' \(JSONValue.string(objectType).serialized) is not an object type key (\(APIContract.objectTypeKeyRule))")
+                throw .invalid(
+                    "'objectType' \(JSONValue.string(objectType).serialized) is not an object type key "
+                        + "(\(APIContract.objectTypeKeyRule))"
+                )
             }
             endpoint = .objects(type: objectType)
         default:

@@ -22,7 +22,10 @@ public struct WorkspaceSchema: Sendable, Equatable {
 
     /// Conversion's default contact fields (v1 list) and the company fields that identify a company.
     public static let builtIn = WorkspaceSchema(
-        contactFields: FieldSet(["first_name", "last_name", "job_title", "phone_number", "city", "country", "timezone"].map { ($0, .string) }),
+        contactFields: FieldSet(
+            ["first_name", "last_name", "job_title", "phone_number", "city", "country", "timezone"].map {
+                ($0, .string)
+            }),
         companyFields: FieldSet([("company_name", .string), ("domain", .string)]),
         objectTypes: [:],
         eventProperties: FieldSet())
@@ -32,14 +35,19 @@ public struct WorkspaceSchema: Sendable, Equatable {
         let text: String
         do { text = try TextFile.read(path) } catch { throw ConfigurationError("cannot read schema: \(error.message)") }
         let value: JSONValue
-        do { value = try JSONValue.parse(text) } catch { throw ConfigurationError("schema \(path): invalid JSON: \(error)") }
+        do { value = try JSONValue.parse(text) } catch {
+            throw ConfigurationError("schema \(path): invalid JSON: \(error)")
+        }
         return try parse(value, name: path)
     }
 
     public static func parse(_ value: JSONValue, name: String) throws(ConfigurationError) -> WorkspaceSchema {
-        guard case .object(let root) = value else { throw ConfigurationError("schema \(name): expected a JSON object at the top") }
+        guard case .object(let root) = value else {
+            throw ConfigurationError("schema \(name): expected a JSON object at the top")
+        }
         for key in root.keys where !["contacts", "companies", "objects", "events"].contains(key) {
-            throw ConfigurationError("schema \(name): unknown section '\(key)' (expected contacts, companies, objects, events)")
+            throw ConfigurationError(
+                "schema \(name): unknown section '\(key)' (expected contacts, companies, objects, events)")
         }
         // A schema file adds to Conversion's default fields (and may retype them); it never removes them.
         var schema = WorkspaceSchema.builtIn
@@ -51,10 +59,13 @@ public struct WorkspaceSchema: Sendable, Equatable {
         }
         schema.eventProperties = try fieldSet(root["events"], key: "properties", at: "events", name: name)
         if let objects = root["objects"] {
-            guard case .object(let types) = objects else { throw ConfigurationError("schema \(name): 'objects' must be an object of object types") }
+            guard case .object(let types) = objects else {
+                throw ConfigurationError("schema \(name): 'objects' must be an object of object types")
+            }
             for (type, body) in types.members {
                 guard APIContract.isObjectTypeKey(type) else {
-                    throw ConfigurationError("schema \(name): object type '\(type)' must be \(APIContract.objectTypeKeyRule)")
+                    throw ConfigurationError(
+                        "schema \(name): object type '\(type)' must be \(APIContract.objectTypeKeyRule)")
                 }
                 schema.objectTypes[type] = try objectType(body, at: "objects.\(type)", name: name)
             }
@@ -63,20 +74,32 @@ public struct WorkspaceSchema: Sendable, Equatable {
     }
 
     /// One object type's body, `{"fields":{…},"relationshipFields":{…}}`.
-    public static func objectType(_ body: JSONValue, at path: String, name: String) throws(ConfigurationError) -> ObjectType {
-        ObjectType(fields: try fieldSet(body, key: "fields", at: path, name: name),
-                   relationshipFields: try fieldSet(body, key: "relationshipFields", at: path, name: name))
+    public static func objectType(_ body: JSONValue, at path: String, name: String) throws(ConfigurationError)
+        -> ObjectType
+    {
+        ObjectType(
+            fields: try fieldSet(body, key: "fields", at: path, name: name),
+            relationshipFields: try fieldSet(body, key: "relationshipFields", at: path, name: name))
     }
 
-    private static func fieldSet(_ section: JSONValue?, key: String, at path: String, name: String) throws(ConfigurationError) -> FieldSet {
+    private static func fieldSet(_ section: JSONValue?, key: String, at path: String, name: String)
+        throws(ConfigurationError) -> FieldSet
+    {
         guard let section else { return FieldSet() }
-        guard case .object(let body) = section else { throw ConfigurationError("schema \(name): '\(path)' must be an object") }
+        guard case .object(let body) = section else {
+            throw ConfigurationError("schema \(name): '\(path)' must be an object")
+        }
         guard let fields = body[key] else { return FieldSet() }
-        guard case .object(let members) = fields else { throw ConfigurationError("schema \(name): '\(path).\(key)' must be an object of field: type") }
+        guard case .object(let members) = fields else {
+            throw ConfigurationError("schema \(name): '\(path).\(key)' must be an object of field: type")
+        }
         var set = FieldSet()
         for (field, typeValue) in members.members {
             guard let text = typeValue.stringValue, let type = FieldType(rawValue: text) else {
-                throw ConfigurationError("schema \(name): '\(path).\(key).\(field)': type must be one of \(FieldType.allCases.map(\.rawValue).joined(separator: ", ")), got \(typeValue.serialized)")
+                throw ConfigurationError(
+                    "schema \(name): '\(path).\(key).\(field)': type must be one of "
+                        + "\(FieldType.allCases.map(\.rawValue).joined(separator: ", ")), got \(typeValue.serialized)"
+                )
             }
             set.add(field, type)
         }

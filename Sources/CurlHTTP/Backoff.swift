@@ -14,8 +14,10 @@ public struct Backoff: Sendable {
     /// The longest single sleep between two looks at a cancel.
     public static let slice = 0.1
 
-    public init(policy: RetryPolicy, sleep: @escaping @Sendable (Double) -> Void = sleepSeconds,
-                random: @escaping @Sendable (Double) -> Double = { Double.random(in: 0...$0) }) {
+    public init(
+        policy: RetryPolicy, sleep: @escaping @Sendable (Double) -> Void = sleepSeconds,
+        random: @escaping @Sendable (Double) -> Double = { Double.random(in: 0...$0) }
+    ) {
         self.policy = policy
         self.sleep = sleep
         self.random = random

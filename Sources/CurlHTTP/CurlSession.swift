@@ -1,7 +1,8 @@
 import CCurl
 import SyncCore
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// One libcurl easy handle, reused so connections stay alive between requests (HTTP/1.1
@@ -27,8 +28,10 @@ public final class CurlSession: HTTPTransport {
     /// that was to reuse one. libcurl resends a request on a fresh connection when a reused one
     /// dies under it, and no option turns that off: a caller that paces its requests takes a
     /// slot there, so the resend is paced like any other request.
-    public init(userAgent: String, connectTimeoutSeconds: Int = 10, totalTimeoutSeconds: Int = 60,
-                acceptsCompression: Bool = false, abort: AbortSignal? = nil, beforeReconnect: (@Sendable () -> Void)? = nil) {
+    public init(
+        userAgent: String, connectTimeoutSeconds: Int = 10, totalTimeoutSeconds: Int = 60,
+        acceptsCompression: Bool = false, abort: AbortSignal? = nil, beforeReconnect: (@Sendable () -> Void)? = nil
+    ) {
         self.beforeReconnect = beforeReconnect
         _ = Self.globalInit
         handle = curl_easy_init()
@@ -84,7 +87,11 @@ public final class CurlSession: HTTPTransport {
             cvcurl_setopt_pointer(handle, CURLOPT_SOCKOPTDATA, box.toOpaque())
         }
         if let abort {
-            guard !abort.isRaised else { throw HTTPTransportError(code: Int(CURLE_ABORTED_BY_CALLBACK.rawValue), message: "aborted", isTimeout: false, isAborted: true) }
+            guard !abort.isRaised else {
+                throw HTTPTransportError(
+                    code: Int(CURLE_ABORTED_BY_CALLBACK.rawValue), message: "aborted", isTimeout: false, isAborted: true
+                )
+            }
             cvcurl_setopt_xferinfo(handle, curlProgress)
             cvcurl_setopt_pointer(handle, CURLOPT_XFERINFODATA, Unmanaged.passUnretained(abort).toOpaque())
             cvcurl_setopt_long(handle, CURLOPT_NOPROGRESS, 0)
@@ -93,17 +100,24 @@ public final class CurlSession: HTTPTransport {
         let rc: CURLcode = request.body.withUnsafeBufferPointer { body in
             if request.method != "GET" {
                 cvcurl_setopt_offset(handle, CURLOPT_POSTFIELDSIZE_LARGE, curl_off_t(body.count))
-                cvcurl_setopt_pointer(handle, CURLOPT_POSTFIELDS, UnsafeMutableRawPointer(mutating: body.baseAddress ?? UnsafePointer(bitPattern: 1)!))
+                cvcurl_setopt_pointer(
+                    handle, CURLOPT_POSTFIELDS,
+                    UnsafeMutableRawPointer(mutating: body.baseAddress ?? UnsafePointer(bitPattern: 1)!))
             }
             return curl_easy_perform(handle)
         }
         connectionKept = rc == CURLE_OK && collector.headers["connection"]?.lowercased() != "close"
         guard rc == CURLE_OK else {
-            let detail = errorBuffer[0] != 0 ? String(cString: UnsafePointer(errorBuffer)) : String(cString: curl_easy_strerror(rc))
-            let permanent = [CURLE_UNSUPPORTED_PROTOCOL, CURLE_URL_MALFORMAT, CURLE_COULDNT_RESOLVE_HOST,
-                             CURLE_PEER_FAILED_VERIFICATION, CURLE_SSL_CACERT_BADFILE].contains(rc)
-            throw HTTPTransportError(code: Int(rc.rawValue), message: detail, isTimeout: rc == CURLE_OPERATION_TIMEDOUT,
-                                     isAborted: rc == CURLE_ABORTED_BY_CALLBACK, isPermanent: permanent)
+            let detail =
+                errorBuffer[0] != 0
+                ? String(cString: UnsafePointer(errorBuffer)) : String(cString: curl_easy_strerror(rc))
+            let permanent = [
+                CURLE_UNSUPPORTED_PROTOCOL, CURLE_URL_MALFORMAT, CURLE_COULDNT_RESOLVE_HOST,
+                CURLE_PEER_FAILED_VERIFICATION, CURLE_SSL_CACERT_BADFILE,
+            ].contains(rc)
+            throw HTTPTransportError(
+                code: Int(rc.rawValue), message: detail, isTimeout: rc == CURLE_OPERATION_TIMEDOUT,
+                isAborted: rc == CURLE_ABORTED_BY_CALLBACK, isPermanent: permanent)
         }
         var status = 0
         cvcurl_getinfo_long(handle, CURLINFO_RESPONSE_CODE, &status)
@@ -119,7 +133,9 @@ final class ResponseCollector {
     var beforeReconnect: (@Sendable () -> Void)?
 }
 
-private func curlWriteBody(_ data: UnsafeMutablePointer<CChar>?, _ size: Int, _ count: Int, _ context: UnsafeMutableRawPointer?) -> Int {
+private func curlWriteBody(
+    _ data: UnsafeMutablePointer<CChar>?, _ size: Int, _ count: Int, _ context: UnsafeMutableRawPointer?
+) -> Int {
     guard let data, let context else { return 0 }
     let collector = Unmanaged<ResponseCollector>.fromOpaque(context).takeUnretainedValue()
     if let file = collector.file {
@@ -127,7 +143,7 @@ private func curlWriteBody(_ data: UnsafeMutablePointer<CChar>?, _ size: Int, _ 
         while written < size * count {
             let n = write(file, data + written, size * count - written)
             if n < 0 && errno == EINTR { continue }
-            guard n > 0 else { return 0 }     // a short count makes libcurl fail the transfer
+            guard n > 0 else { return 0 }  // a short count makes libcurl fail the transfer
             written += n
         }
         return written
@@ -138,12 +154,16 @@ private func curlWriteBody(_ data: UnsafeMutablePointer<CChar>?, _ size: Int, _ 
     return size * count
 }
 
-private func curlProgress(_ context: UnsafeMutableRawPointer?, _: curl_off_t, _: curl_off_t, _: curl_off_t, _: curl_off_t) -> Int32 {
+private func curlProgress(
+    _ context: UnsafeMutableRawPointer?, _: curl_off_t, _: curl_off_t, _: curl_off_t, _: curl_off_t
+) -> Int32 {
     guard let context else { return 0 }
     return Unmanaged<AbortSignal>.fromOpaque(context).takeUnretainedValue().isRaised ? 1 : 0
 }
 
-private func curlWriteHeader(_ data: UnsafeMutablePointer<CChar>?, _ size: Int, _ count: Int, _ context: UnsafeMutableRawPointer?) -> Int {
+private func curlWriteHeader(
+    _ data: UnsafeMutablePointer<CChar>?, _ size: Int, _ count: Int, _ context: UnsafeMutableRawPointer?
+) -> Int {
     guard let data, let context else { return 0 }
     let collector = Unmanaged<ResponseCollector>.fromOpaque(context).takeUnretainedValue()
     let line = data.withMemoryRebound(to: UInt8.self, capacity: size * count) {
@@ -160,7 +180,9 @@ private func curlWriteHeader(_ data: UnsafeMutablePointer<CChar>?, _ size: Int, 
 
 /// Called by libcurl for each socket it opens; in a transfer that was to reuse a connection,
 /// a new one means a reconnect (and possibly a resend of the request).
-private func curlSocketOpened(_ context: UnsafeMutableRawPointer?, _ socket: curl_socket_t, _ purpose: curlsocktype) -> Int32 {
+private func curlSocketOpened(_ context: UnsafeMutableRawPointer?, _ socket: curl_socket_t, _ purpose: curlsocktype)
+    -> Int32
+{
     guard let context, purpose == CURLSOCKTYPE_IPCXN else { return Int32(CURL_SOCKOPT_OK) }
     Unmanaged<ResponseCollector>.fromOpaque(context).takeUnretainedValue().beforeReconnect?()
     return Int32(CURL_SOCKOPT_OK)

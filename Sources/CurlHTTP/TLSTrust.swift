@@ -1,7 +1,8 @@
 import SyncCore
 import Synchronization
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Which certificate authorities HTTPS connections trust: the system's, unless the user names
@@ -27,7 +28,9 @@ public enum TLSTrust {
         }
     }
 
-    static var bundle: String? { chosenBundle.withLock { $0 } ?? environment("CURL_CA_BUNDLE") ?? environment("SSL_CERT_FILE") }
+    static var bundle: String? {
+        chosenBundle.withLock { $0 } ?? environment("CURL_CA_BUNDLE") ?? environment("SSL_CERT_FILE")
+    }
     static var folder: String? { environment("SSL_CERT_DIR") }
 
     private static func environment(_ name: String) -> String? {
@@ -38,7 +41,8 @@ public enum TLSTrust {
     private static func readable(_ path: String, from source: String) throws(ConfigurationError) {
         var info = stat()
         guard stat(path, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG, access(path, R_OK) == 0 else {
-            throw ConfigurationError("\(source) names '\(path)', which is not a file this user can read (expected PEM certificates)")
+            throw ConfigurationError(
+                "\(source) names '\(path)', which is not a file this user can read (expected PEM certificates)")
         }
     }
 }

@@ -18,8 +18,9 @@ struct AckedRows {
         self.database = database
         let row = "(?, ?, ?)"
         one = try database.prepare("INSERT OR IGNORE INTO acked (key, kind, hash) VALUES \(row)")
-        many = try database.prepare("INSERT OR IGNORE INTO acked (key, kind, hash) VALUES "
-                                    + Array(repeating: row, count: Self.batch).joined(separator: ", "))
+        many = try database.prepare(
+            "INSERT OR IGNORE INTO acked (key, kind, hash) VALUES "
+                + Array(repeating: row, count: Self.batch).joined(separator: ", "))
         update = try database.prepare("UPDATE acked SET kind = ?2, hash = ?3 WHERE key = ?1")
         rows.reserveCapacity(Self.batch)
     }

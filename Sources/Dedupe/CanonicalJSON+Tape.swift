@@ -5,7 +5,9 @@ extension CanonicalJSON {
     /// tree), leaving out the top-level members named in `skipping`. Keys are compared as
     /// UTF-8 bytes; sorting uses one shared stack of key tokens (`CanonicalHasher` keeps it),
     /// so nothing is allocated per object on the common path of keys without escapes.
-    static func write(_ tape: JSONTape, at index: Int, skipping: [[UInt8]], stack: inout [Int], into w: inout JSONWriter) {
+    static func write(
+        _ tape: JSONTape, at index: Int, skipping: [[UInt8]], stack: inout [Int], into w: inout JSONWriter
+    ) {
         let t = tape[index]
         switch t.kind {
         case .null: w.writeRaw("null")
@@ -14,7 +16,9 @@ extension CanonicalJSON {
         case .string: w.writeStringToken(tape, at: index)
         case .number:
             let raw = tape.bytes(index)
-            if isPlainInteger(raw) { w.writeRaw(raw) } else {
+            if isPlainInteger(raw) {
+                w.writeRaw(raw)
+            } else {
                 w.writeRaw(Array(CanonicalNumber.normalize(String(decodingUTF8: raw)).utf8))
             }
         case .array:
@@ -77,12 +81,12 @@ extension CanonicalJSON {
         if !tape[a].hasEscapes && !tape[b].hasEscapes {
             order = tape.bytes(a).compareBytes(tape.bytes(b))
         } else {
-            let x = Array(tape.decodeString(a).utf8), y = Array(tape.decodeString(b).utf8)
+            let x = Array(tape.decodeString(a).utf8)
+            let y = Array(tape.decodeString(b).utf8)
             order = x.span.compareBytes(y.span)
         }
         return order != 0 ? order < 0 : a < b
     }
-
 
     /// `0` or `-?[1-9][0-9]*`: already canonical, the common case, kept off the slow path.
     static func isPlainInteger(_ raw: Span<UInt8>) -> Bool {

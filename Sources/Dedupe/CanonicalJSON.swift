@@ -19,7 +19,8 @@ public enum CanonicalJSON {
             w.writeByte(UInt8(ascii: "{"))
             // UTF-8 byte order, the same order the tape form uses.
             let sorted = object.members.enumerated().sorted { a, b in
-                a.element.key == b.element.key ? a.offset < b.offset : a.element.key.utf8.lexicographicallyPrecedes(b.element.key.utf8)
+                a.element.key == b.element.key
+                    ? a.offset < b.offset : a.element.key.utf8.lexicographicallyPrecedes(b.element.key.utf8)
             }
             for (k, member) in sorted.enumerated() {
                 if k > 0 { w.writeByte(UInt8(ascii: ",")) }
@@ -44,27 +45,39 @@ public enum CanonicalNumber {
     public static func normalize(_ text: String) -> String {
         var bytes = Array(text.utf8)[...]
         var negative = false
-        if bytes.first == UInt8(ascii: "-") { negative = true; bytes = bytes.dropFirst() }
+        if bytes.first == UInt8(ascii: "-") {
+            negative = true
+            bytes = bytes.dropFirst()
+        }
         var digits: [UInt8] = []
         var exponent = 0
         var seenPoint = false
         var i = bytes.startIndex
         while i < bytes.endIndex {
             let b = bytes[i]
-            if b == UInt8(ascii: ".") { seenPoint = true } else if b == UInt8(ascii: "e") || b == UInt8(ascii: "E") { break } else {
+            if b == UInt8(ascii: ".") {
+                seenPoint = true
+            } else if b == UInt8(ascii: "e") || b == UInt8(ascii: "E") {
+                break
+            } else {
                 digits.append(b)
                 if seenPoint { exponent -= 1 }
             }
             i += 1
         }
-        if i < bytes.endIndex, let e = Int(String(decoding: bytes[(i + 1)...], as: UTF8.self).replacingPlus()) { exponent += e }
+        if i < bytes.endIndex, let e = Int(String(decoding: bytes[(i + 1)...], as: UTF8.self).replacingPlus()) {
+            exponent += e
+        }
         while digits.first == UInt8(ascii: "0") { digits.removeFirst() }
-        while digits.last == UInt8(ascii: "0") { digits.removeLast(); exponent += 1 }
+        while digits.last == UInt8(ascii: "0") {
+            digits.removeLast()
+            exponent += 1
+        }
         if digits.isEmpty { return "0" }
         let sign = negative ? "-" : ""
         let d = String(decoding: digits, as: UTF8.self)
         if exponent >= 0 && exponent <= 20 { return sign + d + String(repeating: "0", count: exponent) }
-        if exponent < 0 && -exponent < digits.count { 
+        if exponent < 0 && -exponent < digits.count {
             let split = digits.count + exponent
             return sign + String(d.prefix(split)) + "." + String(d.dropFirst(split))
         }

@@ -1,6 +1,7 @@
 import SyncCore
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Reads a binary file front to back in exact-size pieces through one reused buffer, so

@@ -15,8 +15,10 @@ public struct DedupeConfiguration: Sendable {
     /// timestamp and properties), so they too are sent once.
     public var deriveEventIds = false
 
-    public init(statePath: String, run: String, changedOnly: Bool, inputPath: String? = nil,
-                rejectsPath: String? = nil, partitionBudget: Int = 16 << 20) throws(ConfigurationError) {
+    public init(
+        statePath: String, run: String, changedOnly: Bool, inputPath: String? = nil,
+        rejectsPath: String? = nil, partitionBudget: Int = 16 << 20
+    ) throws(ConfigurationError) {
         try PendingLog.validate(run: run)
         self.statePath = statePath
         self.run = run

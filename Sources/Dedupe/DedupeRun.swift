@@ -1,24 +1,31 @@
 import JSONCodec
 import SyncCore
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// cv-dedupe's filter: records in, new and changed records out, what was sent logged as pending.
 public enum DedupeRun {
-    public static func run(_ configuration: DedupeConfiguration, output: ByteSink, diagnostics: Diagnostics) throws -> DedupeStats {
+    public static func run(_ configuration: DedupeConfiguration, output: ByteSink, diagnostics: Diagnostics) throws
+        -> DedupeStats
+    {
         let state = try DedupeState(path: configuration.statePath)
         if try state.isCommitted(run: configuration.run) {
-            throw ConfigurationError("run '\(configuration.run)' was already committed to \(configuration.statePath); use a new run id")
+            throw ConfigurationError(
+                "run '\(configuration.run)' was already committed to \(configuration.statePath); use a new run id")
         }
         let work = configuration.statePath + ".work.\(getpid())"
         defer { FileTree.remove(work) }
         let pendingDir = PendingLog.directory(forState: configuration.statePath)
-        guard mkdir(pendingDir, 0o700) == 0 || errno == EEXIST else { throw OutputError.openFailed(path: pendingDir, errno: errno) }
+        guard mkdir(pendingDir, 0o700) == 0 || errno == EEXIST else {
+            throw OutputError.openFailed(path: pendingDir, errno: errno)
+        }
         let pendingPath = PendingLog.path(forState: configuration.statePath, run: configuration.run)
         var stats = DedupeStats()
-        var out = PartitionProcessor.Output(writer: JSONWriter(capacity: output.flushThreshold + (1 << 14)), sink: output,
-                                            pending: ByteBuffer(capacity: 1 << 16), pendingSink: try ByteSink(path: pendingPath + ".tmp"))
+        var out = PartitionProcessor.Output(
+            writer: JSONWriter(capacity: output.flushThreshold + (1 << 14)), sink: output,
+            pending: ByteBuffer(capacity: 1 << 16), pendingSink: try ByteSink(path: pendingPath + ".tmp"))
         do {
             let intake = try Intake(configuration, work: work, diagnostics: diagnostics)
             if configuration.retryQueue {
@@ -29,8 +36,9 @@ public enum DedupeRun {
             let bloom = try state.loadBloom()
             let stateRows = try state.ackedCount()
             for p in 0..<SpillWriter.fanout {
-                try processPiece(spill.path(p), level: 0, prefix: UInt64(p), state: state, bloom: bloom, stateRows: stateRows,
-                                 configuration: configuration, output: &out, stats: &stats)
+                try processPiece(
+                    spill.path(p), level: 0, prefix: UInt64(p), state: state, bloom: bloom, stateRows: stateRows,
+                    configuration: configuration, output: &out, stats: &stats)
             }
             try out.flushAll()
         } catch let error as OutputError where error == .closedPipe {
@@ -45,9 +53,11 @@ public enum DedupeRun {
 
     /// Phase two: a piece small enough is grouped in memory; a larger one is split by the next
     /// six bits of the key hash and each part processed the same way.
-    private static func processPiece(_ path: String, level: Int, prefix: UInt64, state: DedupeState, bloom: BloomFilter, stateRows: Int,
-                                     configuration: DedupeConfiguration, output: inout PartitionProcessor.Output,
-                                     stats: inout DedupeStats) throws {
+    private static func processPiece(
+        _ path: String, level: Int, prefix: UInt64, state: DedupeState, bloom: BloomFilter, stateRows: Int,
+        configuration: DedupeConfiguration, output: inout PartitionProcessor.Output,
+        stats: inout DedupeStats
+    ) throws {
         var info = stat()
         guard stat(path, &info) == 0, info.st_size > 0 else { return }
         let bits = 6 * (level + 1)
@@ -56,13 +66,16 @@ public enum DedupeRun {
             let splitter = try sub.init(directory: path + ".split", level: level + 1)
             var reader = try SpillReader(path: path)
             while let r = try reader.next() {
-                try splitter.append(kind: r.kind, key: r.key, content: r.content, sequence: r.sequence, keyText: r.keyText.span, line: r.line.span)
+                try splitter.append(
+                    kind: r.kind, key: r.key, content: r.content, sequence: r.sequence, keyText: r.keyText.span,
+                    line: r.line.span)
             }
             try splitter.close()
             unlink(path)
             for p in 0..<SpillWriter.fanout {
-                try processPiece(splitter.path(p), level: level + 1, prefix: prefix << 6 | UInt64(p), state: state, bloom: bloom,
-                                 stateRows: stateRows, configuration: configuration, output: &output, stats: &stats)
+                try processPiece(
+                    splitter.path(p), level: level + 1, prefix: prefix << 6 | UInt64(p), state: state, bloom: bloom,
+                    stateRows: stateRows, configuration: configuration, output: &output, stats: &stats)
             }
             return
         }
@@ -70,8 +83,9 @@ public enum DedupeRun {
         let lower = StableHash128(hi: prefix << UInt64(64 - bits), lo: 0)
         let next = (prefix + 1) << UInt64(64 - bits)
         let upper = next == 0 ? nil : StableHash128(hi: next, lo: 0)
-        let processor = PartitionProcessor(state: state, bloom: bloom, changedOnly: configuration.changedOnly,
-                                           range: (lower, upper), expectedStateRows: stateRows >> bits)
+        let processor = PartitionProcessor(
+            state: state, bloom: bloom, changedOnly: configuration.changedOnly,
+            range: (lower, upper), expectedStateRows: stateRows >> bits)
         try processor.process(bytes: bytes, entries: entries, output: &output, stats: &stats)
         unlink(path)
     }

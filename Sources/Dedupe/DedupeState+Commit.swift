@@ -1,8 +1,9 @@
 import JSONCodec
 import SQLiteDatabase
 import SyncCore
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// What a commit did.
@@ -77,7 +78,8 @@ extension DedupeState {
         var pendingPath = PendingLog.path(forState: path, run: run)
         if access(pendingPath, R_OK) != 0 && access(pendingPath + ".tmp", R_OK) == 0 { pendingPath += ".tmp" }
         guard access(pendingPath, R_OK) == 0 else {
-            throw ConfigurationError("no pending records for run '\(run)' next to \(path) (was the run started with this state file?)")
+            throw ConfigurationError(
+                "no pending records for run '\(run)' next to \(path) (was the run started with this state file?)")
         }
         // Keys are split by their top bits into partitions in a scratch folder next to the
         // state, each about `partitionKeys` keys of the run, so memory stays bounded whatever the
@@ -88,10 +90,12 @@ extension DedupeState {
         let pendingCount = Self.fileSize(pendingPath) / PendingLog.entrySize
         let partitions = KeyPartitions<StableHash128>.partitions(
             for: max(pendingCount, Self.fileSize(options.acksPath) / 24), perPartition: options.partitionKeys)
-        let outcomes = try RunOutcomes(acksPath: options.acksPath, rejectsPath: options.rejectsPath, scratch: scratch, partitions: partitions)
+        let outcomes = try RunOutcomes(
+            acksPath: options.acksPath, rejectsPath: options.rejectsPath, scratch: scratch, partitions: partitions)
         let gaveUpLog = try options.gaveUpPath.map { p throws(OutputError) in
             // Given-up records are counted in the commit's summary; the file holds them all.
-            try RejectLog(path: p, diagnostics: Diagnostics(tool: "cv-dedupe") { _ in }, location: p, echoLimit: Int.max)
+            try RejectLog(
+                path: p, diagnostics: Diagnostics(tool: "cv-dedupe") { _ in }, location: p, echoLimit: Int.max)
         }
         var result = CommitResult()
         let before = try ackedCount()
@@ -100,31 +104,40 @@ extension DedupeState {
         var filter = before == 0 ? BloomFilter(capacity: max(1 << 20, pendingCount * 5 / 4)) : try loadBloom()
         try database.transaction {
             var queue = try QueueWriter(self, maxRuns: options.maxRetryRuns, gaveUp: gaveUpLog)
-            try outcomes.forEachRetryCandidate(acksPath: options.acksPath, rejectsPath: options.rejectsPath) { try queue.add($0) }
+            try outcomes.forEachRetryCandidate(acksPath: options.acksPath, rejectsPath: options.rejectsPath) {
+                try queue.add($0)
+            }
             queue.seal()
             let queuedBefore = try queuedKeys()
             var ackedRows = try AckedRows(database)
-            let forget = try database.prepare("UPDATE acked SET hash = zeroblob(16) WHERE key = ? AND kind <> \(RecordKind.event.rawValue)")
+            let forget = try database.prepare(
+                "UPDATE acked SET hash = zeroblob(16) WHERE key = ? AND kind <> \(RecordKind.event.rawValue)")
             var settledQueue: [StableHash128] = []
             var matched = 0
             // The pending log split like the acks; partitions are taken in key order and sorted
             // (entries of one key keep their order), so acknowledged and settled keys are found
             // by walking sorted arrays side by side, and the state's B-tree is written in order.
-            let pending = try KeyPartitions<PendingRecord>(directory: scratch, name: "pending", count: outcomes.acked.count)
+            let pending = try KeyPartitions<PendingRecord>(
+                directory: scratch, name: "pending", count: outcomes.acked.count)
             var reader = try ChunkReader(path: pendingPath)
             var sequence: UInt64 = 0
             while let chunk = try reader.next(PendingLog.entrySize) {
-                guard chunk.count == PendingLog.entrySize, let entry = PendingLog.decode(chunk.span, at: 0) else { continue }
+                guard chunk.count == PendingLog.entrySize, let entry = PendingLog.decode(chunk.span, at: 0) else {
+                    continue
+                }
                 try pending.append(PendingRecord(entry: entry, sequence: sequence))
                 sequence += 1
             }
             var distinctAcks = 0
-            var acks: [StableHash128] = [], settledKeys: [StableHash128] = [], records: [PendingRecord] = []
+            var acks: [StableHash128] = []
+            var settledKeys: [StableHash128] = []
+            var records: [PendingRecord] = []
             for part in 0..<pending.count {
                 try outcomes.acked.sorted(part, into: &acks)
                 try outcomes.settled.sorted(part, into: &settledKeys)
                 try pending.sorted(part, into: &records)
-                var a = 0, s = 0
+                var a = 0
+                var s = 0
                 for i in acks.indices where i == 0 || acks[i] != acks[i - 1] { distinctAcks += 1 }
                 for record in records {
                     let entry = record.entry

@@ -1,8 +1,9 @@
 import SQLiteDatabase
-#if canImport(Glibc)
-import Glibc
-#endif
 import SyncCore
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 /// The persistent, per-sync memory of what Conversion acknowledged: for every key, the hash of
 /// the content it accepted (events: just the eventId). Only `commit` writes it.
@@ -16,17 +17,22 @@ public final class DedupeState {
     public init(path: String) throws {
         self.path = path
         database = try Self.open(path)
-        try database.execute("""
+        try database.execute(
+            """
             CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value TEXT NOT NULL);
             CREATE TABLE IF NOT EXISTS acked (key BLOB PRIMARY KEY, kind INTEGER NOT NULL, hash BLOB) WITHOUT ROWID;
-            CREATE TABLE IF NOT EXISTS runs (run TEXT PRIMARY KEY, committed_at INTEGER NOT NULL, acked INTEGER NOT NULL, ignored INTEGER NOT NULL);
+            CREATE TABLE IF NOT EXISTS runs (run TEXT PRIMARY KEY, committed_at INTEGER NOT NULL, acked INTEGER NOT
+              NULL, ignored INTEGER NOT NULL);
             CREATE TABLE IF NOT EXISTS filter (id INTEGER PRIMARY KEY CHECK (id = 1), bits BLOB NOT NULL);
             CREATE TABLE IF NOT EXISTS blocked_filter (id INTEGER PRIMARY KEY CHECK (id = 1), bits BLOB NOT NULL);
             INSERT OR IGNORE INTO meta VALUES ('format_version', '\(Self.formatVersion)');
             """ + RetryQueue.schema)
         let version = try value(of: "format_version").flatMap(Int.init) ?? 0
         guard version <= Self.formatVersion else {
-            throw ConfigurationError("state file '\(path)' has format version \(version); this cv-dedupe reads version \(Self.formatVersion) and older")
+            throw ConfigurationError(
+                "state file '\(path)' has format version \(version); this cv-dedupe reads version "
+                    + "\(Self.formatVersion) and older"
+            )
         }
     }
 
@@ -35,7 +41,8 @@ public final class DedupeState {
     static func open(_ path: String) throws -> Database {
         var info = stat()
         if stat(path, &info) == 0, info.st_size == 0 {
-            throw ConfigurationError("""
+            throw ConfigurationError(
+                """
                 state file '\(path)' is empty (0 bytes): what Conversion acknowledged is no longer known, \
                 so the next run would send every record again as new. Restore it from a backup, or accept \
                 a full resync by removing it (cv-sync reset NAME --yes)
@@ -52,14 +59,16 @@ public final class DedupeState {
 
     private static func explained(_ error: SQLiteError, path: String) -> any Error {
         if error.isDamaged {
-            return ConfigurationError("""
+            return ConfigurationError(
+                """
                 state file '\(path)' is damaged (\(error.detail)): restore it from a backup, or accept a \
                 full resync by removing it (cv-sync reset NAME --yes)
                 """)
         }
         if error.isUnwritable {
             let folder = path.split(separator: "/", omittingEmptySubsequences: false).dropLast().joined(separator: "/")
-            return ConfigurationError("""
+            return ConfigurationError(
+                """
                 cannot write the state file '\(path)' (\(error.detail)): the user running this needs write \
                 access to it and to its folder '\(folder.isEmpty ? "." : folder)'
                 """)
@@ -148,7 +157,8 @@ public final class DedupeState {
     /// Stored content hashes for `keys` (sorted), by point lookups or by one range scan of the
     /// keys' partition, whichever reads fewer rows. Absent keys are absent from the result.
     func acknowledged(_ keys: [StableHash128], range: (lower: StableHash128, upper: StableHash128?), expectedRows: Int)
-    throws(SQLiteError) -> AckedLookup {
+        throws(SQLiteError) -> AckedLookup
+    {
         var found = AckedLookup()
         guard !keys.isEmpty else { return found }
         // Relationship keys hash elsewhere than their object: only keys inside the range can be scanned for.
@@ -161,13 +171,17 @@ public final class DedupeState {
             for key in pointKeys {
                 s.reset()
                 s.bind(1, hi: key.hi, lo: key.lo)
-                if try s.step() { found.append(key, s.withBlob(0, { StableHash128(bigEndian: $0) }) ?? StableHash128(hi: 0, lo: 0)) }
+                if try s.step() {
+                    found.append(key, s.withBlob(0, { StableHash128(bigEndian: $0) }) ?? StableHash128(hi: 0, lo: 0))
+                }
             }
         }
         if scan {
             // Rows come in key order, as do the candidates: a merge join, no hashing.
-            let s = try database.prepare(range.upper == nil ? "SELECT key, hash FROM acked WHERE key >= ? ORDER BY key"
-                                                            : "SELECT key, hash FROM acked WHERE key >= ? AND key < ? ORDER BY key")
+            let s = try database.prepare(
+                range.upper == nil
+                    ? "SELECT key, hash FROM acked WHERE key >= ? ORDER BY key"
+                    : "SELECT key, hash FROM acked WHERE key >= ? AND key < ? ORDER BY key")
             s.bind(1, hi: range.lower.hi, lo: range.lower.lo)
             if let upper = range.upper { s.bind(2, hi: upper.hi, lo: upper.lo) }
             var next = 0
@@ -190,7 +204,8 @@ public final class DedupeState {
             if kinds.isEmpty {
                 try database.execute("DELETE FROM acked")
             } else {
-                try database.execute("DELETE FROM acked WHERE kind IN (\(kinds.map { String($0.rawValue) }.joined(separator: ",")))")
+                try database.execute(
+                    "DELETE FROM acked WHERE kind IN (\(kinds.map { String($0.rawValue) }.joined(separator: ",")))")
             }
             let removed = database.changes
             try database.execute("DELETE FROM filter")

@@ -22,11 +22,14 @@ public struct DedupeStats: Sendable, Equatable {
     public var derivedEventIds = 0
 
     public var json: JSONObject {
-        [StatsKey.tool.rawValue: .string("cv-dedupe"), StatsKey.recordsIn.rawValue: .number(String(recordsIn)),
-         StatsKey.recordsOut.rawValue: .number(String(recordsOut)),
-         "duplicates": .number(String(duplicates)), "unchanged": .number(String(unchanged)),
-         "merged": .number(String(merged)), StatsKey.rejected.rawValue: .number(String(rejected)), "retried": .number(String(retried)),
-         "superseded": .number(String(superseded)), "derivedEventIds": .number(String(derivedEventIds))]
+        [
+            StatsKey.tool.rawValue: .string("cv-dedupe"), StatsKey.recordsIn.rawValue: .number(String(recordsIn)),
+            StatsKey.recordsOut.rawValue: .number(String(recordsOut)),
+            "duplicates": .number(String(duplicates)), "unchanged": .number(String(unchanged)),
+            "merged": .number(String(merged)), StatsKey.rejected.rawValue: .number(String(rejected)),
+            "retried": .number(String(retried)),
+            "superseded": .number(String(superseded)), "derivedEventIds": .number(String(derivedEventIds)),
+        ]
     }
 
     public var summary: String {
@@ -35,5 +38,7 @@ public struct DedupeStats: Sendable, Equatable {
             + (superseded > 0 ? "\(superseded) superseded, " : "") + "\(rejected) rejected"
     }
 
-    public var balances: Bool { recordsIn + retried == recordsOut + duplicates + unchanged + merged + superseded + rejected }
+    public var balances: Bool {
+        recordsIn + retried == recordsOut + duplicates + unchanged + merged + superseded + rejected
+    }
 }

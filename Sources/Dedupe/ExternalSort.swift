@@ -1,7 +1,8 @@
 import JSONCodec
 import SyncCore
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// A fixed-size record with a 128-bit key, that can be written to a file and read back.
@@ -41,7 +42,9 @@ final class KeyPartitions<Record: SpillableRecord> {
 
     /// How many partitions keep about `perPartition` records in each; at most 256, since each
     /// is an open file (three kinds of them at once stay far below the usual 1024 descriptors).
-    static func partitions(for records: Int, perPartition: Int) -> Int { min(256, max(1, (records + perPartition - 1) / perPartition)) }
+    static func partitions(for records: Int, perPartition: Int) -> Int {
+        min(256, max(1, (records + perPartition - 1) / perPartition))
+    }
 
     func append(_ record: Record) throws(OutputError) {
         let part = parts[count == 1 ? 0 : Int(record.partitionKey.hi >> shift)]
@@ -81,7 +84,8 @@ extension StableHash128: SpillableRecord {
     var partitionKey: StableHash128 { self }
 
     init(_ raw: Span<UInt8>, at offset: Int) {
-        self.init(hi: raw.loadLittleEndian(UInt64.self, at: offset), lo: raw.loadLittleEndian(UInt64.self, at: offset + 8))
+        self.init(
+            hi: raw.loadLittleEndian(UInt64.self, at: offset), lo: raw.loadLittleEndian(UInt64.self, at: offset + 8))
     }
 
     func append(to buffer: inout ByteBuffer) {
@@ -117,5 +121,7 @@ struct PendingRecord: SpillableRecord {
         a.entry.key != b.entry.key ? a.entry.key < b.entry.key : a.sequence < b.sequence
     }
 
-    static func == (a: PendingRecord, b: PendingRecord) -> Bool { a.entry.key == b.entry.key && a.sequence == b.sequence }
+    static func == (a: PendingRecord, b: PendingRecord) -> Bool {
+        a.entry.key == b.entry.key && a.sequence == b.sequence
+    }
 }

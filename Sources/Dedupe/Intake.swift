@@ -14,7 +14,8 @@ final class Intake {
     init(_ configuration: DedupeConfiguration, work: String, diagnostics: Diagnostics) throws {
         self.configuration = configuration
         spill = try SpillWriter(directory: work, level: 0)
-        rejects = try RejectLog(path: configuration.rejectsPath, diagnostics: diagnostics, location: configuration.inputPath ?? "<stdin>")
+        rejects = try RejectLog(
+            path: configuration.rejectsPath, diagnostics: diagnostics, location: configuration.inputPath ?? "<stdin>")
     }
 
     /// A record from the retry queue: sequence 0, so a fresh record with its key supersedes it.
@@ -23,8 +24,10 @@ final class Intake {
         let bytes = Array(text.utf8)
         var tape = JSONTape()
         guard (try? JSONParser().parse(bytes.span, into: &tape)) != nil, tape[0].kind == .object else {
-            try rejects.add(Reject(stage: "dedupe", row: nil, code: "invalid_record", message: "a queued record is not a JSON object"),
-                            input: nil, rawInput: bytes.span)
+            try rejects.add(
+                Reject(
+                    stage: "dedupe", row: nil, code: "invalid_record", message: "a queued record is not a JSON object"),
+                input: nil, rawInput: bytes.span)
             return
         }
         try take(tape, raw: bytes.span, sequence: RetryQueue.sequence, row: nil, output: &output, stats: &stats)
@@ -38,11 +41,16 @@ final class Intake {
                 stats.blankLines += 1
             case .invalid(let error):
                 stats.recordsIn += 1
-                try rejects.add(Reject(stage: "dedupe", row: reader.lineNumber, code: "invalid_record", message: reader.describe(error)),
-                                input: nil, rawInput: reader.line)
+                try rejects.add(
+                    Reject(
+                        stage: "dedupe", row: reader.lineNumber, code: "invalid_record", message: reader.describe(error)
+                    ),
+                    input: nil, rawInput: reader.line)
             case .object:
                 stats.recordsIn += 1
-                try take(reader.tape, raw: reader.line, sequence: reader.lineNumber, row: reader.lineNumber, output: &output, stats: &stats)
+                try take(
+                    reader.tape, raw: reader.line, sequence: reader.lineNumber, row: reader.lineNumber, output: &output,
+                    stats: &stats)
             }
         }
         try spill.close()
@@ -50,8 +58,10 @@ final class Intake {
         stats.rejected = rejects.total
     }
 
-    private func take(_ tape: JSONTape, raw: Span<UInt8>, sequence: Int, row: Int?,
-                      output: inout PartitionProcessor.Output, stats: inout DedupeStats) throws {
+    private func take(
+        _ tape: JSONTape, raw: Span<UInt8>, sequence: Int, row: Int?,
+        output: inout PartitionProcessor.Output, stats: inout DedupeStats
+    ) throws {
         let identity: RecordIdentity.Identity
         do throws(RecordIdentity.Failure) {
             identity = try RecordIdentity.identify(tape)
@@ -81,16 +91,19 @@ final class Intake {
             return
         }
         // A contact's content hash is taken now, from the tape already parsed.
-        let content = identity.kind == .contact
+        let content =
+            identity.kind == .contact
             ? hasher.hash(tape, at: 0, skipping: PartitionProcessor.contactBookkeepingBytes)
             : StableHash128(hi: 0, lo: 0)
         let k = keyText.utf8Span.span
         let hash = StableHash128(k)
         guard derived else {
-            return try spill.append(kind: identity.kind, key: hash, content: content, sequence: sequence, keyText: k, line: raw)
+            return try spill.append(
+                kind: identity.kind, key: hash, content: content, sequence: sequence, keyText: k, line: raw)
         }
         try rewritten.bytes.withSpan { line in
-            try spill.append(kind: identity.kind, key: hash, content: content, sequence: sequence, keyText: k, line: line)
+            try spill.append(
+                kind: identity.kind, key: hash, content: content, sequence: sequence, keyText: k, line: line)
         }
     }
 

@@ -38,7 +38,8 @@ struct PartitionProcessor {
 
         /// A queued record settled without being sent.
         mutating func retire(_ key: StableHash128) {
-            PendingLog.append(.init(kind: .event, key: key, content: StableHash128(hi: 0, lo: 0), retired: true), to: &pending)
+            PendingLog.append(
+                .init(kind: .event, key: key, content: StableHash128(hi: 0, lo: 0), retired: true), to: &pending)
         }
 
         /// A record passed on as it came (it has no key to de-duplicate by).
@@ -50,10 +51,13 @@ struct PartitionProcessor {
         }
     }
 
-    func process(bytes: [UInt8], entries unsorted: [SpillEntry], output: inout Output, stats: inout DedupeStats) throws {
+    func process(bytes: [UInt8], entries unsorted: [SpillEntry], output: inout Output, stats: inout DedupeStats) throws
+    {
         // Sorted through compact (key, sequence, index) triples: moving them costs a third of
         // moving whole entries, which was the larger part of an unchanged resync's time here.
-        var order = unsorted.indices.map { SortKey(key: unsorted[$0].key, sequence: unsorted[$0].sequence, index: Int32($0)) }
+        var order = unsorted.indices.map {
+            SortKey(key: unsorted[$0].key, sequence: unsorted[$0].sequence, index: Int32($0))
+        }
         order.sort()
         let entries = order.map { unsorted[Int($0.index)] }
         var groups: [Range<Int>] = []
@@ -64,9 +68,12 @@ struct PartitionProcessor {
         }
         // A queued record (sequence 0, first in its group) gives way to fresh ones with its key;
         // an object keeps only its relationships from the queue, which fresh rows may lack.
-        for g in groups.indices where entries[groups[g].lowerBound].sequence == RetryQueue.sequence && groups[g].count > 1 {
+        for g in groups.indices
+        where entries[groups[g].lowerBound].sequence == RetryQueue.sequence && groups[g].count > 1 {
             stats.superseded += 1
-            if entries[groups[g].lowerBound].kind != .object { groups[g] = groups[g].lowerBound + 1..<groups[g].upperBound }
+            if entries[groups[g].lowerBound].kind != .object {
+                groups[g] = groups[g].lowerBound + 1..<groups[g].upperBound
+            }
         }
         var objects: [Int: ObjectPlan] = [:]
         var candidates: [StableHash128] = []
@@ -93,7 +100,8 @@ struct PartitionProcessor {
                     stats.duplicates += 1
                     sent = false
                 } else {
-                    try emitLine(first, bytes: bytes, content: StableHash128(hi: 0, lo: 0), output: &output, stats: &stats)
+                    try emitLine(
+                        first, bytes: bytes, content: StableHash128(hi: 0, lo: 0), output: &output, stats: &stats)
                     sent = true
                 }
             case .contact:
@@ -108,12 +116,17 @@ struct PartitionProcessor {
         }
     }
 
-    private func emitContact(_ rows: ArraySlice<SpillEntry>, bytes: [UInt8], acked: AckedLookup,
-                             output: inout Output, stats: inout DedupeStats) throws -> Bool {
+    private func emitContact(
+        _ rows: ArraySlice<SpillEntry>, bytes: [UInt8], acked: AckedLookup,
+        output: inout Output, stats: inout DedupeStats
+    ) throws -> Bool {
         let first = rows[rows.startIndex]
         if rows.count == 1 {
             let content = first.content
-            if changedOnly && acked[first.key] == content { stats.unchanged += 1; return false }
+            if changedOnly && acked[first.key] == content {
+                stats.unchanged += 1
+                return false
+            }
             try emitLine(first, bytes: bytes, content: content, output: &output, stats: &stats)
             return true
         }
@@ -122,33 +135,47 @@ struct PartitionProcessor {
         var hashed = merged
         for name in Self.contactBookkeeping { hashed[name] = nil }
         let content = CanonicalJSON.hash(.object(hashed))
-        if changedOnly && acked[first.key] == content { stats.unchanged += 1; return false }
+        if changedOnly && acked[first.key] == content {
+            stats.unchanged += 1
+            return false
+        }
         merged["key"] = .string(Self.text(bytes, first.keyText))
         try emit(merged, pending: [(.contact, first.key, content)], output: &output, stats: &stats)
         return true
     }
 
-    private func emitObject(_ plan: ObjectPlan, acked: AckedLookup, output: inout Output, stats: inout DedupeStats) throws -> Bool {
+    private func emitObject(_ plan: ObjectPlan, acked: AckedLookup, output: inout Output, stats: inout DedupeStats)
+        throws -> Bool
+    {
         let objectChanged = !changedOnly || acked[plan.key] != plan.content
         let sent = plan.relationships.filter { !changedOnly || acked[$0.key] != $0.content }
-        if !objectChanged && sent.isEmpty { stats.unchanged += 1; return false }
+        if !objectChanged && sent.isEmpty {
+            stats.unchanged += 1
+            return false
+        }
         var record = plan.record
-        record["relationships"] = .array(sent.map { r in
-            var value = r.value
-            value["key"] = .string(r.keyText)
-            return .object(value)
-        })
+        record["relationships"] = .array(
+            sent.map { r in
+                var value = r.value
+                value["key"] = .string(r.keyText)
+                return .object(value)
+            })
         record["key"] = .string(plan.keyText)
         if plan.fromQueueOnly { record["retried"] = .bool(true) }
-        let pending = [(RecordKind.object, plan.key, plan.content)] + sent.map { (RecordKind.relationship, $0.key, $0.content) }
+        let pending =
+            [(RecordKind.object, plan.key, plan.content)] + sent.map { (RecordKind.relationship, $0.key, $0.content) }
         try emit(record, pending: pending, output: &output, stats: &stats)
         return true
     }
 
     /// Writes the original line with a `key` member added: no re-serialisation on the common path.
-    private func emitLine(_ entry: SpillEntry, bytes: [UInt8], content: StableHash128, output: inout Output, stats: inout DedupeStats) throws {
+    private func emitLine(
+        _ entry: SpillEntry, bytes: [UInt8], content: StableHash128, output: inout Output, stats: inout DedupeStats
+    ) throws {
         var line = entry.line
-        while line.count > 0, bytes[line.upperBound - 1] != UInt8(ascii: "}") { line = line.lowerBound..<line.upperBound - 1 }
+        while line.count > 0, bytes[line.upperBound - 1] != UInt8(ascii: "}") {
+            line = line.lowerBound..<line.upperBound - 1
+        }
         let buffer = bytes.span
         output.writer.writeRaw(buffer.extracting(line.lowerBound..<line.upperBound - 1))
         output.writer.writeRaw(",\"key\":")
@@ -159,13 +186,18 @@ struct PartitionProcessor {
         try finish([(entry.kind, entry.key, content)], output: &output, stats: &stats)
     }
 
-    private func emit(_ record: JSONObject, pending: [(RecordKind, StableHash128, StableHash128)], output: inout Output, stats: inout DedupeStats) throws {
+    private func emit(
+        _ record: JSONObject, pending: [(RecordKind, StableHash128, StableHash128)], output: inout Output,
+        stats: inout DedupeStats
+    ) throws {
         output.writer.writeObject(record)
         output.writer.writeByte(0x0A)
         try finish(pending, output: &output, stats: &stats)
     }
 
-    private func finish(_ pending: [(RecordKind, StableHash128, StableHash128)], output: inout Output, stats: inout DedupeStats) throws {
+    private func finish(
+        _ pending: [(RecordKind, StableHash128, StableHash128)], output: inout Output, stats: inout DedupeStats
+    ) throws {
         stats.recordsOut += 1
         for (kind, key, content) in pending {
             PendingLog.append(.init(kind: kind, key: key, content: content), to: &output.pending)
@@ -216,8 +248,11 @@ struct ObjectPlan {
         record = rows.count == 1 ? records[0] : RecordMerger.mergeObjects(records)
         key = rows[0].key
         keyText = PartitionProcessor.text(bytes, rows[0].keyText)
-        content = CanonicalJSON.hash(.object(["objectType": record["objectType"] ?? .null, "id": record["id"] ?? .null,
-                                              "fields": record["fields"] ?? .null]))
+        content = CanonicalJSON.hash(
+            .object([
+                "objectType": record["objectType"] ?? .null, "id": record["id"] ?? .null,
+                "fields": record["fields"] ?? .null,
+            ]))
         var relationships: [Relationship] = []
         if case .array(let items)? = record["relationships"] {
             for case .object(let r) in items {

@@ -1,7 +1,8 @@
 import JSONCodec
 import SyncCore
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// What a run sent, kept beside the state file until `commit` applies the run's acks:
@@ -27,9 +28,12 @@ struct PendingLog {
 
     /// Run ids become file names: keep them to a safe alphabet.
     static func validate(run: String) throws(ConfigurationError) {
-        let allowed = run.unicodeScalars.allSatisfy { $0.isASCII && ($0.properties.isAlphabetic || ("0"..."9").contains($0) || "-_.:".unicodeScalars.contains($0)) }
+        let allowed = run.unicodeScalars.allSatisfy {
+            $0.isASCII && ($0.properties.isAlphabetic || ("0"..."9").contains($0) || "-_.:".unicodeScalars.contains($0))
+        }
         guard !run.isEmpty, run.count <= 128, allowed, !run.hasPrefix(".") else {
-            throw ConfigurationError("run id '\(run)' must be 1 to 128 letters, digits, '-', '_', '.', ':' and not start with '.'")
+            throw ConfigurationError(
+                "run id '\(run)' must be 1 to 128 letters, digits, '-', '_', '.', ':' and not start with '.'")
         }
     }
 
@@ -44,7 +48,8 @@ struct PendingLog {
     static func decode(_ raw: Span<UInt8>, at offset: Int) -> Entry? {
         guard let kind = RecordKind(rawValue: raw[offset] & ~retiredFlag) else { return nil }
         func word(_ k: Int) -> UInt64 { raw.loadLittleEndian(UInt64.self, at: offset + 1 + 8 * k) }
-        return Entry(kind: kind, key: StableHash128(hi: word(0), lo: word(1)), content: StableHash128(hi: word(2), lo: word(3)),
-                     retired: raw[offset] & retiredFlag != 0)
+        return Entry(
+            kind: kind, key: StableHash128(hi: word(0), lo: word(1)), content: StableHash128(hi: word(2), lo: word(3)),
+            retired: raw[offset] & retiredFlag != 0)
     }
 }

@@ -4,7 +4,10 @@ import SyncCore
 
 /// What a record is to the state: its kind and the key Conversion matches it by.
 public enum RecordKind: UInt8, Sendable, CaseIterable {
-    case contact = 1, object = 2, relationship = 3, event = 4
+    case contact = 1
+    case object = 2
+    case relationship = 3
+    case event = 4
 
     var name: String {
         switch self {
@@ -41,7 +44,8 @@ enum RecordIdentity {
             guard let type = tape.member("type", of: 0) else { return false }
             return tape[type].kind == .string && tape.stringEquals(type, name)
         }
-        let type: String? = isType("contact") ? "contact" : isType("event") ? "event" : isType("object") ? "object" : try string("type")
+        let type: String? =
+            isType("contact") ? "contact" : isType("event") ? "event" : isType("object") ? "object" : try string("type")
         switch type {
         case "contact":
             guard let key = contactKey(userId: try string("userId"), email: try string("email")) else {

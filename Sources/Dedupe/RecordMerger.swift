@@ -28,8 +28,11 @@ enum RecordMerger {
                 let key = relationshipContactKey(relationship) ?? ""
                 if let i = relationships.firstIndex(where: { $0.key == key }) {
                     var existing = relationships[i].value
-                    for name in ["userId", "email"] where relationship[name] != nil { existing[name] = relationship[name] }
-                    existing["fields"] = .object(mergeMembers(existing["fields"]?.objectValue, relationship["fields"]?.objectValue))
+                    for name in ["userId", "email"] where relationship[name] != nil {
+                        existing[name] = relationship[name]
+                    }
+                    existing["fields"] = .object(
+                        mergeMembers(existing["fields"]?.objectValue, relationship["fields"]?.objectValue))
                     relationships[i].value = existing
                 } else {
                     relationships.append((key, relationship))
@@ -42,7 +45,8 @@ enum RecordMerger {
 
     /// The contact part of a relationship's key, as `RecordIdentity.contactKey` forms it.
     static func relationshipContactKey(_ relationship: JSONObject) -> String? {
-        RecordIdentity.contactKey(userId: relationship["userId"]?.stringValue, email: relationship["email"]?.stringValue)
+        RecordIdentity.contactKey(
+            userId: relationship["userId"]?.stringValue, email: relationship["email"]?.stringValue)
     }
 
     private static func elements(_ value: JSONValue) -> [JSONValue] {

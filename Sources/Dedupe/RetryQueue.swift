@@ -21,7 +21,8 @@ enum RetryQueue {
 
     /// The queue key of a record: its dedupe key when it has one, else (an event with no
     /// eventId) the hash of its canonical content.
-    static func key(_ tape: JSONTape, at index: Int, dedupeKey: String?, hasher: inout CanonicalHasher) -> StableHash128 {
+    static func key(_ tape: JSONTape, at index: Int, dedupeKey: String?, hasher: inout CanonicalHasher) -> StableHash128
+    {
         if let dedupeKey { return StableHash128(dedupeKey) }
         return hasher.hash(tape, at: index, skipping: bookkeeping)
     }
@@ -62,7 +63,8 @@ struct QueueWriter {
         self.maxRuns = maxRuns
         gaveUpLog = gaveUp
         runs = try state.database.prepare("SELECT runs FROM retry WHERE key = ?")
-        upsert = try state.database.prepare("INSERT OR REPLACE INTO retry (key, runs, code, message, record) VALUES (?, ?, ?, ?, ?)")
+        upsert = try state.database.prepare(
+            "INSERT OR REPLACE INTO retry (key, runs, code, message, record) VALUES (?, ?, ?, ?, ?)")
         delete = try state.database.prepare("DELETE FROM retry WHERE key = ?")
     }
 
@@ -76,8 +78,9 @@ struct QueueWriter {
             delete.bind(1, hi: candidate.key.hi, lo: candidate.key.lo)
             try delete.step()
             gaveUp += 1
-            var reject = Reject(stage: "retry", row: candidate.row, code: "gave_up_after_\(count)_runs",
-                                message: "refused as retryable in \(count) runs; last: \(candidate.code): \(candidate.message)")
+            var reject = Reject(
+                stage: "retry", row: candidate.row, code: "gave_up_after_\(count)_runs",
+                message: "refused as retryable in \(count) runs; last: \(candidate.code): \(candidate.message)")
             reject.extra["lastCode"] = .string(candidate.code)
             let log = gaveUpLog
             try log?.add(reject, input: Array(candidate.record.utf8).span)

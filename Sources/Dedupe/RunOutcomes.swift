@@ -24,7 +24,9 @@ struct RunOutcomes {
                 if tape.stringEquals(member, "key") {
                     if tape[value].kind == .string { try acked.append(Self.key(tape, value)) }
                 } else if tape.stringEquals(member, "relationshipKeys") {
-                    for k in tape.elements(ofArray: value) where tape[k].kind == .string { try acked.append(Self.key(tape, k)) }
+                    for k in tape.elements(ofArray: value) where tape[k].kind == .string {
+                        try acked.append(Self.key(tape, k))
+                    }
                 } else if tape.stringEquals(member, "relationshipErrors") {
                     for k in tape.elements(ofArray: value) {
                         if let key = tape.member("key", of: k), tape[key].kind == .string, !Self.isRetryable(tape, k) {
@@ -39,7 +41,8 @@ struct RunOutcomes {
         if let rejectsPath {
             try Self.forEachLine(rejectsPath) { tape in
                 guard tape.string("stage", of: 0) == "load", !Self.isRetryable(tape, 0),
-                      let key = tape.member("key", of: 0), tape[key].kind == .string else { return }
+                    let key = tape.member("key", of: 0), tape[key].kind == .string
+                else { return }
                 try settled.append(Self.key(tape, key))
             }
         }
@@ -59,19 +62,28 @@ struct RunOutcomes {
         var hasher = CanonicalHasher()
         if let rejectsPath {
             try Self.forEachLine(rejectsPath) { tape in
-                guard tape.string("stage", of: 0) == "load", Self.isRetryable(tape, 0), let input = tape.member("input", of: 0),
-                      tape[input].kind == .object else { return }
+                guard tape.string("stage", of: 0) == "load", Self.isRetryable(tape, 0),
+                    let input = tape.member("input", of: 0),
+                    tape[input].kind == .object
+                else { return }
                 let key = RetryQueue.key(tape, at: input, dedupeKey: tape.string("key", of: 0), hasher: &hasher)
-                try body(QueueCandidate(key: key, code: tape.string("code", of: 0) ?? "unknown", message: tape.string("message", of: 0) ?? "",
-                                        record: RetryQueue.stored(tape, at: input), row: tape.integer("row", of: 0)))
+                try body(
+                    QueueCandidate(
+                        key: key, code: tape.string("code", of: 0) ?? "unknown",
+                        message: tape.string("message", of: 0) ?? "",
+                        record: RetryQueue.stored(tape, at: input), row: tape.integer("row", of: 0)))
             }
         }
         guard acksHaveRetries else { return }
         try Self.forEachLine(acksPath) { tape in
             guard let retry = tape.member("retry", of: 0), tape[retry].kind == .object,
-                  let key = tape.member("key", of: 0), tape[key].kind == .string else { return }
-            try body(QueueCandidate(key: Self.key(tape, key), code: "relationship_failed", message: "a relationship was refused for a retryable reason",
-                                    record: RetryQueue.stored(tape, at: retry), row: tape.integer("row", of: 0)))
+                let key = tape.member("key", of: 0), tape[key].kind == .string
+            else { return }
+            try body(
+                QueueCandidate(
+                    key: Self.key(tape, key), code: "relationship_failed",
+                    message: "a relationship was refused for a retryable reason",
+                    record: RetryQueue.stored(tape, at: retry), row: tape.integer("row", of: 0)))
         }
     }
 

@@ -1,7 +1,8 @@
 import JSONCodec
 import SyncCore
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// One spilled record: who it is, where it came in, and its line.
@@ -45,8 +46,10 @@ final class SpillWriter {
 
     static let headerSize = 49
 
-    func append(kind: RecordKind, key: StableHash128, content: StableHash128, sequence: Int,
-                keyText: Span<UInt8>, line: Span<UInt8>) throws {
+    func append(
+        kind: RecordKind, key: StableHash128, content: StableHash128, sequence: Int,
+        keyText: Span<UInt8>, line: Span<UInt8>
+    ) throws {
         let p = key.partition(level: level)
         let part = parts[p]
         part.buffer.append(kind.rawValue)
@@ -68,7 +71,6 @@ final class SpillWriter {
         parts.removeAll()
     }
 
-
     /// Reads a partition file back: its bytes and the entries pointing into them.
     static func read(_ path: String) throws -> (bytes: [UInt8], entries: [SpillEntry]) {
         let bytes = try TextFile.readBytes(path, limit: Int.max)
@@ -77,20 +79,23 @@ final class SpillWriter {
         do {
             var offset = 0
             while offset + headerSize <= raw.count {
-                guard let kind = RecordKind(rawValue: raw[offset]) else { throw OutputError.writeFailed(destination: path, errno: EIO) }
+                guard let kind = RecordKind(rawValue: raw[offset]) else {
+                    throw OutputError.writeFailed(destination: path, errno: EIO)
+                }
                 func word(_ at: Int) -> UInt64 { raw.loadLittleEndian(UInt64.self, at: offset + at) }
                 func half(_ at: Int) -> Int { Int(raw.loadLittleEndian(UInt32.self, at: offset + at)) }
                 let keyLength = half(41)
                 let lineLength = half(45)
                 let keyStart = offset + headerSize
-                entries.append(SpillEntry(kind: kind, key: StableHash128(hi: word(1), lo: word(9)), sequence: Int(word(33)),
-                                          content: StableHash128(hi: word(17), lo: word(25)),
-                                          keyText: keyStart..<keyStart + keyLength,
-                                          line: keyStart + keyLength..<keyStart + keyLength + lineLength))
+                entries.append(
+                    SpillEntry(
+                        kind: kind, key: StableHash128(hi: word(1), lo: word(9)), sequence: Int(word(33)),
+                        content: StableHash128(hi: word(17), lo: word(25)),
+                        keyText: keyStart..<keyStart + keyLength,
+                        line: keyStart + keyLength..<keyStart + keyLength + lineLength))
                 offset = keyStart + keyLength + lineLength
             }
         }
         return (bytes, entries)
     }
 }
-

@@ -20,9 +20,13 @@ struct SpillReader: ~Copyable {
         let raw = header.span
         func word(_ at: Int) -> UInt64 { raw.loadLittleEndian(UInt64.self, at: at) }
         func half(_ at: Int) -> Int { Int(raw.loadLittleEndian(UInt32.self, at: at)) }
-        guard let kind = RecordKind(rawValue: raw[0]) else { throw InputError.readFailed(source: "spill file", errno: 5) }
-        let (key, content, sequence, keyLength, lineLength) = (StableHash128(hi: word(1), lo: word(9)), StableHash128(hi: word(17), lo: word(25)),
-                                                               Int(word(33)), half(41), half(45))
+        guard let kind = RecordKind(rawValue: raw[0]) else {
+            throw InputError.readFailed(source: "spill file", errno: 5)
+        }
+        let (key, content, sequence, keyLength, lineLength) = (
+            StableHash128(hi: word(1), lo: word(9)), StableHash128(hi: word(17), lo: word(25)),
+            Int(word(33)), half(41), half(45)
+        )
         let keyText = Array(try reader.next(keyLength) ?? [])
         let line = Array(try reader.next(lineLength) ?? [])
         return Record(kind: kind, key: key, sequence: sequence, content: content, keyText: keyText, line: line)

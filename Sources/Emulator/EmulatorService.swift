@@ -49,12 +49,16 @@ public final class EmulatorService: Sendable {
 
     public func handle(_ request: EmulatorRequest) -> EmulatorAction {
         if request.path.hasPrefix("/_emulator/") || request.path == "/_emulator" { return inspect(request) }
-        guard request.path.hasPrefix("/v2/") else { return Self.json(404, APIError.notFound("no endpoint \(request.path)").envelope) }
+        guard request.path.hasPrefix("/v2/") else {
+            return Self.json(404, APIError.notFound("no endpoint \(request.path)").envelope)
+        }
         let (action, items, note) = api(request)
         switch action {
         case .respond(let status, _, _):
             // nil: the store logged it with what it stored, in the same transaction.
-            if let items { store.logRequest(method: request.method, path: request.path, status: status, items: items, note: note) }
+            if let items {
+                store.logRequest(method: request.method, path: request.path, status: status, items: items, note: note)
+            }
         case .drop:
             store.logRequest(method: request.method, path: request.path, status: 0, items: 0, note: "dropped")
         }
@@ -80,7 +84,9 @@ public final class EmulatorService: Sendable {
             let error = APIError(status: status, code: "internal_error", "injected failure")
             return (Self.json(status, error.envelope), 0, "injected \(status)")
         case .invalidAnswer(let body):
-            return (.respond(status: 200, headers: ["Content-Type: text/html"], body: body), 0, "invalid answer (fault)")
+            return (
+                .respond(status: 200, headers: ["Content-Type: text/html"], body: body), 0, "invalid answer (fault)"
+            )
         case .proceed(let after, let short):
             failAfter = after
             shortAnswer = short
@@ -130,7 +136,9 @@ public final class EmulatorService: Sendable {
             case ("POST", "/_emulator/faults"):
                 var plan = faults.current
                 let value = try JSONValue.parse(request.body.span, maxDepth: 8)
-                guard case .object(let object) = value else { throw ConfigurationError("the body must be a JSON object of faults") }
+                guard case .object(let object) = value else {
+                    throw ConfigurationError("the body must be a JSON object of faults")
+                }
                 try plan.update(from: object)
                 faults.replace(plan)
                 return Self.json(200, plan.json)
@@ -138,14 +146,16 @@ public final class EmulatorService: Sendable {
                 // {"name":"product","fields":{…},"relationshipFields":{…}}: the type now exists.
                 let value = try JSONValue.parse(request.body.span, maxDepth: 8)
                 guard let name = value.objectValue?["name"]?.stringValue, APIContract.isObjectTypeKey(name) else {
-                    throw ConfigurationError("the body needs 'name', an object type key (\(APIContract.objectTypeKeyRule))")
+                    throw ConfigurationError(
+                        "the body needs 'name', an object type key (\(APIContract.objectTypeKeyRule))")
                 }
                 store.addObjectType(name, try WorkspaceSchema.objectType(value, at: name, name: "request"))
                 return Self.json(200, .object(["created": .string(name)]))
             case ("GET", let path) where path.hasPrefix("/_emulator/objects/"):
                 return Self.json(200, try store.objects(type: String(path.dropFirst("/_emulator/objects/".count))))
             default:
-                return Self.json(404, APIError.notFound("no inspection endpoint \(request.method) \(request.path)").envelope)
+                return Self.json(
+                    404, APIError.notFound("no inspection endpoint \(request.method) \(request.path)").envelope)
             }
         } catch let error as ConfigurationError {
             return Self.json(400, APIError.invalidRequest(error.message).envelope)

@@ -31,54 +31,86 @@ public struct FaultPlan: Sendable, Equatable {
     public init() {}
 
     public var json: JSONValue {
-        .object(["rateLimit": rateLimit.map { .number(String($0)) } ?? .null, "errorRate": .number(String(errorRate)),
-                 "errorStatus": .number(String(errorStatus)), "latencyMs": .number(String(latencyMilliseconds)),
-                 "dropRate": .number(String(dropRate)), "failAfterProcessingRate": .number(String(failAfterProcessingRate)),
-                 "seed": .number(String(seed)), "poison": poison.map(JSONValue.string) ?? .null,
-                 "invalidAnswers": invalidAnswers.map(JSONValue.string) ?? .null,
-                 "windowLimit": windowLimit.map { .number(String($0)) } ?? .null])
+        .object([
+            "rateLimit": rateLimit.map { .number(String($0)) } ?? .null, "errorRate": .number(String(errorRate)),
+            "errorStatus": .number(String(errorStatus)), "latencyMs": .number(String(latencyMilliseconds)),
+            "dropRate": .number(String(dropRate)), "failAfterProcessingRate": .number(String(failAfterProcessingRate)),
+            "seed": .number(String(seed)), "poison": poison.map(JSONValue.string) ?? .null,
+            "invalidAnswers": invalidAnswers.map(JSONValue.string) ?? .null,
+            "windowLimit": windowLimit.map { .number(String($0)) } ?? .null,
+        ])
     }
 
     /// Applies the members present in `object`; unknown members or bad values are refused.
     public mutating func update(from object: JSONObject) throws(ConfigurationError) {
         func fraction(_ v: JSONValue, _ name: String) throws(ConfigurationError) -> Double {
-            guard case .number(let t) = v, let d = Double(t), (0...1).contains(d) else { throw ConfigurationError("'\(name)' must be a number from 0 to 1") }
+            guard case .number(let t) = v, let d = Double(t), (0...1).contains(d) else {
+                throw ConfigurationError("'\(name)' must be a number from 0 to 1")
+            }
             return d
         }
         for (key, value) in object.members {
             switch key {
             case "rateLimit":
-                if value.isNull { rateLimit = nil; continue }
-                guard case .number(let t) = value, let d = Double(t), d > 0 else { throw ConfigurationError("'rateLimit' must be a positive number or null") }
+                if value.isNull {
+                    rateLimit = nil
+                    continue
+                }
+                guard case .number(let t) = value, let d = Double(t), d > 0 else {
+                    throw ConfigurationError("'rateLimit' must be a positive number or null")
+                }
                 rateLimit = d
             case "errorRate": errorRate = try fraction(value, key)
             case "dropRate": dropRate = try fraction(value, key)
             case "failAfterProcessingRate": failAfterProcessingRate = try fraction(value, key)
             case "errorStatus":
-                guard case .number(let t) = value, let n = Int(t), (500...599).contains(n) else { throw ConfigurationError("'errorStatus' must be 500 to 599") }
+                guard case .number(let t) = value, let n = Int(t), (500...599).contains(n) else {
+                    throw ConfigurationError("'errorStatus' must be 500 to 599")
+                }
                 errorStatus = n
             case "latencyMs":
-                guard case .number(let t) = value, let n = Int(t), (0...60_000).contains(n) else { throw ConfigurationError("'latencyMs' must be 0 to 60000") }
+                guard case .number(let t) = value, let n = Int(t), (0...60_000).contains(n) else {
+                    throw ConfigurationError("'latencyMs' must be 0 to 60000")
+                }
                 latencyMilliseconds = n
             case "seed":
-                guard case .number(let t) = value, let n = UInt64(t) else { throw ConfigurationError("'seed' must be a non-negative integer") }
+                guard case .number(let t) = value, let n = UInt64(t) else {
+                    throw ConfigurationError("'seed' must be a non-negative integer")
+                }
                 seed = n
             case "poison":
-                if value.isNull { poison = nil; continue }
-                guard let text = value.stringValue, !text.isEmpty else { throw ConfigurationError("'poison' must be a non-empty string or null") }
+                if value.isNull {
+                    poison = nil
+                    continue
+                }
+                guard let text = value.stringValue, !text.isEmpty else {
+                    throw ConfigurationError("'poison' must be a non-empty string or null")
+                }
                 poison = text
             case "invalidAnswers":
-                if value.isNull { invalidAnswers = nil; continue }
+                if value.isNull {
+                    invalidAnswers = nil
+                    continue
+                }
                 guard let kind = value.stringValue, Self.invalidAnswerKinds.contains(kind) else {
-                    throw ConfigurationError("'invalidAnswers' must be one of \(Self.invalidAnswerKinds.joined(separator: ", ")) or null")
+                    throw ConfigurationError(
+                        "'invalidAnswers' must be one of \(Self.invalidAnswerKinds.joined(separator: ", ")) or null")
                 }
                 invalidAnswers = kind
             case "windowLimit":
-                if value.isNull { windowLimit = nil; continue }
-                guard case .number(let t) = value, let n = Int(t), n > 0 else { throw ConfigurationError("'windowLimit' must be a positive integer or null") }
+                if value.isNull {
+                    windowLimit = nil
+                    continue
+                }
+                guard case .number(let t) = value, let n = Int(t), n > 0 else {
+                    throw ConfigurationError("'windowLimit' must be a positive integer or null")
+                }
                 windowLimit = n
             default:
-                throw ConfigurationError("unknown fault '\(key)' (rateLimit, windowLimit, errorRate, errorStatus, latencyMs, dropRate, failAfterProcessingRate, poison, invalidAnswers, seed)")
+                throw ConfigurationError(
+                    "unknown fault '\(key)' (rateLimit, windowLimit, errorRate, errorStatus, latencyMs, dropRate, "
+                        + "failAfterProcessingRate, poison, invalidAnswers, seed)"
+                )
             }
         }
     }
@@ -128,7 +160,9 @@ final class FaultState: Sendable {
         mutating func decide(body: [UInt8], arrival: Double) -> Decision {
             if let limit = plan.windowLimit {
                 window.removeAll { $0 <= arrival - 2 }
-                if window.filter({ $0 > arrival - 1 && $0 <= arrival }).count >= limit { return .rateLimited(retryAfter: 1) }
+                if window.filter({ $0 > arrival - 1 && $0 <= arrival }).count >= limit {
+                    return .rateLimited(retryAfter: 1)
+                }
                 window.append(arrival)
             }
             if let rate = plan.rateLimit {
@@ -140,16 +174,20 @@ final class FaultState: Sendable {
             }
             if plan.dropRate > 0 && nextFraction() < plan.dropRate { return .drop }
             if plan.errorRate > 0 && nextFraction() < plan.errorRate { return .error(status: plan.errorStatus) }
-            if let poison = plan.poison, Self.contains(body, Array(poison.utf8)) { return .error(status: plan.errorStatus) }
+            if let poison = plan.poison, Self.contains(body, Array(poison.utf8)) {
+                return .error(status: plan.errorStatus)
+            }
             switch plan.invalidAnswers {
-            case "html": return .invalidAnswer(body: Array("<!doctype html><html><body><h1>Welcome</h1></body></html>".utf8))
+            case "html":
+                return .invalidAnswer(body: Array("<!doctype html><html><body><h1>Welcome</h1></body></html>".utf8))
             case "empty": return .invalidAnswer(body: [])
             case "object": return .invalidAnswer(body: Array("{}".utf8))
             case "data": return .invalidAnswer(body: Array(#"{"data":{}}"#.utf8))
             default: break
             }
-            return .proceed(failAfter: plan.failAfterProcessingRate > 0 && nextFraction() < plan.failAfterProcessingRate,
-                            shortAnswer: plan.invalidAnswers == "short")
+            return .proceed(
+                failAfter: plan.failAfterProcessingRate > 0 && nextFraction() < plan.failAfterProcessingRate,
+                shortAnswer: plan.invalidAnswers == "short")
         }
 
         private static func contains(_ haystack: [UInt8], _ needle: [UInt8]) -> Bool {

@@ -42,14 +42,19 @@ final class HTTPHandler: ChannelInboundHandler, @unchecked Sendable {
             guard let head else { return }
             self.head = nil
             if tooLarge {
-                let text = "{\"error\":{\"code\":\"payload_too_large\",\"message\":\"bodies are limited to \(Self.maxBodyBytes) bytes\"}}"
-                respond(context: context, head: head, status: 413, headers: ["Content-Type: application/json"], body: Array(text.utf8), close: true)
+                let text =
+                    "{\"error\":{\"code\":\"payload_too_large\",\"message\":\"bodies are limited to "
+                    + "\(Self.maxBodyBytes) bytes\"}}"
+                respond(
+                    context: context, head: head, status: 413, headers: ["Content-Type: application/json"],
+                    body: Array(text.utf8), close: true)
                 return
             }
             let path = String(head.uri.split(separator: "?", maxSplits: 1).first ?? "")
             // Stamped with its arrival here, on the event loop, before any queueing.
-            let request = EmulatorRequest(method: head.method.rawValue, path: path,
-                                          headers: head.headers.map { ($0.name, $0.value) }, body: body)
+            let request = EmulatorRequest(
+                method: head.method.rawValue, path: path,
+                headers: head.headers.map { ($0.name, $0.value) }, body: body)
             let service = self.service
             let loopBound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
             let eventLoop = context.eventLoop
@@ -62,14 +67,19 @@ final class HTTPHandler: ChannelInboundHandler, @unchecked Sendable {
                     case .drop:
                         ctx.close(promise: nil)
                     case .respond(let status, let headers, let body):
-                        handler.respond(context: ctx, head: head, status: status, headers: headers, body: body, close: !head.isKeepAlive)
+                        handler.respond(
+                            context: ctx, head: head, status: status, headers: headers, body: body,
+                            close: !head.isKeepAlive)
                     }
                 }
             }
         }
     }
 
-    private func respond(context: ChannelHandlerContext, head: HTTPRequestHead, status: Int, headers: [String], body: [UInt8], close: Bool) {
+    private func respond(
+        context: ChannelHandlerContext, head: HTTPRequestHead, status: Int, headers: [String], body: [UInt8],
+        close: Bool
+    ) {
         var fields = HTTPHeaders()
         for line in headers {
             let parts = line.split(separator: ":", maxSplits: 1)
@@ -77,7 +87,8 @@ final class HTTPHandler: ChannelInboundHandler, @unchecked Sendable {
         }
         fields.add(name: "Content-Length", value: String(body.count))
         fields.add(name: "Connection", value: close ? "close" : "keep-alive")
-        let responseHead = HTTPResponseHead(version: head.version, status: HTTPResponseStatus(statusCode: status), headers: fields)
+        let responseHead = HTTPResponseHead(
+            version: head.version, status: HTTPResponseStatus(statusCode: status), headers: fields)
         context.write(wrapOutboundOut(.head(responseHead)), promise: nil)
         var buffer = context.channel.allocator.buffer(capacity: body.count)
         buffer.writeBytes(body)

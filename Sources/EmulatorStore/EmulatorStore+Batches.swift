@@ -36,9 +36,12 @@ extension EmulatorStore {
                 w.writeByte(UInt8(ascii: "{"))
                 if shape == .events {
                     let tracked = results.count(where: \.succeeded)
-                    w.writeRaw("\"processed\":"); w.writeInteger(results.count)
-                    w.writeRaw(",\"tracked\":"); w.writeInteger(tracked)
-                    w.writeRaw(",\"failed\":"); w.writeInteger(results.count - tracked)
+                    w.writeRaw("\"processed\":")
+                    w.writeInteger(results.count)
+                    w.writeRaw(",\"tracked\":")
+                    w.writeInteger(tracked)
+                    w.writeRaw(",\"failed\":")
+                    w.writeInteger(results.count - tracked)
                     w.writeByte(UInt8(ascii: ","))
                 }
                 w.writeRaw("\"results\":[")
@@ -76,8 +79,10 @@ extension EmulatorStore {
     /// same transaction (one commit per request) with the status and note `logAs` gives for the
     /// outcome; throws `APIError` for whole-request failures, which leave nothing stored or logged.
     /// Items are checked before the store's lock is taken, so that work overlaps other requests.
-    public func handle(method: String, path: String, body tape: JSONTape,
-                       logAs: (Outcome) -> (status: Int, note: String?)) throws -> Outcome {
+    public func handle(
+        method: String, path: String, body tape: JSONTape,
+        logAs: (Outcome) -> (status: Int, note: String?)
+    ) throws -> Outcome {
         guard tape[0].kind == .object else { throw APIError.invalidRequest("the body must be a JSON object") }
         let apply = try prepare(path: path, tape)
         return try write {
@@ -91,33 +96,57 @@ extension EmulatorStore {
     /// Checks the request and its items; returns what stores them, to run under the lock.
     private func prepare(path: String, _ tape: JSONTape) throws -> () throws -> Outcome {
         let schema = lock.withLock { _ in self.schema }
-        let (updateOnly, preserve) = (tape.bool("updateOnly", of: 0) == true, tape.bool("preserveExistingFields", of: 0) == true)
+        let (updateOnly, preserve) = (
+            tape.bool("updateOnly", of: 0) == true, tape.bool("preserveExistingFields", of: 0) == true
+        )
         switch path {
         case APIContract.contactsPath:
             let item = Result { try ContactItem(tape, 0, schema: schema) }
             return {
-                Outcome(shape: .single, results: [try self.upsertContact(item.get(), tape, updateOnly: updateOnly, preserveExisting: preserve)])
+                Outcome(
+                    shape: .single,
+                    results: [
+                        try self.upsertContact(item.get(), tape, updateOnly: updateOnly, preserveExisting: preserve)
+                    ])
             }
         case APIContract.contactsBatchPath:
-            let items = try batch(tape, "contacts", limit: APIContract.contactsPerBatch).map { i in Result { try ContactItem(tape, i, schema: schema) } }
+            let items = try batch(tape, "contacts", limit: APIContract.contactsPerBatch).map { i in
+                Result { try ContactItem(tape, i, schema: schema) }
+            }
             return {
-                Outcome(shape: .results, results: items.map { item in
-                    self.perItem { try self.upsertContact(item.get(), tape, updateOnly: updateOnly, preserveExisting: preserve) }
-                })
+                Outcome(
+                    shape: .results,
+                    results: items.map { item in
+                        self.perItem {
+                            try self.upsertContact(item.get(), tape, updateOnly: updateOnly, preserveExisting: preserve)
+                        }
+                    })
             }
         case APIContract.eventsPath:
             let item = Result { try EventItem(tape, 0) }
             return { Outcome(shape: .single, results: [try self.trackEvent(item.get())]) }
         case APIContract.eventsBatchPath:
-            let items = try batch(tape, "events", limit: APIContract.eventsPerBatch).map { i in Result { try EventItem(tape, i) } }
-            return { Outcome(shape: .events, results: items.map { item in self.perItem { try self.trackEvent(item.get()) } }) }
+            let items = try batch(tape, "events", limit: APIContract.eventsPerBatch).map { i in
+                Result { try EventItem(tape, i) }
+            }
+            return {
+                Outcome(shape: .events, results: items.map { item in self.perItem { try self.trackEvent(item.get()) } })
+            }
         default:
-            guard path.hasPrefix("/v2/objects/"), path.hasSuffix("/batch") else { throw APIError.notFound("no endpoint \(path)") }
+            guard path.hasPrefix("/v2/objects/"), path.hasSuffix("/batch") else {
+                throw APIError.notFound("no endpoint \(path)")
+            }
             let type = String(path.dropFirst("/v2/objects/".count).dropLast("/batch".count))
             guard !type.isEmpty, !type.contains("/") else { throw APIError.notFound("no endpoint \(path)") }
-            guard schema.objectTypes[type] != nil else { throw APIError.objectTypeNotFound("object type '\(type)' does not exist") }
+            guard schema.objectTypes[type] != nil else {
+                throw APIError.objectTypeNotFound("object type '\(type)' does not exist")
+            }
             let items = try batch(tape, "objects", limit: APIContract.objectsPerBatch)
-            return { Outcome(shape: .results, results: items.map { item in self.perItem { try self.upsertObject(type: type, tape, item) } }) }
+            return {
+                Outcome(
+                    shape: .results,
+                    results: items.map { item in self.perItem { try self.upsertObject(type: type, tape, item) } })
+            }
         }
     }
 

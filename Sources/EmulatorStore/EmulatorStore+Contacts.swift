@@ -50,32 +50,47 @@ struct ContactItem {
         email = try ContactEmail(emailText)
         status = try EmulatorStore.optionalString(tape, item, "subscriptionStatus")
         if let status, !APIContract.subscriptionStatuses.contains(status) {
-            throw APIError.invalidSubscription("subscriptionStatus must be one of \(APIContract.subscriptionStatuses.joined(separator: ", "))")
+            throw APIError.invalidSubscription(
+                "subscriptionStatus must be one of \(APIContract.subscriptionStatuses.joined(separator: ", "))")
         }
-        fields = try FieldValidation.check(tape, tape.member("fields", of: item), against: schema.contactFields, what: "contacts")
-        let company = try FieldValidation.check(tape, tape.member("companyFields", of: item), against: schema.companyFields,
-                                                what: "companies")
+        fields = try FieldValidation.check(
+            tape, tape.member("fields", of: item), against: schema.contactFields, what: "contacts")
+        let company = try FieldValidation.check(
+            tape, tape.member("companyFields", of: item), against: schema.companyFields,
+            what: "companies")
         if let company, tape[company.object].start > 0 { companyFields = tape.value(at: company.object).objectValue }
     }
 }
 
 extension EmulatorStore {
     func contact(id: String) throws -> ContactRow? {
-        let s = try database.cached("SELECT id, user_id, email, email_key, subscription, fields, company_id FROM contacts WHERE id = ?")
+        let s = try database.cached(
+            "SELECT id, user_id, email, email_key, subscription, fields, company_id FROM contacts WHERE id = ?")
         s.bind(1, text: id)
         guard try s.step() else { return nil }
-        return ContactRow(id: s.text(0)!, userId: s.text(1), email: s.text(2), emailKey: s.text(3), subscription: s.text(4),
-                          fields: s.text(5), companyId: s.text(6))
+        return ContactRow(
+            id: s.text(0)!, userId: s.text(1), email: s.text(2), emailKey: s.text(3), subscription: s.text(4),
+            fields: s.text(5), companyId: s.text(6))
     }
 
     func save(_ c: ContactRow, created: Bool) throws {
-        let sql: StaticString = created
-            ? "INSERT INTO contacts (id, user_id, email, email_key, subscription, fields, company_id, created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8)"
-            : "UPDATE contacts SET user_id = ?2, email = ?3, email_key = ?4, subscription = ?5, fields = ?6, company_id = ?7, updated_at = ?8 WHERE id = ?1"
+        let sql: StaticString =
+            created
+            ? """
+            INSERT INTO contacts (id, user_id, email, email_key, subscription, fields, company_id, created_at,
+            updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8)
+            """
+            : """
+            UPDATE contacts SET user_id = ?2, email = ?3, email_key = ?4, subscription = ?5, fields = ?6,
+            company_id = ?7, updated_at = ?8 WHERE id = ?1
+            """
         let s = try database.cached(sql)
         s.bind(1, text: c.id)
         if let u = c.userId { s.bind(2, text: u) }
-        if let e = c.email { s.bind(3, text: e); s.bind(4, text: c.emailKey ?? EmailKey.normalized(e)) }
+        if let e = c.email {
+            s.bind(3, text: e)
+            s.bind(4, text: c.emailKey ?? EmailKey.normalized(e))
+        }
         if let sub = c.subscription { s.bind(5, text: sub) }
         s.bind(6, text: c.fields ?? "{}")
         if let company = c.companyId { s.bind(7, text: company) }
@@ -84,19 +99,25 @@ extension EmulatorStore {
     }
 
     /// Upserts one checked contact item (POST /v2/contacts, or one element of a batch). Runs inside `write`.
-    func upsertContact(_ item: ContactItem, _ tape: JSONTape, updateOnly: Bool, preserveExisting: Bool) throws -> ItemResult {
+    func upsertContact(_ item: ContactItem, _ tape: JSONTape, updateOnly: Bool, preserveExisting: Bool) throws
+        -> ItemResult
+    {
         var existing = try resolveContact(cnvId: item.cnvId, userId: item.userId, email: item.email)
         let created = existing == nil
         if created {
             guard !updateOnly else { throw APIError.contactNotFound("no such contact and updateOnly is set") }
             guard item.email != nil else {
-                throw APIError.contactNotFound("no contact with userId '\(item.userId ?? item.cnvId ?? "")'; creating a contact needs an email")
+                throw APIError.contactNotFound(
+                    "no contact with userId '\(item.userId ?? item.cnvId ?? "")'; creating a contact needs an email")
             }
             existing = ContactRow(id: Self.newID())
         }
         var contact = existing!
         if let userId = item.userId { contact.userId = userId }
-        if let email = item.email { contact.email = email.text; contact.emailKey = email.key }
+        if let email = item.email {
+            contact.email = email.text
+            contact.emailKey = email.key
+        }
         if let status = item.status { contact.subscription = status }
         contact.fields = FieldValidation.merged(contact.fields, tape, item.fields, preserveExisting: preserveExisting)
         if let update = item.companyFields { contact.companyId = try upsertCompany(contact.companyId, update) }
@@ -107,7 +128,9 @@ extension EmulatorStore {
     /// userId first, then email (docs/api.md); an email match that carries another userId conflicts.
     func resolveContact(cnvId: String?, userId: String?, email: ContactEmail?) throws -> ContactRow? {
         if let cnvId {
-            guard let found = try contact(id: cnvId) else { throw APIError.contactNotFound("no contact with cnvContactId '\(cnvId)'") }
+            guard let found = try contact(id: cnvId) else {
+                throw APIError.contactNotFound("no contact with cnvContactId '\(cnvId)'")
+            }
             return found
         }
         guard let found = try resolveContactID(userId: userId, email: email) else { return nil }
@@ -149,7 +172,8 @@ extension EmulatorStore {
             if try s.step() { merged = FieldValidation.parse(s.text(0)) }
         }
         merged = FieldValidation.merge(merged, fields)
-        let s = try database.cached("INSERT OR REPLACE INTO companies (id, fields, domain_key, name_key) VALUES (?, ?, ?, ?)")
+        let s = try database.cached(
+            "INSERT OR REPLACE INTO companies (id, fields, domain_key, name_key) VALUES (?, ?, ?, ?)")
         s.bind(1, text: companyId)
         s.bind(2, text: JSONValue.object(merged).serialized)
         if let d = merged["domain"]?.stringValue { s.bind(3, text: d.lowercased()) }
@@ -167,5 +191,7 @@ extension EmulatorStore {
 
 extension ContactRow {
     /// A new contact with nothing set yet.
-    init(id: String) { self.init(id: id, userId: nil, email: nil, emailKey: nil, subscription: nil, fields: nil, companyId: nil) }
+    init(id: String) {
+        self.init(id: id, userId: nil, email: nil, emailKey: nil, subscription: nil, fields: nil, companyId: nil)
+    }
 }

@@ -7,8 +7,10 @@ extension EmulatorStore {
         // In creation order: seq, since created_at's fraction has no fixed width ("…33.01Z"
         // sorts after "…33.019Z" as text).
         try read {
-            let s = try database.cached("""
-                SELECT c.id, c.user_id, c.email, c.subscription, c.fields, c.company_id, co.fields, c.created_at, c.updated_at
+            let s = try database.cached(
+                """
+                SELECT c.id, c.user_id, c.email, c.subscription, c.fields, c.company_id, co.fields, c.created_at,
+                  c.updated_at
                 FROM contacts c LEFT JOIN companies co ON co.id = c.company_id ORDER BY c.seq
                 """)
             var out: [JSONValue] = []
@@ -30,7 +32,8 @@ extension EmulatorStore {
 
     public func events() throws -> JSONValue {
         try read {
-            let s = try database.cached("""
+            let s = try database.cached(
+                """
                 SELECT e.id, e.event_id, e.contact_id, c.user_id, c.email, e.name, e.timestamp, e.data, e.updates
                 FROM events e LEFT JOIN contacts c ON c.id = e.contact_id ORDER BY e.seq
                 """)
@@ -55,23 +58,33 @@ extension EmulatorStore {
         try read {
             let s = try database.cached("SELECT id, cnv_id, fields FROM objects WHERE type = ? ORDER BY rowid")
             s.bind(1, text: type)
-            let r = try database.cached("""
-                SELECT r.contact_id, c.user_id, c.email, r.fields FROM relationships r LEFT JOIN contacts c ON c.id = r.contact_id
+            let r = try database.cached(
+                """
+                SELECT r.contact_id, c.user_id, c.email, r.fields FROM relationships r LEFT JOIN contacts c ON c.id =
+                  r.contact_id
                 WHERE r.type = ? AND r.object_id = ? ORDER BY r.rowid
                 """)
             var out: [JSONValue] = []
             while try s.step() {
                 let id = s.text(0)!
                 r.reset()
-                r.bind(1, text: type); r.bind(2, text: id)
+                r.bind(1, text: type)
+                r.bind(2, text: id)
                 var relationships: [JSONValue] = []
                 while try r.step() {
-                    relationships.append(.object(["cnvContactId": .string(r.text(0)!), "userId": r.text(1).map(JSONValue.string) ?? .null,
-                                                  "email": r.text(2).map(JSONValue.string) ?? .null,
-                                                  "fields": .object(FieldValidation.parse(r.text(3)))]))
+                    relationships.append(
+                        .object([
+                            "cnvContactId": .string(r.text(0)!), "userId": r.text(1).map(JSONValue.string) ?? .null,
+                            "email": r.text(2).map(JSONValue.string) ?? .null,
+                            "fields": .object(FieldValidation.parse(r.text(3))),
+                        ]))
                 }
-                out.append(.object(["id": .string(id), "cnvObjectId": .string(s.text(1)!), "fields": .object(FieldValidation.parse(s.text(2))),
-                                    "relationships": .array(relationships)]))
+                out.append(
+                    .object([
+                        "id": .string(id), "cnvObjectId": .string(s.text(1)!),
+                        "fields": .object(FieldValidation.parse(s.text(2))),
+                        "relationships": .array(relationships),
+                    ]))
             }
             return .array(out)
         }
@@ -82,8 +95,11 @@ extension EmulatorStore {
             let s = try database.cached("SELECT seq, at, method, path, status, items, note FROM requests ORDER BY seq")
             var out: [JSONValue] = []
             while try s.step() {
-                var o: JSONObject = ["seq": .number(String(s.int(0))), "at": .string(s.text(1)!), "method": .string(s.text(2)!),
-                                     "path": .string(s.text(3)!), "status": .number(String(s.int(4))), "items": .number(String(s.int(5)))]
+                var o: JSONObject = [
+                    "seq": .number(String(s.int(0))), "at": .string(s.text(1)!), "method": .string(s.text(2)!),
+                    "path": .string(s.text(3)!), "status": .number(String(s.int(4))),
+                    "items": .number(String(s.int(5))),
+                ]
                 if let note = s.text(6) { o["note"] = .string(note) }
                 out.append(.object(o))
             }

@@ -11,40 +11,55 @@ extension EmulatorStore {
     /// in, in their order, so ids, timestamps and listings stay as they were.
     static func prepare(_ database: Database) throws {
         try database.transaction {
-            let migrating = try integer(database, "PRAGMA user_version") < format
-                && integer(database, "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'contacts'") > 0
+            let migrating =
+                try integer(database, "PRAGMA user_version") < format
+                && integer(database, "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'contacts'")
+                    > 0
             if migrating {
                 // Format 1's index names would otherwise keep the new tables from getting theirs.
-                try database.execute("""
+                try database.execute(
+                    """
                     DROP INDEX IF EXISTS contacts_email;
                     DROP INDEX IF EXISTS events_seq;
                     ALTER TABLE contacts RENAME TO contacts_format1;
                     ALTER TABLE events RENAME TO events_format1;
                     """)
             }
-            try database.execute("""
-                CREATE TABLE IF NOT EXISTS contacts (seq INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE, user_id TEXT UNIQUE, email TEXT,
-                  email_key TEXT, subscription TEXT, fields TEXT NOT NULL DEFAULT '{}', company_id TEXT, created_at TEXT NOT NULL,
+            try database.execute(
+                """
+                CREATE TABLE IF NOT EXISTS contacts (seq INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE, user_id TEXT
+                  UNIQUE, email TEXT,
+                  email_key TEXT, subscription TEXT, fields TEXT NOT NULL DEFAULT '{}', company_id TEXT, created_at
+                    TEXT NOT NULL,
                   updated_at TEXT NOT NULL);
                 CREATE INDEX IF NOT EXISTS contacts_email ON contacts (email_key);
-                CREATE TABLE IF NOT EXISTS companies (id TEXT PRIMARY KEY, fields TEXT NOT NULL DEFAULT '{}', domain_key TEXT, name_key TEXT);
-                CREATE TABLE IF NOT EXISTS events (seq INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE, event_id TEXT UNIQUE,
-                  contact_id TEXT NOT NULL, name TEXT NOT NULL, timestamp TEXT NOT NULL, data TEXT NOT NULL, updates INTEGER NOT NULL DEFAULT 0);
-                CREATE TABLE IF NOT EXISTS objects (type TEXT NOT NULL, id TEXT NOT NULL, cnv_id TEXT NOT NULL, fields TEXT NOT NULL,
+                CREATE TABLE IF NOT EXISTS companies (id TEXT PRIMARY KEY, fields TEXT NOT NULL DEFAULT '{}',
+                  domain_key TEXT, name_key TEXT);
+                CREATE TABLE IF NOT EXISTS events (seq INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE, event_id TEXT
+                  UNIQUE,
+                  contact_id TEXT NOT NULL, name TEXT NOT NULL, timestamp TEXT NOT NULL, data TEXT NOT NULL, updates
+                    INTEGER NOT NULL DEFAULT 0);
+                CREATE TABLE IF NOT EXISTS objects (type TEXT NOT NULL, id TEXT NOT NULL, cnv_id TEXT NOT NULL, fields
+                  TEXT NOT NULL,
                   PRIMARY KEY (type, id));
-                CREATE TABLE IF NOT EXISTS relationships (type TEXT NOT NULL, object_id TEXT NOT NULL, contact_id TEXT NOT NULL,
+                CREATE TABLE IF NOT EXISTS relationships (type TEXT NOT NULL, object_id TEXT NOT NULL, contact_id TEXT
+                  NOT NULL,
                   fields TEXT NOT NULL, PRIMARY KEY (type, object_id, contact_id));
-                CREATE TABLE IF NOT EXISTS requests (seq INTEGER PRIMARY KEY AUTOINCREMENT, at TEXT NOT NULL, method TEXT NOT NULL,
+                CREATE TABLE IF NOT EXISTS requests (seq INTEGER PRIMARY KEY AUTOINCREMENT, at TEXT NOT NULL, method
+                  TEXT NOT NULL,
                   path TEXT NOT NULL, status INTEGER NOT NULL, items INTEGER NOT NULL, note TEXT);
                 """)
             if migrating {
                 // Format 1 kept contacts in rowid order and events by a separate `seq`.
-                try database.execute("""
-                    INSERT INTO contacts (id, user_id, email, email_key, subscription, fields, company_id, created_at, updated_at)
+                try database.execute(
+                    """
+                    INSERT INTO contacts (id, user_id, email, email_key, subscription, fields, company_id, created_at,
+                      updated_at)
                       SELECT id, user_id, email, email_key, subscription, fields, company_id, created_at, updated_at
                       FROM contacts_format1 ORDER BY rowid;
                     INSERT INTO events (seq, id, event_id, contact_id, name, timestamp, data, updates)
-                      SELECT seq, id, event_id, contact_id, name, timestamp, data, updates FROM events_format1 ORDER BY seq;
+                      SELECT seq, id, event_id, contact_id, name, timestamp, data, updates FROM events_format1 ORDER
+                        BY seq;
                     DROP TABLE contacts_format1;
                     DROP TABLE events_format1;
                     """)
@@ -55,7 +70,7 @@ extension EmulatorStore {
 
     private static func integer(_ database: Database, _ sql: StaticString) throws -> Int64 {
         let s = try database.cached(sql)
-        defer { s.reset() }     // a statement left open would lock the tables the migration alters
+        defer { s.reset() }  // a statement left open would lock the tables the migration alters
         _ = try s.step()
         return s.int(0)
     }

@@ -53,7 +53,8 @@ public final class EmulatorStore: @unchecked Sendable {
     }
 
     func insertLog(method: String, path: String, status: Int, items: Int, note: String?) throws {
-        let s = try database.cached("INSERT INTO requests (at, method, path, status, items, note) VALUES (?, ?, ?, ?, ?, ?)")
+        let s = try database.cached(
+            "INSERT INTO requests (at, method, path, status, items, note) VALUES (?, ?, ?, ?, ?, ?)")
         s.bind(1, text: Self.now())
         s.bind(2, text: method)
         s.bind(3, text: path)
@@ -66,14 +67,14 @@ public final class EmulatorStore: @unchecked Sendable {
     static func now() -> String {
         var ts = timespec()
         clock_gettime(CLOCK_REALTIME, &ts)
-        return UTCTimestamp.rfc3339(epochSeconds: Int64(ts.tv_sec), nanoseconds: Int(ts.tv_nsec / 1_000_000) * 1_000_000)
+        return UTCTimestamp.rfc3339(
+            epochSeconds: Int64(ts.tv_sec), nanoseconds: Int(ts.tv_nsec / 1_000_000) * 1_000_000)
     }
 
     static func newID() -> String { RandomUUID.timeOrdered() }
 
 }
 
-
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif

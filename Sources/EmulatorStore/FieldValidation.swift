@@ -16,7 +16,9 @@ enum FieldValidation {
 
     /// The `fields` object at `index` once every member is known and of the right type; nil
     /// when it is absent or null.
-    static func check(_ tape: JSONTape, _ index: Int?, against fields: FieldSet, what: String) throws(APIError) -> Update? {
+    static func check(_ tape: JSONTape, _ index: Int?, against fields: FieldSet, what: String) throws(APIError)
+        -> Update?
+    {
         guard let index, tape[index].kind != .null else { return nil }
         guard tape[index].kind == .object else { throw .invalidRequest("'\(what)' must be an object") }
         for key in tape.memberKeys(ofObject: index) {
@@ -25,7 +27,8 @@ enum FieldValidation {
                 throw .invalidField("field '\(name)' does not exist on \(what)")
             }
             guard tape[key + 1].kind == .null || fits(tape, key + 1, type) else {
-                throw .invalidField("field '\(name)' expects \(type.rawValue), got \(tape.value(at: key + 1).typeDescription)")
+                throw .invalidField(
+                    "field '\(name)' expects \(type.rawValue), got \(tape.value(at: key + 1).typeDescription)")
             }
         }
         return Update(object: index, intoNothing: withoutNulls(tape, index))
@@ -54,7 +57,9 @@ enum FieldValidation {
     /// The stored fields `existing` (JSON text; nil: none yet) with `update` applied: null
     /// removes a field, and with `preserveExisting` a field that is already set keeps its value.
     /// Returns the text to store.
-    static func merged(_ existing: String?, _ tape: JSONTape, _ update: Update?, preserveExisting: Bool = false) -> String {
+    static func merged(_ existing: String?, _ tape: JSONTape, _ update: Update?, preserveExisting: Bool = false)
+        -> String
+    {
         guard let update else { return existing ?? "{}" }
         if existing == nil || existing == "{}", let text = update.intoNothing { return text }
         let current = parse(existing)

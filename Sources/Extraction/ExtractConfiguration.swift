@@ -16,8 +16,10 @@ public struct ExtractConfiguration: Sendable {
     /// A file holding a ready bearer token (`--token-file`).
     public var tokenPath: String?
 
-    public init(source: WarehouseSource, query: String, lastSyncTime: Int64, password: String?, statsPath: String?,
-                credentialsPath: String? = nil, tokenPath: String? = nil) {
+    public init(
+        source: WarehouseSource, query: String, lastSyncTime: Int64, password: String?, statsPath: String?,
+        credentialsPath: String? = nil, tokenPath: String? = nil
+    ) {
         self.source = source
         self.query = query
         self.lastSyncTime = lastSyncTime

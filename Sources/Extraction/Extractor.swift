@@ -12,21 +12,28 @@ public struct ExtractStats: Sendable, Equatable {
     public var clock = "host"
 
     public var json: JSONObject {
-        ["tool": .string("wh-extract"), "rows": .number(String(rows)),
-         "seconds": .number(String(Double(Int(seconds * 1000)) / 1000)),
-         "startTime": .number(String(startTime)), "clock": .string(clock)]
+        [
+            "tool": .string("wh-extract"), "rows": .number(String(rows)),
+            "seconds": .number(String(Double(Int(seconds * 1000)) / 1000)),
+            "startTime": .number(String(startTime)), "clock": .string(clock),
+        ]
     }
 }
 
 /// Runs one query against one warehouse and streams its rows as NDJSON to `output`.
 public enum Extractor {
-    public static func run(_ configuration: ExtractConfiguration, output: ByteSink, diagnostics: Diagnostics) throws(ExtractError) -> ExtractStats {
+    public static func run(_ configuration: ExtractConfiguration, output: ByteSink, diagnostics: Diagnostics)
+        throws(ExtractError) -> ExtractStats
+    {
         let warehouse = try WarehouseConnector.connect(configuration)
         let canceller = SignalCanceller(warehouse: warehouse)
         defer { canceller.stop() }
-        let clock = try StartClock(lastSyncTime: configuration.lastSyncTime,
-                                   reading: WarehouseClock.read(warehouse, source: configuration.source, diagnostics: diagnostics))
-        var sink = OutputRowSink(output: output, progress: ProgressMeter(unit: "rows", diagnostics: diagnostics), warehouse: warehouse, clock: clock)
+        let clock = try StartClock(
+            lastSyncTime: configuration.lastSyncTime,
+            reading: WarehouseClock.read(warehouse, source: configuration.source, diagnostics: diagnostics))
+        var sink = OutputRowSink(
+            output: output, progress: ProgressMeter(unit: "rows", diagnostics: diagnostics), warehouse: warehouse,
+            clock: clock)
         let start: WarehouseClock.Reading
         var writer = JSONWriter(capacity: output.flushThreshold + (1 << 14))
         do throws(ExtractError) {
@@ -41,7 +48,8 @@ public enum Extractor {
             }
             throw error
         }
-        return ExtractStats(rows: sink.rows, seconds: sink.progress.elapsed, startTime: start.seconds, clock: start.source)
+        return ExtractStats(
+            rows: sink.rows, seconds: sink.progress.elapsed, startTime: start.seconds, clock: start.source)
     }
 }
 
@@ -57,7 +65,9 @@ struct OutputRowSink: RowSink {
     static func checkColumnNames(_ writer: borrowing JSONWriter) throws(ExtractError) {
         var tape = JSONTape()
         guard (try? JSONParser().parse(writer.bytes.span, into: &tape)) != nil, tape[0].kind == .object else { return }
-        if let duplicate = tape.duplicateMember(ofObject: 0) { throw .duplicateColumn(name: duplicate.name, first: duplicate.first, second: duplicate.second) }
+        if let duplicate = tape.duplicateMember(ofObject: 0) {
+            throw .duplicateColumn(name: duplicate.name, first: duplicate.first, second: duplicate.second)
+        }
     }
 
     @inline(__always)

@@ -2,8 +2,9 @@ import Dispatch
 import SyncCore
 import Synchronization
 import WarehouseCore
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Turns SIGINT and SIGTERM into a server-side cancel of the running statement.
@@ -28,7 +29,7 @@ final class SignalCanceller {
     var signalName: String? { received.name.withLock { $0 } }
 
     func stop() {
-        sources.forEach { $0.cancel() }
+        for source in sources { source.cancel() }
         signal(SIGINT, SIG_DFL)
         signal(SIGTERM, SIG_DFL)
     }

@@ -1,8 +1,9 @@
 import JSONCodec
 import SyncCore
 import WarehouseCore
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// The run's start time, from the warehouse's own clock: `last_sync_time` is compared with the
@@ -30,13 +31,17 @@ enum WarehouseClock {
         case .sqlite: return ["SELECT CAST(strftime('%s','now') AS INTEGER) AS now"]
         case .bigquery, .snowflake, .databricks: return []
         case .odbc:
-            return [portable, "SELECT CAST(strftime('%s','now') AS INTEGER) AS now", "SELECT UNIX_TIMESTAMP() AS now",
-                    "SELECT DATEDIFF_BIG(SECOND, '1970-01-01', SYSUTCDATETIME()) AS now"]
+            return [
+                portable, "SELECT CAST(strftime('%s','now') AS INTEGER) AS now", "SELECT UNIX_TIMESTAMP() AS now",
+                "SELECT DATEDIFF_BIG(SECOND, '1970-01-01', SYSUTCDATETIME()) AS now",
+            ]
         }
     }
 
     /// Reads the clock before the query, for sources that answer a SELECT; nil for the others.
-    static func read(_ warehouse: Warehouse, source: WarehouseSource, diagnostics: Diagnostics) throws(ExtractError) -> Reading? {
+    static func read(_ warehouse: Warehouse, source: WarehouseSource, diagnostics: Diagnostics) throws(ExtractError)
+        -> Reading?
+    {
         let candidates = queries(for: source)
         guard !candidates.isEmpty else { return nil }
         var failures: [String] = []
@@ -54,8 +59,9 @@ enum WarehouseClock {
             if let seconds = sink.seconds { return Reading(seconds: seconds, source: "warehouse") }
             failures.append("'\(query)' returned no whole number")
         }
-        diagnostics.warning("could not read the warehouse's clock (\(failures.last ?? "no query for this source")); "
-            + "the run's start time comes from this host's clock")
+        diagnostics.warning(
+            "could not read the warehouse's clock (\(failures.last ?? "no query for this source")); "
+                + "the run's start time comes from this host's clock")
         return Reading(seconds: Int64(time(nil)), source: "host")
     }
 }
@@ -92,7 +98,8 @@ struct StartClock {
 
     mutating func settle(_ warehouse: Warehouse) throws(ExtractError) -> WarehouseClock.Reading {
         if let reading { return reading }
-        let settled = warehouse.serverClock.map { WarehouseClock.Reading(seconds: $0, source: "warehouse") }
+        let settled =
+            warehouse.serverClock.map { WarehouseClock.Reading(seconds: $0, source: "warehouse") }
             ?? WarehouseClock.Reading(seconds: hostStart, source: "host")
         try Self.check(lastSyncTime, settled)
         reading = settled

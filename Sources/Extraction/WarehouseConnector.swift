@@ -3,8 +3,9 @@ import ODBCWarehouse
 import PostgresWarehouse
 import SyncCore
 import WarehouseCore
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Opens the adapter a source needs.
@@ -13,24 +14,30 @@ enum WarehouseConnector {
         let scrubber = SecretScrubber(secrets: [configuration.password, configuration.source.embeddedPassword])
         switch configuration.source {
         case .postgres(let conninfo, let redshift):
-            return try PostgresWarehouse(conninfo: conninfo, password: configuration.password, redshift: redshift, scrubber: scrubber)
+            return try PostgresWarehouse(
+                conninfo: conninfo, password: configuration.password, redshift: redshift, scrubber: scrubber)
         case .odbc(let connectionString):
             var text = connectionString
             if let password = configuration.password {
                 text += (text.hasSuffix(";") ? "" : ";") + "PWD=\(ODBCConnectionString.quoted(password));"
             }
-            return try ODBCWarehouse(connectionString: text, endpoint: odbcEndpoint(connectionString), scrubber: scrubber)
+            return try ODBCWarehouse(
+                connectionString: text, endpoint: odbcEndpoint(connectionString), scrubber: scrubber)
         case .sqlite(let path):
             guard access(path, R_OK) == 0 else {
                 throw .connectionFailed(endpoint: "sqlite file '\(path)'", reason: String(cString: strerror(errno)))
             }
             // The SQLite driver reads Database up to the next ';' and knows no braces.
-            guard !path.contains(";") else { throw .configuration("sqlite file '\(path)': a path with ';' cannot be passed to the SQLite ODBC driver") }
+            guard !path.contains(";") else {
+                throw .configuration(
+                    "sqlite file '\(path)': a path with ';' cannot be passed to the SQLite ODBC driver")
+            }
             let text = "Driver=\(sqliteDriver());Database=\(path);NoTXN=1;"
             return try ODBCWarehouse(connectionString: text, endpoint: "sqlite file '\(path)'", scrubber: scrubber)
         case .bigquery, .snowflake, .databricks:
-            let inputs = CloudCredentialInputs(credentialsPath: configuration.credentialsPath, tokenPath: configuration.tokenPath,
-                                               password: configuration.password, environment: { TextFile.environment($0) })
+            let inputs = CloudCredentialInputs(
+                credentialsPath: configuration.credentialsPath, tokenPath: configuration.tokenPath,
+                password: configuration.password, environment: { TextFile.environment($0) })
             return try CloudConnector.connect(configuration.source, credentials: inputs)
         }
     }
@@ -50,7 +57,9 @@ enum WarehouseConnector {
     /// The SQLite3 ODBC driver by file when Debian's package put it in the usual place, so the
     /// embedded default works without an odbcinst.ini entry; otherwise by its registered name.
     static func sqliteDriver() -> String {
-        for dir in ["/usr/lib/x86_64-linux-gnu/odbc", "/usr/lib/aarch64-linux-gnu/odbc", "/usr/lib/odbc", "/usr/local/lib"] {
+        for dir in [
+            "/usr/lib/x86_64-linux-gnu/odbc", "/usr/lib/aarch64-linux-gnu/odbc", "/usr/lib/odbc", "/usr/local/lib",
+        ] {
             let path = dir + "/libsqlite3odbc.so"
             if access(path, R_OK) == 0 { return path }
         }

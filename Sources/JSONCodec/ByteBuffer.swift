@@ -119,7 +119,8 @@ public struct ByteBuffer: ~Copyable, ByteOutput {
         try body(span)
     }
 
-    public func withUnsafeBufferPointer<R, E: Error>(_ body: (UnsafeBufferPointer<UInt8>) throws(E) -> R) throws(E) -> R {
+    public func withUnsafeBufferPointer<R, E: Error>(_ body: (UnsafeBufferPointer<UInt8>) throws(E) -> R) throws(E) -> R
+    {
         try body(UnsafeBufferPointer(start: base, count: count))
     }
 

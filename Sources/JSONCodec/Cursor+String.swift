@@ -49,7 +49,8 @@ extension Cursor {
         i += 1
         guard i < count else { throw JSONSyntaxError(.unexpectedEnd, at: i) }
         switch base[i] {
-        case 0x22, 0x5C, 0x2F, UInt8(ascii: "b"), UInt8(ascii: "f"), UInt8(ascii: "n"), UInt8(ascii: "r"), UInt8(ascii: "t"):
+        case 0x22, 0x5C, 0x2F, UInt8(ascii: "b"), UInt8(ascii: "f"), UInt8(ascii: "n"), UInt8(ascii: "r"),
+            UInt8(ascii: "t"):
             i += 1
         case UInt8(ascii: "u"):
             i += 1
@@ -89,12 +90,20 @@ extension Cursor {
         var upper: UInt8 = 0xBF
         switch b0 {
         case 0xC2...0xDF: need = 1
-        case 0xE0: need = 2; lower = 0xA0
+        case 0xE0:
+            need = 2
+            lower = 0xA0
         case 0xE1...0xEC, 0xEE...0xEF: need = 2
-        case 0xED: need = 2; upper = 0x9F
-        case 0xF0: need = 3; lower = 0x90
+        case 0xED:
+            need = 2
+            upper = 0x9F
+        case 0xF0:
+            need = 3
+            lower = 0x90
         case 0xF1...0xF3: need = 3
-        case 0xF4: need = 3; upper = 0x8F
+        case 0xF4:
+            need = 3
+            upper = 0x8F
         default: throw JSONSyntaxError(.invalidUTF8, at: at)
         }
         i += 1

@@ -128,7 +128,9 @@ struct Cursor {
         tokens[open].next = Int32(tokens.count)
     }
 
-    private mutating func parseLiteral(_ word: StaticString, _ kind: JSONTape.Kind, into tokens: inout TokenWriter) throws(JSONSyntaxError) {
+    private mutating func parseLiteral(_ word: StaticString, _ kind: JSONTape.Kind, into tokens: inout TokenWriter)
+        throws(JSONSyntaxError)
+    {
         let n = word.utf8CodeUnitCount
         let w = word.utf8Start
         for k in 0..<n {

@@ -106,7 +106,9 @@ enum JSONStringUnescaper {
 
 extension JSONValue {
     /// Parses one JSON text into an owned value.
-    public static func parse(_ bytes: UnsafeBufferPointer<UInt8>, maxDepth: Int = 256) throws(JSONSyntaxError) -> JSONValue {
+    public static func parse(_ bytes: UnsafeBufferPointer<UInt8>, maxDepth: Int = 256) throws(JSONSyntaxError)
+        -> JSONValue
+    {
         var tape = JSONTape()
         try JSONParser(maxDepth: maxDepth).parse(bytes, into: &tape)
         return tape.value(at: 0)
@@ -124,7 +126,9 @@ extension JSONValue {
     public static func parse(_ text: String, maxDepth: Int = 256) throws(JSONSyntaxError) -> JSONValue {
         var copy = text
         let result: Result<JSONValue, JSONSyntaxError> = copy.withUTF8 { buffer in
-            do throws(JSONSyntaxError) { return .success(try parse(buffer, maxDepth: maxDepth)) } catch { return .failure(error) }
+            do throws(JSONSyntaxError) { return .success(try parse(buffer, maxDepth: maxDepth)) } catch {
+                return .failure(error)
+            }
         }
         return try result.get()
     }

@@ -21,7 +21,9 @@ extension JSONTape {
         for second in 0..<count {
             var a = index + 1
             for first in 0..<second {
-                if sameName(a, b) { return DuplicateMember(name: decodeString(b), first: first + 1, second: second + 1) }
+                if sameName(a, b) {
+                    return DuplicateMember(name: decodeString(b), first: first + 1, second: second + 1)
+                }
                 a = Int(self[a + 1].next)
             }
             b = Int(self[b + 1].next)
@@ -52,7 +54,8 @@ extension JSONTape {
 
     @inline(__always)
     private func sameName(_ a: Int, _ b: Int) -> Bool {
-        let ta = self[a], tb = self[b]
+        let ta = self[a]
+        let tb = self[b]
         if ta.hasEscapes || tb.hasEscapes { return decodeString(a) == decodeString(b) }
         let n = Int(ta.end - ta.start)
         guard n == Int(tb.end - tb.start) else { return false }
@@ -61,7 +64,7 @@ extension JSONTape {
 }
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif

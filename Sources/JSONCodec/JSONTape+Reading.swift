@@ -77,7 +77,9 @@ extension JSONTape {
     /// The element tokens of the array at `index`, in order; empty when it is not an array.
     @inlinable
     public func elements(ofArray index: Int) -> ElementSequence {
-        Siblings(tape: self, first: index + 1, count: self[index].kind == .array ? Int(self[index].start) : 0, valueOffset: 0)
+        Siblings(
+            tape: self, first: index + 1, count: self[index].kind == .array ? Int(self[index].start) : 0, valueOffset: 0
+        )
     }
 
     /// Calls `body` with the unescaped UTF-8 of the string token at `index`: the input bytes

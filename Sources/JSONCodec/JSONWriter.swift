@@ -88,8 +88,11 @@ public struct JSONWriter: ~Copyable {
         case 0x09: bytes.append(UInt8(ascii: "t"))
         default:
             let hex: StaticString = "0123456789abcdef"
-            bytes.append(UInt8(ascii: "u")); bytes.append(0x30); bytes.append(0x30)
-            bytes.append(hex.utf8Start[Int(b >> 4)]); bytes.append(hex.utf8Start[Int(b & 0xF)])
+            bytes.append(UInt8(ascii: "u"))
+            bytes.append(0x30)
+            bytes.append(0x30)
+            bytes.append(hex.utf8Start[Int(b >> 4)])
+            bytes.append(hex.utf8Start[Int(b & 0xF)])
         }
     }
 
@@ -162,7 +165,9 @@ public struct JSONWriter: ~Copyable {
 extension JSONWriter {
     /// Writes the object at `index` of `tape` without its null members and without the member
     /// called `excluded`, if given (a null clears a field, so it is not stored or sent).
-    public mutating func writeTapeObject(_ tape: JSONTape, at index: Int, droppingNulls: Bool, excluding excluded: StaticString? = nil) {
+    public mutating func writeTapeObject(
+        _ tape: JSONTape, at index: Int, droppingNulls: Bool, excluding excluded: StaticString? = nil
+    ) {
         bytes.append(UInt8(ascii: "{"))
         var first = true
         for key in tape.memberKeys(ofObject: index) {

@@ -1,9 +1,9 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Musl)
-import Musl
+    import Musl
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// The few collection operations code outside the codec needs on a byte view; a `Span` is not a
@@ -59,7 +59,9 @@ extension Span where Element == UInt8 {
     @inlinable @inline(__always)
     public func loadLittleEndian<T: FixedWidthInteger & BitwiseCopyable>(_: T.Type, at offset: Int) -> T {
         precondition(offset >= 0 && offset <= count - MemoryLayout<T>.size, "read past the end of the bytes")
-        return withUnsafeBufferPointer { T(littleEndian: UnsafeRawBufferPointer($0).loadUnaligned(fromByteOffset: offset, as: T.self)) }
+        return withUnsafeBufferPointer {
+            T(littleEndian: UnsafeRawBufferPointer($0).loadUnaligned(fromByteOffset: offset, as: T.self))
+        }
     }
 
     /// Whether the bytes are well-formed UTF-8 (JSON strings can hold nothing else).

@@ -19,7 +19,8 @@ public enum APICheck {
             case .connection(let m): return "Connection failed: \(m)"
             case .refused(let s, let m): return "API key refused (HTTP \(s)): \(m)"
             case .unexpected(let s, let m): return "not the Conversion API, or not working (HTTP \(s)): \(m)"
-            case .noObjectType(let t, let m): return "the workspace has no object type '\(t)' (create it in Conversion first): \(m)"
+            case .noObjectType(let t, let m):
+                return "the workspace has no object type '\(t)' (create it in Conversion first): \(m)"
             }
         }
     }
@@ -32,7 +33,8 @@ public enum APICheck {
             throw ConfigurationError("object type '\(objectType)' must be \(APIContract.objectTypeKeyRule)")
         }
         do {
-            _ = try emptyBatch(session, configuration, path: APIContract.objectsBatchPath(objectType), member: "objects")
+            _ = try emptyBatch(
+                session, configuration, path: APIContract.objectsBatchPath(objectType), member: "objects")
         } catch Failure.unexpected(404, let message) where message.hasPrefix(RejectCode.objectTypeNotFound.rawValue) {
             throw Failure.noObjectType(objectType, message)
         }
@@ -40,10 +42,13 @@ public enum APICheck {
         return answer
     }
 
-    private static func emptyBatch(_ session: CurlSession, _ configuration: LoadConfiguration, path: String, member: String) throws -> String {
-        let request = HTTPRequest(method: "POST", url: configuration.apiURL + path,
-                                  headers: ["\(APIContract.apiKeyHeader): \(configuration.apiKey)", "Content-Type: application/json"],
-                                  body: Array("{\"\(member)\":[]}".utf8))
+    private static func emptyBatch(
+        _ session: CurlSession, _ configuration: LoadConfiguration, path: String, member: String
+    ) throws -> String {
+        let request = HTTPRequest(
+            method: "POST", url: configuration.apiURL + path,
+            headers: ["\(APIContract.apiKeyHeader): \(configuration.apiKey)", "Content-Type: application/json"],
+            body: Array("{\"\(member)\":[]}".utf8))
         let response: HTTPResponse
         do throws(HTTPTransportError) { response = try session.perform(request) } catch {
             throw Failure.connection(error.message)
@@ -52,8 +57,10 @@ public enum APICheck {
         // the key is accepted, 401/403 when it is not. Any other answer (a web page, a 200, a
         // 404 from a proxy) means the URL does not lead to the Conversion API.
         guard let e = BatchResults.errorEnvelope(response.body) else {
-            throw Failure.unexpected(response.status, "the answer is not the Conversion API's error envelope: "
-                + BatchResults.requestError(status: response.status, body: response.body).message)
+            throw Failure.unexpected(
+                response.status,
+                "the answer is not the Conversion API's error envelope: "
+                    + BatchResults.requestError(status: response.status, body: response.body).message)
         }
         switch response.status {
         case 400: return "API at \(configuration.apiURL) answers and accepts the key"

@@ -8,7 +8,8 @@ extension BatchSender {
         case .failure(let code, let message):
             // contact_not_found may resolve later (docs/api.md); transient codes too.
             let reject = RejectCode(code)
-            return .reject(code: reject, message: scrub(message), httpStatus: 200, attempts: 1, retryable: reject.isRetryable)
+            return .reject(
+                code: reject, message: scrub(message), httpStatus: 200, attempts: 1, retryable: reject.isRetryable)
         case .success(let data):
             return .ack(data)
         }
@@ -19,7 +20,9 @@ extension BatchSender {
     func retryMissingContacts(_ records: [PendingRecord], _ results: [RecordResult]) -> [RecordResult] {
         var retry: [Int] = []
         for (i, r) in results.enumerated() {
-            if case .reject(let code, _, _, _, _) = r, code == .contactNotFound, records[i].email != nil { retry.append(i) }
+            if case .reject(let code, _, _, _, _) = r, code == .contactNotFound, records[i].email != nil {
+                retry.append(i)
+            }
         }
         guard !retry.isEmpty else { return results }
         var emails: [String] = []
@@ -33,8 +36,10 @@ extension BatchSender {
             let part = emails[chunk..<min(chunk + APIContract.contactsPerBatch, emails.count)]
             var w = JSONWriter(capacity: 1024)
             w.writeValue(RecordRequests.batchBody(.contacts, part.map { ["email": .string($0)] }))
-            if case .outcomes(let o) = post(APIContract.contactsBatchPath, w.bytes.array, count: part.count,
-                                             attempts: configuration.retry.maxAttempts) {
+            if case .outcomes(let o) = post(
+                APIContract.contactsBatchPath, w.bytes.array, count: part.count,
+                attempts: configuration.retry.maxAttempts)
+            {
                 created += o.filter { if case .success = $0 { return true } else { return false } }.count
             }
         }

@@ -14,8 +14,11 @@ final class BatchSender: @unchecked Sendable {
     let stop: StopSignal
     let backoff: Backoff
 
-    init(transport: HTTPTransport, configuration: LoadConfiguration, limiter: RequestPacer, counters: SharedCounters, stop: StopSignal,
-         backoff: Backoff? = nil) {
+    init(
+        transport: HTTPTransport, configuration: LoadConfiguration, limiter: RequestPacer, counters: SharedCounters,
+        stop: StopSignal,
+        backoff: Backoff? = nil
+    ) {
         self.transport = transport
         self.configuration = configuration
         self.limiter = limiter
@@ -47,8 +50,12 @@ final class BatchSender: @unchecked Sendable {
     }
 
     func deliver(_ endpoint: Endpoint, _ records: [PendingRecord]) -> [RecordResult] {
-        let answer = post(endpoint.path, Batch.body(endpoint, records), count: records.count, attempts: configuration.retry.maxAttempts)
-        if answer.isServerFailure && records.count > 1 && stop.stopped == nil { return bisect(endpoint, records, strikes: 0) }
+        let answer = post(
+            endpoint.path, Batch.body(endpoint, records), count: records.count,
+            attempts: configuration.retry.maxAttempts)
+        if answer.isServerFailure && records.count > 1 && stop.stopped == nil {
+            return bisect(endpoint, records, strikes: 0)
+        }
         return interpret(endpoint, records, answer)
     }
 
@@ -74,8 +81,11 @@ final class BatchSender: @unchecked Sendable {
                 // Nothing in this batch goes through: the server is failing, not one record.
                 results += interpret(endpoint, half, answer)
             } else if half.count == 1, case .undelivered(_, let message, let status, let tries) = answer {
-                results.append(.reject(code: .serverError, message: "the API answered HTTP \(status ?? 500) for this record alone: \(message)",
-                                       httpStatus: status, attempts: tries, retryable: true))
+                results.append(
+                    .reject(
+                        code: .serverError,
+                        message: "the API answered HTTP \(status ?? 500) for this record alone: \(message)",
+                        httpStatus: status, attempts: tries, retryable: true))
             } else {
                 results += bisect(endpoint, half, strikes: bothFailed ? strikes + 1 : 0)
             }
@@ -92,18 +102,26 @@ final class BatchSender: @unchecked Sendable {
                 // Not about these records: the type must be created in Conversion first. The
                 // run fails; the records are retried by later runs.
                 stop.stop(.endpointFailed(status: status, code: code, message: message))
-                return records.map { _ in .reject(code: .objectTypeNotFound, message: message, httpStatus: status, attempts: 1, retryable: true) }
+                return records.map { _ in
+                    .reject(
+                        code: .objectTypeNotFound, message: message, httpStatus: status, attempts: 1, retryable: true)
+                }
             }
             if records.count == 1 {
                 let reject = RejectCode(code)
-                return [.reject(code: reject, message: message, httpStatus: status, attempts: 1, retryable: reject.isRetryable)]
+                return [
+                    .reject(
+                        code: reject, message: message, httpStatus: status, attempts: 1, retryable: reject.isRetryable)
+                ]
             }
             counters.update { $0.splits += 1 }
             let half = records.count / 2
             return deliver(endpoint, Array(records[..<half])) + deliver(endpoint, Array(records[half...]))
         case .undelivered(let code, let message, let status, let attempts):
             counters.update { $0.undelivered += records.count }
-            return records.map { _ in .reject(code: code, message: message, httpStatus: status, attempts: attempts, retryable: true) }
+            return records.map { _ in
+                .reject(code: code, message: message, httpStatus: status, attempts: attempts, retryable: true)
+            }
         }
     }
 
@@ -111,17 +129,24 @@ final class BatchSender: @unchecked Sendable {
     /// results and transport errors are retried with backoff; 401/403 and a missing endpoint
     /// stop the whole run.
     func post(_ path: String, _ body: [UInt8], count: Int, attempts: Int) -> Answer {
-        let request = HTTPRequest(method: "POST", url: configuration.apiURL + path,
-                                  headers: ["\(APIContract.apiKeyHeader): \(configuration.apiKey)", "Content-Type: application/json",
-                                            "Accept: application/json"],
-                                  body: body)
+        let request = HTTPRequest(
+            method: "POST", url: configuration.apiURL + path,
+            headers: [
+                "\(APIContract.apiKeyHeader): \(configuration.apiKey)", "Content-Type: application/json",
+                "Accept: application/json",
+            ],
+            body: body)
         var last: (code: RejectCode, message: String, status: Int?) = (.notSent, "not sent", nil)
         for attempt in 1...attempts {
             if let stopped = stop.stopped {
-                return .undelivered(code: .notSent, message: "not sent: \(stopped.message)", status: nil, attempts: attempt - 1)
+                return .undelivered(
+                    code: .notSent, message: "not sent: \(stopped.message)", status: nil, attempts: attempt - 1)
             }
             limiter.acquire()
-            counters.update { $0.requests += 1; if attempt > 1 { $0.retries += 1 } }
+            counters.update {
+                $0.requests += 1
+                if attempt > 1 { $0.retries += 1 }
+            }
             var answered: HTTPResponse?
             do throws(HTTPTransportError) {
                 let response = try transport.perform(request)
@@ -132,22 +157,31 @@ final class BatchSender: @unchecked Sendable {
                         return .outcomes(try BatchResults.outcomes(response.body, count: count))
                     } catch {
                         counters.update { $0.invalidResponses += 1 }
-                        last = (.invalidResponse, "HTTP \(response.status) answer is not a Conversion batch result: \(scrub(error.reason))",
-                                response.status)
+                        last = (
+                            .invalidResponse,
+                            "HTTP \(response.status) answer is not a Conversion batch result: \(scrub(error.reason))",
+                            response.status
+                        )
                     }
                 case 401, 403:
                     let e = BatchResults.requestError(status: response.status, body: response.body)
                     stop.stop(.authenticationRefused(status: response.status, message: scrub(e.message)))
-                    return .undelivered(code: .http(response.status), message: scrub(e.message), status: response.status, attempts: attempt)
+                    return .undelivered(
+                        code: .http(response.status), message: scrub(e.message), status: response.status,
+                        attempts: attempt)
                 case 404, 405:
                     let e = BatchResults.requestError(status: response.status, body: response.body)
                     // object_type_not_found is Conversion's own 404 about the data: handled per batch.
                     if e.code == RejectCode.objectTypeNotFound.rawValue {
                         return .refused(status: response.status, code: e.code, message: scrub(e.message))
                     }
-                    stop.stop(.endpointFailed(status: response.status, code: e.code,
-                                              message: "no endpoint POST \(path) at \(configuration.apiURL): \(scrub(e.message))"))
-                    return .undelivered(code: .http(response.status), message: scrub(e.message), status: response.status, attempts: attempt)
+                    stop.stop(
+                        .endpointFailed(
+                            status: response.status, code: e.code,
+                            message: "no endpoint POST \(path) at \(configuration.apiURL): \(scrub(e.message))"))
+                    return .undelivered(
+                        code: .http(response.status), message: scrub(e.message), status: response.status,
+                        attempts: attempt)
                 case 429:
                     counters.update { $0.http429 += 1 }
                     if let retryAfter = Backoff.retryAfter(response) { limiter.pause(for: retryAfter) }
@@ -168,7 +202,9 @@ final class BatchSender: @unchecked Sendable {
                 _ = backoff.wait(backoff.delay(afterAttempt: attempt, response: answered))
             }
         }
-        return .undelivered(code: last.code, message: last.message + " (after \(attempts) attempts)", status: last.status, attempts: attempts)
+        return .undelivered(
+            code: last.code, message: last.message + " (after \(attempts) attempts)", status: last.status,
+            attempts: attempts)
     }
 
     func scrub(_ text: String) -> String {

@@ -23,11 +23,14 @@ public struct LoadConfiguration: Sendable {
     /// the budget to this process.
     public var budgetDirectory: String?
 
-    public init(apiURL: String, apiKey: String, batchSize: Int? = nil, rate: Double = APIContract.requestsPerSecond,
-                concurrency: Int = 4, retry: RetryPolicy = RetryPolicy(), inputPath: String? = nil, acksPath: String? = nil,
-                rejectsPath: String? = nil, dryRun: Bool = false, includeUserId: Bool = true, timeoutSeconds: Int = 60,
-                budgetDirectory: String? = nil)
-    throws(ConfigurationError) {
+    public init(
+        apiURL: String, apiKey: String, batchSize: Int? = nil, rate: Double = APIContract.requestsPerSecond,
+        concurrency: Int = 4, retry: RetryPolicy = RetryPolicy(), inputPath: String? = nil, acksPath: String? = nil,
+        rejectsPath: String? = nil, dryRun: Bool = false, includeUserId: Bool = true, timeoutSeconds: Int = 60,
+        budgetDirectory: String? = nil
+    )
+        throws(ConfigurationError)
+    {
         guard apiURL.hasPrefix("http://") || apiURL.hasPrefix("https://") else {
             throw ConfigurationError("API URL must start with http:// or https://, got '\(apiURL)'")
         }
@@ -72,11 +75,14 @@ public enum LoadError: ToolError {
             return "cancelled by \(signal); records not sent yet are in the rejects file as retryable"
         case .endpointFailed(let status, let code, let message):
             if code == RejectCode.objectTypeNotFound.rawValue {
-                return "\(message) (HTTP \(status)); create the object type in Conversion, then run again: the records are kept for retry"
+                return
+                    "\(message) (HTTP \(status)); create the object type in Conversion, then run again: the records "
+                    + "are kept for retry"
             }
             return "\(message) (HTTP \(status) \(code)); check --api-url or CONVERSION_API_URL"
         case .notDelivered(let records, let attempts):
-            return "\(records) records not delivered after \(attempts) attempts; they are in the rejects file as retryable"
+            return
+                "\(records) records not delivered after \(attempts) attempts; they are in the rejects file as retryable"
         }
     }
 }

@@ -30,17 +30,24 @@ public struct LoadStats: Sendable, Equatable {
 
     public var json: JSONObject {
         func n(_ v: Int) -> JSONValue { .number(String(v)) }
-        return [StatsKey.tool.rawValue: .string("cv-load"), StatsKey.recordsIn.rawValue: n(recordsIn), "acks": n(acks),
-                StatsKey.rejected.rawValue: n(rejected), StatsKey.rejectedByCode.rawValue: .object(JSONObject(rejectedByCode.sorted { $0.key < $1.key }.map { ($0.key, n($0.value)) })),
-                "requests": n(requests), "retries": n(retries), "http429": n(http429), "http5xx": n(http5xx),
-                "transportErrors": n(transportErrors), "invalidResponses": n(invalidResponses), "reconnects": n(reconnects), "splits": n(splits), "contactsCreatedForEvents": n(contactsCreatedForEvents),
-                "undelivered": n(undelivered), "seconds": .number(String(Double(Int(seconds * 1000)) / 1000))]
+        return [
+            StatsKey.tool.rawValue: .string("cv-load"), StatsKey.recordsIn.rawValue: n(recordsIn), "acks": n(acks),
+            StatsKey.rejected.rawValue: n(rejected),
+            StatsKey.rejectedByCode.rawValue: .object(
+                JSONObject(rejectedByCode.sorted { $0.key < $1.key }.map { ($0.key, n($0.value)) })),
+            "requests": n(requests), "retries": n(retries), "http429": n(http429), "http5xx": n(http5xx),
+            "transportErrors": n(transportErrors), "invalidResponses": n(invalidResponses), "reconnects": n(reconnects),
+            "splits": n(splits), "contactsCreatedForEvents": n(contactsCreatedForEvents),
+            "undelivered": n(undelivered), "seconds": .number(String(Double(Int(seconds * 1000)) / 1000)),
+        ]
     }
 
     public var summary: String {
         var text = "\(recordsIn) records: \(acks) acknowledged, \(rejected) rejected"
         if !rejectedByCode.isEmpty {
-            text += " (" + rejectedByCode.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ") + ")"
+            text +=
+                " (" + rejectedByCode.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")
+                + ")"
         }
         text += "; \(requests) requests, \(retries) retries"
         return text

@@ -9,31 +9,43 @@ import Synchronization
 public enum Loader {
     public static let userAgent = "conversion-warehouse-sync/0.1.0 (cv-load; libcurl)"
 
-    public static func run(_ configuration: LoadConfiguration, output: ByteSink, diagnostics: Diagnostics,
-                           transport: (() -> HTTPTransport)? = nil) throws -> LoadStats {
+    public static func run(
+        _ configuration: LoadConfiguration, output: ByteSink, diagnostics: Diagnostics,
+        transport: (() -> HTTPTransport)? = nil
+    ) throws -> LoadStats {
         var reader = NDJSONReader(lines: try LineReader(path: configuration.inputPath))
         let counters = SharedCounters()
-        let rejects = try RejectLog(path: configuration.rejectsPath, diagnostics: diagnostics, location: reader.sourceName)
+        let rejects = try RejectLog(
+            path: configuration.rejectsPath, diagnostics: diagnostics, location: reader.sourceName)
         let writer = try OutcomeWriter(acksPath: configuration.acksPath, rejects: rejects, counters: counters)
         let stop = StopSignal()
         let signals = configuration.dryRun ? nil : StopOnSignal(stop)
         defer { signals?.cancel() }
-        let limiter = RequestPacer(rate: configuration.rate, scope: configuration.apiURL + "\n" + configuration.apiKey,
-                                   directory: configuration.budgetDirectory)
+        let limiter = RequestPacer(
+            rate: configuration.rate, scope: configuration.apiURL + "\n" + configuration.apiKey,
+            directory: configuration.budgetDirectory)
         let queue = BlockingQueue<Batch>(capacity: configuration.concurrency)
         let workers = DispatchGroup()
-        let makeTransport = transport ?? {
-            CurlSession(userAgent: userAgent, totalTimeoutSeconds: configuration.timeoutSeconds, beforeReconnect: {
-                // A reconnect inside a transfer may resend the request: it waits for a slot too.
-                limiter.acquire()
-                counters.update { $0.requests += 1; $0.reconnects += 1 }
-            })
-        }
+        let makeTransport =
+            transport ?? {
+                CurlSession(
+                    userAgent: userAgent, totalTimeoutSeconds: configuration.timeoutSeconds,
+                    beforeReconnect: {
+                        // A reconnect inside a transfer may resend the request: it waits for a slot too.
+                        limiter.acquire()
+                        counters.update {
+                            $0.requests += 1
+                            $0.reconnects += 1
+                        }
+                    })
+            }
         let failures = WorkerFailures()
         let dryRun = configuration.dryRun ? DryRunPrinter(output: output) : nil
         if !configuration.dryRun {
             for _ in 0..<configuration.concurrency {
-                let sender = BatchSender(transport: makeTransport(), configuration: configuration, limiter: limiter, counters: counters, stop: stop)
+                let sender = BatchSender(
+                    transport: makeTransport(), configuration: configuration, limiter: limiter, counters: counters,
+                    stop: stop)
                 DispatchQueue.global().async(group: workers) {
                     while let batch = queue.pop() {
                         do { try writer.record(batch.records, sender.send(batch)) } catch { failures.add(error) }
@@ -65,13 +77,15 @@ public enum Loader {
                     let endpoint: Endpoint
                     itemWriter.bytes.removeAll()
                     do throws(RecordRequests.Failure) {
-                        endpoint = try RecordRequests.writeItem(reader.tape, includeUserId: configuration.includeUserId, into: &itemWriter)
+                        endpoint = try RecordRequests.writeItem(
+                            reader.tape, includeUserId: configuration.includeUserId, into: &itemWriter)
                     } catch {
                         guard case .invalid(let message) = error else { continue }
                         try writer.reject(invalid: reader.line, row: reader.lineNumber, message: message)
                         continue
                     }
-                    open[endpoint, default: []].append(PendingRecord(tape: reader.tape, raw: reader.line, item: itemWriter.bytes.array))
+                    open[endpoint, default: []].append(
+                        PendingRecord(tape: reader.tape, raw: reader.line, item: itemWriter.bytes.array))
                     if open[endpoint]!.count >= configuration.limit(endpoint) { try dispatch(endpoint) }
                 }
                 progress.tick()
@@ -92,7 +106,9 @@ public enum Loader {
         progress.clear()
         if let stopped = stop.stopped { throw PartialFailure(stats: stats, error: stopped) }
         if stats.undelivered > 0 {
-            throw PartialFailure(stats: stats, error: LoadError.notDelivered(records: stats.undelivered, attempts: configuration.retry.maxAttempts))
+            throw PartialFailure(
+                stats: stats,
+                error: LoadError.notDelivered(records: stats.undelivered, attempts: configuration.retry.maxAttempts))
         }
         return stats
     }
@@ -154,7 +170,10 @@ struct LoadProgress {
         guard now - last >= 0.5 else { return }
         last = now
         let s = counters.snapshot
-        diagnostics.progress("read \(s.recordsIn), acks \(s.acks), rejected \(s.rejected), \(ProgressMeter.rate(s.requests, now - started)) req/s, \(s.retries) retries")
+        diagnostics.progress(
+            "read \(s.recordsIn), acks \(s.acks), rejected \(s.rejected), "
+                + "\(ProgressMeter.rate(s.requests, now - started)) req/s, \(s.retries) retries"
+        )
     }
 
     func clear() { diagnostics.progress("") }

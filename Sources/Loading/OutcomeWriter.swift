@@ -48,7 +48,8 @@ final class OutcomeWriter: Sendable {
             files.ackWriter.bytes.removeAll()
             counters.update { $0.acks += 1 }
         case .reject(let code, let message, let status, let attempts, let retryable):
-            var reject = Reject(stage: "load", row: record.row, code: code.rawValue, message: message, retryable: retryable)
+            var reject = Reject(
+                stage: "load", row: record.row, code: code.rawValue, message: message, retryable: retryable)
             reject.extra["httpStatus"] = status.map { .number(String($0)) } ?? .null
             reject.extra["attempts"] = .number(String(attempts))
             if let key = record.key { reject.extra["key"] = .string(key) }
@@ -70,11 +71,21 @@ final class OutcomeWriter: Sendable {
 enum AckLine {
     static func write(_ record: PendingRecord, _ result: ItemResult, into w: inout JSONWriter) {
         w.writeByte(UInt8(ascii: "{"))
-        if let key = record.key { w.writeRaw("\"key\":"); w.writeString(key); w.writeByte(UInt8(ascii: ",")) }
+        if let key = record.key {
+            w.writeRaw("\"key\":")
+            w.writeString(key)
+            w.writeByte(UInt8(ascii: ","))
+        }
         w.writeRaw("\"type\":")
         w.writeString(record.type)
-        if let row = record.row { w.writeRaw(",\"row\":"); w.writeInteger(row) }
-        for (name, value) in [("cnvContactId", result.cnvContactId), ("cnvEventId", result.cnvEventId), ("cnvObjectId", result.cnvObjectId)] {
+        if let row = record.row {
+            w.writeRaw(",\"row\":")
+            w.writeInteger(row)
+        }
+        for (name, value) in [
+            ("cnvContactId", result.cnvContactId), ("cnvEventId", result.cnvEventId),
+            ("cnvObjectId", result.cnvObjectId),
+        ] {
             guard let value else { continue }
             w.writeByte(UInt8(ascii: ","))
             w.writeString(name)
@@ -93,14 +104,19 @@ enum AckLine {
         var errors: [JSONValue] = []
         var retry: [Int] = []
         for (i, key) in record.relationshipKeys.enumerated() {
-            let r = result.relationships.map { i < $0.count ? $0[i] : RelationshipResult(success: false, code: "upsert_failed", message: "no result") }
+            let r = result.relationships.map {
+                i < $0.count ? $0[i] : RelationshipResult(success: false, code: "upsert_failed", message: "no result")
+            }
             if r?.success ?? true {
                 if let key { keys.append(key) }
             } else {
                 let code = RejectCode(r?.code ?? "upsert_failed")
                 if code.isRetryable { retry.append(i) }
-                errors.append(.object(["key": key.map(JSONValue.string) ?? .null, "code": .string(code.rawValue),
-                                       "message": .string(r?.message ?? "no result"), "retryable": .bool(code.isRetryable)]))
+                errors.append(
+                    .object([
+                        "key": key.map(JSONValue.string) ?? .null, "code": .string(code.rawValue),
+                        "message": .string(r?.message ?? "no result"), "retryable": .bool(code.isRetryable),
+                    ]))
             }
         }
         w.writeRaw(",\"relationshipKeys\":")

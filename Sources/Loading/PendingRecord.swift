@@ -29,12 +29,14 @@ struct PendingRecord: Sendable {
         email = type == "event" ? tape.string("email", of: 0) : nil
         relationshipKeys = []
         if type == "object" {
-            for member in tape.memberKeys(ofObject: 0) where tape.stringEquals(member, "relationships") && tape[member + 1].kind == .array {
+            for member in tape.memberKeys(ofObject: 0)
+            where tape.stringEquals(member, "relationships") && tape[member + 1].kind == .array {
                 var k = member + 2
                 for _ in 0..<Int(tape[member + 1].start) {
                     var found: String?
                     if tape[k].kind == .object {
-                        for rk in tape.memberKeys(ofObject: k) where tape.stringEquals(rk, "key") && tape[rk + 1].kind == .string {
+                        for rk in tape.memberKeys(ofObject: k)
+                        where tape.stringEquals(rk, "key") && tape[rk + 1].kind == .string {
                             found = tape.decodeString(rk + 1)
                         }
                     }

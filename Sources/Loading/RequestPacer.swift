@@ -1,7 +1,8 @@
 import SyncCore
 import Synchronization
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Spaces requests evenly, a safety margin below the API's limit, and shares that schedule

@@ -1,6 +1,7 @@
 import Dispatch
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// SIGINT or SIGTERM stop cv-load the way a refused key does: nothing more is sent, requests in
@@ -21,7 +22,7 @@ final class StopOnSignal {
     }
 
     func cancel() {
-        sources.forEach { $0.cancel() }
+        for source in sources { source.cancel() }
         signal(SIGINT, SIG_DFL)
         signal(SIGTERM, SIG_DFL)
     }

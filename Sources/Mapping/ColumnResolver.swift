@@ -49,7 +49,11 @@ struct ColumnResolver {
             let entry = CachedKey(start: keyBytes.count, count: key.count, slot: slot)
             keyBytes += key
             storedKeys += 1
-            if position < cache.count { cache[position] = entry } else if position == cache.count { cache.append(entry) }
+            if position < cache.count {
+                cache[position] = entry
+            } else if position == cache.count {
+                cache.append(entry)
+            }
         }
         return slot
     }
@@ -76,8 +80,13 @@ struct ColumnResolver {
     var reservedNames: [String] {
         switch destination {
         case .contacts: return [ReservedColumn.userId, ReservedColumn.email, ReservedColumn.subscriptionStatus]
-        case .objects: return [ReservedColumn.id, ReservedColumn.userId, ReservedColumn.email, ReservedColumn.relationshipFields]
-        case .events: return [ReservedColumn.userId, ReservedColumn.email, ReservedColumn.eventName, ReservedColumn.timestamp, ReservedColumn.eventId]
+        case .objects:
+            return [ReservedColumn.id, ReservedColumn.userId, ReservedColumn.email, ReservedColumn.relationshipFields]
+        case .events:
+            return [
+                ReservedColumn.userId, ReservedColumn.email, ReservedColumn.eventName, ReservedColumn.timestamp,
+                ReservedColumn.eventId,
+            ]
         }
     }
 

@@ -14,9 +14,12 @@ public struct MapConfiguration: Sendable {
     public var statsPath: String?
     public var maxRejects: Int?
 
-    public init(destination: Destination, schema: WorkspaceSchema, schemaName: String, nulls: NullHandling = .skip,
-                inputPath: String? = nil, rejectsPath: String? = nil, statsPath: String? = nil, maxRejects: Int? = nil)
-    throws(ConfigurationError) {
+    public init(
+        destination: Destination, schema: WorkspaceSchema, schemaName: String, nulls: NullHandling = .skip,
+        inputPath: String? = nil, rejectsPath: String? = nil, statsPath: String? = nil, maxRejects: Int? = nil
+    )
+        throws(ConfigurationError)
+    {
         if case .objects(let type) = destination, schema.objectTypes[type] == nil {
             throw ConfigurationError("object type '\(type)' not found in schema \(schemaName)")
         }
@@ -45,23 +48,33 @@ public struct MapStats: Sendable, Equatable {
     public var foldedColumns: [FoldedColumn] = []
 
     public func json(type: String) -> JSONObject {
-        [StatsKey.tool.rawValue: .string("cv-map"), "type": .string(type), "rows": .number(String(rows)),
-         "records": .number(String(records)), StatsKey.rejected.rawValue: .number(String(rejected)),
-         StatsKey.rejectedByCode.rawValue: .object(JSONObject(rejectedByCode.sorted { $0.key < $1.key }.map { ($0.key, .number(String($0.value))) })),
-         "blankLines": .number(String(blankLines)),
-         "ignoredColumns": .array(ignoredColumns.map(JSONValue.string)),
-         "ignoredColumnSuggestions": .object(JSONObject(zip(ignoredColumns, ignoredColumnSuggestions).compactMap { name, hint in
-             hint.map { (name, JSONValue.string($0)) } })),
-         "foldedColumns": .object(JSONObject(foldedColumns.map { ($0.column, JSONValue.string($0.reserved)) }))]
+        [
+            StatsKey.tool.rawValue: .string("cv-map"), "type": .string(type), "rows": .number(String(rows)),
+            "records": .number(String(records)), StatsKey.rejected.rawValue: .number(String(rejected)),
+            StatsKey.rejectedByCode.rawValue: .object(
+                JSONObject(rejectedByCode.sorted { $0.key < $1.key }.map { ($0.key, .number(String($0.value))) })),
+            "blankLines": .number(String(blankLines)),
+            "ignoredColumns": .array(ignoredColumns.map(JSONValue.string)),
+            "ignoredColumnSuggestions": .object(
+                JSONObject(
+                    zip(ignoredColumns, ignoredColumnSuggestions).compactMap { name, hint in
+                        hint.map { (name, JSONValue.string($0)) }
+                    })),
+            "foldedColumns": .object(JSONObject(foldedColumns.map { ($0.column, JSONValue.string($0.reserved)) })),
+        ]
     }
 
     /// One line for stderr.
     public var summary: String {
         var text = "\(rows) rows: \(records) records, \(rejected) rejected"
         if !rejectedByCode.isEmpty {
-            text += " (" + rejectedByCode.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ") + ")"
+            text +=
+                " (" + rejectedByCode.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")
+                + ")"
         }
-        if !ignoredColumns.isEmpty { text += ", \(ignoredColumns.count) column\(ignoredColumns.count == 1 ? "" : "s") ignored" }
+        if !ignoredColumns.isEmpty {
+            text += ", \(ignoredColumns.count) column\(ignoredColumns.count == 1 ? "" : "s") ignored"
+        }
         if blankLines > 0 { text += ", \(blankLines) blank line\(blankLines == 1 ? "" : "s") skipped" }
         return text
     }
@@ -71,7 +84,9 @@ public struct MapStats: Sendable, Equatable {
 public struct TooManyRejects: ToolError {
     public let limit: Int
     public var exitStatus: ExitStatus { .failure }
-    public var message: String { "more than \(limit) row\(limit == 1 ? "" : "s") rejected; stopping (--max-rejects \(limit))" }
+    public var message: String {
+        "more than \(limit) row\(limit == 1 ? "" : "s") rejected; stopping (--max-rejects \(limit))"
+    }
 }
 
 /// A column taken as a reserved name whose case the warehouse changed.

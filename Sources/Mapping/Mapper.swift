@@ -3,10 +3,14 @@ import SyncCore
 
 /// cv-map's entry point: rows in, records out, every row accounted for.
 public enum Mapper {
-    public static func run(_ configuration: MapConfiguration, output: ByteSink, diagnostics: Diagnostics) throws -> MapStats {
+    public static func run(_ configuration: MapConfiguration, output: ByteSink, diagnostics: Diagnostics) throws
+        -> MapStats
+    {
         var reader = NDJSONReader(lines: try LineReader(path: configuration.inputPath))
-        let rejects = try RejectLog(path: configuration.rejectsPath, diagnostics: diagnostics, location: reader.sourceName)
-        var mapper = RecordMapper(destination: configuration.destination, schema: configuration.schema, nulls: configuration.nulls)
+        let rejects = try RejectLog(
+            path: configuration.rejectsPath, diagnostics: diagnostics, location: reader.sourceName)
+        var mapper = RecordMapper(
+            destination: configuration.destination, schema: configuration.schema, nulls: configuration.nulls)
         var writer = JSONWriter(capacity: output.flushThreshold + (1 << 14))
         var stats = MapStats()
         var progress = ProgressMeter(unit: "rows", diagnostics: diagnostics)
@@ -20,8 +24,12 @@ public enum Mapper {
                     continue
                 case .invalid(let error):
                     stats.rows += 1
-                    let message = error.map { "invalid JSON: \($0)" } ?? "expected a JSON object, got \(reader.tape.value(at: 0).typeDescription)"
-                    try rejects.add(Reject(stage: "map", row: reader.lineNumber, code: "invalid_json", message: message), input: nil, rawInput: reader.line)
+                    let message =
+                        error.map { "invalid JSON: \($0)" }
+                        ?? "expected a JSON object, got \(reader.tape.value(at: 0).typeDescription)"
+                    try rejects.add(
+                        Reject(stage: "map", row: reader.lineNumber, code: "invalid_json", message: message),
+                        input: nil, rawInput: reader.line)
                 case .object:
                     stats.rows += 1
                     let misses = mapper.resolver.misses
@@ -33,14 +41,21 @@ public enum Mapper {
                         if let duplicate = reader.tape.duplicateMember(ofObject: 0) {
                             // Which of the two would count is arbitrary: refuse the row, name both.
                             distinctColumns = 0
-                            try rejects.add(Reject(stage: "map", row: reader.lineNumber, code: "duplicate_column",
-                                                   message: "column '\(duplicate.name)' appears twice (columns \(duplicate.first) and \(duplicate.second)); give one of them another name with AS"),
-                                            input: reader.line)
+                            try rejects.add(
+                                Reject(
+                                    stage: "map", row: reader.lineNumber, code: "duplicate_column",
+                                    message:
+                                        "column '\(duplicate.name)' appears twice (columns \(duplicate.first) and "
+                                        + "\(duplicate.second)); give one of them another name with AS"
+                                ),
+                                input: reader.line)
                             break
                         }
                         distinctColumns = columns
                     }
-                    if mapper.resolver.ignored.count > stats.ignoredColumns.count || mapper.resolver.folded.count > stats.foldedColumns.count {
+                    if mapper.resolver.ignored.count > stats.ignoredColumns.count
+                        || mapper.resolver.folded.count > stats.foldedColumns.count
+                    {
                         reportNewColumns(&stats, mapper.resolver, configuration, diagnostics)
                     }
                     let mark = writer.bytes.count
@@ -49,7 +64,9 @@ public enum Mapper {
                         stats.records += 1
                     } catch {
                         writer.bytes.removeSubrange(mark...)
-                        try rejects.add(Reject(stage: "map", row: reader.lineNumber, code: error.code, message: error.message), input: reader.line)
+                        try rejects.add(
+                            Reject(stage: "map", row: reader.lineNumber, code: error.code, message: error.message),
+                            input: reader.line)
                     }
                 }
                 if let limit = configuration.maxRejects, rejects.total > limit {
@@ -69,17 +86,25 @@ public enum Mapper {
         stats.rejectedByCode = rejects.byCode
         if mapper.orphanedRelationshipFields > 0 {
             let n = mapper.orphanedRelationshipFields
-            diagnostics.warning("\(n) row\(n == 1 ? "" : "s") had relationshipFields but neither 'userId' nor 'email'; \(n == 1 ? "its object goes" : "their objects go") without a relationship")
+            diagnostics.warning(
+                "\(n) row\(n == 1 ? "" : "s") had relationshipFields but neither 'userId' nor 'email'; "
+                    + "\(n == 1 ? "its object goes" : "their objects go") without a relationship"
+            )
         }
         return stats
     }
 
     /// Once per column and run: ignored columns (with "did you mean"), and reserved names
     /// matched despite their case.
-    private static func reportNewColumns(_ stats: inout MapStats, _ resolver: ColumnResolver,
-                                         _ configuration: MapConfiguration, _ diagnostics: Diagnostics) {
+    private static func reportNewColumns(
+        _ stats: inout MapStats, _ resolver: ColumnResolver,
+        _ configuration: MapConfiguration, _ diagnostics: Diagnostics
+    ) {
         for folded in resolver.folded[stats.foldedColumns.count...] {
-            diagnostics.note("column '\(folded.column)' is taken as '\(folded.reserved)' (the warehouse changed the name's case; quote the alias to keep it)")
+            diagnostics.note(
+                "column '\(folded.column)' is taken as '\(folded.reserved)' (the warehouse changed the name's case; "
+                    + "quote the alias to keep it)"
+            )
             stats.foldedColumns.append(folded)
         }
         for name in resolver.ignored[stats.ignoredColumns.count...] {

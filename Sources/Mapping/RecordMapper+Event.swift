@@ -14,14 +14,17 @@ extension RecordMapper {
         }
         guard let name = value(.eventName, tape) else { throw .missing("column 'event_name' has no value") }
         guard tape[name].kind == .string, !TokenValue.isBlank(tape.bytes(name)) else {
-            throw .invalidValue(column: ReservedColumn.eventName, expected: "a non-empty string", got: TokenValue.display(tape, name))
+            throw .invalidValue(
+                column: ReservedColumn.eventName, expected: "a non-empty string", got: TokenValue.display(tape, name))
         }
         w.writeRaw(",\"event\":")
         w.writeStringToken(tape, at: name)
         guard let timestamp = value(.timestamp, tape) else { throw .missing("column 'timestamp' has no value") }
         w.writeRaw(",\"timestamp\":\"")
         guard Timestamp.write(tape, timestamp, into: &w.bytes) else {
-            throw .invalidValue(column: ReservedColumn.timestamp, expected: FieldType.datetime.expectation, got: TokenValue.display(tape, timestamp))
+            throw .invalidValue(
+                column: ReservedColumn.timestamp, expected: FieldType.datetime.expectation,
+                got: TokenValue.display(tape, timestamp))
         }
         w.writeRaw("\",\"data\":{")
         try writeProperties(tape, into: &w)
@@ -37,7 +40,8 @@ extension RecordMapper {
             if written > 0 { w.writeByte(UInt8(ascii: ",")) }
             w.writeStringToken(tape, at: keyTokens[k])
             w.writeByte(UInt8(ascii: ":"))
-            let declared = schema.eventProperties.isEmpty ? nil : schema.eventProperties.type(of: tape.decodeString(keyTokens[k]))
+            let declared =
+                schema.eventProperties.isEmpty ? nil : schema.eventProperties.type(of: tape.decodeString(keyTokens[k]))
             if let declared, tape[token].kind != .null {
                 try TokenValue.writeField(tape, token, as: declared, key: keyTokens[k], into: &w)
             } else {

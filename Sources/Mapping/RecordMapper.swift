@@ -77,7 +77,9 @@ struct RecordMapper {
     /// The value token of the last non-null column in `slot`, if any.
     func value(_ slot: Slot, _ tape: JSONTape) -> Int? {
         var found: Int?
-        for (k, s) in slots.enumerated() where s == slot && tape[valueTokens[k]].kind != .null { found = valueTokens[k] }
+        for (k, s) in slots.enumerated() where s == slot && tape[valueTokens[k]].kind != .null {
+            found = valueTokens[k]
+        }
         return found
     }
 
@@ -108,13 +110,17 @@ struct RecordMapper {
         }
         if let email {
             guard tape[email].kind == .string else {
-                throw .invalidValue(column: ReservedColumn.email, expected: "a string", got: TokenValue.display(tape, email))
+                throw .invalidValue(
+                    column: ReservedColumn.email, expected: "a string", got: TokenValue.display(tape, email))
             }
-            let valid = tape[email].hasEscapes
+            let valid =
+                tape[email].hasEscapes
                 ? EmailSyntax.isValid(tape.decodeString(email).trimmingSpaces())
                 : EmailSyntax.isValid(tape.bytes(email).extracting(EmailSyntax.trimmedRange(tape.bytes(email))))
             guard valid else {
-                throw MapFailure(code: "invalid_email", message: "column 'email': \(TokenValue.display(tape, email)) is not a valid email address")
+                throw MapFailure(
+                    code: "invalid_email",
+                    message: "column 'email': \(TokenValue.display(tape, email)) is not a valid email address")
             }
             w.writeRaw(",\"email\":")
             w.writeStringToken(tape, at: email)
@@ -123,8 +129,10 @@ struct RecordMapper {
     }
 
     /// Writes `"key":value` members for every column in slots matching `select`, comma-separated.
-    func writeFields(_ tape: JSONTape, keys: [[UInt8]], types: [FieldType],
-                     select: (Slot) -> Int?, into w: inout JSONWriter) throws(MapFailure) -> Int {
+    func writeFields(
+        _ tape: JSONTape, keys: [[UInt8]], types: [FieldType],
+        select: (Slot) -> Int?, into w: inout JSONWriter
+    ) throws(MapFailure) -> Int {
         var written = 0
         for (k, slot) in slots.enumerated() {
             guard let position = select(slot) else { continue }
@@ -142,7 +150,6 @@ struct RecordMapper {
         return written
     }
 }
-
 
 /// Reused buffers and counters of the write path.
 final class MapperScratch {

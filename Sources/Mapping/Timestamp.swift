@@ -31,7 +31,8 @@ enum Timestamp {
     /// nil for exponents or overflow.
     static func epoch(_ raw: Span<UInt8>) -> (Int64, Int)? {
         guard raw.allSatisfy({ $0 | 0x20 != UInt8(ascii: "e") }),
-              let asSeconds = EpochDecimal.split(raw) else { return nil }
+            let asSeconds = EpochDecimal.split(raw)
+        else { return nil }
         let whole = asSeconds.seconds < 0 ? -(asSeconds.seconds + 1) : asSeconds.seconds
         guard UInt64(whole) >= millisecondThreshold else { return asSeconds }
         return EpochDecimal.split(raw, unitDigits: 3)

@@ -17,7 +17,9 @@ enum TokenValue {
 
     /// Writes an identifier (userId, id, eventId) as a JSON string: strings as given, integers
     /// with their exact digits.
-    static func writeIdentifier(_ tape: JSONTape, _ token: Int, column: String, into w: inout JSONWriter) throws(MapFailure) {
+    static func writeIdentifier(_ tape: JSONTape, _ token: Int, column: String, into w: inout JSONWriter)
+        throws(MapFailure)
+    {
         let t = tape[token]
         switch t.kind {
         case .string:
@@ -26,7 +28,9 @@ enum TokenValue {
             }
             w.writeStringToken(tape, at: token)
         case .number where isInteger(tape.bytes(token)):
-            w.writeByte(0x22); w.writeRaw(tape.bytes(token)); w.writeByte(0x22)
+            w.writeByte(0x22)
+            w.writeRaw(tape.bytes(token))
+            w.writeByte(0x22)
         default:
             throw .invalidValue(column: column, expected: "a string or an integer", got: display(tape, token))
         }
@@ -43,8 +47,10 @@ enum TokenValue {
     /// a number or a boolean.
     /// `key` is the token of the column's name (or of the relationshipFields key when `nested`);
     /// names are decoded only for messages, so the valid path allocates nothing.
-    static func writeField(_ tape: JSONTape, _ token: Int, as type: FieldType, key: Int, nested: Bool = false,
-                           into w: inout JSONWriter) throws(MapFailure) {
+    static func writeField(
+        _ tape: JSONTape, _ token: Int, as type: FieldType, key: Int, nested: Bool = false,
+        into w: inout JSONWriter
+    ) throws(MapFailure) {
         let t = tape[token]
         var fail: MapFailure {
             let name = (nested ? ReservedColumn.relationshipFields + "." : "") + tape.decodeString(key)
@@ -54,7 +60,10 @@ enum TokenValue {
         case .string:
             switch t.kind {
             case .string: w.writeStringToken(tape, at: token)
-            case .number: w.writeByte(0x22); w.writeRaw(tape.bytes(token)); w.writeByte(0x22)
+            case .number:
+                w.writeByte(0x22)
+                w.writeRaw(tape.bytes(token))
+                w.writeByte(0x22)
             case .true: w.writeRaw("\"true\"")
             case .false: w.writeRaw("\"false\"")
             default: throw fail

@@ -6,14 +6,14 @@ enum ODBCTypes {
         let name = typeName.lowercased()
         if let byName = encodingByName(name) { return byName }
         switch sqlType {
-        case 4, 5, -5, -6: return .integer              // INTEGER, SMALLINT, BIGINT, TINYINT
-        case 2, 3: return .decimal                      // NUMERIC, DECIMAL
-        case 6, 7, 8: return .float                     // FLOAT, REAL, DOUBLE
-        case -7, 16: return .boolean                    // BIT, BOOLEAN
-        case 91, 9: return .date                        // TYPE_DATE, DATE (ODBC 2)
-        case 93, 11: return .timestamp                  // TYPE_TIMESTAMP, TIMESTAMP (ODBC 2)
-        case -2, -3, -4: return .binary                 // BINARY, VARBINARY, LONGVARBINARY
-        case -11: return .uuid                          // GUID
+        case 4, 5, -5, -6: return .integer  // INTEGER, SMALLINT, BIGINT, TINYINT
+        case 2, 3: return .decimal  // NUMERIC, DECIMAL
+        case 6, 7, 8: return .float  // FLOAT, REAL, DOUBLE
+        case -7, 16: return .boolean  // BIT, BOOLEAN
+        case 91, 9: return .date  // TYPE_DATE, DATE (ODBC 2)
+        case 93, 11: return .timestamp  // TYPE_TIMESTAMP, TIMESTAMP (ODBC 2)
+        case -2, -3, -4: return .binary  // BINARY, VARBINARY, LONGVARBINARY
+        case -11: return .uuid  // GUID
         default: return .text
         }
     }

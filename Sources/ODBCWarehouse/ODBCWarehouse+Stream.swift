@@ -56,7 +56,8 @@ extension ODBCWarehouse {
     private func failure(_ stmt: SQLHANDLE?, row: Int) -> ExtractError {
         if isCancelled { return .cancelled(signal: "signal") }
         let reason = scrubber.scrub(ODBCDiagnostics.message(handleType: Int16(SQL_HANDLE_STMT), handle: stmt))
-        return row == 0 ? .queryFailed(reason: reason, line: nil, column: nil, detail: nil) : .fetchFailed(reason: reason, row: row)
+        return row == 0
+            ? .queryFailed(reason: reason, line: nil, column: nil, detail: nil) : .fetchFailed(reason: reason, row: row)
     }
 
     private func describe(_ stmt: SQLHANDLE?, column: Int) -> ColumnDescription {
@@ -69,11 +70,13 @@ extension ODBCWarehouse {
         SQLDescribeColW(stmt, SQLUSMALLINT(column), &name, 1024, &nameLength, &sqlType, &size, &digits, &nullable)
         var typeName = [SQLWCHAR](repeating: 0, count: 256)
         var typeNameBytes: SQLSMALLINT = 0
-        SQLColAttributeW(stmt, SQLUSMALLINT(column), SQLUSMALLINT(SQL_DESC_TYPE_NAME), &typeName, 512, &typeNameBytes, nil)
+        SQLColAttributeW(
+            stmt, SQLUSMALLINT(column), SQLUSMALLINT(SQL_DESC_TYPE_NAME), &typeName, 512, &typeNameBytes, nil)
         // Drivers disagree on whether this length is in bytes or characters; the terminator is reliable.
         let type = UTF16Text.string(typeName, count: typeName.count)
-        return ColumnDescription(name: UTF16Text.string(name, count: Int(nameLength)),
-                                 encoding: ODBCTypes.encoding(sqlType: Int16(sqlType), typeName: type))
+        return ColumnDescription(
+            name: UTF16Text.string(name, count: Int(nameLength)),
+            encoding: ODBCTypes.encoding(sqlType: Int16(sqlType), typeName: type))
     }
 }
 
@@ -136,7 +139,10 @@ struct ValueFetcher {
             // A long value arrives in pieces that may split a surrogate pair: carry the high half over.
             if let high = pendingHigh, end > 0 {
                 var pair: [UInt16] = [high]
-                if units[0] >= 0xDC00 && units[0] <= 0xDFFF { pair.append(units[0]); start = 1 }
+                if units[0] >= 0xDC00 && units[0] <= 0xDFFF {
+                    pair.append(units[0])
+                    start = 1
+                }
                 pair.withUnsafeBufferPointer { UTF16Text.appendUTF8($0.baseAddress!, count: $0.count, to: &value) }
                 pendingHigh = nil
             }

@@ -2,8 +2,9 @@ import CUnixODBC
 import SyncCore
 import Synchronization
 import WarehouseCore
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Any ODBC data source through unixODBC's wide API, fetching one row at a time.
@@ -29,7 +30,8 @@ public final class ODBCWarehouse: Warehouse, @unchecked Sendable {
         SQLAllocHandle(SQLSMALLINT(SQL_HANDLE_DBC), environment, &connection)
         SQLSetConnectAttrW(connection, SQL_ATTR_LOGIN_TIMEOUT, UnsafeMutableRawPointer(bitPattern: 10), 0)
         var text = UTF16Text.units(ODBCWarehouse.tuned(connectionString))
-        let rc = SQLDriverConnectW(connection, nil, &text, SQLSMALLINT(text.count - 1), nil, 0, nil, SQLUSMALLINT(SQL_DRIVER_NOPROMPT))
+        let rc = SQLDriverConnectW(
+            connection, nil, &text, SQLSMALLINT(text.count - 1), nil, 0, nil, SQLUSMALLINT(SQL_DRIVER_NOPROMPT))
         guard ODBCDiagnostics.succeeded(rc) else {
             let reason = scrubber.scrub(ODBCDiagnostics.message(handleType: Int16(SQL_HANDLE_DBC), handle: connection))
             throw .connectionFailed(endpoint: endpoint, reason: reason)
@@ -44,14 +46,16 @@ public final class ODBCWarehouse: Warehouse, @unchecked Sendable {
     /// transaction that is rolled back, so a write a driver let through is not kept either.
     /// The session settings are made in autocommit mode, before it is turned off, so they stay.
     private func makeReadOnly() {
-        SQLSetConnectAttrW(connection, SQL_ATTR_ACCESS_MODE, UnsafeMutableRawPointer(bitPattern: Int(SQL_MODE_READ_ONLY)), 0)
+        SQLSetConnectAttrW(
+            connection, SQL_ATTR_ACCESS_MODE, UnsafeMutableRawPointer(bitPattern: Int(SQL_MODE_READ_ONLY)), 0)
         let dbms = dbmsName.lowercased()
         if dbms.contains("postgres") {
             configurePostgresSession()
         } else if dbms.contains("sqlite") {
             execute("PRAGMA query_only = ON")
         }
-        SQLSetConnectAttrW(connection, SQL_ATTR_AUTOCOMMIT, UnsafeMutableRawPointer(bitPattern: Int(SQL_AUTOCOMMIT_OFF)), 0)
+        SQLSetConnectAttrW(
+            connection, SQL_ATTR_AUTOCOMMIT, UnsafeMutableRawPointer(bitPattern: Int(SQL_AUTOCOMMIT_OFF)), 0)
     }
 
     /// Ends the query's transaction without keeping anything it did.
@@ -96,8 +100,11 @@ public final class ODBCWarehouse: Warehouse, @unchecked Sendable {
     }
 
     private func configurePostgresSession() {
-        for sql in ["SET TimeZone = 'UTC'", "SET DateStyle = 'ISO, YMD'", "SET IntervalStyle = 'iso_8601'",
-                    "SET extra_float_digits = 3", "SET bytea_output = 'hex'", "SET SESSION CHARACTERISTICS AS TRANSACTION READ ONLY"] {
+        for sql in [
+            "SET TimeZone = 'UTC'", "SET DateStyle = 'ISO, YMD'", "SET IntervalStyle = 'iso_8601'",
+            "SET extra_float_digits = 3", "SET bytea_output = 'hex'",
+            "SET SESSION CHARACTERISTICS AS TRANSACTION READ ONLY",
+        ] {
             execute(sql)
         }
     }

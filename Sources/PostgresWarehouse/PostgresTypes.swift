@@ -10,18 +10,18 @@ enum PostgresTypes {
     }
 
     private static let scalars: [UInt32: ColumnEncoding] = [
-        16: .boolean,                       // bool
-        17: .byteaHex,                      // bytea
-        20: .integer, 21: .integer, 23: .integer, 26: .integer, // int8, int2, int4, oid
-        700: .float, 701: .float,           // float4, float8
-        1700: .decimal,                     // numeric
-        114: .json, 3802: .json,            // json, jsonb
-        1082: .date,                        // date
-        1114: .timestamp, 1184: .timestamp, // timestamp, timestamptz (session TimeZone is UTC)
-        18: .text, 19: .text, 25: .text, 1042: .text, 1043: .text, // char, name, text, bpchar, varchar
-        2950: .uuid,                        // uuid
-        1083: .text, 1266: .text,           // time, timetz
-        1186: .text,                        // interval (IntervalStyle iso_8601)
+        16: .boolean,  // bool
+        17: .byteaHex,  // bytea
+        20: .integer, 21: .integer, 23: .integer, 26: .integer,  // int8, int2, int4, oid
+        700: .float, 701: .float,  // float4, float8
+        1700: .decimal,  // numeric
+        114: .json, 3802: .json,  // json, jsonb
+        1082: .date,  // date
+        1114: .timestamp, 1184: .timestamp,  // timestamp, timestamptz (session TimeZone is UTC)
+        18: .text, 19: .text, 25: .text, 1042: .text, 1043: .text,  // char, name, text, bpchar, varchar
+        2950: .uuid,  // uuid
+        1083: .text, 1266: .text,  // time, timetz
+        1186: .text,  // interval (IntervalStyle iso_8601)
     ]
 
     /// Array type OID → element type OID.

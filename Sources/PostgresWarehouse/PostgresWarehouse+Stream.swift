@@ -11,7 +11,9 @@ extension PostgresWarehouse {
         try beginReadOnly()
         defer { PQclear(PQexec(connection, "ROLLBACK")) }
         guard PQsendQueryParams(connection, query, 0, nil, nil, nil, nil, 0) == 1 else {
-            throw .queryFailed(reason: scrubber.scrub(String(cString: PQerrorMessage(connection))), line: nil, column: nil, detail: nil)
+            throw .queryFailed(
+                reason: scrubber.scrub(String(cString: PQerrorMessage(connection))), line: nil, column: nil, detail: nil
+            )
         }
         PQsetSingleRowMode(connection)
         var encoder: RowEncoder?
@@ -46,13 +48,17 @@ extension PostgresWarehouse {
         let result = PQexec(connection, "BEGIN READ ONLY")
         defer { PQclear(result) }
         guard PQresultStatus(result) == PGRES_COMMAND_OK else {
-            throw .queryFailed(reason: "could not start a read-only transaction: " + scrubber.scrub(String(cString: PQerrorMessage(connection))),
-                               line: nil, column: nil, detail: nil)
+            throw .queryFailed(
+                reason: "could not start a read-only transaction: "
+                    + scrubber.scrub(String(cString: PQerrorMessage(connection))),
+                line: nil, column: nil, detail: nil)
         }
     }
 
     @inline(__always)
-    private static func encodeRow(_ result: OpaquePointer, with encoder: inout RowEncoder, into writer: inout JSONWriter) {
+    private static func encodeRow(
+        _ result: OpaquePointer, with encoder: inout RowEncoder, into writer: inout JSONWriter
+    ) {
         let n = Int32(encoder.columns.count)
         var c: Int32 = 0
         while c < n {
@@ -62,7 +68,8 @@ extension PostgresWarehouse {
                 let p = PQgetvalue(result, 0, c)!
                 let len = Int(PQgetlength(result, 0, c))
                 p.withMemoryRebound(to: UInt8.self, capacity: len) { bytes in
-                    encoder.encode(column: Int(c), text: UnsafeBufferPointer(start: bytes, count: len).span, into: &writer)
+                    encoder.encode(
+                        column: Int(c), text: UnsafeBufferPointer(start: bytes, count: len).span, into: &writer)
                 }
             }
             c += 1
@@ -72,7 +79,8 @@ extension PostgresWarehouse {
 
     static func columns(of result: OpaquePointer) -> [ColumnDescription] {
         (0..<PQnfields(result)).map { c in
-            ColumnDescription(name: String(cString: PQfname(result, c)), encoding: PostgresTypes.encoding(forOID: PQftype(result, c)))
+            ColumnDescription(
+                name: String(cString: PQfname(result, c)), encoding: PostgresTypes.encoding(forOID: PQftype(result, c)))
         }
     }
 
@@ -85,8 +93,11 @@ extension PostgresWarehouse {
         if rows > 0 { return .fetchFailed(reason: reason, row: rows + 1) }
         let position = field("P").flatMap { Int($0) }.map { ExtractError.lineAndColumn(ofCharacter: $0, in: query) }
         // 25006: read_only_sql_transaction, the query tried to write.
-        let readOnly = field("C") == "25006" ? "a sync query may only read: wh-extract runs it in a read-only transaction" : nil
-        let detail = [field("D"), field("H").map { "hint: " + $0 }, readOnly].compactMap { $0 }.map { scrubber.scrub($0) }.joined(separator: "; ")
+        let readOnly =
+            field("C") == "25006" ? "a sync query may only read: wh-extract runs it in a read-only transaction" : nil
+        let detail = [field("D"), field("H").map { "hint: " + $0 }, readOnly].compactMap { $0 }.map {
+            scrubber.scrub($0)
+        }.joined(separator: "; ")
         return .queryFailed(reason: reason, line: position?.line, column: position?.column, detail: detail)
     }
 }

@@ -3,8 +3,9 @@ import JSONCodec
 import SyncCore
 import Synchronization
 import WarehouseCore
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// PostgreSQL and Redshift through libpq, streaming in single-row mode so memory stays flat.
@@ -17,7 +18,9 @@ public final class PostgresWarehouse: Warehouse, @unchecked Sendable {
     private let cancelled = Mutex(false)
 
     /// Connects with `conninfo` (a URI) and an optional password from a file or the environment.
-    public init(conninfo: String, password: String?, redshift: Bool = false, scrubber: SecretScrubber) throws(ExtractError) {
+    public init(conninfo: String, password: String?, redshift: Bool = false, scrubber: SecretScrubber)
+        throws(ExtractError)
+    {
         self.scrubber = scrubber
         var keywords = ["connect_timeout", "dbname", "client_encoding", "fallback_application_name"]
         var values = ["10", conninfo, "UTF8", "wh-extract"]
@@ -28,7 +31,9 @@ public final class PostgresWarehouse: Warehouse, @unchecked Sendable {
         let conn = PostgresWarehouse.connect(keywords: keywords, values: values)
         guard let conn, PQstatus(conn) == CONNECTION_OK else {
             let endpoint = conn.map(PostgresWarehouse.endpoint(of:)) ?? "unknown host"
-            let reason = conn.map { scrubber.scrub(PostgresWarehouse.connectionReason(String(cString: PQerrorMessage($0)))) } ?? "out of memory"
+            let reason =
+                conn.map { scrubber.scrub(PostgresWarehouse.connectionReason(String(cString: PQerrorMessage($0)))) }
+                ?? "out of memory"
             if let conn { PQfinish(conn) }
             throw .connectionFailed(endpoint: endpoint, reason: reason)
         }
@@ -54,7 +59,7 @@ public final class PostgresWarehouse: Warehouse, @unchecked Sendable {
     private static func connect(keywords: [String], values: [String]) -> OpaquePointer? {
         let k = keywords.map { strdup($0) } + [nil]
         let v = values.map { strdup($0) } + [nil]
-        defer { (k + v).forEach { free($0) } }
+        defer { for p in k + v { free(p) } }
         return k.map { UnsafePointer($0) }.withUnsafeBufferPointer { kp in
             v.map { UnsafePointer($0) }.withUnsafeBufferPointer { vp in
                 PQconnectdbParams(kp.baseAddress, vp.baseAddress, 1)
@@ -71,7 +76,9 @@ public final class PostgresWarehouse: Warehouse, @unchecked Sendable {
     /// libpq repeats the host and port that the endpoint already names; keep only the cause.
     static func connectionReason(_ text: String) -> String {
         var lines = text.split(separator: "\n").map { $0.trimmingCharacters(in: " \t") }.filter { !$0.isEmpty }
-        if let first = lines.first, let failed = first.firstRange(of: " failed: "), first.hasPrefix("connection to server") {
+        if let first = lines.first, let failed = first.firstRange(of: " failed: "),
+            first.hasPrefix("connection to server")
+        {
             lines[0] = String(first[failed.upperBound...])
         }
         return lines.joined(separator: "; ")
@@ -83,8 +90,10 @@ public final class PostgresWarehouse: Warehouse, @unchecked Sendable {
     /// and `"eventId"` into fields the mapping cannot recognise.
     private func configureSession(redshift: Bool) {
         let caseSensitive = redshift ? ["SET enable_case_sensitive_identifier TO true"] : []
-        for statement in ["SET TimeZone = 'UTC'", "SET DateStyle = 'ISO, YMD'", "SET IntervalStyle = 'iso_8601'",
-                          "SET extra_float_digits = 3", "SET bytea_output = 'hex'"] + caseSensitive {
+        for statement in [
+            "SET TimeZone = 'UTC'", "SET DateStyle = 'ISO, YMD'", "SET IntervalStyle = 'iso_8601'",
+            "SET extra_float_digits = 3", "SET bytea_output = 'hex'",
+        ] + caseSensitive {
             PQclear(PQexec(connection, statement))
         }
     }

@@ -13,7 +13,9 @@ public final class Database {
     /// `surviveOSCrash` nothing waits for the disk (synchronous OFF: a crash of the process still
     /// loses nothing committed, a crash of the machine may), and the journal is folded back into
     /// the file every 64 MB instead of every 4 MB.
-    public init(path: String, readOnly: Bool = false, cacheMiB: Int = 8, surviveOSCrash: Bool = true) throws(SQLiteError) {
+    public init(path: String, readOnly: Bool = false, cacheMiB: Int = 8, surviveOSCrash: Bool = true)
+        throws(SQLiteError)
+    {
         var db: OpaquePointer?
         let flags = readOnly ? SQLITE_OPEN_READONLY : (SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE)
         let rc = sqlite3_open_v2(path, &db, flags | SQLITE_OPEN_NOMUTEX, nil)
@@ -67,7 +69,8 @@ public final class Database {
         var statement: OpaquePointer?
         let rc = sqlite3_prepare_v2(handle, sql, -1, &statement, nil)
         guard rc == SQLITE_OK, let statement else {
-            throw SQLiteError(code: rc, context: "preparing \(sql.prefix(60))", detail: String(cString: sqlite3_errmsg(handle)))
+            throw SQLiteError(
+                code: rc, context: "preparing \(sql.prefix(60))", detail: String(cString: sqlite3_errmsg(handle)))
         }
         return Statement(statement, database: self)
     }
@@ -100,7 +103,9 @@ public final class Database {
                 }
                 return rc
             }
-            guard rc == SQLITE_OK else { throw SQLiteError(code: rc, context: "writing \(table).\(column)", detail: lastMessage) }
+            guard rc == SQLITE_OK else {
+                throw SQLiteError(code: rc, context: "writing \(table).\(column)", detail: lastMessage)
+            }
         }
     }
 
@@ -108,17 +113,22 @@ public final class Database {
     public func readBlob(table: String, column: String, row: Int64, into words: inout [UInt64]) throws(SQLiteError) {
         try withBlob(table: table, column: column, row: row, writable: false) { blob throws(SQLiteError) in
             let rc = words.withUnsafeMutableBytes { sqlite3_blob_read(blob, $0.baseAddress, Int32($0.count), 0) }
-            guard rc == SQLITE_OK else { throw SQLiteError(code: rc, context: "reading \(table).\(column)", detail: lastMessage) }
+            guard rc == SQLITE_OK else {
+                throw SQLiteError(code: rc, context: "reading \(table).\(column)", detail: lastMessage)
+            }
         }
     }
 
-    private func withBlob(table: String, column: String, row: Int64, writable: Bool,
-                          _ body: (OpaquePointer?) throws(SQLiteError) -> Void) throws(SQLiteError) {
+    private func withBlob(
+        table: String, column: String, row: Int64, writable: Bool,
+        _ body: (OpaquePointer?) throws(SQLiteError) -> Void
+    ) throws(SQLiteError) {
         var blob: OpaquePointer?
         let rc = sqlite3_blob_open(handle, "main", table, column, row, writable ? 1 : 0, &blob)
         defer { sqlite3_blob_close(blob) }
         guard rc == SQLITE_OK else {
-            throw SQLiteError(code: rc, context: "\(writable ? "writing" : "reading") \(table).\(column)", detail: lastMessage)
+            throw SQLiteError(
+                code: rc, context: "\(writable ? "writing" : "reading") \(table).\(column)", detail: lastMessage)
         }
         try body(blob)
     }

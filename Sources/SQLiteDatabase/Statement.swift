@@ -37,7 +37,9 @@ public final class Statement {
         let rc = sqlite3_step(handle)
         if rc == SQLITE_ROW { return true }
         if rc == SQLITE_DONE { return false }
-        throw SQLiteError(code: rc, context: "running \(String(cString: sqlite3_sql(handle)).prefix(60))", detail: database.lastMessage)
+        throw SQLiteError(
+            code: rc, context: "running \(String(cString: sqlite3_sql(handle)).prefix(60))",
+            detail: database.lastMessage)
     }
 
     public func int(_ column: Int32) -> Int64 { sqlite3_column_int64(handle, column) }

@@ -1,5 +1,5 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// A bounded multi-producer, multi-consumer queue: producers block when it is full, which is
@@ -22,8 +22,12 @@ public final class BlockingQueue<Element>: @unchecked Sendable {
     }
 
     deinit {
-        pthread_cond_destroy(notEmpty); pthread_cond_destroy(notFull); pthread_mutex_destroy(mutex)
-        notEmpty.deallocate(); notFull.deallocate(); mutex.deallocate()
+        pthread_cond_destroy(notEmpty)
+        pthread_cond_destroy(notFull)
+        pthread_mutex_destroy(mutex)
+        notEmpty.deallocate()
+        notFull.deallocate()
+        mutex.deallocate()
     }
 
     public func push(_ item: Element) {

@@ -1,8 +1,9 @@
 import JSONCodec
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Musl)
-import Musl
+    import Musl
 #endif
 
 /// Why output could not be written.
@@ -18,8 +19,10 @@ public enum OutputError: ToolError, Equatable {
     public var message: String {
         switch self {
         case .closedPipe: return "output closed by the reader"
-        case .writeFailed(let destination, let code): return "cannot write to \(destination): \(String(cString: strerror(code)))"
-        case .openFailed(let path, let code): return "cannot open '\(path)' for writing: \(String(cString: strerror(code)))"
+        case .writeFailed(let destination, let code):
+            return "cannot write to \(destination): \(String(cString: strerror(code)))"
+        case .openFailed(let path, let code):
+            return "cannot open '\(path)' for writing: \(String(cString: strerror(code)))"
         }
     }
 }

@@ -26,7 +26,10 @@ public enum EpochDecimal {
         if i < raw.count, raw[i] | 0x20 == UInt8(ascii: "e") {
             i += 1
             var exponentNegative = false
-            if i < raw.count, raw[i] == UInt8(ascii: "-") || raw[i] == UInt8(ascii: "+") { exponentNegative = raw[i] == UInt8(ascii: "-"); i += 1 }
+            if i < raw.count, raw[i] == UInt8(ascii: "-") || raw[i] == UInt8(ascii: "+") {
+                exponentNegative = raw[i] == UInt8(ascii: "-")
+                i += 1
+            }
             var any = false
             while i < raw.count, raw[i] &- 48 < 10 {
                 guard exponent < 10_000 else { return nil }
@@ -58,7 +61,10 @@ public enum EpochDecimal {
         for k in point..<(point + 9) { nanoseconds = nanoseconds * 10 + Int(digit(k)) }
         if negative {
             seconds = -seconds
-            if nanoseconds > 0 { seconds -= 1; nanoseconds = 1_000_000_000 - nanoseconds }
+            if nanoseconds > 0 {
+                seconds -= 1
+                nanoseconds = 1_000_000_000 - nanoseconds
+            }
         }
         return (seconds, nanoseconds)
     }

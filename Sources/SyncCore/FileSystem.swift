@@ -1,7 +1,7 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Musl)
-import Musl
+    import Musl
 #endif
 
 // The file-system calls that fill Swift memory (read(2) into an array, directory entries'
@@ -12,11 +12,14 @@ public enum TextFile {
     /// One read(2) of up to `buffer.count - offset` bytes into `buffer[offset...]` (a pread(2)
     /// at `fileOffset` when given), retried on EINTR: the count read (0 at end of file), or -1
     /// with `errno` set.
-    public static func readSome(_ fd: Int32, into buffer: inout [UInt8], from offset: Int, fileOffset: Int64? = nil) -> Int {
+    public static func readSome(_ fd: Int32, into buffer: inout [UInt8], from offset: Int, fileOffset: Int64? = nil)
+        -> Int
+    {
         precondition(offset >= 0 && offset <= buffer.count)
         while true {
             let n = buffer.withUnsafeMutableBytes { raw in
-                let start = raw.baseAddress! + offset, count = raw.count - offset
+                let start = raw.baseAddress! + offset
+                let count = raw.count - offset
                 return fileOffset.map { pread(fd, start, count, off_t($0)) } ?? Glibc.read(fd, start, count)
             }
             if n < 0 && errno == EINTR { continue }
@@ -66,7 +69,9 @@ public enum FileTree {
         defer { closedir(dir) }
         var names: [String] = []
         while let entry = readdir(dir) {
-            let name = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+            let name = withUnsafeBytes(of: entry.pointee.d_name) {
+                String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self)
+            }
             if name != "." && name != ".." { names.append(name) }
         }
         return names

@@ -17,7 +17,10 @@ public enum FixedDigits {
         guard nanoseconds > 0 else { return }
         var value = nanoseconds
         var width = 9
-        while value % 10 == 0 { value /= 10; width -= 1 }
+        while value % 10 == 0 {
+            value /= 10
+            width -= 1
+        }
         out.append(UInt8(ascii: "."))
         write(value, width: width, into: &out)
     }

@@ -49,7 +49,8 @@ public struct NDJSONReader: ~Copyable {
 
     /// The message for an invalid line, in the `source:line: …` form.
     public func describe(_ error: JSONSyntaxError?) -> String {
-        let what = error.map { "invalid JSON: \($0)" } ?? "expected a JSON object, got \(tape.value(at: 0).typeDescription)"
+        let what =
+            error.map { "invalid JSON: \($0)" } ?? "expected a JSON object, got \(tape.value(at: 0).typeDescription)"
         return "\(sourceName):\(lineNumber): \(what)"
     }
 }

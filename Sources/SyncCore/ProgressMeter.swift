@@ -1,7 +1,7 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Musl)
-import Musl
+    import Musl
 #endif
 
 /// Monotonic seconds, for rates and durations.
@@ -34,7 +34,10 @@ public struct ProgressMeter {
 
     private mutating func show(_ count: Int) {
         nextCheck = count + 4096
-        guard diagnostics.isTerminal else { nextCheck = Int.max; return }
+        guard diagnostics.isTerminal else {
+            nextCheck = Int.max
+            return
+        }
         let now = monotonicSeconds()
         guard now - lastShown >= 0.5 else { return }
         lastShown = now

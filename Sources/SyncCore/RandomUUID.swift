@@ -1,14 +1,15 @@
-#if canImport(Glibc)
-import Glibc
-#endif
 import Synchronization
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 /// A random RFC 4122 version-4 UUID in its lowercase text form.
 public enum RandomUUID {
     /// Two random words and one string, with no intermediate allocations.
     public static func make() -> String {
         let (hi, lo) = randomWords()
-        return format(hi: hi & ~0xF000 | 0x4000, lo: lo)     // version 4
+        return format(hi: hi & ~0xF000 | 0x4000, lo: lo)  // version 4
     }
 
     /// The system's random bytes, read 4 KiB at a time: the emulator makes an id per record,
@@ -61,7 +62,10 @@ extension RandomUUID {
             var i = 0
             func put(_ word: UInt64) {
                 for k in stride(from: 15, through: 0, by: -1) {
-                    if i == 8 || i == 13 || i == 18 || i == 23 { out[i] = UInt8(ascii: "-"); i += 1 }
+                    if i == 8 || i == 13 || i == 18 || i == 23 {
+                        out[i] = UInt8(ascii: "-")
+                        i += 1
+                    }
                     let v = UInt8(truncatingIfNeeded: word >> UInt64(4 * k)) & 0xF
                     out[i] = v < 10 ? UInt8(ascii: "0") + v : UInt8(ascii: "a") + v - 10
                     i += 1
@@ -81,6 +85,6 @@ extension RandomUUID {
         clock_gettime(CLOCK_REALTIME, &ts)
         let millis = UInt64(ts.tv_sec) * 1000 + UInt64(ts.tv_nsec / 1_000_000)
         let (random, lo) = randomWords()
-        return format(hi: millis << 16 | 0x7000 | (random & 0x0FFF), lo: lo)     // version 7
+        return format(hi: millis << 16 | 0x7000 | (random & 0x0FFF), lo: lo)  // version 7
     }
 }

@@ -47,12 +47,17 @@ public final class RejectLog {
             let at = reject.row.map { "\(location):\($0): " } ?? ""
             diagnostics.error("\(at)\(reject.code): \(reject.message)")
         } else if total == echoLimit + 1 {
-            diagnostics.note("more rejects follow; only their count is shown here" + (sink == nil ? "" : ", all are in the rejects file"))
+            diagnostics.note(
+                "more rejects follow; only their count is shown here"
+                    + (sink == nil ? "" : ", all are in the rejects file"))
         }
         guard let sink else { return }
         writer.writeRaw("{\"stage\":")
         writer.writeString(reject.stage)
-        if let row = reject.row { writer.writeRaw(",\"row\":"); writer.writeInteger(row) }
+        if let row = reject.row {
+            writer.writeRaw(",\"row\":")
+            writer.writeInteger(row)
+        }
         writer.writeRaw(",\"code\":")
         writer.writeString(reject.code)
         writer.writeRaw(",\"message\":")

@@ -1,5 +1,5 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Exponential backoff with full jitter (delay = random(0, min(cap, base·2^attempt))), unless
@@ -37,11 +37,14 @@ public enum HTTPDate {
     public static func epochSeconds(_ value: String) -> Int64? {
         let parts = value.trimmingSpaces().split(separator: " ")
         let months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
-        guard parts.count == 6, parts[5] == "GMT", let day = Int(parts[1]), let month = months.firstIndex(of: String(parts[2])),
-              let year = Int(parts[3]) else { return nil }
+        guard parts.count == 6, parts[5] == "GMT", let day = Int(parts[1]),
+            let month = months.firstIndex(of: String(parts[2])),
+            let year = Int(parts[3])
+        else { return nil }
         let clock = parts[4].split(separator: ":").compactMap { Int($0) }
         guard clock.count == 3 else { return nil }
-        return UTCTimestamp.days(year: year, month: month + 1, day: day) * 86400 + Int64(clock[0] * 3600 + clock[1] * 60 + clock[2])
+        return UTCTimestamp.days(year: year, month: month + 1, day: day) * 86400
+            + Int64(clock[0] * 3600 + clock[1] * 60 + clock[2])
     }
 }
 
@@ -51,4 +54,3 @@ public func sleepSeconds(_ seconds: Double) {
     var remaining = timespec()
     while nanosleep(&request, &remaining) != 0 && errno == EINTR { request = remaining }
 }
-

@@ -1,8 +1,9 @@
 import JSONCodec
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Musl)
-import Musl
+    import Musl
 #endif
 
 /// Writes a tool's end-of-run counts as one JSON object (`--stats FILE`), atomically, so the

@@ -13,7 +13,8 @@ extension StringProtocol {
     public func trimmingSpaces() -> String {
         let whole = Substring(self)
         let bytes = whole.utf8
-        var lo = bytes.startIndex, hi = bytes.endIndex
+        var lo = bytes.startIndex
+        var hi = bytes.endIndex
         while lo < hi, bytes[lo] == 0x20 || bytes[lo] == 0x09 { lo = bytes.index(after: lo) }
         while lo < hi {
             let last = bytes.index(before: hi)

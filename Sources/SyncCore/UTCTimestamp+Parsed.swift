@@ -9,18 +9,22 @@ extension UTCTimestamp {
         var offsetSeconds = 0
 
         init(year: Int, month: Int, day: Int, hour: Int, minute: Int, second: Int) {
-            (self.year, self.month, self.day, self.hour, self.minute, self.second) = (year, month, day, hour, minute, second)
+            (self.year, self.month, self.day, self.hour, self.minute, self.second) = (
+                year, month, day, hour, minute, second
+            )
         }
 
         init?(_ s: Span<UInt8>) {
             var p = Scanner(s)
             guard let y = p.digits(4), p.take(UInt8(ascii: "-")), let mo = p.digits(2), p.take(UInt8(ascii: "-")),
-                  let d = p.digits(2) else { return nil }
+                let d = p.digits(2)
+            else { return nil }
             self.init(year: y, month: mo, day: d, hour: 0, minute: 0, second: 0)
             guard (1...12).contains(mo), (1...UTCTimestamp.daysInMonth(y, mo)).contains(d) else { return nil }
             if p.atEnd { return }
             guard p.take(UInt8(ascii: "T")) || p.take(UInt8(ascii: "t")) || p.take(0x20),
-                  let h = p.digits(2), p.take(UInt8(ascii: ":")), let mi = p.digits(2) else { return nil }
+                let h = p.digits(2), p.take(UInt8(ascii: ":")), let mi = p.digits(2)
+            else { return nil }
             hour = h
             minute = mi
             if p.take(UInt8(ascii: ":")) {
@@ -38,23 +42,41 @@ extension UTCTimestamp {
         }
 
         mutating func shiftToUTC() {
-            let total = UTCTimestamp.days(year: year, month: month, day: day) * 86400
+            let total =
+                UTCTimestamp.days(year: year, month: month, day: day) * 86400
                 + Int64(hour * 3600 + minute * 60 + second) - Int64(offsetSeconds)
             var days = total / 86400
             var secs = total % 86400
-            if secs < 0 { secs += 86400; days -= 1 }
+            if secs < 0 {
+                secs += 86400
+                days -= 1
+            }
             (year, month, day) = UTCTimestamp.civil(fromDays: days)
-            hour = Int(secs / 3600); minute = Int(secs / 60 % 60); second = Int(secs % 60)
+            hour = Int(secs / 3600)
+            minute = Int(secs / 60 % 60)
+            second = Int(secs % 60)
             offsetSeconds = 0
         }
 
         func write<Output: ByteOutput & ~Copyable>(into out: inout Output) {
             // The 19 characters on the stack, appended in one copy.
             var p = InlineArray<19, UInt8>(repeating: 0)
-            func two(_ at: Int, _ v: Int) { p[at] = UInt8(48 + v / 10); p[at + 1] = UInt8(48 + v % 10) }
-            two(0, year / 100); two(2, year % 100); p[4] = UInt8(ascii: "-"); two(5, month); p[7] = UInt8(ascii: "-")
-            two(8, day); p[10] = UInt8(ascii: "T"); two(11, hour); p[13] = UInt8(ascii: ":"); two(14, minute)
-            p[16] = UInt8(ascii: ":"); two(17, second)
+            func two(_ at: Int, _ v: Int) {
+                p[at] = UInt8(48 + v / 10)
+                p[at + 1] = UInt8(48 + v % 10)
+            }
+            two(0, year / 100)
+            two(2, year % 100)
+            p[4] = UInt8(ascii: "-")
+            two(5, month)
+            p[7] = UInt8(ascii: "-")
+            two(8, day)
+            p[10] = UInt8(ascii: "T")
+            two(11, hour)
+            p[13] = UInt8(ascii: ":")
+            two(14, minute)
+            p[16] = UInt8(ascii: ":")
+            two(17, second)
             out.append(contentsOf: p.span)
             if !fraction.isEmpty {
                 out.append(UInt8(ascii: "."))
@@ -103,7 +125,9 @@ extension UTCTimestamp {
         /// Parses an optional zone designator, returning its offset east of UTC in seconds.
         mutating func zone() -> Int? {
             if atEnd || take(UInt8(ascii: "Z")) || take(UInt8(ascii: "z")) { return 0 }
-            if i + 4 == s.count, s[i] == 0x20, s[i + 1] == UInt8(ascii: "U"), s[i + 2] == UInt8(ascii: "T"), s[i + 3] == UInt8(ascii: "C") {
+            if i + 4 == s.count, s[i] == 0x20, s[i + 1] == UInt8(ascii: "U"), s[i + 2] == UInt8(ascii: "T"),
+                s[i + 3] == UInt8(ascii: "C")
+            {
                 i += 4
                 return 0
             }

@@ -30,13 +30,19 @@ public enum UTCTimestamp {
 
     /// Writes a Unix time (seconds plus 0…999,999,999 ns) as RFC 3339 UTC; false, writing
     /// nothing, when the year falls outside 1…9999.
-    public static func write<Output: ByteOutput & ~Copyable>(epochSeconds: Int64, nanoseconds: Int, into out: inout Output) -> Bool {
+    public static func write<Output: ByteOutput & ~Copyable>(
+        epochSeconds: Int64, nanoseconds: Int, into out: inout Output
+    ) -> Bool {
         var days = epochSeconds / 86400
         var secs = epochSeconds % 86400
-        if secs < 0 { secs += 86400; days -= 1 }
+        if secs < 0 {
+            secs += 86400
+            days -= 1
+        }
         let (y, m, d) = civil(fromDays: days)
         guard (1...9999).contains(y) else { return false }
-        var t = Parsed(year: y, month: m, day: d, hour: Int(secs / 3600), minute: Int(secs / 60 % 60), second: Int(secs % 60))
+        var t = Parsed(
+            year: y, month: m, day: d, hour: Int(secs / 3600), minute: Int(secs / 60 % 60), second: Int(secs % 60))
         t.nanoseconds = nanoseconds
         t.write(into: &out)
         return true

@@ -1,9 +1,10 @@
 import ArgumentParser
 import SyncCore
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Musl)
-import Musl
+    import Musl
 #endif
 
 /// A command whose `execute` does the work and returns the exit status.

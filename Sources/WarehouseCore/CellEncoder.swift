@@ -9,15 +9,21 @@ public struct CellEncoder {
 
     public init() {}
 
-    public mutating func encode(_ tape: JSONTape, at index: Int, as encoding: ColumnEncoding, into w: inout JSONWriter) {
+    public mutating func encode(_ tape: JSONTape, at index: Int, as encoding: ColumnEncoding, into w: inout JSONWriter)
+    {
         let token = tape[index]
         switch token.kind {
         case .null:
             w.writeRaw("null")
         case .true, .false:
-            if encoding == .text { w.writeString(token.kind == .true ? "true" : "false") } else { _ = w.writeTapeValue(tape, at: index) }
+            if encoding == .text {
+                w.writeString(token.kind == .true ? "true" : "false")
+            } else {
+                _ = w.writeTapeValue(tape, at: index)
+            }
         case .number:
-            values.encode(tape.bytes(index), as: encoding == .boolean ? .boolean : Self.numberEncoding(encoding), into: &w)
+            values.encode(
+                tape.bytes(index), as: encoding == .boolean ? .boolean : Self.numberEncoding(encoding), into: &w)
         case .array, .object:
             _ = w.writeTapeValue(tape, at: index)
         case .string:

@@ -33,22 +33,35 @@ public struct DatabricksLocation: Equatable, Sendable {
 /// Parses the cloud warehouses' source URLs. Every query parameter must be known, so a typo is
 /// an error instead of a silently ignored setting; credentials never go in the URL.
 enum CloudSourceURL {
-    static func parse(_ text: String, scheme: String) throws(ConfigurationError) -> (host: String, path: [String], query: [String: String]) {
+    static func parse(_ text: String, scheme: String) throws(ConfigurationError) -> (
+        host: String, path: [String], query: [String: String]
+    ) {
         var rest = Substring(text.dropFirst(scheme.count + 3))
         var queryText = Substring("")
         if let q = rest.firstIndex(of: "?") {
             queryText = rest[rest.index(after: q)...]
             rest = rest[..<q]
         }
-        let parts = rest.split(separator: "/", omittingEmptySubsequences: true).map { URLUserInfo.percentDecoded(String($0)) }
-        guard let host = parts.first, !host.isEmpty else { throw ConfigurationError("source '\(scheme)://' needs a \(scheme == "bigquery" ? "project" : scheme == "snowflake" ? "account" : "host")") }
+        let parts = rest.split(separator: "/", omittingEmptySubsequences: true).map {
+            URLUserInfo.percentDecoded(String($0))
+        }
+        guard let host = parts.first, !host.isEmpty else {
+            throw ConfigurationError(
+                "source '\(scheme)://' needs a "
+                    + "\(scheme == "bigquery" ? "project" : scheme == "snowflake" ? "account" : "host")"
+            )
+        }
         if host.contains("@") {
-            throw ConfigurationError("\(scheme):// sources take no user or password in the URL; credentials come from files or the environment (see wh-extract --help)")
+            throw ConfigurationError(
+                "\(scheme):// sources take no user or password in the URL; credentials come from files or the "
+                    + "environment (see wh-extract --help)"
+            )
         }
         var query: [String: String] = [:]
         for pair in queryText.split(separator: "&") {
             let kv = pair.split(separator: "=", maxSplits: 1)
-            query[URLUserInfo.percentDecoded(String(kv[0])).lowercased()] = kv.count > 1 ? URLUserInfo.percentDecoded(String(kv[1])) : ""
+            query[URLUserInfo.percentDecoded(String(kv[0])).lowercased()] =
+                kv.count > 1 ? URLUserInfo.percentDecoded(String(kv[1])) : ""
         }
         return (host, Array(parts.dropFirst()), query)
     }
@@ -56,46 +69,66 @@ enum CloudSourceURL {
     static func checkKnown(_ query: [String: String], _ known: [String], scheme: String) throws(ConfigurationError) {
         for key in query.keys.sorted() where !known.contains(key) {
             if ["password", "token", "secret", "client_secret", "private_key"].contains(key) {
-                throw ConfigurationError("\(scheme):// sources take no '\(key)' in the URL; credentials come from files or the environment (see wh-extract --help)")
+                throw ConfigurationError(
+                    "\(scheme):// sources take no '\(key)' in the URL; credentials come from files or the "
+                        + "environment (see wh-extract --help)"
+                )
             }
-            throw ConfigurationError("unknown parameter '\(key)' in the \(scheme):// source; known: \(known.joined(separator: ", "))")
+            throw ConfigurationError(
+                "unknown parameter '\(key)' in the \(scheme):// source; known: \(known.joined(separator: ", "))")
         }
     }
 
     static func bigQuery(_ text: String) throws(ConfigurationError) -> BigQueryLocation {
         let (project, path, query) = try parse(text, scheme: "bigquery")
         try checkKnown(query, ["location", "dataset", "page_size"], scheme: "bigquery")
-        guard path.isEmpty else { throw ConfigurationError("bigquery:// source: expected bigquery://PROJECT[?location=…&dataset=…], got a path after the project") }
+        guard path.isEmpty else {
+            throw ConfigurationError(
+                "bigquery:// source: expected bigquery://PROJECT[?location=…&dataset=…], "
+                    + "got a path after the project")
+        }
         let pageSize = try pageSizeValue(query["page_size"], default: 10_000, range: 1...100_000)
-        return BigQueryLocation(project: project, location: query["location"], dataset: query["dataset"], pageSize: pageSize)
+        return BigQueryLocation(
+            project: project, location: query["location"], dataset: query["dataset"], pageSize: pageSize)
     }
 
     static func snowflake(_ text: String) throws(ConfigurationError) -> SnowflakeLocation {
         let (account, path, query) = try parse(text, scheme: "snowflake")
         try checkKnown(query, ["warehouse", "role", "user"], scheme: "snowflake")
-        guard path.count <= 2 else { throw ConfigurationError("snowflake:// source: expected snowflake://ACCOUNT/DATABASE/SCHEMA") }
-        return SnowflakeLocation(account: account, database: path.first, schema: path.count > 1 ? path[1] : nil,
-                                 warehouse: query["warehouse"], role: query["role"], user: query["user"])
+        guard path.count <= 2 else {
+            throw ConfigurationError("snowflake:// source: expected snowflake://ACCOUNT/DATABASE/SCHEMA")
+        }
+        return SnowflakeLocation(
+            account: account, database: path.first, schema: path.count > 1 ? path[1] : nil,
+            warehouse: query["warehouse"], role: query["role"], user: query["user"])
     }
 
     static func databricks(_ text: String) throws(ConfigurationError) -> DatabricksLocation {
         let (host, path, query) = try parse(text, scheme: "databricks")
         try checkKnown(query, ["catalog", "schema", "client_id", "disposition"], scheme: "databricks")
         guard path.count == 1 else {
-            throw ConfigurationError("databricks:// source: expected databricks://HOST/WAREHOUSE_ID (the SQL warehouse id from its connection details)")
+            throw ConfigurationError(
+                "databricks:// source: expected databricks://HOST/WAREHOUSE_ID (the SQL warehouse id from its "
+                    + "connection details)"
+            )
         }
         let disposition = (query["disposition"] ?? "EXTERNAL_LINKS").uppercased()
         guard ["EXTERNAL_LINKS", "INLINE"].contains(disposition) else {
-            throw ConfigurationError("databricks:// source: disposition must be EXTERNAL_LINKS or INLINE, got '\(disposition)'")
+            throw ConfigurationError(
+                "databricks:// source: disposition must be EXTERNAL_LINKS or INLINE, got '\(disposition)'")
         }
-        return DatabricksLocation(host: host, warehouseID: path[0], catalog: query["catalog"], schema: query["schema"],
-                                  clientID: query["client_id"], disposition: disposition)
+        return DatabricksLocation(
+            host: host, warehouseID: path[0], catalog: query["catalog"], schema: query["schema"],
+            clientID: query["client_id"], disposition: disposition)
     }
 
-    private static func pageSizeValue(_ text: String?, default value: Int, range: ClosedRange<Int>) throws(ConfigurationError) -> Int {
+    private static func pageSizeValue(_ text: String?, default value: Int, range: ClosedRange<Int>)
+        throws(ConfigurationError) -> Int
+    {
         guard let text else { return value }
         guard let n = Int(text), range.contains(n) else {
-            throw ConfigurationError("page_size must be an integer from \(range.lowerBound) to \(range.upperBound), got '\(text)'")
+            throw ConfigurationError(
+                "page_size must be an integer from \(range.lowerBound) to \(range.upperBound), got '\(text)'")
         }
         return n
     }

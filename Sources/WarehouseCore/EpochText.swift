@@ -12,15 +12,17 @@ enum EpochText {
         case .epochSeconds:
             // Snowflake TIMESTAMP_TZ: "1704164645.123456000 1560"; the epoch part is already UTC.
             let end = text.firstIndex(of: 0x20) ?? text.count
-            ok = EpochDecimal.split(text.extracting(..<end)).map {
-                UTCTimestamp.write(epochSeconds: $0.seconds, nanoseconds: $0.nanoseconds, into: &w.bytes)
-            } ?? false
+            ok =
+                EpochDecimal.split(text.extracting(..<end)).map {
+                    UTCTimestamp.write(epochSeconds: $0.seconds, nanoseconds: $0.nanoseconds, into: &w.bytes)
+                } ?? false
         case .epochMicroseconds:
             // BigQuery sends integer microseconds when asked (useInt64Timestamp) and float
             // seconds (`1.7E9`) otherwise; the two cannot be confused.
-            ok = (EpochDecimal.split(text, unitDigits: isInteger(text) ? 6 : 0).map {
-                UTCTimestamp.write(epochSeconds: $0.seconds, nanoseconds: $0.nanoseconds, into: &w.bytes)
-            } ?? false)
+            ok =
+                (EpochDecimal.split(text, unitDigits: isInteger(text) ? 6 : 0).map {
+                    UTCTimestamp.write(epochSeconds: $0.seconds, nanoseconds: $0.nanoseconds, into: &w.bytes)
+                } ?? false)
         case .epochDays:
             ok = writeDate(text, into: &w)
         case .secondsOfDay:

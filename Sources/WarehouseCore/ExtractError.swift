@@ -56,9 +56,12 @@ public enum ExtractError: ToolError, Equatable {
             return text
         case .watermarkInFuture(let stored, let now, let clock):
             return "--last-sync-time \(stored) is \(stored - now) seconds ahead of the \(clock)'s clock (\(now)); "
-                + "a watermark in the future would skip every row changed until then. Reset the sync, or pass a time in the past"
+                + "a watermark in the future would skip every row changed until then. Reset the sync, or pass a time "
+                + "in the past"
         case .duplicateColumn(let name, let first, let second):
-            return "column '\(name)' appears twice in the query's result (columns \(first) and \(second)); give one of them another name with AS"
+            return
+                "column '\(name)' appears twice in the query's result (columns \(first) and \(second)); give one of "
+                + "them another name with AS"
         case .notReadOnly(let why):
             return "refused: \(why)"
         case .output(let e):
@@ -72,7 +75,12 @@ public enum ExtractError: ToolError, Equatable {
         var column = 1
         for (k, c) in query.enumerated() {
             if k >= position - 1 { break }
-            if c == "\n" { line += 1; column = 1 } else { column += 1 }
+            if c == "\n" {
+                line += 1
+                column = 1
+            } else {
+                column += 1
+            }
         }
         return (line, column)
     }

@@ -3,7 +3,9 @@ import JSONCodec
 /// Parses PostgreSQL's array text form (`{1,2,NULL}`, `{"a b","c\"d"}`, `{{1,2},{3,4}}`,
 /// `[0:1]={…}`) into a JSON array, encoding each element like a column of the element type.
 enum PostgresArrayLiteral {
-    static func write(_ text: Span<UInt8>, element: ColumnEncoding, encoder: inout ValueEncoder, into w: inout JSONWriter) {
+    static func write(
+        _ text: Span<UInt8>, element: ColumnEncoding, encoder: inout ValueEncoder, into w: inout JSONWriter
+    ) {
         var i = 0
         // An element is never longer than the literal: one buffer serves every element.
         var item = [UInt8](repeating: 0, count: max(text.count, 1))
@@ -14,7 +16,8 @@ enum PostgresArrayLiteral {
         }
         let mark = w.bytes.count
         guard i < text.count, text[i] == UInt8(ascii: "{"),
-              parseArray(text, &i, item: &item, element: element, encoder: &encoder, into: &w), i == text.count else {
+            parseArray(text, &i, item: &item, element: element, encoder: &encoder, into: &w), i == text.count
+        else {
             w.bytes.removeSubrange(mark...)
             w.writeString(utf8: text)
             return
@@ -22,8 +25,10 @@ enum PostgresArrayLiteral {
     }
 
     /// Parses `{…}` at `i`; false on malformed text.
-    private static func parseArray(_ s: Span<UInt8>, _ i: inout Int, item: inout [UInt8], element: ColumnEncoding,
-                                   encoder: inout ValueEncoder, into w: inout JSONWriter) -> Bool {
+    private static func parseArray(
+        _ s: Span<UInt8>, _ i: inout Int, item: inout [UInt8], element: ColumnEncoding,
+        encoder: inout ValueEncoder, into w: inout JSONWriter
+    ) -> Bool {
         i += 1
         w.writeByte(UInt8(ascii: "["))
         var count = 0
@@ -41,7 +46,9 @@ enum PostgresArrayLiteral {
             count += 1
             guard i < s.count else { return false }
             if s[i] == UInt8(ascii: "{") {
-                guard parseArray(s, &i, item: &item, element: element, encoder: &encoder, into: &w) else { return false }
+                guard parseArray(s, &i, item: &item, element: element, encoder: &encoder, into: &w) else {
+                    return false
+                }
             } else if s[i] == UInt8(ascii: "\"") {
                 guard let length = quoted(s, &i, into: &item) else { return false }
                 encoder.encode(item.span.extracting(0..<length), as: element, into: &w)

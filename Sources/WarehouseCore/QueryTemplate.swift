@@ -34,14 +34,23 @@ public enum QueryTemplate {
         var rest = Substring(query)
         while let open = rest.firstRange(of: "{{"), let close = rest[open.upperBound...].firstRange(of: "}}") {
             let inner = rest[open.upperBound..<close.lowerBound].trimmingCharacters(in: " \t")
-            if isIdentifier(inner) { names.append(inner); rest = rest[close.upperBound...] } else { rest = rest[open.upperBound...] }
+            if isIdentifier(inner) {
+                names.append(inner)
+                rest = rest[close.upperBound...]
+            } else {
+                rest = rest[open.upperBound...]
+            }
         }
         return names
     }
 
     static func isIdentifier(_ s: String) -> Bool {
-        guard let first = s.unicodeScalars.first, first == "_" || first.properties.isAlphabetic && first.isASCII else { return false }
-        return s.unicodeScalars.allSatisfy { $0.isASCII && ($0 == "_" || $0.properties.isAlphabetic || ("0"..."9").contains($0)) }
+        guard let first = s.unicodeScalars.first, first == "_" || first.properties.isAlphabetic && first.isASCII else {
+            return false
+        }
+        return s.unicodeScalars.allSatisfy {
+            $0.isASCII && ($0 == "_" || $0.properties.isAlphabetic || ("0"..."9").contains($0))
+        }
     }
 
     private static func lineNumber(of index: String.Index, in text: String) -> Int {

@@ -15,9 +15,12 @@ public enum ReadOnlyQuery {
         /// `'''…'''` and `"""…"""` are strings (BigQuery).
         let tripleQuotes: Bool
 
-        public static let bigquery = Dialect(name: "BigQuery", hashComments: true, slashComments: false, dollarStrings: false, tripleQuotes: true)
-        public static let snowflake = Dialect(name: "Snowflake", hashComments: false, slashComments: true, dollarStrings: true, tripleQuotes: false)
-        public static let databricks = Dialect(name: "Databricks", hashComments: false, slashComments: false, dollarStrings: false, tripleQuotes: false)
+        public static let bigquery = Dialect(
+            name: "BigQuery", hashComments: true, slashComments: false, dollarStrings: false, tripleQuotes: true)
+        public static let snowflake = Dialect(
+            name: "Snowflake", hashComments: false, slashComments: true, dollarStrings: true, tripleQuotes: false)
+        public static let databricks = Dialect(
+            name: "Databricks", hashComments: false, slashComments: false, dollarStrings: false, tripleQuotes: false)
     }
 
     /// Words that begin statements that write, run code or change the session; they cannot
@@ -41,9 +44,15 @@ public enum ReadOnlyQuery {
         func skipQuoted(_ quote: UInt8, backslash: Bool) throws(ExtractError) {
             i += 1
             while i < bytes.count {
-                if backslash && bytes[i] == UInt8(ascii: "\\") { i += 2; continue }
+                if backslash && bytes[i] == UInt8(ascii: "\\") {
+                    i += 2
+                    continue
+                }
                 if bytes[i] == quote {
-                    if i + 1 < bytes.count && bytes[i + 1] == quote { i += 2; continue }
+                    if i + 1 < bytes.count && bytes[i + 1] == quote {
+                        i += 2
+                        continue
+                    }
                     i += 1
                     return
                 }
@@ -53,7 +62,10 @@ public enum ReadOnlyQuery {
         }
         func skip(until end: [UInt8]) throws(ExtractError) {
             while i < bytes.count {
-                if bytes[i] == end[0] && i + end.count <= bytes.count && Array(bytes[i..<i + end.count]) == end { i += end.count; return }
+                if bytes[i] == end[0] && i + end.count <= bytes.count && Array(bytes[i..<i + end.count]) == end {
+                    i += end.count
+                    return
+                }
                 i += 1
             }
             throw refuse("'\(String(decoding: end, as: UTF8.self))' is never closed")
@@ -108,7 +120,8 @@ public enum ReadOnlyQuery {
     }
 
     private static func isWordStart(_ c: UInt8) -> Bool {
-        (c >= UInt8(ascii: "a") && c <= UInt8(ascii: "z")) || (c >= UInt8(ascii: "A") && c <= UInt8(ascii: "Z")) || c == UInt8(ascii: "_")
+        (c >= UInt8(ascii: "a") && c <= UInt8(ascii: "z")) || (c >= UInt8(ascii: "A") && c <= UInt8(ascii: "Z"))
+            || c == UInt8(ascii: "_")
     }
 
     private static func isWordByte(_ c: UInt8) -> Bool {

@@ -24,7 +24,10 @@ public struct ValueEncoder {
             w.writeString(utf8: text)
         case .uuid:
             w.writeByte(0x22)
-            for i in text.indices { let b = text[i]; w.writeByte(b >= 65 && b <= 90 ? b + 32 : b) }
+            for i in text.indices {
+                let b = text[i]
+                w.writeByte(b >= 65 && b <= 90 ? b + 32 : b)
+            }
             w.writeByte(0x22)
         case .json:
             do {
@@ -68,10 +71,13 @@ public struct ValueEncoder {
         // Compared byte by byte, ASCII case folded: this runs once per boolean cell.
         guard text.count <= 5 else { return nil }
         var folded: UInt64 = 0
-        for i in text.indices { let b = text[i]; folded = folded << 8 | UInt64(b >= 65 && b <= 90 ? b + 32 : b) }
+        for i in text.indices {
+            let b = text[i]
+            folded = folded << 8 | UInt64(b >= 65 && b <= 90 ? b + 32 : b)
+        }
         switch folded {
-        case 0x74, 0x7472_7565, 0x31, 0x79, 0x79_6573, 0x6F6E: return true              // t true 1 y yes on
-        case 0x66, 0x66_616C_7365, 0x30, 0x6E, 0x6E6F, 0x6F_6666: return false          // f false 0 n no off
+        case 0x74, 0x7472_7565, 0x31, 0x79, 0x79_6573, 0x6F6E: return true  // t true 1 y yes on
+        case 0x66, 0x66_616C_7365, 0x30, 0x6E, 0x6E6F, 0x6F_6666: return false  // f false 0 n no off
         default: return nil
         }
     }

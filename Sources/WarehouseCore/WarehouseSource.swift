@@ -25,20 +25,27 @@ public enum WarehouseSource: Equatable, Sendable {
         }
         if lower.hasPrefix("odbc:") {
             let connection = String(text.dropFirst(5))
-            guard !connection.isEmpty else { throw ConfigurationError("source 'odbc:' needs a connection string, e.g. odbc:DSN=name") }
+            guard !connection.isEmpty else {
+                throw ConfigurationError("source 'odbc:' needs a connection string, e.g. odbc:DSN=name")
+            }
             return .odbc(connectionString: connection)
         }
         if lower.hasPrefix("sqlite:") {
             var path = String(text.dropFirst(7))
             if path.hasPrefix("//") { path = String(path.dropFirst(2)) }
-            guard !path.isEmpty else { throw ConfigurationError("source 'sqlite:' needs a file path, e.g. sqlite:warehouse.db") }
+            guard !path.isEmpty else {
+                throw ConfigurationError("source 'sqlite:' needs a file path, e.g. sqlite:warehouse.db")
+            }
             return .sqlite(path: path)
         }
         if lower.hasPrefix("bigquery://") { return .bigquery(try CloudSourceURL.bigQuery(text)) }
         if lower.hasPrefix("snowflake://") { return .snowflake(try CloudSourceURL.snowflake(text)) }
         if lower.hasPrefix("databricks://") { return .databricks(try CloudSourceURL.databricks(text)) }
         let scheme = text.split(separator: ":", maxSplits: 1).first.map(String.init) ?? text
-        throw ConfigurationError("unsupported source '\(scheme):…'; expected postgres://, postgresql://, redshift://, odbc:, sqlite:, bigquery://, snowflake:// or databricks://")
+        throw ConfigurationError(
+            "unsupported source '\(scheme):…'; expected postgres://, postgresql://, redshift://, odbc:, sqlite:, "
+                + "bigquery://, snowflake:// or databricks://"
+        )
     }
 
     /// The password written inside the source text, if any (for warnings and scrubbing).
@@ -55,7 +62,8 @@ public enum WarehouseSource: Equatable, Sendable {
 enum RedshiftURL {
     static func conninfo(fromRedshiftURL text: String) -> String {
         var url = "postgresql://" + text.dropFirst("redshift://".count)
-        let authorityEnd = url.dropFirst("postgresql://".count).firstIndex(where: { $0 == "/" || $0 == "?" }) ?? url.endIndex
+        let authorityEnd =
+            url.dropFirst("postgresql://".count).firstIndex(where: { $0 == "/" || $0 == "?" }) ?? url.endIndex
         let authority = url[url.index(url.startIndex, offsetBy: "postgresql://".count)..<authorityEnd]
         let hostPart = authority.split(separator: "@").last.map(String.init) ?? ""
         if !hostPart.hasSuffix("]") && !hostPart.contains(":") {
@@ -80,7 +88,8 @@ enum URLUserInfo {
             }
         }
         if let q = url.firstIndex(of: "?") {
-            for pair in url[url.index(after: q)...].split(separator: "&") where pair.lowercased().hasPrefix("password=") {
+            for pair in url[url.index(after: q)...].split(separator: "&") where pair.lowercased().hasPrefix("password=")
+            {
                 return percentDecoded(String(pair.dropFirst(9)))
             }
         }
@@ -91,7 +100,9 @@ enum URLUserInfo {
         var bytes: [UInt8] = []
         var it = Array(s.utf8)[...]
         while let b = it.popFirst() {
-            if b == UInt8(ascii: "%"), it.count >= 2, let v = UInt8(String(decoding: it.prefix(2), as: UTF8.self), radix: 16) {
+            if b == UInt8(ascii: "%"), it.count >= 2,
+                let v = UInt8(String(decoding: it.prefix(2), as: UTF8.self), radix: 16)
+            {
                 bytes.append(v)
                 it = it.dropFirst(2)
             } else {
@@ -120,7 +131,11 @@ public enum ODBCConnectionString {
                     let c = rest[i]
                     let next = rest.index(after: i)
                     if c == "}" {
-                        if next < rest.endIndex && rest[next] == "}" { text.append("}"); i = rest.index(after: next); continue }
+                        if next < rest.endIndex && rest[next] == "}" {
+                            text.append("}")
+                            i = rest.index(after: next)
+                            continue
+                        }
                         i = next
                         break
                     }

@@ -3,8 +3,9 @@ import Dedupe
 import JSONCodec
 import SyncCore
 import ToolRuntime
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 struct Commit: ToolCommand {
@@ -16,19 +17,19 @@ struct Commit: ToolCommand {
                              [--max-retry-runs N] [--gave-up FILE] [--stats FILE]
             """,
         discussion: """
-        Reads cv-load's acks (one per accepted record, with the record's "key" and,
-        for objects, "relationshipKeys") and records their content hashes, all in one
-        transaction. Commit every run, whatever its outcome: acks are facts.
-        A key the run sent without an ack is sent again by the next run; unless
-        --rejects shows it was refused for its own data, its stored hash is dropped,
-        so it is sent even if the warehouse returns to the value last acknowledged
-        (the unconfirmed one may be in Conversion). With --rejects, records refused
-        for a retryable reason (contact_not_found, object_type_not_found, 5xx, ...)
-        go to the retry queue for the next runs; a record refused on --max-retry-runs
-        runs leaves it as a reject gave_up_after_N_runs, written to --gave-up.
-        A run killed before it finished is committed from the pending
-        entries it wrote. Committing a run twice changes nothing.
-        """)
+            Reads cv-load's acks (one per accepted record, with the record's "key" and,
+            for objects, "relationshipKeys") and records their content hashes, all in one
+            transaction. Commit every run, whatever its outcome: acks are facts.
+            A key the run sent without an ack is sent again by the next run; unless
+            --rejects shows it was refused for its own data, its stored hash is dropped,
+            so it is sent even if the warehouse returns to the value last acknowledged
+            (the unconfirmed one may be in Conversion). With --rejects, records refused
+            for a retryable reason (contact_not_found, object_type_not_found, 5xx, ...)
+            go to the retry queue for the next runs; a record refused on --max-retry-runs
+            runs leaves it as a reject gave_up_after_N_runs, written to --gave-up.
+            A run killed before it finished is committed from the pending
+            entries it wrote. Committing a run twice changes nothing.
+            """)
 
     @Option(name: .long, help: "The state database file of this sync.")
     var state: String
@@ -53,23 +54,32 @@ struct Commit: ToolCommand {
 
     func execute(diagnostics: Diagnostics) throws -> ExitStatus {
         guard maxRetryRuns >= 1 else { throw ConfigurationError("--max-retry-runs must be at least 1") }
-        let options = CommitOptions(acksPath: acks, rejectsPath: rejects, maxRetryRuns: maxRetryRuns, gaveUpPath: gaveUp)
+        let options = CommitOptions(
+            acksPath: acks, rejectsPath: rejects, maxRetryRuns: maxRetryRuns, gaveUpPath: gaveUp)
         let result = try DedupeState(path: state).commit(run: run, options)
         if result.alreadyCommitted {
             diagnostics.note("run '\(run)' was already committed; nothing changed")
         } else {
-            diagnostics.note("run '\(run)': \(result.acknowledged) keys acknowledged, \(result.unacknowledged) left to send again"
-                + (result.unknownAcks > 0 ? ", \(result.unknownAcks) acks for keys the run did not send ignored" : "")
-                + (result.invalidated > 0 ? ", \(result.invalidated) of them whatever their content (outcome unknown)" : "")
-                + (result.queued + result.gaveUp + result.queueSize > 0
-                    ? "; retry queue: \(result.queued) queued, \(result.gaveUp) given up, \(result.queueSize) waiting" : ""))
+            diagnostics.note(
+                "run '\(run)': \(result.acknowledged) keys acknowledged, \(result.unacknowledged) left to send again"
+                    + (result.unknownAcks > 0
+                        ? ", \(result.unknownAcks) acks for keys the run did not send ignored" : "")
+                    + (result.invalidated > 0
+                        ? ", \(result.invalidated) of them whatever their content (outcome unknown)" : "")
+                    + (result.queued + result.gaveUp + result.queueSize > 0
+                        ? "; retry queue: \(result.queued) queued, \(result.gaveUp) given up, \(result.queueSize) "
+                            + "waiting"
+                        : ""))
         }
         if let stats {
-            try StatsFile.write(["tool": .string("cv-dedupe commit"), "acknowledged": .number(String(result.acknowledged)),
-                                 "unacknowledged": .number(String(result.unacknowledged)),
-                                 "invalidated": .number(String(result.invalidated)), "retryQueued": .number(String(result.queued)),
-                                 "gaveUp": .number(String(result.gaveUp)), "retryQueueSize": .number(String(result.queueSize)),
-                                 "alreadyCommitted": .bool(result.alreadyCommitted)], to: stats)
+            try StatsFile.write(
+                [
+                    "tool": .string("cv-dedupe commit"), "acknowledged": .number(String(result.acknowledged)),
+                    "unacknowledged": .number(String(result.unacknowledged)),
+                    "invalidated": .number(String(result.invalidated)), "retryQueued": .number(String(result.queued)),
+                    "gaveUp": .number(String(result.gaveUp)), "retryQueueSize": .number(String(result.queueSize)),
+                    "alreadyCommitted": .bool(result.alreadyCommitted),
+                ], to: stats)
         }
         return .success
     }
@@ -77,7 +87,8 @@ struct Commit: ToolCommand {
 
 struct Forget: ToolCommand {
     static let toolName = "cv-dedupe"
-    static let configuration = CommandConfiguration(abstract: "Forget acknowledged records (a full resync sends everything again).")
+    static let configuration = CommandConfiguration(
+        abstract: "Forget acknowledged records (a full resync sends everything again).")
 
     @Option(name: .long, help: "The state database file of this sync.")
     var state: String
@@ -106,7 +117,8 @@ struct Forget: ToolCommand {
 
 struct Stats: ToolCommand {
     static let toolName = "cv-dedupe"
-    static let configuration = CommandConfiguration(abstract: "Print what the state holds, as one JSON object on stdout.")
+    static let configuration = CommandConfiguration(
+        abstract: "Print what the state holds, as one JSON object on stdout.")
 
     @Option(name: .long, help: "The state database file of this sync.")
     var state: String
@@ -120,13 +132,18 @@ struct Stats: ToolCommand {
 struct Check: ToolCommand {
     static let toolName = "cv-dedupe"
     static let configuration = CommandConfiguration(
-        abstract: "Open the state and say nothing when it is usable; exit 2 with the reason when it is empty, damaged or unwritable.")
+        abstract:
+            "Open the state and say nothing when it is usable; exit 2 with the reason when it is empty, damaged or "
+            + "unwritable."
+    )
 
     @Option(name: .long, help: "The state database file of this sync.")
     var state: String
 
     func execute(diagnostics: Diagnostics) throws -> ExitStatus {
-        guard access(state, F_OK) == 0 else { throw ConfigurationError("no state file '\(state)' (a sync's first run creates it)") }
+        guard access(state, F_OK) == 0 else {
+            throw ConfigurationError("no state file '\(state)' (a sync's first run creates it)")
+        }
         _ = try DedupeState(path: state)
         return .success
     }

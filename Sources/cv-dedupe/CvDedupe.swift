@@ -10,18 +10,18 @@ struct CvDedupe: ToolCommand {
         commandName: toolName,
         abstract: "De-duplicate records, drop unchanged ones, and remember what Conversion acknowledged.",
         discussion: """
-        SUBCOMMANDS
-          [filter]  records in, the records to send out (the default)
-          commit    record a run's acknowledged records as sent; queue retryable ones
-          forget    forget what was sent (a full resync sends everything again)
-          stats     what the state holds, as JSON
-          check     exit 2 with the reason when a state file is not usable
+            SUBCOMMANDS
+              [filter]  records in, the records to send out (the default)
+              commit    record a run's acknowledged records as sent; queue retryable ones
+              forget    forget what was sent (a full resync sends everything again)
+              stats     what the state holds, as JSON
+              check     exit 2 with the reason when a state file is not usable
 
-        EXAMPLES
-          cv-dedupe --state s.db --run r1 --changed-only records.ndjson >send.ndjson
-          cv-dedupe commit --state s.db --run r1 --acks acks.ndjson
-          cv-dedupe forget --state s.db --type events --yes
-        """,
+            EXAMPLES
+              cv-dedupe --state s.db --run r1 --changed-only records.ndjson >send.ndjson
+              cv-dedupe commit --state s.db --run r1 --acks acks.ndjson
+              cv-dedupe forget --state s.db --type events --yes
+            """,
         version: "0.1.0",
         subcommands: [Filter.self, Commit.self, Forget.self, Stats.self, Check.self],
         defaultSubcommand: Filter.self)

@@ -14,43 +14,43 @@ struct Filter: ToolCommand {
                       [--stats FILE] [--memory MiB] [FILE]
             """,
         discussion: """
-        INPUT
-          Records (cv-map's output) from FILE or stdin.
+            INPUT
+              Records (cv-map's output) from FILE or stdin.
 
-        OUTPUT
-          On stdout, the records to send, each with a "key" member that acks must
-          carry back. Within the run: events with an eventId already seen are dropped;
-          contacts with the same key (userId, else lower-cased email) are merged,
-          later rows winning field by field; objects with the same type and id are
-          merged, relationships unioned per contact. Across runs: events whose eventId
-          was acknowledged are dropped, and with --changed-only so is any record whose
-          content equals what Conversion acknowledged. Events without eventId always
-          pass, unless --derive-event-ids gives them one (a hash of the whole event:
-          two identical events then count as one). Order is not preserved. With
-          --retry-queue, the records of DB's retry queue are read first; a fresh
-          record with the same key supersedes a queued one (objects keep the queued
-          relationships).
+            OUTPUT
+              On stdout, the records to send, each with a "key" member that acks must
+              carry back. Within the run: events with an eventId already seen are dropped;
+              contacts with the same key (userId, else lower-cased email) are merged,
+              later rows winning field by field; objects with the same type and id are
+              merged, relationships unioned per contact. Across runs: events whose eventId
+              was acknowledged are dropped, and with --changed-only so is any record whose
+              content equals what Conversion acknowledged. Events without eventId always
+              pass, unless --derive-event-ids gives them one (a hash of the whole event:
+              two identical events then count as one). Order is not preserved. With
+              --retry-queue, the records of DB's retry queue are read first; a fresh
+              record with the same key supersedes a queued one (objects keep the queued
+              relationships).
 
-        STATE
-          Nothing in DB changes here: what was sent is logged as pending
-          (DB.pending/RUN_ID.bin) until 'cv-dedupe commit' applies the run's acks. A
-          run never committed changes nothing. Pending entries reach the file before
-          the records they describe reach stdout. Large inputs are spilled next to DB
-          (DB.work.PID/) and processed in bounded pieces.
+            STATE
+              Nothing in DB changes here: what was sent is logged as pending
+              (DB.pending/RUN_ID.bin) until 'cv-dedupe commit' applies the run's acks. A
+              run never committed changes nothing. Pending entries reach the file before
+              the records they describe reach stdout. Large inputs are spilled next to DB
+              (DB.work.PID/) and processed in bounded pieces.
 
-        EXIT STATUS
-          0  success
-          1  the run failed (input, output, state database)
-          2  usage, or a state file that is empty, damaged or of a newer format
+            EXIT STATUS
+              0  success
+              1  the run failed (input, output, state database)
+              2  usage, or a state file that is empty, damaged or of a newer format
 
-        EXAMPLES
-          cv-map --type contacts rows.ndjson |
-            cv-dedupe --state state/dedupe.db --run r42 --changed-only |
-            cv-load --acks acks.ndjson --rejects rejects.ndjson
-          cv-dedupe commit --state state/dedupe.db --run r42 --acks acks.ndjson \\
-            --rejects rejects.ndjson
-          cv-dedupe stats --state state/dedupe.db | jq .
-        """)
+            EXAMPLES
+              cv-map --type contacts rows.ndjson |
+                cv-dedupe --state state/dedupe.db --run r42 --changed-only |
+                cv-load --acks acks.ndjson --rejects rejects.ndjson
+              cv-dedupe commit --state state/dedupe.db --run r42 --acks acks.ndjson \\
+                --rejects rejects.ndjson
+              cv-dedupe stats --state state/dedupe.db | jq .
+            """)
 
     @Option(name: .long, help: "The state database file of this sync (created if missing).")
     var state: String
@@ -81,8 +81,9 @@ struct Filter: ToolCommand {
 
     func execute(diagnostics: Diagnostics) throws -> ExitStatus {
         guard memory >= 1 else { throw ConfigurationError("--memory must be at least 1") }
-        var configuration = try DedupeConfiguration(statePath: state, run: run, changedOnly: changedOnly, inputPath: input,
-                                                    rejectsPath: rejects, partitionBudget: memory << 20)
+        var configuration = try DedupeConfiguration(
+            statePath: state, run: run, changedOnly: changedOnly, inputPath: input,
+            rejectsPath: rejects, partitionBudget: memory << 20)
         configuration.retryQueue = retryQueue
         configuration.deriveEventIds = deriveEventIds
         let result = try DedupeRun.run(configuration, output: .standardOutput(), diagnostics: diagnostics)

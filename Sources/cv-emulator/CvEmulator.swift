@@ -1,13 +1,14 @@
-import ConversionAPI
 import ArgumentParser
+import ConversionAPI
 import Dispatch
 import Emulator
-import JSONCodec
 import EmulatorStore
+import JSONCodec
 import SyncCore
 import ToolRuntime
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 @main
@@ -17,38 +18,38 @@ struct CvEmulator: ToolCommand {
         commandName: toolName,
         abstract: "A local Conversion API server with a real store, for offline syncs, demos and tests.",
         discussion: """
-        API (as docs/api.md describes it)
-          POST /v2/contacts, /v2/contacts/batch (1..1000), /v2/events,
-          /v2/events/batch (1..200), /v2/objects/{type}/batch (1..200). X-API-Key
-          required; Content-Type application/json; bodies over 4 MiB get 413, JSON
-          nested deeper than 64 levels gets 400.
+            API (as docs/api.md describes it)
+              POST /v2/contacts, /v2/contacts/batch (1..1000), /v2/events,
+              /v2/events/batch (1..200), /v2/objects/{type}/batch (1..200). X-API-Key
+              required; Content-Type application/json; bodies over 4 MiB get 413, JSON
+              nested deeper than 64 levels gets 400.
 
-        INSPECTION
-          GET  /_emulator/health, /_emulator/contacts, /_emulator/events,
-               /_emulator/objects/{type}, /_emulator/faults, /_emulator/requests
-               (method, path, status, items; never the API key)
-          POST /_emulator/reset
-          POST /_emulator/object-types {"name":"gadget","fields":{...}}
-               creates an object type
-          POST /_emulator/faults {"rateLimit":10,"errorRate":0.3,...}; also
-               windowLimit (N per sliding second), poison (a text whose requests
-               always fail), invalidAnswers (html, empty, object, data or short:
-               200 answers that are no batch result)
+            INSPECTION
+              GET  /_emulator/health, /_emulator/contacts, /_emulator/events,
+                   /_emulator/objects/{type}, /_emulator/faults, /_emulator/requests
+                   (method, path, status, items; never the API key)
+              POST /_emulator/reset
+              POST /_emulator/object-types {"name":"gadget","fields":{...}}
+                   creates an object type
+              POST /_emulator/faults {"rateLimit":10,"errorRate":0.3,...}; also
+                   windowLimit (N per sliding second), poison (a text whose requests
+                   always fail), invalidAnswers (html, empty, object, data or short:
+                   200 answers that are no batch result)
 
-        OUTPUT
-          The bound URL (http://HOST:PORT) as the first line of stdout, then
-          nothing: scripts read it.
+            OUTPUT
+              The bound URL (http://HOST:PORT) as the first line of stdout, then
+              nothing: scripts read it.
 
-        EXIT STATUS
-          0  stopped by SIGINT/SIGTERM
-          1  could not bind or open the store
-          2  usage or schema error
+            EXIT STATUS
+              0  stopped by SIGINT/SIGTERM
+              1  could not bind or open the store
+              2  usage or schema error
 
-        EXAMPLES
-          cv-emulator --port 8080 --db workspace.db --schema schema.json
-          URL=$(cv-emulator --port 0 | head -n 1) ...
-          curl -s "$URL/_emulator/contacts" | jq length
-        """,
+            EXAMPLES
+              cv-emulator --port 8080 --db workspace.db --schema schema.json
+              URL=$(cv-emulator --port 0 | head -n 1) ...
+              curl -s "$URL/_emulator/contacts" | jq length
+            """,
         version: "0.1.0")
 
     @Option(help: "Address to listen on (loopback only unless you say otherwise).")
@@ -63,7 +64,8 @@ struct CvEmulator: ToolCommand {
     @Option(help: "Schema file (JSON) naming fields and object types, as cv-map reads it (default: built-in).")
     var schema: String?
 
-    @Option(help: "The only API key accepted (default: any non-empty key). For local tests only: prefer --api-key-file.")
+    @Option(
+        help: "The only API key accepted (default: any non-empty key). For local tests only: prefer --api-key-file.")
     var apiKey: String?
 
     @Option(help: "Read the accepted API key from this file.")
@@ -101,10 +103,14 @@ struct CvEmulator: ToolCommand {
         given["failAfterProcessingRate"] = .number(String(failAfterProcessingRate))
         given["seed"] = .number(String(seed))
         try plan.update(from: given)
-        let key = try apiKeyFile.map { path throws(InputError) in try TextFile.readSecret(path) } ?? apiKey ?? TextFile.environment("CV_EMULATOR_API_KEY")
-        let loaded = try schema.map { path throws(ConfigurationError) in try WorkspaceSchema.load(path: path) } ?? .builtIn
+        let key =
+            try apiKeyFile.map { path throws(InputError) in try TextFile.readSecret(path) } ?? apiKey
+            ?? TextFile.environment("CV_EMULATOR_API_KEY")
+        let loaded =
+            try schema.map { path throws(ConfigurationError) in try WorkspaceSchema.load(path: path) } ?? .builtIn
         let store = try EmulatorStore(path: db, schema: loaded)
-        let server = try EmulatorServer(service: EmulatorService(store: store, apiKey: key, faults: plan), host: host, port: port)
+        let server = try EmulatorServer(
+            service: EmulatorService(store: store, apiKey: key, faults: plan), host: host, port: port)
         print(server.url)
         fflush(nil)
         diagnostics.note("listening on \(server.url)" + (db.map { ", store \($0)" } ?? ", store in memory"))

@@ -1,6 +1,6 @@
 import ArgumentParser
-import CurlHTTP
 import ConversionAPI
+import CurlHTTP
 import Loading
 import SyncCore
 import ToolRuntime
@@ -10,7 +10,9 @@ struct CvLoad: ToolCommand {
     static let toolName = "cv-load"
     static let configuration = CommandConfiguration(
         commandName: toolName,
-        abstract: "Send records to the Conversion API in batches, with rate limiting and retries; every record ends as an ack or a reject.",
+        abstract:
+            "Send records to the Conversion API in batches, with rate limiting and retries; every record ends as an "
+            + "ack or a reject.",
         usage: """
             cv-load [--api-url URL] [--api-key-file FILE] [--acks FILE]
                     [--rejects FILE] [--stats FILE] [--batch-size N] [--rate R]
@@ -19,52 +21,52 @@ struct CvLoad: ToolCommand {
             cv-load --check [--object-type TYPE] [--api-url URL]
             """,
         discussion: """
-        INPUT
-          Records (cv-map or cv-dedupe output) from FILE or stdin; contacts, objects
-          and events may mix. The API key comes from CONVERSION_API_KEY or
-          --api-key-file, never from argv.
+            INPUT
+              Records (cv-map or cv-dedupe output) from FILE or stdin; contacts, objects
+              and events may mix. The API key comes from CONVERSION_API_KEY or
+              --api-key-file, never from argv.
 
-        OUTPUT
-          --acks FILE: one line per accepted record: its key, type, row, Conversion's
-            id (cnvContactId, cnvEventId or cnvObjectId), whether it was created, and
-            for objects the relationships that failed.
-          --rejects FILE: one line per record not delivered: stage "load", row, code,
-            message, retryable, httpStatus, attempts, key and the record as input.
-            Codes are Conversion's (invalid_email, contact_not_found, ...),
-            http_<status>, server_error, invalid_response, transport_error, timeout,
-            not_sent and invalid_record; "retryable" says whether the same record
-            can succeed later as it is. Records in = acks + rejects, always.
-          --dry-run prints the requests as NDJSON {method, path, body} on stdout and
-            sends nothing.
+            OUTPUT
+              --acks FILE: one line per accepted record: its key, type, row, Conversion's
+                id (cnvContactId, cnvEventId or cnvObjectId), whether it was created, and
+                for objects the relationships that failed.
+              --rejects FILE: one line per record not delivered: stage "load", row, code,
+                message, retryable, httpStatus, attempts, key and the record as input.
+                Codes are Conversion's (invalid_email, contact_not_found, ...),
+                http_<status>, server_error, invalid_response, transport_error, timeout,
+                not_sent and invalid_record; "retryable" says whether the same record
+                can succeed later as it is. Records in = acks + rejects, always.
+              --dry-run prints the requests as NDJSON {method, path, body} on stdout and
+                sends nothing.
 
-        BEHAVIOUR
-          Batches hold up to 1000 contacts, 200 events or 200 objects. Requests are
-          spaced 20% below --rate, on a schedule shared by every cv-load on this
-          machine that uses the same key and URL (a slot file in --budget-dir), so
-          parallel syncs stay under the limit together. 429 (after Retry-After),
-          5xx, timeouts, dropped connections and 2xx answers that are not batch
-          results are retried with exponential backoff and jitter. A batch that
-          keeps failing with 5xx is halved until the record the server chokes on is
-          alone (server_error); another 4xx on a batch is split the same way.
-          401/403, a missing endpoint (404) and object_type_not_found stop the run.
-          An event refused with contact_not_found that carries an email gets its
-          contact created and is sent once more. Before sending, a record with a
-          member twice, a number no double holds, or an object type that is not a
-          key is rejected as invalid_record.
+            BEHAVIOUR
+              Batches hold up to 1000 contacts, 200 events or 200 objects. Requests are
+              spaced 20% below --rate, on a schedule shared by every cv-load on this
+              machine that uses the same key and URL (a slot file in --budget-dir), so
+              parallel syncs stay under the limit together. 429 (after Retry-After),
+              5xx, timeouts, dropped connections and 2xx answers that are not batch
+              results are retried with exponential backoff and jitter. A batch that
+              keeps failing with 5xx is halved until the record the server chokes on is
+              alone (server_error); another 4xx on a batch is split the same way.
+              401/403, a missing endpoint (404) and object_type_not_found stop the run.
+              An event refused with contact_not_found that carries an email gets its
+              contact created and is sent once more. Before sending, a record with a
+              member twice, a number no double holds, or an object type that is not a
+              key is rejected as invalid_record.
 
-        EXIT STATUS
-          0  every record acknowledged or rejected for a reason of its own
-          1  key refused, endpoint or object type missing, records undelivered after
-             --max-attempts, or SIGINT/SIGTERM (nothing more is sent; every known
-             outcome is written, the rest become retryable not_sent rejects)
-          2  usage or configuration error (no API key, bad URL, bad option)
+            EXIT STATUS
+              0  every record acknowledged or rejected for a reason of its own
+              1  key refused, endpoint or object type missing, records undelivered after
+                 --max-attempts, or SIGINT/SIGTERM (nothing more is sent; every known
+                 outcome is written, the rest become retryable not_sent rejects)
+              2  usage or configuration error (no API key, bad URL, bad option)
 
-        EXAMPLES
-          cv-load --check --object-type product
-          cv-dedupe --state s.db --run r1 records.ndjson |
-            cv-load --acks acks.ndjson --rejects rejects.ndjson --stats load.json
-          cv-load --dry-run records.ndjson | jq -c '.body.contacts[0]'
-        """,
+            EXAMPLES
+              cv-load --check --object-type product
+              cv-dedupe --state s.db --run r1 records.ndjson |
+                cv-load --acks acks.ndjson --rejects rejects.ndjson --stats load.json
+              cv-load --dry-run records.ndjson | jq -c '.body.contacts[0]'
+            """,
         version: "0.1.0")
 
     @Option(help: "API base URL (default: CONVERSION_API_URL, else \(APIContract.productionBaseURL)).")
@@ -79,7 +81,12 @@ struct CvLoad: ToolCommand {
     @Option(help: "Requests per second across all workers (10 is the documented limit; 0 for none).")
     var rate: Double = APIContract.requestsPerSecond
 
-    @Option(help: "Folder of the rate budget shared with other cv-load processes (default: CV_LOAD_BUDGET_DIR, else XDG_RUNTIME_DIR, else /tmp).")
+    @Option(
+        help:
+            ArgumentHelp(
+                "Folder of the rate budget shared with other cv-load processes (default: CV_LOAD_BUDGET_DIR, else "
+                    + "XDG_RUNTIME_DIR, else /tmp).")
+    )
     var budgetDir: String?
 
     @Flag(help: "Keep the rate budget to this process instead of sharing it.")
@@ -112,7 +119,12 @@ struct CvLoad: ToolCommand {
     @Flag(help: "Only check that the API answers and accepts the key (an empty batch), then exit.")
     var check = false
 
-    @Option(help: "PEM file of the certificate authorities to trust for HTTPS instead of the system's (default: CURL_CA_BUNDLE, else SSL_CERT_FILE; SSL_CERT_DIR adds a folder).")
+    @Option(
+        help:
+            ArgumentHelp(
+                "PEM file of the certificate authorities to trust for HTTPS instead of the system's (default: "
+                    + "CURL_CA_BUNDLE, else SSL_CERT_FILE; SSL_CERT_DIR adds a folder).")
+    )
     var caBundle: String?
 
     @Option(help: "With --check: also check that the workspace has this custom object type.")
@@ -124,17 +136,25 @@ struct CvLoad: ToolCommand {
     func execute(diagnostics: Diagnostics) throws -> ExitStatus {
         try TLSTrust.checkEnvironment()
         if let caBundle { try TLSTrust.use(caBundle: caBundle) }
-        let key = try apiKeyFile.map { path throws(InputError) in try TextFile.readSecret(path) } ?? TextFile.environment("CONVERSION_API_KEY")
+        let key =
+            try apiKeyFile.map { path throws(InputError) in try TextFile.readSecret(path) }
+            ?? TextFile.environment("CONVERSION_API_KEY")
         guard dryRun || !(key ?? "").isEmpty else {
             throw ConfigurationError("no API key: set CONVERSION_API_KEY or pass --api-key-file FILE")
         }
         let configuration = try LoadConfiguration(
-            apiURL: apiUrl ?? TextFile.environment("CONVERSION_API_URL") ?? APIContract.productionBaseURL, apiKey: key ?? "",
-            batchSize: batchSize, rate: rate, concurrency: concurrency, retry: RetryPolicy(maxAttempts: maxAttempts), inputPath: input,
+            apiURL: apiUrl ?? TextFile.environment("CONVERSION_API_URL") ?? APIContract.productionBaseURL,
+            apiKey: key ?? "",
+            batchSize: batchSize, rate: rate, concurrency: concurrency, retry: RetryPolicy(maxAttempts: maxAttempts),
+            inputPath: input,
             acksPath: acks, rejectsPath: rejects, dryRun: dryRun, includeUserId: !noUserId, timeoutSeconds: timeout,
-            budgetDirectory: privateBudget ? nil : budgetDir ?? TextFile.environment("CV_LOAD_BUDGET_DIR")
-                ?? TextFile.environment("XDG_RUNTIME_DIR") ?? "/tmp")
-        if objectType != nil && !check { throw ConfigurationError("--object-type goes with --check (records name their own type)") }
+            budgetDirectory: privateBudget
+                ? nil
+                : budgetDir ?? TextFile.environment("CV_LOAD_BUDGET_DIR")
+                    ?? TextFile.environment("XDG_RUNTIME_DIR") ?? "/tmp")
+        if objectType != nil && !check {
+            throw ConfigurationError("--object-type goes with --check (records name their own type)")
+        }
         if check {
             diagnostics.note(try APICheck.run(configuration, objectType: objectType))
             return .success
@@ -142,7 +162,10 @@ struct CvLoad: ToolCommand {
         do {
             let result = try Loader.run(configuration, output: .standardOutput(), diagnostics: diagnostics)
             if let stats { try StatsFile.write(result.json, to: stats) }
-            diagnostics.note(dryRun ? "dry run: \(result.recordsIn) records in \(result.requests) requests, nothing sent" : result.summary)
+            diagnostics.note(
+                dryRun
+                    ? "dry run: \(result.recordsIn) records in \(result.requests) requests, nothing sent"
+                    : result.summary)
             return .success
         } catch let failure as PartialFailure {
             if let stats { try StatsFile.write(failure.stats.json, to: stats) }

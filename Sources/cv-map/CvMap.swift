@@ -1,5 +1,5 @@
-import ConversionAPI
 import ArgumentParser
+import ConversionAPI
 import Mapping
 import SyncCore
 import ToolRuntime
@@ -16,37 +16,37 @@ struct CvMap: ToolCommand {
                    [--stats FILE] [--max-rejects N] [FILE]
             """,
         discussion: """
-        INPUT
-          Rows as NDJSON (wh-extract's output) from FILE or stdin. Columns map to
-          fields by exact name, case included; a column matching no field is ignored
-          and named once on stderr. Structural names (userId, email, eventId,
-          event_name, timestamp, id, relationshipFields) match whatever their case
-          when nothing matches exactly, since warehouses fold unquoted aliases; that
-          is said once too. Blank lines are skipped.
+            INPUT
+              Rows as NDJSON (wh-extract's output) from FILE or stdin. Columns map to
+              fields by exact name, case included; a column matching no field is ignored
+              and named once on stderr. Structural names (userId, email, eventId,
+              event_name, timestamp, id, relationshipFields) match whatever their case
+              when nothing matches exactly, since warehouses fold unquoted aliases; that
+              is said once too. Blank lines are skipped.
 
-        OUTPUT
-          One record per valid row on stdout: {"type":"contact"|"object"|"event",
-          ..., "row":N}, where row is the input line number. Rows that cannot become
-          records are rejects, appended to --rejects FILE as {"stage":"map","row",
-          "code","message","retryable","input"}; the first 20 are echoed on stderr.
-          Codes: missing_required_field, invalid_field_value, invalid_email,
-          invalid_subscription_status, invalid_field, invalid_json and
-          duplicate_column. A summary line ends the run; rows = records + rejected,
-          always. --stats adds ignoredColumns, ignoredColumnSuggestions and
-          foldedColumns.
+            OUTPUT
+              One record per valid row on stdout: {"type":"contact"|"object"|"event",
+              ..., "row":N}, where row is the input line number. Rows that cannot become
+              records are rejects, appended to --rejects FILE as {"stage":"map","row",
+              "code","message","retryable","input"}; the first 20 are echoed on stderr.
+              Codes: missing_required_field, invalid_field_value, invalid_email,
+              invalid_subscription_status, invalid_field, invalid_json and
+              duplicate_column. A summary line ends the run; rows = records + rejected,
+              always. --stats adds ignoredColumns, ignoredColumnSuggestions and
+              foldedColumns.
 
-        EXIT STATUS
-          0  success, also with rejects
-          1  input or output failure, or more rejects than --max-rejects
-          2  usage or configuration error (bad option, unreadable schema, unknown
-             object type)
+            EXIT STATUS
+              0  success, also with rejects
+              1  input or output failure, or more rejects than --max-rejects
+              2  usage or configuration error (bad option, unreadable schema, unknown
+                 object type)
 
-        EXAMPLES
-          wh-extract --source sqlite:w.db --query contacts.sql |
-            cv-map --type contacts --rejects rejects.ndjson
-          cv-map --type objects --object-type product --schema schema.json rows.ndjson
-          cv-map --type events --stats map.json rows.ndjson | jq -c 'select(.row < 3)'
-        """,
+            EXAMPLES
+              wh-extract --source sqlite:w.db --query contacts.sql |
+                cv-map --type contacts --rejects rejects.ndjson
+              cv-map --type objects --object-type product --schema schema.json rows.ndjson
+              cv-map --type events --stats map.json rows.ndjson | jq -c 'select(.row < 3)'
+            """,
         version: "0.1.0")
 
     @Option(name: .long, help: "What the rows become: contacts, objects or events.")
@@ -55,7 +55,10 @@ struct CvMap: ToolCommand {
     @Option(name: .long, help: "The custom object type key, required with --type objects.")
     var objectType: String?
 
-    @Option(name: .long, help: "Schema file (JSON) adding the workspace's fields and object types to Conversion's default contact fields.")
+    @Option(
+        name: .long,
+        help:
+            "Schema file (JSON) adding the workspace's fields and object types to Conversion's default contact fields.")
     var schema: String?
 
     @Option(name: .long, help: "Append rejected rows to this NDJSON file (default: only counted and echoed on stderr).")
@@ -92,10 +95,14 @@ struct CvMap: ToolCommand {
         default: throw ConfigurationError("--type must be contacts, objects or events, got '\(type)'")
         }
         if objectType != nil && type != "objects" { throw ConfigurationError("--object-type goes with --type objects") }
-        guard let nullHandling = NullHandling(rawValue: nulls) else { throw ConfigurationError("--nulls must be skip or clear, got '\(nulls)'") }
-        let loaded = try schema.map { path throws(ConfigurationError) in try WorkspaceSchema.load(path: path) } ?? .builtIn
-        return try MapConfiguration(destination: destination, schema: loaded, schemaName: schema ?? "<built-in>", nulls: nullHandling,
-                                    inputPath: input, rejectsPath: rejects, statsPath: stats, maxRejects: maxRejects)
+        guard let nullHandling = NullHandling(rawValue: nulls) else {
+            throw ConfigurationError("--nulls must be skip or clear, got '\(nulls)'")
+        }
+        let loaded =
+            try schema.map { path throws(ConfigurationError) in try WorkspaceSchema.load(path: path) } ?? .builtIn
+        return try MapConfiguration(
+            destination: destination, schema: loaded, schemaName: schema ?? "<built-in>", nulls: nullHandling,
+            inputPath: input, rejectsPath: rejects, statsPath: stats, maxRejects: maxRejects)
     }
 
     static func main() { ToolMain.main(CvMap.self) }

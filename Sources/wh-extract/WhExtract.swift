@@ -18,68 +18,68 @@ struct WhExtract: ToolCommand {
                        [--stats FILE]
             """,
         discussion: """
-        SOURCES
-          postgres://USER@HOST:PORT/DB, postgresql://…
-                                    PostgreSQL through libpq
-          redshift://USER@HOST[:5439]/DB
-                                    Redshift (libpq; sslmode=require by default)
-          odbc:Driver=NAME;Server=…, odbc:DSN=NAME
-                                    any ODBC driver through unixODBC
-          sqlite:PATH               the embedded default (SQLite3 ODBC driver)
-          bigquery://PROJECT[?location=L&dataset=D&page_size=N]
-                                    BigQuery REST API (jobs.query)
-          snowflake://ACCOUNT/DATABASE/SCHEMA?warehouse=W&role=R&user=U
-                                    Snowflake SQL API v2
-          databricks://HOST/WAREHOUSE_ID[?catalog=C&schema=S&client_id=I]
-                                    Databricks SQL Statement Execution API
-                                    (&disposition=INLINE for small results)
+            SOURCES
+              postgres://USER@HOST:PORT/DB, postgresql://…
+                                        PostgreSQL through libpq
+              redshift://USER@HOST[:5439]/DB
+                                        Redshift (libpq; sslmode=require by default)
+              odbc:Driver=NAME;Server=…, odbc:DSN=NAME
+                                        any ODBC driver through unixODBC
+              sqlite:PATH               the embedded default (SQLite3 ODBC driver)
+              bigquery://PROJECT[?location=L&dataset=D&page_size=N]
+                                        BigQuery REST API (jobs.query)
+              snowflake://ACCOUNT/DATABASE/SCHEMA?warehouse=W&role=R&user=U
+                                        Snowflake SQL API v2
+              databricks://HOST/WAREHOUSE_ID[?catalog=C&schema=S&client_id=I]
+                                        Databricks SQL Statement Execution API
+                                        (&disposition=INLINE for small results)
 
-        CLOUD CREDENTIALS (never in the URL)
-          BigQuery: --credentials FILE or GOOGLE_APPLICATION_CREDENTIALS, a
-            service-account key (RS256 JWT exchanged at its token_uri) or an
-            authorized_user file; or an access token in --token-file FILE,
-            BIGQUERY_ACCESS_TOKEN or GOOGLE_OAUTH_ACCESS_TOKEN.
-          Snowflake: --credentials FILE or SNOWFLAKE_PRIVATE_KEY_PATH, the
-            user's PKCS#8 key (key-pair JWT; passphrase in --password-file,
-            WH_PASSWORD or SNOWFLAKE_PRIVATE_KEY_PASSPHRASE; user from ?user=
-            or SNOWFLAKE_USER); or an OAuth token in --token-file FILE or
-            SNOWFLAKE_TOKEN (type SNOWFLAKE_TOKEN_TYPE, default OAUTH).
-          Databricks: a personal access token in --token-file FILE or
-            DATABRICKS_TOKEN; or a service principal (OAuth M2M):
-            DATABRICKS_CLIENT_ID or ?client_id=, and DATABRICKS_CLIENT_SECRET,
-            --password-file or WH_PASSWORD.
-          Other endpoints (emulators, private links): BIGQUERY_API_URL,
-          BIGQUERY_TOKEN_URL, SNOWFLAKE_API_URL, DATABRICKS_API_URL,
-          DATABRICKS_TOKEN_URL.
+            CLOUD CREDENTIALS (never in the URL)
+              BigQuery: --credentials FILE or GOOGLE_APPLICATION_CREDENTIALS, a
+                service-account key (RS256 JWT exchanged at its token_uri) or an
+                authorized_user file; or an access token in --token-file FILE,
+                BIGQUERY_ACCESS_TOKEN or GOOGLE_OAUTH_ACCESS_TOKEN.
+              Snowflake: --credentials FILE or SNOWFLAKE_PRIVATE_KEY_PATH, the
+                user's PKCS#8 key (key-pair JWT; passphrase in --password-file,
+                WH_PASSWORD or SNOWFLAKE_PRIVATE_KEY_PASSPHRASE; user from ?user=
+                or SNOWFLAKE_USER); or an OAuth token in --token-file FILE or
+                SNOWFLAKE_TOKEN (type SNOWFLAKE_TOKEN_TYPE, default OAUTH).
+              Databricks: a personal access token in --token-file FILE or
+                DATABRICKS_TOKEN; or a service principal (OAuth M2M):
+                DATABRICKS_CLIENT_ID or ?client_id=, and DATABRICKS_CLIENT_SECRET,
+                --password-file or WH_PASSWORD.
+              Other endpoints (emulators, private links): BIGQUERY_API_URL,
+              BIGQUERY_TOKEN_URL, SNOWFLAKE_API_URL, DATABRICKS_API_URL,
+              DATABRICKS_TOKEN_URL.
 
-        INPUT
-          The query comes from --query FILE (- for stdin) or --query-text.
-          {{last_sync_time}} (inner spaces allowed) becomes the bare integer;
-          any other {{name}} is an error. Passwords: in the source URL,
-          PGPASSWORD/PGPASSFILE (PostgreSQL), WH_PASSWORD, or --password-file.
-          Prefer WH_SOURCE and files: argv is visible to every local user.
+            INPUT
+              The query comes from --query FILE (- for stdin) or --query-text.
+              {{last_sync_time}} (inner spaces allowed) becomes the bare integer;
+              any other {{name}} is an error. Passwords: in the source URL,
+              PGPASSWORD/PGPASSFILE (PostgreSQL), WH_PASSWORD, or --password-file.
+              Prefer WH_SOURCE and files: argv is visible to every local user.
 
-        OUTPUT
-          One JSON object per row on stdout, keys in SELECT order with the
-          warehouse's case. Integers and decimals keep their exact digits;
-          timestamps are RFC 3339 UTC; dates YYYY-MM-DD; JSON, VARIANT, STRUCT
-          and ARRAY nested; binary as base64; NULL as null. Progress (rows,
-          rows/s) on stderr when stderr is a terminal.
+            OUTPUT
+              One JSON object per row on stdout, keys in SELECT order with the
+              warehouse's case. Integers and decimals keep their exact digits;
+              timestamps are RFC 3339 UTC; dates YYYY-MM-DD; JSON, VARIANT, STRUCT
+              and ARRAY nested; binary as base64; NULL as null. Progress (rows,
+              rows/s) on stderr when stderr is a terminal.
 
-        EXIT STATUS
-          0 success (also when the reader closes the pipe early)
-          1 connection, query or fetch failure, or cancelled by SIGINT/SIGTERM
-          2 usage or configuration error (bad flag, unknown {{variable}},
-            unreadable query, missing credentials)
+            EXIT STATUS
+              0 success (also when the reader closes the pipe early)
+              1 connection, query or fetch failure, or cancelled by SIGINT/SIGTERM
+              2 usage or configuration error (bad flag, unknown {{variable}},
+                unreadable query, missing credentials)
 
-        EXAMPLES
-          wh-extract --source sqlite:demo/warehouse.db \\
-            --query syncs/contacts.sql --last-sync-time 0
-          WH_SOURCE=postgresql://sync@127.0.0.1/dw \\
-            wh-extract --query q.sql --last-sync-time 1767225600
-          GOOGLE_APPLICATION_CREDENTIALS=sa.json WH_SOURCE=bigquery://my-proj \\
-            wh-extract --query q.sql --last-sync-time 1767225600
-        """,
+            EXAMPLES
+              wh-extract --source sqlite:demo/warehouse.db \\
+                --query syncs/contacts.sql --last-sync-time 0
+              WH_SOURCE=postgresql://sync@127.0.0.1/dw \\
+                wh-extract --query q.sql --last-sync-time 1767225600
+              GOOGLE_APPLICATION_CREDENTIALS=sa.json WH_SOURCE=bigquery://my-proj \\
+                wh-extract --query q.sql --last-sync-time 1767225600
+            """,
         version: "0.1.0")
 
     @Option(name: .long, help: "Warehouse URL (default: the WH_SOURCE environment variable).")
@@ -100,13 +100,30 @@ struct WhExtract: ToolCommand {
     @Option(name: .long, help: "Write the run's counts as JSON to this file (default: none).")
     var stats: String?
 
-    @Option(name: .long, help: "Key file for BigQuery (service-account JSON) or Snowflake (PEM private key) (default: the vendor's environment variable).")
+    @Option(
+        name: .long,
+        help:
+            ArgumentHelp(
+                "Key file for BigQuery (service-account JSON) or Snowflake (PEM private key) (default: the vendor's "
+                    + "environment variable).")
+    )
     var credentials: String?
 
-    @Option(name: .long, help: "Read a ready bearer token (BigQuery access token, Snowflake OAuth token, Databricks personal access token) from this file (default: none).")
+    @Option(
+        name: .long,
+        help:
+            ArgumentHelp(
+                "Read a ready bearer token (BigQuery access token, Snowflake OAuth token, Databricks personal access "
+                    + "token) from this file (default: none).")
+    )
     var tokenFile: String?
 
-    @Option(help: "PEM file of the certificate authorities to trust for HTTPS instead of the system's (default: CURL_CA_BUNDLE, else SSL_CERT_FILE; SSL_CERT_DIR adds a folder).")
+    @Option(
+        help:
+            ArgumentHelp(
+                "PEM file of the certificate authorities to trust for HTTPS instead of the system's (default: "
+                    + "CURL_CA_BUNDLE, else SSL_CERT_FILE; SSL_CERT_DIR adds a folder).")
+    )
     var caBundle: String?
 
     func execute(diagnostics: Diagnostics) throws -> ExitStatus {
@@ -127,7 +144,10 @@ struct WhExtract: ToolCommand {
         }
         let parsed = try WarehouseSource.parse(sourceText)
         if source != nil, parsed.embeddedPassword != nil {
-            diagnostics.warning("--source holds a password, which other local users can read from the process list; use WH_SOURCE, PGPASSWORD or --password-file")
+            diagnostics.warning(
+                "--source holds a password, which other local users can read from the process list; use WH_SOURCE, "
+                    + "PGPASSWORD or --password-file"
+            )
         }
         let template: String
         switch (query, queryText) {
@@ -136,7 +156,9 @@ struct WhExtract: ToolCommand {
         case (nil, nil): throw ConfigurationError("no query: pass --query FILE, --query - or --query-text SQL")
         default: throw ConfigurationError("pass either --query or --query-text, not both")
         }
-        let password = try passwordFile.map { path throws(InputError) in try TextFile.readSecret(path) } ?? TextFile.environment("WH_PASSWORD")
+        let password =
+            try passwordFile.map { path throws(InputError) in try TextFile.readSecret(path) }
+            ?? TextFile.environment("WH_PASSWORD")
         return ExtractConfiguration(
             source: parsed,
             query: try ExtractConfiguration.render(template: template, lastSyncTime: lastSyncTime),

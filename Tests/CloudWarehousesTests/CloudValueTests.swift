@@ -2,6 +2,7 @@ import JSONCodec
 import SyncCore
 import WarehouseCore
 import XCTest
+
 @testable import CloudWarehouses
 
 /// Value conversion over response bodies recorded from the vendors' documented examples, for the
@@ -27,7 +28,10 @@ final class CloudValueTests: XCTestCase {
             return rows.write(tape, row: Array(tape.elements(ofArray: tape.member("rows", of: 0)!))[0], into: &w)
         }
         XCTAssertTrue(written)
-        XCTAssertEqual(w.bytes.text, #"{"id":7,"at":"2024-01-02T03:04:05.000001Z","price":123456789012345678901234567890.123456789,"tags":["a","b"],"addr":{"city":"Paris","geo":[{"lat":48.85}]},"ok":false,"f":"NaN"}"# + "\n")
+        XCTAssertEqual(
+            w.bytes.text,
+            #"{"id":7,"at":"2024-01-02T03:04:05.000001Z","price":123456789012345678901234567890.123456789,"tags":["a","b"],"addr":{"city":"Paris","geo":[{"lat":48.85}]},"ok":false,"f":"NaN"}"#
+                + "\n")
     }
 
     func testTypeNamesMapToEncodings() {
@@ -46,6 +50,9 @@ final class CloudValueTests: XCTestCase {
     func testErrorPositionsAreReadFromVendorMessages() {
         XCTAssertTrue(BigQueryErrors.position(in: "Syntax error: Unexpected keyword FROM at [3:7]")! == (3, 7))
         XCTAssertNil(BigQueryErrors.position(in: "Table not found"))
-        XCTAssertTrue(SnowflakeErrors.position(in: "001003 (42000): SQL compilation error:\nsyntax error line 1 at position 7 unexpected 'FORM'.")! == (1, 8))
+        XCTAssertTrue(
+            SnowflakeErrors.position(
+                in: "001003 (42000): SQL compilation error:\nsyntax error line 1 at position 7 unexpected 'FORM'.")!
+                == (1, 8))
     }
 }

@@ -1,6 +1,7 @@
 import JSONCodec
 import WarehouseCore
 import XCTest
+
 @testable import CloudWarehouses
 
 final class JSONArrayFileReaderTests: XCTestCase {
@@ -35,13 +36,14 @@ final class JSONArrayFileReaderTests: XCTestCase {
 
     func testTruncatedTrailingAndNonArrayInputFail() {
         XCTAssertThrowsError(try batches(#"[["a"],["b""#, window: 4)) { error in
-            XCTAssertEqual((error as? ExtractError)?.message, "fetching row 0 failed: a result chunk ended before its closing ']'")
+            XCTAssertEqual(
+                (error as? ExtractError)?.message, "fetching row 0 failed: a result chunk ended before its closing ']'")
         }
         XCTAssertThrowsError(try batches(#"[["a"]] x"#, window: 4))
         XCTAssertThrowsError(try batches(#"{"a":1}"#, window: 4))
     }
 }
 
-private extension JSONValue {
-    var arrayElements: [JSONValue] { if case .array(let items) = self { return items } else { return [] } }
+extension JSONValue {
+    fileprivate var arrayElements: [JSONValue] { if case .array(let items) = self { return items } else { return [] } }
 }

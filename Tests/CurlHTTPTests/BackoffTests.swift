@@ -1,6 +1,6 @@
 import CurlHTTP
-import Synchronization
 import SyncCore
+import Synchronization
 import XCTest
 
 final class BackoffTests: XCTestCase {
@@ -10,13 +10,15 @@ final class BackoffTests: XCTestCase {
     }
 
     private func backoff(_ sleeps: Sleeps) -> Backoff {
-        Backoff(policy: RetryPolicy(maxAttempts: 6, baseDelay: 0.5, maxDelay: 4),
-                sleep: { s in sleeps.seconds.withLock { $0.append(s) } }, random: { $0 })
+        Backoff(
+            policy: RetryPolicy(maxAttempts: 6, baseDelay: 0.5, maxDelay: 4),
+            sleep: { s in sleeps.seconds.withLock { $0.append(s) } }, random: { $0 })
     }
 
     func testOneTableOfStatusesWorthRetrying() {
-        XCTAssertEqual([200, 400, 401, 404, 409, 422, 429, 500, 501, 503, 599].filter { Backoff.isRetryable(status: $0) },
-                       [429, 500, 501, 503, 599])
+        XCTAssertEqual(
+            [200, 400, 401, 404, 409, 422, 429, 500, 501, 503, 599].filter { Backoff.isRetryable(status: $0) },
+            [429, 500, 501, 503, 599])
     }
 
     func testExponentialCeilingsAndTheServersRetryAfter() {
@@ -24,12 +26,15 @@ final class BackoffTests: XCTestCase {
         // random gives the ceiling itself here: 0.5 · 2^(attempt-1), capped at 4.
         XCTAssertEqual((1...6).map { b.delay(afterAttempt: $0) }, [0.5, 1, 2, 4, 4, 4])
         XCTAssertEqual(b.delay(afterAttempt: 1, response: HTTPResponse(status: 429, headers: ["retry-after": "7"])), 7)
-        XCTAssertEqual(b.delay(afterAttempt: 1, response: HTTPResponse(status: 503, headers: ["retry-after": "99"])), 16,
-                       "a server's wait is capped at four times the longest backoff")
-        XCTAssertEqual(b.delay(afterAttempt: 2, response: HTTPResponse(status: 503, headers: ["retry-after": "soon"])), 1,
-                       "an unreadable Retry-After is ignored")
-        XCTAssertEqual(Backoff.retryAfter(HTTPResponse(status: 429, headers: ["retry-after": "Sun, 06 Nov 1994 08:49:37 GMT"])), 0,
-                       "a date in the past means now")
+        XCTAssertEqual(
+            b.delay(afterAttempt: 1, response: HTTPResponse(status: 503, headers: ["retry-after": "99"])), 16,
+            "a server's wait is capped at four times the longest backoff")
+        XCTAssertEqual(
+            b.delay(afterAttempt: 2, response: HTTPResponse(status: 503, headers: ["retry-after": "soon"])), 1,
+            "an unreadable Retry-After is ignored")
+        XCTAssertEqual(
+            Backoff.retryAfter(HTTPResponse(status: 429, headers: ["retry-after": "Sun, 06 Nov 1994 08:49:37 GMT"])), 0,
+            "a date in the past means now")
     }
 
     func testWaitsInSlicesAndStopsAtACancel() {
@@ -38,7 +43,11 @@ final class BackoffTests: XCTestCase {
         XCTAssertEqual(sleeps.all.map { ($0 * 100).rounded() / 100 }, [0.1, 0.1, 0.05])
         let cancelled = Sleeps()
         var looks = 0
-        XCTAssertFalse(backoff(cancelled).wait(10) { looks += 1; return looks > 3 })
+        XCTAssertFalse(
+            backoff(cancelled).wait(10) {
+                looks += 1
+                return looks > 3
+            })
         XCTAssertEqual(cancelled.all.count, 3, "stopped within a slice of the cancel, not after 10 s")
     }
 }

@@ -17,12 +17,15 @@ final class DedupeHarness {
     deinit { try? FileManager.default.removeItem(atPath: dir) }
 
     /// Filters `records` (JSON lines) as run `run`; returns the output records by key and the stats.
-    func filter(_ records: [String], run: String, changedOnly: Bool = true, memory: Int = 16 << 20) throws -> (out: [String: JSONObject], stats: DedupeStats) {
+    func filter(_ records: [String], run: String, changedOnly: Bool = true, memory: Int = 16 << 20) throws -> (
+        out: [String: JSONObject], stats: DedupeStats
+    ) {
         let input = dir + "/\(run).in.ndjson"
         try (records.joined(separator: "\n") + "\n").write(toFile: input, atomically: true, encoding: .utf8)
         let outPath = dir + "/\(run).out.ndjson"
         let sink = try ByteSink(path: outPath)
-        let configuration = try DedupeConfiguration(statePath: state, run: run, changedOnly: changedOnly, inputPath: input, partitionBudget: memory)
+        let configuration = try DedupeConfiguration(
+            statePath: state, run: run, changedOnly: changedOnly, inputPath: input, partitionBudget: memory)
         let stats = try DedupeRun.run(configuration, output: sink, diagnostics: Diagnostics(tool: "cv-dedupe") { _ in })
         XCTAssertTrue(stats.balances, "\(stats)")
         var out: [String: JSONObject] = [:]
@@ -35,7 +38,10 @@ final class DedupeHarness {
 
     /// Acks every key of `keys` for `run` and commits.
     @discardableResult
-    func commit(run: String, keys: [String], relationshipKeys: [String: [String]] = [:], partitionKeys: Int = DedupeState.commitPartitionKeys) throws -> CommitResult {
+    func commit(
+        run: String, keys: [String], relationshipKeys: [String: [String]] = [:],
+        partitionKeys: Int = DedupeState.commitPartitionKeys
+    ) throws -> CommitResult {
         let acks = dir + "/\(run).acks.ndjson"
         let lines = keys.map { key -> String in
             var ack: JSONObject = ["key": .string(key), "status": .string("updated")]

@@ -20,20 +20,25 @@ final class DedupeTests: XCTestCase {
 
     func testContactsMergeByUserIdAndByEmailCaseInsensitively() throws {
         let h = try DedupeHarness()
-        let (out, stats) = try h.filter([
-            contact("42", fields: #"{"first_name":"Ann","city":"Lisbon"}"#, row: 1),
-            contact(nil, email: "Bo@X.com", fields: #"{"first_name":"Bo"}"#, row: 2),
-            contact("42", email: "ann@x.com", fields: #"{"city":"Porto","job_title":"CTO"}"#, row: 3),
-            contact(nil, email: " bo@x.com", fields: #"{"last_name":"Lee"}"#, row: 4),
-        ], run: "r1")
+        let (out, stats) = try h.filter(
+            [
+                contact("42", fields: #"{"first_name":"Ann","city":"Lisbon"}"#, row: 1),
+                contact(nil, email: "Bo@X.com", fields: #"{"first_name":"Bo"}"#, row: 2),
+                contact("42", email: "ann@x.com", fields: #"{"city":"Porto","job_title":"CTO"}"#, row: 3),
+                contact(nil, email: " bo@x.com", fields: #"{"last_name":"Lee"}"#, row: 4),
+            ], run: "r1")
         XCTAssertEqual(stats.recordsOut, 2)
         XCTAssertEqual(stats.merged, 2)
         let ann = out["contact:userId:42"]!
-        XCTAssertEqual(ann["fields"], .object(["first_name": .string("Ann"), "city": .string("Porto"), "job_title": .string("CTO")]))
+        XCTAssertEqual(
+            ann["fields"],
+            .object(["first_name": .string("Ann"), "city": .string("Porto"), "job_title": .string("CTO")]))
         XCTAssertEqual(ann["email"], .string("ann@x.com"))
         XCTAssertEqual(ann["row"], .number("1"))
         XCTAssertEqual(ann["mergedRows"], .array([.number("1"), .number("3")]))
-        XCTAssertEqual(out["contact:email:bo@x.com"]?["fields"], .object(["first_name": .string("Bo"), "last_name": .string("Lee")]))
+        XCTAssertEqual(
+            out["contact:email:bo@x.com"]?["fields"],
+            .object(["first_name": .string("Bo"), "last_name": .string("Lee")]))
     }
 
     func testObjectsMergeWithTheUnionOfRelationships() throws {
@@ -41,11 +46,12 @@ final class DedupeTests: XCTestCase {
         func object(_ contact: String, _ fields: String, _ rel: String, row: Int) -> String {
             "{\"type\":\"object\",\"objectType\":\"product\",\"id\":\"p1\",\"fields\":\(fields),\"relationships\":[{\(contact),\"fields\":\(rel)}],\"row\":\(row)}"
         }
-        let (out, stats) = try h.filter([
-            object("\"email\":\"a@x.com\"", #"{"name":"Pro"}"#, #"{"role":"owner","quantity":1}"#, row: 1),
-            object("\"email\":\"b@x.com\"", #"{"sku":"S1"}"#, #"{"role":"member"}"#, row: 2),
-            object("\"email\":\"A@x.com\"", #"{"name":"Pro 2"}"#, #"{"quantity":3}"#, row: 3),
-        ], run: "r1")
+        let (out, stats) = try h.filter(
+            [
+                object("\"email\":\"a@x.com\"", #"{"name":"Pro"}"#, #"{"role":"owner","quantity":1}"#, row: 1),
+                object("\"email\":\"b@x.com\"", #"{"sku":"S1"}"#, #"{"role":"member"}"#, row: 2),
+                object("\"email\":\"A@x.com\"", #"{"name":"Pro 2"}"#, #"{"quantity":3}"#, row: 3),
+            ], run: "r1")
         XCTAssertEqual(stats.recordsOut, 1)
         XCTAssertEqual(stats.merged, 2)
         let p1 = out["object:product:p1"]!
@@ -57,11 +63,15 @@ final class DedupeTests: XCTestCase {
         XCTAssertEqual(rels[1].objectValue?["key"], .string("relationship:product:p1:email:b@x.com"))
 
         // Only the acknowledged relationship is remembered: the other is sent again, alone.
-        try h.commit(run: "r1", keys: ["object:product:p1"], relationshipKeys: ["object:product:p1": ["relationship:product:p1:email:a@x.com"]])
-        let (again, stats2) = try h.filter([
-            object("\"email\":\"a@x.com\"", #"{"name":"Pro 2","sku":"S1"}"#, #"{"role":"owner","quantity":3}"#, row: 1),
-            object("\"email\":\"b@x.com\"", #"{"name":"Pro 2","sku":"S1"}"#, #"{"role":"member"}"#, row: 2),
-        ], run: "r2")
+        try h.commit(
+            run: "r1", keys: ["object:product:p1"],
+            relationshipKeys: ["object:product:p1": ["relationship:product:p1:email:a@x.com"]])
+        let (again, stats2) = try h.filter(
+            [
+                object(
+                    "\"email\":\"a@x.com\"", #"{"name":"Pro 2","sku":"S1"}"#, #"{"role":"owner","quantity":3}"#, row: 1),
+                object("\"email\":\"b@x.com\"", #"{"name":"Pro 2","sku":"S1"}"#, #"{"role":"member"}"#, row: 2),
+            ], run: "r2")
         XCTAssertEqual(stats2.recordsOut, 1)
         guard case .array(let resent)? = again["object:product:p1"]?["relationships"] else { return XCTFail() }
         XCTAssertEqual(resent.map { $0.objectValue?["email"] }, [.string("b@x.com")])
@@ -69,7 +79,9 @@ final class DedupeTests: XCTestCase {
 
     func testEventIdsWithinAndAcrossRuns() throws {
         let h = try DedupeHarness()
-        let (out, stats) = try h.filter([event("o-1", row: 1), event("o-2", row: 2), event("o-1", row: 3), event(nil, row: 4), event(nil, row: 5)], run: "r1")
+        let (out, stats) = try h.filter(
+            [event("o-1", row: 1), event("o-2", row: 2), event("o-1", row: 3), event(nil, row: 4), event(nil, row: 5)],
+            run: "r1")
         XCTAssertEqual(stats.duplicates, 1)
         XCTAssertEqual(stats.recordsOut, 4, "two with eventId, two without")
         XCTAssertEqual(out["event:o-1"]?["row"], .number("1"), "the first is kept")
@@ -89,7 +101,8 @@ final class DedupeTests: XCTestCase {
         let (changed, real) = try h.filter([contact("1", fields: #"{"c":1e2,"b":"e","a":1.5}"#, row: 9)], run: "r3")
         XCTAssertEqual(real.recordsOut, 1)
         XCTAssertNotNil(changed["contact:userId:1"])
-        let (_, full) = try h.filter([contact("1", fields: #"{"a":1.5,"b":"é","c":100}"#, row: 1)], run: "r4", changedOnly: false)
+        let (_, full) = try h.filter(
+            [contact("1", fields: #"{"a":1.5,"b":"é","c":100}"#, row: 1)], run: "r4", changedOnly: false)
         XCTAssertEqual(full.recordsOut, 1, "without --changed-only every record is sent")
     }
 
@@ -110,9 +123,12 @@ final class DedupeTests: XCTestCase {
 
     /// A commit split into many key partitions on disk has the same outcome as one in memory.
     func testACommitSortedThroughDiskGivesTheSameResult() throws {
-        let records = (1...500).map { contact(String($0), fields: "{\"n\":\($0)}", row: $0) }
+        let records =
+            (1...500).map { contact(String($0), fields: "{\"n\":\($0)}", row: $0) }
             + (1...200).map { event("e\($0)", row: 500 + $0) }
-        let acked = (1...500).filter { $0 % 3 != 0 }.map { "contact:userId:\($0)" } + (1...200).filter { $0.isMultiple(of: 2) }.map { "event:e\($0)" }
+        let acked =
+            (1...500).filter { $0 % 3 != 0 }.map { "contact:userId:\($0)" }
+            + (1...200).filter { $0.isMultiple(of: 2) }.map { "event:e\($0)" }
             + ["contact:userId:9999", "contact:userId:9999", "event:unsent"]
         var results: [CommitResult] = []
         var later: [[String: JSONObject]] = []
@@ -121,7 +137,8 @@ final class DedupeTests: XCTestCase {
             _ = try h.filter(records, run: "r1")
             results.append(try h.commit(run: "r1", keys: acked.shuffled(), partitionKeys: limit))
             later.append(try h.filter(records, run: "r2").out)
-            XCTAssertFalse(FileManager.default.fileExists(atPath: h.state + ".work.\(getpid())"), "the scratch folder is removed")
+            XCTAssertFalse(
+                FileManager.default.fileExists(atPath: h.state + ".work.\(getpid())"), "the scratch folder is removed")
         }
         XCTAssertEqual(results[0], results[1])
         XCTAssertEqual(results[1].acknowledged, 434)
@@ -162,8 +179,9 @@ final class DedupeTests: XCTestCase {
         p.waitUntilExit()
         XCTAssertThrowsError(try DedupeState(path: h.state)) { error in
             XCTAssertEqual((error as? ConfigurationError)?.exitStatus, .usage)
-            XCTAssertEqual((error as? ConfigurationError)?.message,
-                           "state file '\(h.state)' has format version 99; this cv-dedupe reads version 1 and older")
+            XCTAssertEqual(
+                (error as? ConfigurationError)?.message,
+                "state file '\(h.state)' has format version 99; this cv-dedupe reads version 1 and older")
         }
     }
 
@@ -178,8 +196,10 @@ final class DedupeTests: XCTestCase {
     }
 
     func testCanonicalNumbers() {
-        let cases = ["1.50": "1.5", "100": "100", "1e2": "100", "0.000": "0", "-0": "0", "1E+3": "1000", "12.5e-1": "1.25",
-                     "0.001": "0.001", "123456789012345678901234567890": "123456789012345678901234567890", "1e400": "1e400"]
+        let cases = [
+            "1.50": "1.5", "100": "100", "1e2": "100", "0.000": "0", "-0": "0", "1E+3": "1000", "12.5e-1": "1.25",
+            "0.001": "0.001", "123456789012345678901234567890": "123456789012345678901234567890", "1e400": "1e400",
+        ]
         for (input, expected) in cases { XCTAssertEqual(CanonicalNumber.normalize(input), expected, input) }
     }
 }

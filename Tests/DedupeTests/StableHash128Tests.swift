@@ -1,5 +1,6 @@
-@testable import Dedupe
 import XCTest
+
+@testable import Dedupe
 
 /// The persistent key and content hash behaves like a random 128-bit function on the inputs
 /// this tool hashes (docs/state.md, "Why a 128-bit hash"): no bias in any output bit, and as
@@ -13,7 +14,9 @@ final class StableHash128Tests: XCTestCase {
             case 0: return Array("contact:userId:\(i / 4)".utf8)
             case 1: return Array("event:e-\(i / 4)".utf8)
             case 2: return Array("contact:email:user\(i / 4)@example.com".utf8)
-            default: return Array(#"{"email":"a@x.com","fields":{"city":"Lisbon","lead_score":\#(i / 4)},"userId":"7"}"#.utf8)
+            default:
+                return Array(
+                    #"{"email":"a@x.com","fields":{"city":"Lisbon","lead_score":\#(i / 4)},"userId":"7"}"#.utf8)
             }
         }
     }
@@ -22,8 +25,11 @@ final class StableHash128Tests: XCTestCase {
         let n = 1 << 20
         let hashes = Self.inputs(n).map { StableHash128($0) }
         // n²/2³³ ≈ 128 pairs expected per 32-bit slice; Poisson, so ±5σ is about 70 to 185.
-        for (name, slice) in [("hi high", { (h: StableHash128) in UInt32(h.hi >> 32) }), ("hi low", { UInt32(truncatingIfNeeded: $0.hi) }),
-                              ("lo high", { UInt32($0.lo >> 32) }), ("lo low", { UInt32(truncatingIfNeeded: $0.lo) })] {
+        for (name, slice) in [
+            ("hi high", { (h: StableHash128) in UInt32(h.hi >> 32) }),
+            ("hi low", { UInt32(truncatingIfNeeded: $0.hi) }),
+            ("lo high", { UInt32($0.lo >> 32) }), ("lo low", { UInt32(truncatingIfNeeded: $0.lo) }),
+        ] {
             var counts: [UInt32: Int] = [:]
             for h in hashes { counts[slice(h), default: 0] += 1 }
             let pairs = counts.values.reduce(0) { $0 + $1 * ($1 - 1) / 2 }

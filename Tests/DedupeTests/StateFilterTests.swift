@@ -1,7 +1,8 @@
-@testable import Dedupe
 import Foundation
 import SQLiteDatabase
 import XCTest
+
+@testable import Dedupe
 
 /// The Bloom filter kept in the state file: its layout, its error rate, and what happens when a
 /// version that kept another layout wrote the state in between.
@@ -22,7 +23,7 @@ final class StateFilterTests: XCTestCase {
             return z ^ (z >> 31)
         }
         let members = (0..<200_000).map { _ in StableHash128(hi: next(), lo: next()) }
-        members.forEach { filter.insert($0) }
+        for member in members { filter.insert(member) }
         XCTAssertTrue(members.allSatisfy(filter.mightContain))
         let strangers = (0..<200_000).map { _ in StableHash128(hi: next(), lo: next()) }
         let rate = Double(strangers.filter(filter.mightContain).count) / Double(strangers.count)

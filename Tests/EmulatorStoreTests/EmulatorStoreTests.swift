@@ -17,11 +17,14 @@ final class EmulatorStoreTests: XCTestCase {
     override func tearDownWithError() throws { try? FileManager.default.removeItem(at: folder) }
 
     private func schema() throws -> WorkspaceSchema {
-        try WorkspaceSchema.parse(JSONValue.parse(#"{"contacts": {"fields": {"lead_score": "number", "vip": "boolean"}}}"#), name: "test")
+        try WorkspaceSchema.parse(
+            JSONValue.parse(#"{"contacts": {"fields": {"lead_score": "number", "vip": "boolean"}}}"#), name: "test")
     }
 
     /// The answer to `body` at `path`, with every generated id replaced by "ID".
-    private func answer(_ store: EmulatorStore, _ path: String, _ body: String, droppingLast: Bool = false) throws -> String {
+    private func answer(_ store: EmulatorStore, _ path: String, _ body: String, droppingLast: Bool = false) throws
+        -> String
+    {
         var bytes = Array(body.utf8)
         let outcome = try bytes.withUnsafeMutableBufferPointer { buffer in
             var tape = JSONTape()
@@ -32,39 +35,56 @@ final class EmulatorStoreTests: XCTestCase {
     }
 
     private static func withoutIDs(_ text: String) -> String {
-        text.replacingOccurrences(of: "[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", with: "ID", options: .regularExpression)
+        text.replacingOccurrences(
+            of: "[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", with: "ID", options: .regularExpression)
     }
 
     func testBatchAnswersListEveryItemInOrder() throws {
         let store = try EmulatorStore(path: nil, schema: schema())
-        let contacts = try answer(store, APIContract.contactsBatchPath, #"""
+        let contacts = try answer(
+            store, APIContract.contactsBatchPath,
+            #"""
             {"contacts": [{"email": "a@x.com", "userId": "u1", "fields": {"lead_score": 1}}, {"email": "not-an-email"},
                           {"userId": "nobody"}, {"email": "A@X.com", "fields": {"vip": true}}]}
             """#)
-        XCTAssertEqual(contacts, #"""
+        XCTAssertEqual(
+            contacts,
+            #"""
             {"data":{"results":[{"success":true,"cnvContactId":"ID","contactCreated":true},\#
             {"success":false,"error":{"code":"invalid_email","message":"'not-an-email' is not a valid email address"}},\#
             {"success":false,"error":{"code":"contact_not_found","message":"no contact with userId 'nobody'; creating a contact needs an email"}},\#
             {"success":true,"cnvContactId":"ID","contactCreated":false}]}}
             """#)
-        let events = #"{"events": [{"event": "e", "userId": "u1", "eventId": "x1"}, {"event": "e", "userId": "nobody"}]}"#
-        XCTAssertEqual(try answer(store, APIContract.eventsBatchPath, events, droppingLast: true), #"""
+        let events =
+            #"{"events": [{"event": "e", "userId": "u1", "eventId": "x1"}, {"event": "e", "userId": "nobody"}]}"#
+        XCTAssertEqual(
+            try answer(store, APIContract.eventsBatchPath, events, droppingLast: true),
+            #"""
             {"data":{"processed":2,"tracked":1,"failed":1,"results":[{"success":true,"cnvEventId":"ID","cnvContactId":"ID"}]}}
             """#, "a short answer leaves out the last result but still counts it")
-        XCTAssertEqual(try answer(store, APIContract.contactsPath, #"{"email": "b@x.com"}"#),
-                       #"{"data":{"cnvContactId":"ID","contactCreated":true}}"#)
-        XCTAssertThrowsError(try answer(store, APIContract.contactsBatchPath, #"{"contacts": [{"email": "c@x.com", "fields": 3}]}"#)) {
+        XCTAssertEqual(
+            try answer(store, APIContract.contactsPath, #"{"email": "b@x.com"}"#),
+            #"{"data":{"cnvContactId":"ID","contactCreated":true}}"#)
+        XCTAssertThrowsError(
+            try answer(store, APIContract.contactsBatchPath, #"{"contacts": [{"email": "c@x.com", "fields": 3}]}"#)
+        ) {
             XCTAssertEqual(($0 as? APIError)?.message, "contacts[0].fields must be an object")
         }
     }
 
     func testStoredFieldsDropNullsAndKeepTheLastOfTwoNames() throws {
         let store = try EmulatorStore(path: nil, schema: schema())
-        _ = try answer(store, APIContract.contactsPath, #"{"email": "a@x.com", "fields": {"lead_score": 1, "vip": null}}"#)
-        _ = try answer(store, APIContract.contactsPath, #"{"email": "b@x.com", "fields": {"lead_score": 1, "lead_score": 2}}"#)
-        _ = try answer(store, APIContract.contactsPath, #"{"email": "c@x.com", "fields": {"lead_score": 1, "lead_score": null}}"#)
-        _ = try answer(store, APIContract.contactsPath, #"{"email": "a@x.com", "fields": {"vip": false, "lead_score": null}}"#)
-        _ = try answer(store, APIContract.contactsPath, #"{"email": "a@x.com", "preserveExistingFields": true, "fields": {"vip": true, "lead_score": 5}}"#)
+        _ = try answer(
+            store, APIContract.contactsPath, #"{"email": "a@x.com", "fields": {"lead_score": 1, "vip": null}}"#)
+        _ = try answer(
+            store, APIContract.contactsPath, #"{"email": "b@x.com", "fields": {"lead_score": 1, "lead_score": 2}}"#)
+        _ = try answer(
+            store, APIContract.contactsPath, #"{"email": "c@x.com", "fields": {"lead_score": 1, "lead_score": null}}"#)
+        _ = try answer(
+            store, APIContract.contactsPath, #"{"email": "a@x.com", "fields": {"vip": false, "lead_score": null}}"#)
+        _ = try answer(
+            store, APIContract.contactsPath,
+            #"{"email": "a@x.com", "preserveExistingFields": true, "fields": {"vip": true, "lead_score": 5}}"#)
         let fields = try XCTUnwrap(store.contacts().arrayValue).map { $0.objectValue?["fields"] ?? .null }
         XCTAssertEqual(fields.map(\.serialized), [#"{"vip":false,"lead_score":5}"#, #"{"lead_score":2}"#, "{}"])
     }
@@ -77,7 +97,8 @@ final class EmulatorStoreTests: XCTestCase {
         let path = folder.appendingPathComponent("store.db").path
         do {
             let old = try Database(path: path)
-            try old.execute("""
+            try old.execute(
+                """
                 CREATE TABLE contacts (id TEXT PRIMARY KEY, user_id TEXT UNIQUE, email TEXT, email_key TEXT,
                   subscription TEXT, fields TEXT NOT NULL DEFAULT '{}', company_id TEXT, created_at TEXT NOT NULL, updated_at TEXT NOT NULL);
                 CREATE INDEX contacts_email ON contacts (email_key);

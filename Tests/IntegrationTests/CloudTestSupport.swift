@@ -1,8 +1,8 @@
-import _CryptoExtras
 import Crypto
 import Foundation
 import JSONCodec
 import XCTest
+import _CryptoExtras
 
 /// The warehouse emulators `scripts/test` starts (see scripts/warehouse-emulators).
 enum CloudEmulators {
@@ -17,18 +17,29 @@ enum CloudEmulators {
     /// Runs SQL that writes (test set-up) through the stand-in's own statement API: wh-extract
     /// refuses anything but a single SELECT.
     static func snowflakeSQL(_ api: String, _ sql: String, file: StaticString = #filePath, line: UInt = #line) throws {
-        let body = JSONValue.object(["statement": .string(sql), "database": .string("DB1"), "schema": .string("PUBLIC"), "warehouse": .string("WH")])
-        let response = try HTTP.post(api + "/api/v2/statements", body.serialized,
-                                     headers: ["Authorization": "Bearer test", "Content-Type": "application/json", "Accept": "application/json"])
+        let body = JSONValue.object([
+            "statement": .string(sql), "database": .string("DB1"), "schema": .string("PUBLIC"),
+            "warehouse": .string("WH"),
+        ])
+        let response = try HTTP.post(
+            api + "/api/v2/statements", body.serialized,
+            headers: ["Authorization": "Bearer test", "Content-Type": "application/json", "Accept": "application/json"])
         XCTAssertEqual(response.status, 200, response.body, file: file, line: line)
     }
 
-    static func databricksSQL(_ api: String, warehouse: String, _ sql: String, file: StaticString = #filePath, line: UInt = #line) throws {
-        let body = JSONValue.object(["statement": .string(sql), "warehouse_id": .string(warehouse), "wait_timeout": .string("30s")])
-        let response = try HTTP.post(api + "/api/2.0/sql/statements", body.serialized,
-                                     headers: ["Authorization": "Bearer dapi-test", "Content-Type": "application/json"])
+    static func databricksSQL(
+        _ api: String, warehouse: String, _ sql: String, file: StaticString = #filePath, line: UInt = #line
+    ) throws {
+        let body = JSONValue.object([
+            "statement": .string(sql), "warehouse_id": .string(warehouse), "wait_timeout": .string("30s"),
+        ])
+        let response = try HTTP.post(
+            api + "/api/2.0/sql/statements", body.serialized,
+            headers: ["Authorization": "Bearer dapi-test", "Content-Type": "application/json"])
         XCTAssertEqual(response.status, 200, response.body, file: file, line: line)
-        XCTAssertEqual(response.json?.objectValue?["status"]?.objectValue?["state"], .string("SUCCEEDED"), response.body, file: file, line: line)
+        XCTAssertEqual(
+            response.json?.objectValue?["status"]?.objectValue?["state"], .string("SUCCEEDED"), response.body,
+            file: file, line: line)
     }
 
     /// A unique name so tests can run again against the same emulator.
@@ -46,16 +57,21 @@ struct TestKey {
         try key.pkcs8PEMRepresentation.write(toFile: pemPath, atomically: true, encoding: .utf8)
     }
 
-    var fingerprint: String { "SHA256:" + Data(SHA256.hash(data: key.publicKey.derRepresentation)).base64EncodedString() }
+    var fingerprint: String {
+        "SHA256:" + Data(SHA256.hash(data: key.publicKey.derRepresentation)).base64EncodedString()
+    }
 
     /// The claims of an RS256 JWT signed by this key; nil when the signature or header is wrong.
     func verifiedClaims(_ jwt: String) -> JSONObject? {
         let parts = jwt.split(separator: ".", omittingEmptySubsequences: false).map(String.init)
         guard parts.count == 3, let header = Self.decode(parts[0]), let claims = Self.decode(parts[1]),
-              let signature = Self.base64URL(parts[2]) else { return nil }
-        guard (try? JSONValue.parse(String(decoding: header, as: UTF8.self)))?.objectValue?["alg"] == .string("RS256") else { return nil }
-        let valid = key.publicKey.isValidSignature(_RSA.Signing.RSASignature(rawRepresentation: signature),
-                                                   for: SHA256.hash(data: Data((parts[0] + "." + parts[1]).utf8)), padding: .insecurePKCS1v1_5)
+            let signature = Self.base64URL(parts[2])
+        else { return nil }
+        guard (try? JSONValue.parse(String(decoding: header, as: UTF8.self)))?.objectValue?["alg"] == .string("RS256")
+        else { return nil }
+        let valid = key.publicKey.isValidSignature(
+            _RSA.Signing.RSASignature(rawRepresentation: signature),
+            for: SHA256.hash(data: Data((parts[0] + "." + parts[1]).utf8)), padding: .insecurePKCS1v1_5)
         return valid ? (try? JSONValue.parse(String(decoding: claims, as: UTF8.self)))?.objectValue : nil
     }
 
@@ -79,12 +95,16 @@ func formFields(_ body: String) -> [String: String] {
 }
 
 /// Checks that NDJSON lines carry `"key":0…n-1` (or 1…n) in order: every row once, none missing.
-func assertSequential(_ stdout: String, key: String, from first: Int, count: Int, file: StaticString = #filePath, line: UInt = #line) {
+func assertSequential(
+    _ stdout: String, key: String, from first: Int, count: Int, file: StaticString = #filePath, line: UInt = #line
+) {
     let lines = stdout.split(separator: "\n")
     XCTAssertEqual(lines.count, count, "row count", file: file, line: line)
     for (k, row) in lines.enumerated() {
         let prefix = "{\"\(key)\":\(first + k)"
-        guard row.hasPrefix(prefix + ",") || row.hasPrefix(prefix + "}") || row.hasPrefix("{\"\(key)\":\"\(first + k)\"") else {
+        guard
+            row.hasPrefix(prefix + ",") || row.hasPrefix(prefix + "}") || row.hasPrefix("{\"\(key)\":\"\(first + k)\"")
+        else {
             return XCTFail("row \(k + 1) is \(row.prefix(80)), expected \(key) \(first + k)", file: file, line: line)
         }
     }
@@ -93,8 +113,10 @@ func assertSequential(_ stdout: String, key: String, from first: Int, count: Int
 /// The incremental contract on a table of ids 1, 2, 3 updated at Unix seconds 1000, 2000, 3000:
 /// `{{last_sync_time}}` 0 reads all three, 1500 only the two newer ones. `value` renders an id
 /// as the warehouse sends it.
-func assertLastSyncTimeFilters(key: String, value: (Int) -> String = { String($0) }, file: StaticString = #filePath, line: UInt = #line,
-                               _ extract: (Int) throws -> ToolRun) throws {
+func assertLastSyncTimeFilters(
+    key: String, value: (Int) -> String = { String($0) }, file: StaticString = #filePath, line: UInt = #line,
+    _ extract: (Int) throws -> ToolRun
+) throws {
     func rows(_ ids: [Int]) -> String { ids.map { "{\"\(key)\":\(value($0))}\n" }.joined() }
     XCTAssertEqual(try extract(0).stdout, rows([1, 2, 3]), file: file, line: line)
     XCTAssertEqual(try extract(1500).stdout, rows([2, 3]), file: file, line: line)
@@ -102,11 +124,16 @@ func assertLastSyncTimeFilters(key: String, value: (Int) -> String = { String($0
 
 /// Runs wh-extract on a statement that never finishes (the stub keeps saying it runs), sends
 /// SIGINT after 1.5 s, and checks the report and that the last request was the vendor's cancel.
-func assertSIGINTCancels(_ query: String, environment: [String: String], stub: StubHTTPServer, cancelRequest: String,
-                         file: StaticString = #filePath, line: UInt = #line) throws {
-    let run = try ToolRunner.run("wh-extract", ["--query-text", query], environment: environment,
-                                 onStart: { pid in DispatchQueue.global().asyncAfter(deadline: .now() + 1.5) { kill(pid, SIGINT) } })
+func assertSIGINTCancels(
+    _ query: String, environment: [String: String], stub: StubHTTPServer, cancelRequest: String,
+    file: StaticString = #filePath, line: UInt = #line
+) throws {
+    let run = try ToolRunner.run(
+        "wh-extract", ["--query-text", query], environment: environment,
+        onStart: { pid in DispatchQueue.global().asyncAfter(deadline: .now() + 1.5) { kill(pid, SIGINT) } })
     XCTAssertEqual(run.status, 1, file: file, line: line)
-    XCTAssertEqual(run.stderr, "wh-extract: cancelled by SIGINT; the query was cancelled on the warehouse\n", file: file, line: line)
+    XCTAssertEqual(
+        run.stderr, "wh-extract: cancelled by SIGINT; the query was cancelled on the warehouse\n", file: file,
+        line: line)
     XCTAssertEqual(stub.requests.last.map { "\($0.method) \($0.path)" }, cancelRequest, file: file, line: line)
 }

@@ -10,14 +10,17 @@ final class CvMapFixtureTests: XCTestCase {
 
     func testEveryFixture() throws {
         let cases = try FileManager.default.contentsOfDirectory(atPath: Self.root.path)
-            .filter { FileManager.default.fileExists(atPath: Self.root.appendingPathComponent("\($0)/args").path) }.sorted()
+            .filter { FileManager.default.fileExists(atPath: Self.root.appendingPathComponent("\($0)/args").path) }
+            .sorted()
         XCTAssertGreaterThanOrEqual(cases.count, 14)
         for name in cases { try check(name) }
     }
 
     private func check(_ name: String) throws {
         let dir = Self.root.appendingPathComponent(name)
-        func read(_ file: String) -> String? { try? String(contentsOf: dir.appendingPathComponent(file), encoding: .utf8) }
+        func read(_ file: String) -> String? {
+            try? String(contentsOf: dir.appendingPathComponent(file), encoding: .utf8)
+        }
         let rejects = NSTemporaryDirectory() + "cvmap-rejects-\(UUID().uuidString).ndjson"
         defer { try? FileManager.default.removeItem(atPath: rejects) }
         let args = read("args")!.trimmingCharacters(in: .whitespacesAndNewlines).split(separator: " ")
@@ -25,7 +28,9 @@ final class CvMapFixtureTests: XCTestCase {
         let run = try ToolRunner.run("cv-map", args + ["input.ndjson"], workingDirectory: dir.path)
         XCTAssertEqual(run.stdout, read("expected.ndjson") ?? "", "\(name): stdout")
         XCTAssertEqual(run.stderr, read("expected-stderr.txt") ?? "", "\(name): stderr")
-        XCTAssertEqual(run.status, Int32(read("expected-status")?.trimmingCharacters(in: .whitespacesAndNewlines) ?? "0"), "\(name): status")
+        XCTAssertEqual(
+            run.status, Int32(read("expected-status")?.trimmingCharacters(in: .whitespacesAndNewlines) ?? "0"),
+            "\(name): status")
         let actualRejects = (try? String(contentsOfFile: rejects, encoding: .utf8)) ?? ""
         XCTAssertEqual(actualRejects, read("expected-rejects.ndjson") ?? "", "\(name): rejects")
         let input = try Data(contentsOf: dir.appendingPathComponent("input.ndjson"))

@@ -22,13 +22,17 @@ final class DedupeCommandTests: XCTestCase {
                 for i in range(2000000):
                     f.write('{"type":"event","eventId":"e%d","userId":"%d","event":"purchase","timestamp":"2026-01-01T00:00:00Z","data":{"n":%d},"row":%d}\\n' % (i % 1000000, i % 5000, i, i + 1))
             """
-        let (status, _, err) = try PipelineTests.shell("python3 -c '\(generator.replacingOccurrences(of: "'", with: "'\\''"))' '\(input)'")
+        let (status, _, err) = try PipelineTests.shell(
+            "python3 -c '\(generator.replacingOccurrences(of: "'", with: "'\\''"))' '\(input)'")
         XCTAssertEqual(status, 0, err)
         let stats = dir + "/stats.json"
-        let run = try ToolRunner.run("cv-dedupe", ["--state", dir + "/s.db", "--run", "big", "--memory", "4", "--stats", stats, input],
-                                     stdoutPath: dir + "/out.ndjson", measureRSS: true)
+        let run = try ToolRunner.run(
+            "cv-dedupe", ["--state", dir + "/s.db", "--run", "big", "--memory", "4", "--stats", stats, input],
+            stdoutPath: dir + "/out.ndjson", measureRSS: true)
         XCTAssertEqual(run.status, 0, run.stderr)
-        let counts = try JSONValue.parse(String(contentsOfFile: stats, encoding: .utf8).trimmingCharacters(in: .newlines)).objectValue!
+        let counts = try JSONValue.parse(
+            String(contentsOfFile: stats, encoding: .utf8).trimmingCharacters(in: .newlines)
+        ).objectValue!
         XCTAssertEqual(counts["recordsIn"], .number("2000000"))
         XCTAssertEqual(counts["recordsOut"], .number("1000000"))
         XCTAssertEqual(counts["duplicates"], .number("1000000"))
@@ -39,26 +43,35 @@ final class DedupeCommandTests: XCTestCase {
 
     func testCommandLineContract() throws {
         let records = dir + "/r.ndjson"
-        try "{\"type\":\"contact\",\"userId\":\"1\",\"fields\":{},\"row\":1}\n{\"type\":\"mystery\",\"row\":2}\nnot json\n"
-            .write(toFile: records, atomically: true, encoding: .utf8)
+        let lines =
+            "{\"type\":\"contact\",\"userId\":\"1\",\"fields\":{},\"row\":1}\n{\"type\":\"mystery\",\"row\":2}\n"
+        try (lines + "not json\n").write(toFile: records, atomically: true, encoding: .utf8)
         let state = dir + "/s.db"
-        let run = try ToolRunner.run("cv-dedupe", ["--state", state, "--run", "r1", "--changed-only", "--rejects", dir + "/rej.ndjson", records])
+        let run = try ToolRunner.run(
+            "cv-dedupe", ["--state", state, "--run", "r1", "--changed-only", "--rejects", dir + "/rej.ndjson", records])
         XCTAssertEqual(run.status, 0)
-        XCTAssertEqual(run.stdout, "{\"type\":\"contact\",\"userId\":\"1\",\"fields\":{},\"row\":1,\"key\":\"contact:userId:1\"}\n")
-        XCTAssertTrue(run.stderr.hasSuffix("cv-dedupe: 3 records: 1 out, 0 duplicates, 0 unchanged, 0 merged, 2 rejected\n"), run.stderr)
+        XCTAssertEqual(
+            run.stdout, "{\"type\":\"contact\",\"userId\":\"1\",\"fields\":{},\"row\":1,\"key\":\"contact:userId:1\"}\n"
+        )
+        XCTAssertTrue(
+            run.stderr.hasSuffix("cv-dedupe: 3 records: 1 out, 0 duplicates, 0 unchanged, 0 merged, 2 rejected\n"),
+            run.stderr)
         let rejects = try String(contentsOfFile: dir + "/rej.ndjson", encoding: .utf8)
         XCTAssertEqual(rejects.split(separator: "\n").count, 2)
         XCTAssertTrue(rejects.contains("\"code\":\"invalid_record\""))
 
         try "{\"key\":\"contact:userId:1\"}\n".write(toFile: dir + "/acks.ndjson", atomically: true, encoding: .utf8)
-        let commit = try ToolRunner.run("cv-dedupe", ["commit", "--state", state, "--run", "r1", "--acks", dir + "/acks.ndjson"])
+        let commit = try ToolRunner.run(
+            "cv-dedupe", ["commit", "--state", state, "--run", "r1", "--acks", dir + "/acks.ndjson"])
         XCTAssertEqual(commit.stderr, "cv-dedupe: run 'r1': 1 keys acknowledged, 0 left to send again\n")
-        let again = try ToolRunner.run("cv-dedupe", ["commit", "--state", state, "--run", "r1", "--acks", dir + "/acks.ndjson"])
+        let again = try ToolRunner.run(
+            "cv-dedupe", ["commit", "--state", state, "--run", "r1", "--acks", dir + "/acks.ndjson"])
         XCTAssertEqual(again.status, 0)
         XCTAssertEqual(again.stderr, "cv-dedupe: run 'r1' was already committed; nothing changed\n")
         let reuse = try ToolRunner.run("cv-dedupe", ["--state", state, "--run", "r1", records])
         XCTAssertEqual(reuse.status, 2)
-        let missing = try ToolRunner.run("cv-dedupe", ["commit", "--state", state, "--run", "nope", "--acks", dir + "/acks.ndjson"])
+        let missing = try ToolRunner.run(
+            "cv-dedupe", ["commit", "--state", state, "--run", "nope", "--acks", dir + "/acks.ndjson"])
         XCTAssertEqual(missing.status, 2)
         let forget = try ToolRunner.run("cv-dedupe", ["forget", "--state", state])
         XCTAssertEqual(forget.status, 2, "forget needs --yes")

@@ -5,8 +5,12 @@ import XCTest
 /// cv-sync checks its arguments and what a run needs before anything is extracted or sent.
 final class DriverArgumentTests: DriverTestCase {
     private func contactsSync() throws {
-        try writeSync("people", ["SOURCE=\(pg)", "TYPE=contacts"],
-                      query: "SELECT id AS \"userId\", email, first_name FROM \(table) WHERE updated_at > to_timestamp({{last_sync_time}})")
+        try writeSync(
+            "people", ["SOURCE=\(pg)", "TYPE=contacts"],
+            query:
+                "SELECT id AS \"userId\", email, first_name FROM \(table) WHERE updated_at > "
+                + "to_timestamp({{last_sync_time}})"
+        )
     }
 
     private func storedContacts() throws -> Int {
@@ -32,7 +36,8 @@ final class DriverArgumentTests: DriverTestCase {
     /// `run A B` checks both sync files before running either.
     func testEveryNamedSyncIsCheckedBeforeAnyRuns() throws {
         try contactsSync()
-        try "SOURCE=\(pg)\nTYPE=contact\nQUERY=people.sql\n".write(toFile: home + "/syncs/broken.sync", atomically: true, encoding: .utf8)
+        try "SOURCE=\(pg)\nTYPE=contact\nQUERY=people.sql\n".write(
+            toFile: home + "/syncs/broken.sync", atomically: true, encoding: .utf8)
         let (_, _, err) = try cvSync(["run", "people", "broken"], status: 2)
         XCTAssertTrue(err.contains("TYPE must be contacts, objects or events, got 'contact'"), err)
         XCTAssertEqual(try storedContacts(), 0)
@@ -40,9 +45,11 @@ final class DriverArgumentTests: DriverTestCase {
 
     /// One broken sync file does not stop `due` from running the good ones; it is recorded.
     func testDueRunsTheGoodSyncsAndRecordsTheBrokenOne() throws {
-        try writeSync("people", ["SOURCE=\(pg)", "TYPE=contacts", "SCHEDULE=1h"],
-                      query: "SELECT id AS \"userId\", email, first_name FROM \(table)")
-        try "SOURCE=\(pg)\nTYPE=contact\nSCHEDULE=1h\nQUERY=people.sql\n".write(toFile: home + "/syncs/broken.sync", atomically: true, encoding: .utf8)
+        try writeSync(
+            "people", ["SOURCE=\(pg)", "TYPE=contacts", "SCHEDULE=1h"],
+            query: "SELECT id AS \"userId\", email, first_name FROM \(table)")
+        try "SOURCE=\(pg)\nTYPE=contact\nSCHEDULE=1h\nQUERY=people.sql\n".write(
+            toFile: home + "/syncs/broken.sync", atomically: true, encoding: .utf8)
         let (_, _, err) = try cvSync(["due"], status: 2)
         XCTAssertTrue(err.contains("broken: not run:"), err)
         XCTAssertEqual(try history("people").last?["status"], .string("succeeded"))
@@ -87,9 +94,17 @@ final class DriverArgumentTests: DriverTestCase {
     /// SIGTERM to the driver: the stages stop (none outlives it), the acks received so far are
     /// committed, the run is recorded as cancelled, the lock is released, the exit is 143.
     func testSIGTERMCancelsTheRunCleanly() throws {
-        try TestServers.psql(pg, "INSERT INTO \(table) SELECT g, 'u' || g || '@x.com', 'N', now() - interval '1 hour' FROM generate_series(10, 49) g")
-        try writeSync("people", ["SOURCE=\(pg)", "TYPE=contacts", "BATCH_SIZE=1", "RATE=5"],
-                      query: "SELECT id AS \"userId\", email, first_name FROM \(table) WHERE updated_at > to_timestamp({{last_sync_time}})")
+        try TestServers.psql(
+            pg,
+            "INSERT INTO \(table) SELECT g, 'u' || g || '@x.com', 'N', now() - interval '1 hour' FROM "
+                + "generate_series(10, 49) g"
+        )
+        try writeSync(
+            "people", ["SOURCE=\(pg)", "TYPE=contacts", "BATCH_SIZE=1", "RATE=5"],
+            query:
+                "SELECT id AS \"userId\", email, first_name FROM \(table) WHERE updated_at > "
+                + "to_timestamp({{last_sync_time}})"
+        )
         let (driver, err) = try startDriver(["run", "people"])
         // Wait until Conversion holds a few records, then stop the driver.
         try waitForContacts(3)
@@ -109,8 +124,12 @@ final class DriverArgumentTests: DriverTestCase {
         XCTAssertLessThan(delivered, 43, "the run was stopped before the end")
         XCTAssertFalse(FileManager.default.fileExists(atPath: "\(home)/state/people/last_sync_time"))
         // The lock is free and what was acknowledged is not sent again.
-        try writeSync("people", ["SOURCE=\(pg)", "TYPE=contacts"],
-                      query: "SELECT id AS \"userId\", email, first_name FROM \(table) WHERE updated_at > to_timestamp({{last_sync_time}})")
+        try writeSync(
+            "people", ["SOURCE=\(pg)", "TYPE=contacts"],
+            query:
+                "SELECT id AS \"userId\", email, first_name FROM \(table) WHERE updated_at > "
+                + "to_timestamp({{last_sync_time}})"
+        )
         try cvSync(["run", "people"])
         XCTAssertEqual(try history("people").last?["unchangedSkipped"], .number(String(delivered)))
     }

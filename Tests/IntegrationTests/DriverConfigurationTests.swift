@@ -5,7 +5,9 @@ import XCTest
 /// Sync files are read as data and checked value by value; a run whose state or mapping cannot
 /// work fails before anything is extracted, with a message that says what to do, in its history.
 final class DriverConfigurationTests: DriverTestCase {
-    private var query: String { "SELECT id AS \"userId\", email, first_name FROM \(table) WHERE updated_at > to_timestamp({{last_sync_time}})" }
+    private var query: String {
+        "SELECT id AS \"userId\", email, first_name FROM \(table) WHERE updated_at > to_timestamp({{last_sync_time}})"
+    }
 
     private func writeRaw(_ name: String, _ text: String) throws {
         try query.write(toFile: "\(home)/syncs/\(name).sql", atomically: true, encoding: .utf8)
@@ -19,7 +21,9 @@ final class DriverConfigurationTests: DriverTestCase {
 
     /// Trailing spaces and ' # comments' are not part of values; quotes keep a '#' inside.
     func testSpacesAndCommentsAreNotPartOfValues() throws {
-        try writeRaw("people", """
+        try writeRaw(
+            "people",
+            """
             # the people sync
             SOURCE = "\(pg)"   # the warehouse
             TYPE=contacts    \("")
@@ -45,7 +49,10 @@ final class DriverConfigurationTests: DriverTestCase {
             ("TYPE=contacts\nMAX_ATTEMPTS=0", "people.sync:3: MAX_ATTEMPTS must be a whole number from 1 to 20"),
             ("TYPE=contacts\nNULLS=null", "people.sync:3: NULLS must be skip"),
             ("TYPE=contacts\nKEEP_RUNS=all", "people.sync:3: KEEP_RUNS must be a whole number"),
-            ("TYPE=contacts\nNOTIFY_URL=hooks.slack.com/x", "people.sync:3: NOTIFY_URL must be an http:// or https:// URL"),
+            (
+                "TYPE=contacts\nNOTIFY_URL=hooks.slack.com/x",
+                "people.sync:3: NOTIFY_URL must be an http:// or https:// URL"
+            ),
             ("type=contacts", "people.sync:2: unknown key 'type' (keys are upper case: TYPE)"),
             ("TYPE=\"contacts", "people.sync:2: TYPE: the value opens a quote (\") that is never closed"),
         ]
@@ -62,24 +69,30 @@ final class DriverConfigurationTests: DriverTestCase {
 
     /// A password in SOURCE is refused however it is spelled.
     func testAPasswordInTheSourceIsRefusedHoweverItIsSpelled() throws {
-        for source in ["postgres://u:secret@127.0.0.1/db", "\(pg)?PassWord=secret", "\(pg)?%70assword=secret",
-                       "odbc:Driver={PostgreSQL Unicode};PWD = secret", "\(pg)?sslpassword=secret"] {
+        for source in [
+            "postgres://u:secret@127.0.0.1/db", "\(pg)?PassWord=secret", "\(pg)?%70assword=secret",
+            "odbc:Driver={PostgreSQL Unicode};PWD = secret", "\(pg)?sslpassword=secret",
+        ] {
             try writeRaw("people", "SOURCE=\(source)\nTYPE=contacts\nQUERY=people.sql\n")
             let (_, out, err) = try cvSync(["run", "people"], status: 2)
             XCTAssertTrue(err.contains("SOURCE holds a password or token"), "\(source): \(err)")
             XCTAssertFalse((out + err).contains("secret"), "the password is not repeated")
         }
-        XCTAssertFalse(try String(contentsOfFile: "\(home)/state/people/history.ndjson", encoding: .utf8).contains("secret"))
+        XCTAssertFalse(
+            try String(contentsOfFile: "\(home)/state/people/history.ndjson", encoding: .utf8).contains("secret"))
     }
 
     /// A schema with a typo or an object type it does not define fails the run before extraction.
     func testMappingProblemsFailBeforeExtracting() throws {
-        try #"{"contacts": {"fields": {"age": "numbr"}}}"#.write(toFile: "\(home)/syncs/typo.json", atomically: true, encoding: .utf8)
+        try #"{"contacts": {"fields": {"age": "numbr"}}}"#.write(
+            toFile: "\(home)/syncs/typo.json", atomically: true, encoding: .utf8)
         try writeRaw("people", "SOURCE=\(pg)\nTYPE=contacts\nSCHEMA=typo.json\nQUERY=people.sql\n")
         let (_, _, typo) = try cvSync(["run", "people"], status: 2)
         XCTAssertTrue(typo.contains("type must be one of string, number, boolean, date, datetime, got \"numbr\""), typo)
-        try #"{"objects": {"product": {"fields": {"sku": "string"}}}}"#.write(toFile: "\(home)/syncs/objects.json", atomically: true, encoding: .utf8)
-        try writeRaw("people", "SOURCE=\(pg)\nTYPE=objects\nOBJECT_TYPE=prodcut\nSCHEMA=objects.json\nQUERY=people.sql\n")
+        try #"{"objects": {"product": {"fields": {"sku": "string"}}}}"#.write(
+            toFile: "\(home)/syncs/objects.json", atomically: true, encoding: .utf8)
+        try writeRaw(
+            "people", "SOURCE=\(pg)\nTYPE=objects\nOBJECT_TYPE=prodcut\nSCHEMA=objects.json\nQUERY=people.sql\n")
         let (_, _, unknown) = try cvSync(["run", "people"], status: 2)
         XCTAssertTrue(unknown.contains("object type 'prodcut' not found in schema"), unknown)
         let runs = try history("people")
@@ -103,7 +116,8 @@ final class DriverConfigurationTests: DriverTestCase {
         let (_, _, damaged) = try cvSync(["run", "people"], status: 2)
         XCTAssertTrue(damaged.contains("dedupe.db' is damaged"), damaged)
         XCTAssertEqual(try history("people").suffix(2).map { $0["rowsExtracted"] }, [.number("0"), .number("0")])
-        XCTAssertEqual(try String(contentsOfFile: "\(state)/last_sync_time", encoding: .utf8), watermark, "nothing moved")
+        XCTAssertEqual(
+            try String(contentsOfFile: "\(state)/last_sync_time", encoding: .utf8), watermark, "nothing moved")
 
         try cvSync(["reset", "people", "--yes"])
         for file in ["last_sync_time", "dedupe.db"] {
@@ -120,7 +134,8 @@ final class DriverConfigurationTests: DriverTestCase {
         // The driver and the tools are copied where an unprivileged user can run them.
         let install = NSTemporaryDirectory() + "ro-\(UUID().uuidString)"
         defer { try? FileManager.default.removeItem(atPath: install) }
-        let copy = try PipelineTests.shell("""
+        let copy = try PipelineTests.shell(
+            """
             mkdir -p '\(install)/bin' && cp -r '\(SyncHome.repo.path)/scripts' '\(install)/' &&
             for t in wh-extract cv-map cv-dedupe cv-load; do cp '\(ToolRunner.binDirectory.path)'/$t '\(install)/bin/'; done &&
             chmod -R a+rX '\(install)' '\(home)'
@@ -130,7 +145,9 @@ final class DriverConfigurationTests: DriverTestCase {
         try FileManager.default.createDirectory(atPath: "\(home)/state/people/runs", withIntermediateDirectories: true)
         _ = try PipelineTests.shell("chmod -R a+rX '\(home)'")
         let (status, _, err) = try PipelineTests.shell(
-            "runuser -u nobody -- env CV_SYNC_HOME='\(home)' CV_BIN='\(install)/bin' CONVERSION_API_KEY=k PATH=/usr/bin:/bin '\(install)/scripts/cv-sync' run people")
+            "runuser -u nobody -- env CV_SYNC_HOME='\(home)' CV_BIN='\(install)/bin' CONVERSION_API_KEY=k "
+                + "PATH=/usr/bin:/bin '\(install)/scripts/cv-sync' run people"
+        )
         XCTAssertEqual(status, 2, err)
         XCTAssertTrue(err.contains("cannot write the state folder \(home)/state/people"), err)
         XCTAssertFalse(err.contains("unbound variable"), err)
@@ -142,8 +159,12 @@ final class DriverConfigurationTests: DriverTestCase {
         try writeRaw("people", "SOURCE=\(pg)\nTYPE=contacts\nQUERY=people.sql\n")
         try cvSync(["run", "people"])
         try FileManager.default.removeItem(atPath: "\(home)/state/people/history.ndjson")
-        try FileManager.default.createDirectory(atPath: "\(home)/state/people/history.ndjson", withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(
+            atPath: "\(home)/state/people/history.ndjson", withIntermediateDirectories: true)
         let (_, _, err) = try cvSync(["run", "people"], status: 1)
-        XCTAssertTrue(err.contains("could not append to \(home)/state/people/history.ndjson: this run (succeeded) is not in the history"), err)
+        XCTAssertTrue(
+            err.contains(
+                "could not append to \(home)/state/people/history.ndjson: this run (succeeded) is not in the history"),
+            err)
     }
 }

@@ -6,13 +6,18 @@ import XCTest
 /// success, failures on stderr and to NOTIFY_URL; and what a run, `status`, `history` and
 /// `errors` show, how a killed stage or driver is recorded, and what is cleaned up.
 final class DriverOperationsTests: DriverTestCase {
-    private var query: String { "SELECT id AS \"userId\", email, first_name FROM \(table) WHERE updated_at > to_timestamp({{last_sync_time}})" }
+    private var query: String {
+        "SELECT id AS \"userId\", email, first_name FROM \(table) WHERE updated_at > to_timestamp({{last_sync_time}})"
+    }
     private var script: String { SyncHome.repo.appendingPathComponent("scripts/cv-sync").path }
 
     private func writeEnvFile(mode: Int = 0o600, extra: [String] = []) throws {
         let path = "\(home)/cv-sync.env"
-        try (["# secrets for unattended runs", "CONVERSION_API_KEY=sk_test_env_file_key  # the key",
-              "CONVERSION_API_URL='\(emulator.url)'"] + extra).joined(separator: "\n").write(toFile: path, atomically: true, encoding: .utf8)
+        try
+            ([
+                "# secrets for unattended runs", "CONVERSION_API_KEY=sk_test_env_file_key  # the key",
+                "CONVERSION_API_URL='\(emulator.url)'",
+            ] + extra).joined(separator: "\n").write(toFile: path, atomically: true, encoding: .utf8)
         chmod(path, mode_t(mode))
     }
 
@@ -42,11 +47,15 @@ final class DriverOperationsTests: DriverTestCase {
         XCTAssertEqual(status, 0, err)
         XCTAssertEqual(out + err, "", "quiet on success")
         XCTAssertEqual(try history("people").last?["status"], .string("succeeded"))
-        guard case .array(let stored)? = try HTTP.get(emulator.url + "/_emulator/contacts").json else { return XCTFail() }
+        guard case .array(let stored)? = try HTTP.get(emulator.url + "/_emulator/contacts").json else {
+            return XCTFail()
+        }
         XCTAssertEqual(stored.count, 3)
 
         // A failing sync speaks up on stderr, so cron mails it; the good one stays quiet.
-        try writeSync("down", ["SOURCE=postgresql://postgres@127.0.0.1:1/dev", "TYPE=contacts", "SCHEDULE=15m"], query: "SELECT 1 AS \"userId\"")
+        try writeSync(
+            "down", ["SOURCE=postgresql://postgres@127.0.0.1:1/dev", "TYPE=contacts", "SCHEDULE=15m"],
+            query: "SELECT 1 AS \"userId\"")
         let (failed, failOut, failErr) = try underEmptyEnvironment(command)
         XCTAssertEqual(failed, 1, failErr)
         XCTAssertEqual(failOut, "")
@@ -67,7 +76,8 @@ final class DriverOperationsTests: DriverTestCase {
         XCTAssertTrue(open.contains("can be read by others (mode 644)"), open)
         let marker = "\(home)/executed"
         try writeEnvFile(extra: ["NOTE=$(touch \(marker))", "OTHER=`touch \(marker)`"])
-        let (status, _, err) = try underEmptyEnvironment(try cronCommand().replacingOccurrences(of: " due", with: " run people"))
+        let (status, _, err) = try underEmptyEnvironment(
+            try cronCommand().replacingOccurrences(of: " due", with: " run people"))
         XCTAssertEqual(status, 0, err)
         XCTAssertFalse(FileManager.default.fileExists(atPath: marker), "nothing in the env file is executed")
         try writeEnvFile(extra: ["DRY_RUN=1"])
@@ -99,8 +109,13 @@ final class DriverOperationsTests: DriverTestCase {
             attempts.increment() == 0 ? .init(503, "{}") : .init(200, "ok", headers: ["Content-Type": "text/plain"])
         }
         defer { hook.stop() }
-        try writeSync("down", ["SOURCE=postgresql://postgres@127.0.0.1:1/dev", "TYPE=contacts", "NOTIFY_URL=\(hook.url)/hooks/T0/B0/secret"],
-                      query: "SELECT 1 AS \"userId\"")
+        try writeSync(
+            "down",
+            [
+                "SOURCE=postgresql://postgres@127.0.0.1:1/dev", "TYPE=contacts",
+                "NOTIFY_URL=\(hook.url)/hooks/T0/B0/secret",
+            ],
+            query: "SELECT 1 AS \"userId\"")
         let (_, _, err) = try cvSync(["run", "down"], status: 1)
         XCTAssertFalse(err.contains("could not notify"), err)
         let requests = hook.requests
@@ -109,9 +124,14 @@ final class DriverOperationsTests: DriverTestCase {
         XCTAssertTrue(body["text"]?.stringValue?.contains("down: failed in ") ?? false, "\(body)")
         XCTAssertEqual(body["run"]?.objectValue?["status"], .string("failed"))
         XCTAssertEqual(requests.last?.path, "/hooks/T0/B0/secret")
-        XCTAssertFalse(requests.contains { $0.body.contains("sk_test_driver_key") || $0.headers.values.contains { $0.contains("sk_test_driver_key") } })
+        XCTAssertFalse(
+            requests.contains {
+                $0.body.contains("sk_test_driver_key")
+                    || $0.headers.values.contains { $0.contains("sk_test_driver_key") }
+            })
         // A success says nothing.
-        try writeSync("people", ["SOURCE=\(pg)", "TYPE=contacts", "NOTIFY_URL=\(hook.url)/hooks/T0/B0/secret"], query: query)
+        try writeSync(
+            "people", ["SOURCE=\(pg)", "TYPE=contacts", "NOTIFY_URL=\(hook.url)/hooks/T0/B0/secret"], query: query)
         try cvSync(["run", "people"])
         XCTAssertEqual(hook.requests.count, 2)
     }
@@ -123,14 +143,20 @@ final class DriverOperationsTests: DriverTestCase {
         let (_, _, err) = try cvSync(["run", "people"])
         let summary = try XCTUnwrap(err.split(separator: "\n").last)
         XCTAssertTrue(summary.hasPrefix("cv-sync: people: partially_failed in "), String(summary))
-        XCTAssertTrue(summary.contains(": 4 rows, 3 sent, 3 succeeded, 1 failed, 0 duplicates, 0 unchanged; the errors: cv-sync errors people "),
-                      String(summary))
-        try writeSync("down", ["SOURCE=postgresql://postgres@127.0.0.1:1/dev", "TYPE=contacts"], query: "SELECT 1 AS \"userId\"")
+        XCTAssertTrue(
+            summary.contains(
+                ": 4 rows, 3 sent, 3 succeeded, 1 failed, 0 duplicates, 0 unchanged; the errors: cv-sync errors people "
+            ),
+            String(summary))
+        try writeSync(
+            "down", ["SOURCE=postgresql://postgres@127.0.0.1:1/dev", "TYPE=contacts"], query: "SELECT 1 AS \"userId\"")
         try cvSync(["run", "down"], status: 1)
         try writeSync("never", ["SOURCE=\(pg)", "TYPE=contacts", "SCHEDULE=1d"], query: query)
 
         let (_, table, _) = try cvSync(["status"])
-        let rows = table.split(separator: "\n").map { $0.split(separator: " ", omittingEmptySubsequences: true).map(String.init) }
+        let rows = table.split(separator: "\n").map {
+            $0.split(separator: " ", omittingEmptySubsequences: true).map(String.init)
+        }
         XCTAssertEqual(rows.first?.prefix(5), ["SYNC", "LAST_RUN", "STATUS", "AGE", "NEXT_DUE"])
         let people = try XCTUnwrap(rows.first { $0.first == "people" })
         XCTAssertEqual(people[2], "partially_failed")
@@ -147,21 +173,30 @@ final class DriverOperationsTests: DriverTestCase {
         XCTAssertTrue(history.contains("connection failed"), history)
         let (_, rejects, errors) = try cvSync(["errors", "down"])
         XCTAssertEqual(rejects, "")
-        XCTAssertTrue(errors.contains("failed: wh-extract: connection failed") || errors.contains("failed: connection failed"), errors)
+        XCTAssertTrue(
+            errors.contains("failed: wh-extract: connection failed") || errors.contains("failed: connection failed"),
+            errors)
         // Lines are shown by start, whenever they were written.
         let file = "\(home)/state/people/history.ndjson"
-        let early = #"{"run": "20200101T000000.000000000Z-1", "start": "2020-01-01T00:00:00Z", "status": "interrupted"}"#
-        try (String(contentsOfFile: file, encoding: .utf8) + early + "\n").write(toFile: file, atomically: true, encoding: .utf8)
+        let early =
+            #"{"run": "20200101T000000.000000000Z-1", "start": "2020-01-01T00:00:00Z", "status": "interrupted"}"#
+        try (String(contentsOfFile: file, encoding: .utf8) + early + "\n").write(
+            toFile: file, atomically: true, encoding: .utf8)
         let (_, json, _) = try cvSync(["history", "people", "--json"])
         XCTAssertTrue(json.hasPrefix(#"{"run":"20200101T000000.000000000Z-1""#), json)
     }
 
     /// On a terminal a run shows its progress; off one, only the summary line.
     func testProgressOnATerminalAndOnlyTheSummaryOffIt() throws {
-        try TestServers.psql(pg, "INSERT INTO \(table) SELECT g, 'u' || g || '@x.com', 'N', now() - interval '1 hour' FROM generate_series(10, 21) g")
+        try TestServers.psql(
+            pg,
+            "INSERT INTO \(table) SELECT g, 'u' || g || '@x.com', 'N', now() - interval '1 hour' FROM "
+                + "generate_series(10, 21) g"
+        )
         try writeSync("people", ["SOURCE=\(pg)", "TYPE=contacts", "BATCH_SIZE=1", "RATE=5"], query: query)
         // script(1) gives the driver a pseudo-terminal.
-        let command = "CV_SYNC_HOME='\(home)' CV_BIN='\(ToolRunner.binDirectory.path)' CONVERSION_API_URL='\(emulator.url)' "
+        let command =
+            "CV_SYNC_HOME='\(home)' CV_BIN='\(ToolRunner.binDirectory.path)' CONVERSION_API_URL='\(emulator.url)' "
             + "CONVERSION_API_KEY=sk_test_driver_key '\(script)' run people"
         let (status, screen, err) = try PipelineTests.shell("script -qec \(shellQuoted(command)) /dev/null")
         XCTAssertEqual(status, 0, err)
@@ -177,7 +212,11 @@ final class DriverOperationsTests: DriverTestCase {
 
     /// A stage killed by a signal is recorded with that cause.
     func testAStageKilledByASignalIsRecordedWithTheCause() throws {
-        try TestServers.psql(pg, "INSERT INTO \(table) SELECT g, 'u' || g || '@x.com', 'N', now() - interval '1 hour' FROM generate_series(10, 49) g")
+        try TestServers.psql(
+            pg,
+            "INSERT INTO \(table) SELECT g, 'u' || g || '@x.com', 'N', now() - interval '1 hour' FROM "
+                + "generate_series(10, 49) g"
+        )
         try writeSync("people", ["SOURCE=\(pg)", "TYPE=contacts", "BATCH_SIZE=1", "RATE=5"], query: query)
         let driver = try startDriver(["run", "people"])
         try waitForContacts(3)
@@ -192,7 +231,11 @@ final class DriverOperationsTests: DriverTestCase {
 
     /// A driver killed with SIGKILL takes its stages with it; the next run records it as interrupted.
     func testStagesDoNotOutliveAKilledDriver() throws {
-        try TestServers.psql(pg, "INSERT INTO \(table) SELECT g, 'u' || g || '@x.com', 'N', now() - interval '1 hour' FROM generate_series(10, 49) g")
+        try TestServers.psql(
+            pg,
+            "INSERT INTO \(table) SELECT g, 'u' || g || '@x.com', 'N', now() - interval '1 hour' FROM "
+                + "generate_series(10, 49) g"
+        )
         try writeSync("people", ["SOURCE=\(pg)", "TYPE=contacts", "BATCH_SIZE=1", "RATE=5"], query: query)
         let driver = try startDriver(["run", "people"])
         try waitForContacts(3)
@@ -205,10 +248,14 @@ final class DriverOperationsTests: DriverTestCase {
             left = try PipelineTests.shell("pgrep -fa '\(home)/[s]tate/people' || true").1
         } while !left.isEmpty && Date() < deadline
         XCTAssertEqual(left, "", "a stage outlived its driver")
-        guard case .array(let stored)? = try HTTP.get(emulator.url + "/_emulator/contacts").json else { return XCTFail() }
+        guard case .array(let stored)? = try HTTP.get(emulator.url + "/_emulator/contacts").json else {
+            return XCTFail()
+        }
         let delivered = stored.count
         Thread.sleep(forTimeInterval: 1)
-        guard case .array(let later)? = try HTTP.get(emulator.url + "/_emulator/contacts").json else { return XCTFail() }
+        guard case .array(let later)? = try HTTP.get(emulator.url + "/_emulator/contacts").json else {
+            return XCTFail()
+        }
         XCTAssertEqual(later.count, delivered, "nothing is sent after the driver is gone")
         try writeSync("people", ["SOURCE=\(pg)", "TYPE=contacts"], query: query)
         try cvSync(["run", "people"])
@@ -222,7 +269,9 @@ final class DriverOperationsTests: DriverTestCase {
         try writeSync("people", ["SOURCE=\(pg)", "TYPE=contacts", "KEEP_RUNS=2"], query: query)
         let dead = "\(home)/state/people/dedupe.db.work.999999999"
         for i in 0..<4 {
-            if i == 2 { try FileManager.default.createDirectory(atPath: dead + "/0", withIntermediateDirectories: true) }
+            if i == 2 {
+                try FileManager.default.createDirectory(atPath: dead + "/0", withIntermediateDirectories: true)
+            }
             try cvSync(["run", "people"])
         }
         let runs = try FileManager.default.contentsOfDirectory(atPath: "\(home)/state/people/runs").sorted()
@@ -237,14 +286,15 @@ final class DriverOperationsTests: DriverTestCase {
         let dir = NSTemporaryDirectory() + "first-error-\(UUID().uuidString)"
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: dir) }
-        try "extract 0\nmap 0\ndedupe 0\nload 64\n".write(toFile: dir + "/exit-status", atomically: true, encoding: .utf8)
+        try "extract 0\nmap 0\ndedupe 0\nload 64\n".write(
+            toFile: dir + "/exit-status", atomically: true, encoding: .utf8)
         try """
-            cv-load: Error: The value '0' is invalid for '--max-attempts <max-attempts>'
-            cv-load: Help:  --max-attempts <max-attempts>  Attempts per request.
-            cv-load: Usage: cv-load [--api-url <api-url>] [--max-attempts <max-attempts>]
-            cv-load:   See 'cv-load --help' for more information.
+        cv-load: Error: The value '0' is invalid for '--max-attempts <max-attempts>'
+        cv-load: Help:  --max-attempts <max-attempts>  Attempts per request.
+        cv-load: Usage: cv-load [--api-url <api-url>] [--max-attempts <max-attempts>]
+        cv-load:   See 'cv-load --help' for more information.
 
-            """.write(toFile: dir + "/load.log", atomically: true, encoding: .utf8)
+        """.write(toFile: dir + "/load.log", atomically: true, encoding: .utf8)
         let lib = SyncHome.repo.appendingPathComponent("scripts/lib/run.sh").path
         let (_, out, err) = try PipelineTests.shell("QUIET=0; . '\(lib)'; first_error '\(dir)'")
         XCTAssertEqual(out, "cv-load: Error: The value '0' is invalid for '--max-attempts <max-attempts>'\n", err)

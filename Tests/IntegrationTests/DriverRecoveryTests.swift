@@ -11,23 +11,27 @@ final class DriverRecoveryTests: DriverTestCase {
     private func last(_ name: String) throws -> JSONObject { try sync.history(name).last ?? [:] }
 
     private func watermark(_ name: String) -> String? {
-        (try? String(contentsOfFile: "\(home)/state/\(name)/last_sync_time", encoding: .utf8))?.trimmingCharacters(in: .whitespacesAndNewlines)
+        (try? String(contentsOfFile: "\(home)/state/\(name)/last_sync_time", encoding: .utf8))?.trimmingCharacters(
+            in: .whitespacesAndNewlines)
     }
 
     private func contactsSync(_ extra: [String] = [], columns: String = "id AS \"userId\", email, first_name") throws {
-        try sync.writeSync("people", ["SOURCE=\(pg)", "TYPE=contacts"] + extra,
-                           query: "SELECT \(columns) FROM \(table) WHERE updated_at > to_timestamp({{last_sync_time}}) ORDER BY id")
+        try sync.writeSync(
+            "people", ["SOURCE=\(pg)", "TYPE=contacts"] + extra,
+            query: "SELECT \(columns) FROM \(table) WHERE updated_at > to_timestamp({{last_sync_time}}) ORDER BY id")
     }
 
     /// Events for contacts ghost-1 and ghost-2, which Conversion does not have yet, and one
     /// for contact 'real', which it has.
     private func ghostEventsSync(_ extra: [String] = []) throws {
         _ = try HTTP.post(emulator.url + "/v2/contacts", #"{"email":"real@x.com","userId":"real"}"#)
-        try sync.writeSync("signups", ["SOURCE=\(pg)", "TYPE=events"] + extra, query: """
-            SELECT CASE WHEN id = 3 THEN 'real' ELSE 'ghost-' || id END AS "userId", 'signup' AS event_name, updated_at AS timestamp,
-                   's-' || id AS "eventId"
-            FROM \(table) WHERE id <= 3 AND updated_at > to_timestamp({{last_sync_time}})
-            """)
+        try sync.writeSync(
+            "signups", ["SOURCE=\(pg)", "TYPE=events"] + extra,
+            query: """
+                SELECT CASE WHEN id = 3 THEN 'real' ELSE 'ghost-' || id END AS "userId", 'signup' AS event_name, updated_at AS timestamp,
+                       's-' || id AS "eventId"
+                FROM \(table) WHERE id <= 3 AND updated_at > to_timestamp({{last_sync_time}})
+                """)
     }
 
     private func emulatorList(_ path: String) throws -> [JSONObject] {
@@ -43,7 +47,9 @@ final class DriverRecoveryTests: DriverTestCase {
         XCTAssertEqual(try last("signups")["status"], .string("partially_failed"))
         XCTAssertEqual(try last("signups")["retryQueued"], .number("2"))
         XCTAssertNotNil(watermark("signups"), "a partial run moves the watermark")
-        for i in 1...2 { _ = try HTTP.post(emulator.url + "/v2/contacts", "{\"email\":\"g\(i)@x.com\",\"userId\":\"ghost-\(i)\"}") }
+        for i in 1...2 {
+            _ = try HTTP.post(emulator.url + "/v2/contacts", "{\"email\":\"g\(i)@x.com\",\"userId\":\"ghost-\(i)\"}")
+        }
         try cvSync(["run", "signups"])
         let second = try last("signups")
         XCTAssertEqual(second["rowsExtracted"], .number("0"))
@@ -74,16 +80,22 @@ final class DriverRecoveryTests: DriverTestCase {
     /// `cv-sync retry` sends any run's rejects again through the stages that refused them.
     func testRetryCommandResendsARunsRejectsThroughTheRightStages() throws {
         try TestServers.psql(pg, "INSERT INTO \(table) VALUES (0, 'z@x.com', NULL, now() - interval '1 hour')")
-        try sync.writeSync("signups", ["SOURCE=\(pg)", "TYPE=events", "MAX_RETRY_RUNS=1"], query: """
-            SELECT 'ghost-' || id AS "userId", CASE WHEN id = 0 THEN NULL ELSE 'signup' END AS event_name, updated_at AS timestamp,
-                   's-' || id AS "eventId" FROM \(table) WHERE id <= 2
-            """)
+        try sync.writeSync(
+            "signups", ["SOURCE=\(pg)", "TYPE=events", "MAX_RETRY_RUNS=1"],
+            query: """
+                SELECT 'ghost-' || id AS "userId", CASE WHEN id = 0 THEN NULL ELSE 'signup' END AS event_name, updated_at AS timestamp,
+                       's-' || id AS "eventId" FROM \(table) WHERE id <= 2
+                """)
         try cvSync(["run", "signups"], status: 1)
         let first = try last("signups")
         XCTAssertEqual(first["failed"], .number("3"))
         XCTAssertEqual(first["gaveUp"], .number("2"))
-        XCTAssertTrue((first["error"]?.stringValue ?? "").contains("3 of 3 records rejected"), "everything rejected fails the run")
-        for i in 1...2 { _ = try HTTP.post(emulator.url + "/v2/contacts", "{\"email\":\"g\(i)@x.com\",\"userId\":\"ghost-\(i)\"}") }
+        XCTAssertTrue(
+            (first["error"]?.stringValue ?? "").contains("3 of 3 records rejected"), "everything rejected fails the run"
+        )
+        for i in 1...2 {
+            _ = try HTTP.post(emulator.url + "/v2/contacts", "{\"email\":\"g\(i)@x.com\",\"userId\":\"ghost-\(i)\"}")
+        }
         let run = try sync.history("signups").last!["run"]!.stringValue!
         // The rows run fails again (its one row still has no event_name); the records run delivers.
         let (_, _, err) = try cvSync(["retry", "signups", run], status: 1)
@@ -97,13 +109,19 @@ final class DriverRecoveryTests: DriverTestCase {
     /// An object type created in Conversion after the first run: that run fails (not about
     /// rows), the watermark stays, and the next run delivers the objects.
     func testAnObjectTypeCreatedLaterGetsItsObjects() throws {
-        try #"{"objects":{"gadget":{"fields":{"name":"string"}}}}"#.write(toFile: home + "/syncs/schema.json", atomically: true, encoding: .utf8)
-        try sync.writeSync("gadgets", ["SOURCE=\(pg)", "TYPE=objects", "OBJECT_TYPE=gadget", "SCHEMA=schema.json"],
-                           query: "SELECT 'g' || id AS id, first_name AS name FROM \(table) WHERE updated_at > to_timestamp({{last_sync_time}})")
+        try #"{"objects":{"gadget":{"fields":{"name":"string"}}}}"#.write(
+            toFile: home + "/syncs/schema.json", atomically: true, encoding: .utf8)
+        try sync.writeSync(
+            "gadgets", ["SOURCE=\(pg)", "TYPE=objects", "OBJECT_TYPE=gadget", "SCHEMA=schema.json"],
+            query:
+                "SELECT 'g' || id AS id, first_name AS name FROM \(table) WHERE updated_at > "
+                + "to_timestamp({{last_sync_time}})"
+        )
         let (_, _, err) = try cvSync(["run", "gadgets"], status: 1)
         XCTAssertTrue(err.contains("gadgets: failed"), err)
         let failure = try last("gadgets")
-        XCTAssertTrue((failure["error"]?.stringValue ?? "").contains("object type 'gadget' does not exist"), "\(failure)")
+        XCTAssertTrue(
+            (failure["error"]?.stringValue ?? "").contains("object type 'gadget' does not exist"), "\(failure)")
         XCTAssertNil(watermark("gadgets"))
         _ = try HTTP.post(emulator.url + "/_emulator/object-types", #"{"name":"gadget","fields":{"name":"string"}}"#)
         try cvSync(["run", "gadgets"])
@@ -136,13 +154,17 @@ final class DriverRecoveryTests: DriverTestCase {
     func testAnUnconfirmedValueIsNotStranded() throws {
         try contactsSync(["MAX_ATTEMPTS=1"])
         try cvSync(["run", "people"])
-        try TestServers.psql(pg, "UPDATE \(table) SET first_name = 'Bob', updated_at = now() + interval '1 second' WHERE id = 2")
+        try TestServers.psql(
+            pg, "UPDATE \(table) SET first_name = 'Bob', updated_at = now() + interval '1 second' WHERE id = 2")
         _ = try HTTP.post(emulator.url + "/_emulator/faults", #"{"failAfterProcessingRate":1}"#)
         try cvSync(["run", "people"], status: 1)
-        let contact2: () throws -> JSONValue? = { try self.emulatorList("/_emulator/contacts").first { $0["userId"] == .string("2") }?["fields"] }
+        let contact2: () throws -> JSONValue? = {
+            try self.emulatorList("/_emulator/contacts").first { $0["userId"] == .string("2") }?["fields"]
+        }
         XCTAssertEqual(try contact2(), .object(["first_name": .string("Bob")]), "stored although answered 500")
         _ = try HTTP.post(emulator.url + "/_emulator/faults", #"{"failAfterProcessingRate":0}"#)
-        try TestServers.psql(pg, "UPDATE \(table) SET first_name = 'Bo', updated_at = now() + interval '2 seconds' WHERE id = 2")
+        try TestServers.psql(
+            pg, "UPDATE \(table) SET first_name = 'Bo', updated_at = now() + interval '2 seconds' WHERE id = 2")
         try cvSync(["run", "people"])
         XCTAssertEqual(try last("people")["recordsSent"], .number("1"))
         XCTAssertEqual(try contact2(), .object(["first_name": .string("Bo")]))
@@ -155,14 +177,18 @@ final class DriverRecoveryTests: DriverTestCase {
         sync.environment["LD_PRELOAD"] = "/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1"
         sync.environment["FAKETIME"] = "+3600"
         try cvSync(["run", "people"])
-        let pgNow = Int(try TestServers.psql(pg, "SELECT floor(extract(epoch FROM now()))::bigint").trimmingCharacters(in: .whitespacesAndNewlines))!
+        let pgNow = Int(
+            try TestServers.psql(pg, "SELECT floor(extract(epoch FROM now()))::bigint").trimmingCharacters(
+                in: .whitespacesAndNewlines))!
         let stored = Int(watermark("people") ?? "") ?? 0
         XCTAssertLessThan(abs(stored - pgNow), 30, "stored \(stored), warehouse \(pgNow)")
         XCTAssertEqual(try last("people")["clock"], .string("warehouse"))
-        try TestServers.psql(pg, "UPDATE \(table) SET first_name = 'Bob', updated_at = now() + interval '1 second' WHERE id = 2")
+        try TestServers.psql(
+            pg, "UPDATE \(table) SET first_name = 'Bob', updated_at = now() + interval '1 second' WHERE id = 2")
         Thread.sleep(forTimeInterval: 1.1)
         try cvSync(["run", "people"])
-        XCTAssertEqual(try last("people")["rowsExtracted"], .number("1"), "a change after the first run reaches the second")
+        XCTAssertEqual(
+            try last("people")["rowsExtracted"], .number("1"), "a change after the first run reaches the second")
         sync.environment = [:]
         try "99999999999\n".write(toFile: "\(home)/state/people/last_sync_time", atomically: true, encoding: .utf8)
         let (_, _, future) = try cvSync(["run", "people"], status: 2)
@@ -179,11 +205,17 @@ final class DriverRecoveryTests: DriverTestCase {
     func testFoldedStructuralNamesKeepTheirMeaning() throws {
         try contactsSync()
         try cvSync(["run", "people"])
-        try TestServers.psql(pg, "CREATE TABLE \(table)_o AS SELECT g AS id, 1 + g % 3 AS user_id, now() - interval '30 seconds' AS created_at FROM generate_series(1, 20) g")
-        try sync.writeSync("orders", ["SOURCE=\(pg)", "TYPE=events"], query: """
-            SELECT o.user_id AS userId, 'purchase' AS event_name, o.created_at AS timestamp, 'o-' || o.id AS eventId, o.id AS n
-            FROM \(table)_o o WHERE o.created_at > to_timestamp({{last_sync_time}} - 300)
-            """)
+        try TestServers.psql(
+            pg,
+            "CREATE TABLE \(table)_o AS SELECT g AS id, 1 + g % 3 AS user_id, now() - interval '30 seconds' AS "
+                + "created_at FROM generate_series(1, 20) g"
+        )
+        try sync.writeSync(
+            "orders", ["SOURCE=\(pg)", "TYPE=events"],
+            query: """
+                SELECT o.user_id AS userId, 'purchase' AS event_name, o.created_at AS timestamp, 'o-' || o.id AS eventId, o.id AS n
+                FROM \(table)_o o WHERE o.created_at > to_timestamp({{last_sync_time}} - 300)
+                """)
         let (_, _, err) = try cvSync(["run", "orders"])
         XCTAssertTrue(err.contains("column 'eventid' was taken as 'eventId'"), err)
         try cvSync(["run", "orders"])
@@ -191,7 +223,8 @@ final class DriverRecoveryTests: DriverTestCase {
         XCTAssertEqual(try last("orders")["recordsSent"], .number("0"))
         let events = try emulatorList("/_emulator/events")
         XCTAssertEqual(events.count, 20)
-        XCTAssertTrue(events.allSatisfy { ($0["eventId"]?.stringValue ?? "").hasPrefix("o-") }, "\(events.first ?? [:])")
+        XCTAssertTrue(
+            events.allSatisfy { ($0["eventId"]?.stringValue ?? "").hasPrefix("o-") }, "\(events.first ?? [:])")
     }
 
     /// An ignored field column is named where the user looks: the run's output, the history
@@ -199,7 +232,9 @@ final class DriverRecoveryTests: DriverTestCase {
     func testIgnoredColumnsAreVisible() throws {
         try contactsSync(columns: "id AS \"userId\", email, first_name AS first_nam")
         let (_, _, err) = try cvSync(["run", "people"])
-        XCTAssertTrue(err.contains("people: column 'first_nam' is ignored: no field of that name (did you mean 'first_name'?)"), err)
+        XCTAssertTrue(
+            err.contains("people: column 'first_nam' is ignored: no field of that name (did you mean 'first_name'?)"),
+            err)
         XCTAssertEqual(try last("people")["ignoredColumns"], .array([.string("first_nam")]))
         let (_, _, check) = try cvSync(["check", "people"])
         XCTAssertTrue(check.contains("column 'first_nam' is ignored"), check)
@@ -221,12 +256,14 @@ final class DriverRecoveryTests: DriverTestCase {
         let run = "20260101T000000Z-1"
         try FileManager.default.createDirectory(atPath: "\(state)/runs/\(run)", withIntermediateDirectories: true)
         let bin = ToolRunner.binDirectory.path
-        let (status, _, err) = try PipelineTests.shell("""
+        let (status, _, err) = try PipelineTests.shell(
+            """
             '\(bin)/wh-extract' --query-text "SELECT id AS \\"userId\\", email, first_name FROM \(table)" \
               | '\(bin)/cv-map' --type contacts | '\(bin)/cv-dedupe' --state '\(state)/dedupe.db' --run \(run) --changed-only >/dev/null
             """, environment: ["WH_SOURCE": pg])
         XCTAssertEqual(status, 0, err)
-        try "{\"key\":\"contact:userId:1\"}\n".write(toFile: "\(state)/runs/\(run)/acks.ndjson", atomically: true, encoding: .utf8)
+        try "{\"key\":\"contact:userId:1\"}\n".write(
+            toFile: "\(state)/runs/\(run)/acks.ndjson", atomically: true, encoding: .utf8)
         let (_, _, out) = try cvSync(["run", "people"])
         XCTAssertTrue(out.contains("run \(run) was interrupted; its 1 acks are now committed"), out)
         let runs = try sync.history("people")

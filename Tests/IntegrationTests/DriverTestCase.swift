@@ -18,8 +18,11 @@ class DriverTestCase: XCTestCase {
         emulator = try EmulatorProcess()
         sync = try SyncHome(emulatorURL: emulator.url)
         table = "drv_\(UInt32.random(in: 0...UInt32.max))"
-        let values = contactRows.map { "(\($0.0), '\($0.1)', '\($0.2)', now() - interval '1 hour')" }.joined(separator: ", ")
-        try TestServers.psql(pg, """
+        let values = contactRows.map { "(\($0.0), '\($0.1)', '\($0.2)', now() - interval '1 hour')" }.joined(
+            separator: ", ")
+        try TestServers.psql(
+            pg,
+            """
             CREATE TABLE \(table) (id int, email text, first_name text, updated_at timestamptz);
             INSERT INTO \(table) VALUES \(values);
             """)
@@ -31,11 +34,15 @@ class DriverTestCase: XCTestCase {
     }
 
     @discardableResult
-    func cvSync(_ args: [String], status expected: Int32? = 0, file: StaticString = #filePath, line: UInt = #line) throws -> (Int32, String, String) {
+    func cvSync(_ args: [String], status expected: Int32? = 0, file: StaticString = #filePath, line: UInt = #line)
+        throws -> (Int32, String, String)
+    {
         try sync.cvSync(args, status: expected, file: file, line: line)
     }
 
-    func writeSync(_ name: String, _ lines: [String], query: String) throws { try sync.writeSync(name, lines, query: query) }
+    func writeSync(_ name: String, _ lines: [String], query: String) throws {
+        try sync.writeSync(name, lines, query: query)
+    }
 
     func history(_ name: String) throws -> [JSONObject] { try sync.history(name) }
 
@@ -44,10 +51,15 @@ class DriverTestCase: XCTestCase {
     func startDriver(_ args: [String]) throws -> (process: Process, stderr: Pipe) {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/bin/bash")
-        process.arguments = ["-c", "exec '\(SyncHome.repo.appendingPathComponent("scripts/cv-sync").path)' " + args.map { "'\($0)'" }.joined(separator: " ")]
+        process.arguments = [
+            "-c",
+            "exec '\(SyncHome.repo.appendingPathComponent("scripts/cv-sync").path)' "
+                + args.map { "'\($0)'" }.joined(separator: " "),
+        ]
         process.environment = ProcessInfo.processInfo.environment.merging([
             "CV_SYNC_HOME": home, "CV_BIN": ToolRunner.binDirectory.path, "CONVERSION_API_URL": emulator.url,
-            "CONVERSION_API_KEY": "sk_test_driver_key"]) { $1 }
+            "CONVERSION_API_KEY": "sk_test_driver_key",
+        ]) { $1 }
         let err = Pipe()
         process.standardError = err
         try process.run()
@@ -58,7 +70,11 @@ class DriverTestCase: XCTestCase {
     func waitForContacts(_ count: Int, file: StaticString = #filePath, line: UInt = #line) throws {
         let deadline = Date().addingTimeInterval(20)
         while Date() < deadline {
-            if case .array(let contacts)? = try HTTP.get(emulator.url + "/_emulator/contacts").json, contacts.count >= count { return }
+            if case .array(let contacts)? = try HTTP.get(emulator.url + "/_emulator/contacts").json,
+                contacts.count >= count
+            {
+                return
+            }
             Thread.sleep(forTimeInterval: 0.05)
         }
         XCTFail("fewer than \(count) contacts arrived", file: file, line: line)

@@ -5,24 +5,33 @@ import XCTest
 /// scripts/cv-sync running real syncs: PostgreSQL → the four tools → cv-emulator.
 final class DriverTests: DriverTestCase {
     func contactsSync(extra: [String] = []) throws {
-        try writeSync("people", ["SOURCE=\(pg)", "TYPE=contacts"] + extra,
-                      query: "SELECT id AS \"userId\", email, first_name FROM \(table) WHERE updated_at > to_timestamp({{last_sync_time}}) ORDER BY id")
+        try writeSync(
+            "people", ["SOURCE=\(pg)", "TYPE=contacts"] + extra,
+            query:
+                "SELECT id AS \"userId\", email, first_name FROM \(table) WHERE updated_at > "
+                + "to_timestamp({{last_sync_time}}) ORDER BY id"
+        )
     }
 
     func testFirstRunThenIncrementalThenUnchanged() throws {
         try contactsSync()
         try cvSync(["run", "people"])
         let last = try String(contentsOfFile: "\(home)/state/people/last_sync_time", encoding: .utf8)
-        try TestServers.psql(pg, "UPDATE \(table) SET first_name = 'Bob', updated_at = now() + interval '1 second' WHERE id = 2")
+        try TestServers.psql(
+            pg, "UPDATE \(table) SET first_name = 'Bob', updated_at = now() + interval '1 second' WHERE id = 2")
         Thread.sleep(forTimeInterval: 1.1)
         try cvSync(["run", "people"])
         let runs = try history("people")
         XCTAssertEqual(runs.map { $0["status"] }, [.string("succeeded"), .string("succeeded")])
         XCTAssertEqual(runs.map { $0["rowsExtracted"] }, [.number("3"), .number("1")])
         XCTAssertEqual(runs[1]["lastSyncTime"]?.serialized, last.trimmingCharacters(in: .newlines))
-        guard case .array(let contacts)? = try HTTP.get(emulator.url + "/_emulator/contacts").json else { return XCTFail() }
+        guard case .array(let contacts)? = try HTTP.get(emulator.url + "/_emulator/contacts").json else {
+            return XCTFail()
+        }
         XCTAssertEqual(contacts.count, 3)
-        XCTAssertEqual(contacts.compactMap(\.objectValue).first { $0["userId"] == .string("2") }?["fields"], .object(["first_name": .string("Bob")]))
+        XCTAssertEqual(
+            contacts.compactMap(\.objectValue).first { $0["userId"] == .string("2") }?["fields"],
+            .object(["first_name": .string("Bob")]))
         // A full resync of unchanged data sends nothing (change detection).
         try cvSync(["reset", "people", "--yes"])
         XCTAssertFalse(FileManager.default.fileExists(atPath: "\(home)/state/people/last_sync_time"))
@@ -61,7 +70,9 @@ final class DriverTests: DriverTestCase {
         XCTAssertFalse(FileManager.default.fileExists(atPath: "\(home)/state/people/last_sync_time"))
         XCTAssertEqual(try history("people").last?["status"], .string("failed"))
         XCTAssertTrue(try history("people").last?["error"]?.stringValue?.contains("not delivered") ?? false)
-        let stats = try PipelineTests.shell("'\(ToolRunner.path(of: "cv-dedupe"))' stats --state '\(home)/state/people/dedupe.db'").1
+        let stats = try PipelineTests.shell(
+            "'\(ToolRunner.path(of: "cv-dedupe"))' stats --state '\(home)/state/people/dedupe.db'"
+        ).1
         XCTAssertTrue(stats.contains("\"contacts\":0"), stats)
         _ = try HTTP.post(emulator.url + "/_emulator/faults", #"{"errorRate":0}"#)
         try cvSync(["run", "people"])
@@ -71,16 +82,23 @@ final class DriverTests: DriverTestCase {
     func testTimeBufferedEventsAreNotSentTwice() throws {
         try contactsSync()
         try cvSync(["run", "people"])
-        try TestServers.psql(pg, "CREATE TABLE \(table)_orders AS SELECT g AS id, 1 + g % 3 AS user_id, now() - interval '30 seconds' AS created_at FROM generate_series(1, 20) g")
-        try writeSync("orders", ["SOURCE=\(pg)", "TYPE=events"], query: """
-            SELECT o.user_id AS "userId", 'purchase' AS event_name, o.created_at AS timestamp, 'o-' || o.id AS "eventId", o.id AS n
-            FROM \(table)_orders o WHERE o.created_at > to_timestamp({{last_sync_time}} - 300)
-            """)
+        try TestServers.psql(
+            pg,
+            "CREATE TABLE \(table)_orders AS SELECT g AS id, 1 + g % 3 AS user_id, now() - interval '30 seconds' AS "
+                + "created_at FROM generate_series(1, 20) g"
+        )
+        try writeSync(
+            "orders", ["SOURCE=\(pg)", "TYPE=events"],
+            query: """
+                SELECT o.user_id AS "userId", 'purchase' AS event_name, o.created_at AS timestamp, 'o-' || o.id AS "eventId", o.id AS n
+                FROM \(table)_orders o WHERE o.created_at > to_timestamp({{last_sync_time}} - 300)
+                """)
         try cvSync(["run", "orders"])
         Thread.sleep(forTimeInterval: 1.1)
         try cvSync(["run", "orders"])
         let runs = try history("orders")
-        XCTAssertEqual(runs.map { $0["rowsExtracted"] }, [.number("20"), .number("20")], "the buffer reads the same rows again")
+        XCTAssertEqual(
+            runs.map { $0["rowsExtracted"] }, [.number("20"), .number("20")], "the buffer reads the same rows again")
         XCTAssertEqual(runs[1]["duplicatesSkipped"], .number("20"))
         XCTAssertEqual(runs[1]["recordsSent"], .number("0"))
         guard case .array(let events)? = try HTTP.get(emulator.url + "/_emulator/events").json else { return XCTFail() }
@@ -89,9 +107,11 @@ final class DriverTests: DriverTestCase {
 
     func testDueHonoursSchedules() throws {
         try contactsSync(extra: ["SCHEDULE=1h"])
-        try writeSync("later", ["SOURCE=\(pg)", "TYPE=contacts", "SCHEDULE=1d"], query: "SELECT 1 AS \"userId\" WHERE false")
+        try writeSync(
+            "later", ["SOURCE=\(pg)", "TYPE=contacts", "SCHEDULE=1d"], query: "SELECT 1 AS \"userId\" WHERE false")
         try FileManager.default.createDirectory(atPath: "\(home)/state/later", withIntermediateDirectories: true)
-        try String(Int(Date().timeIntervalSince1970) - 3600).write(toFile: "\(home)/state/later/last_start", atomically: true, encoding: .utf8)
+        try String(Int(Date().timeIntervalSince1970) - 3600).write(
+            toFile: "\(home)/state/later/last_start", atomically: true, encoding: .utf8)
         try cvSync(["due"])
         XCTAssertEqual(try history("people").count, 1, "never run: due")
         XCTAssertEqual(try history("later").count, 0, "ran an hour ago on a daily schedule: not due")
@@ -104,9 +124,11 @@ final class DriverTests: DriverTestCase {
 
     func testErrorsAndReplayOfRetryableRejects() throws {
         try TestServers.psql(pg, "INSERT INTO \(table) VALUES (4, 'not-an-email', 'Dee', now() - interval '1 hour')")
-        try writeSync("signups", ["SOURCE=\(pg)", "TYPE=events"], query: """
-            SELECT 'ghost-' || id AS "userId", 'signup' AS event_name, updated_at AS timestamp, 's-' || id AS "eventId" FROM \(table) WHERE id <= 2
-            """)
+        try writeSync(
+            "signups", ["SOURCE=\(pg)", "TYPE=events"],
+            query: """
+                SELECT 'ghost-' || id AS "userId", 'signup' AS event_name, updated_at AS timestamp, 's-' || id AS "eventId" FROM \(table) WHERE id <= 2
+                """)
         // Every record rejected is not about rows: the run fails (its rejects are still kept).
         try cvSync(["run", "signups"], status: 1)
         XCTAssertEqual(try history("signups").last?["status"], .string("failed"))
@@ -116,7 +138,9 @@ final class DriverTests: DriverTestCase {
         let saved = home + "/signup-errors.ndjson"
         try rejects.write(toFile: saved, atomically: true, encoding: .utf8)
         // The contacts appear in Conversion; the saved rejects are replayed.
-        for i in 1...2 { _ = try HTTP.post(emulator.url + "/v2/contacts", "{\"email\":\"g\(i)@x.com\",\"userId\":\"ghost-\(i)\"}") }
+        for i in 1...2 {
+            _ = try HTTP.post(emulator.url + "/v2/contacts", "{\"email\":\"g\(i)@x.com\",\"userId\":\"ghost-\(i)\"}")
+        }
         try cvSync(["replay", "signups", saved])
         let last = try history("signups").last!
         XCTAssertEqual(last["mode"], .string("records"))
@@ -131,7 +155,8 @@ final class DriverTests: DriverTestCase {
     func testSyncFileValuesAreNeverExecuted() throws {
         let marker = NSTemporaryDirectory() + "pwned-\(UUID().uuidString)"
         try writeSync("evil", ["SOURCE=$(touch \(marker))", "TYPE=contacts"], query: "SELECT 1")
-        try "SOURCE=postgresql://u:secret@h/db\nTYPE=contacts\nQUERY=evil.sql\n".write(toFile: home + "/syncs/leaky.sync", atomically: true, encoding: .utf8)
+        try "SOURCE=postgresql://u:secret@h/db\nTYPE=contacts\nQUERY=evil.sql\n".write(
+            toFile: home + "/syncs/leaky.sync", atomically: true, encoding: .utf8)
         _ = try cvSync(["run", "evil"], status: 2)
         _ = try cvSync(["check", "evil"], status: 1)
         XCTAssertFalse(FileManager.default.fileExists(atPath: marker), "the value was executed")
@@ -150,12 +175,16 @@ final class DriverTests: DriverTestCase {
         // A query error is the query's, not the connection's.
         try writeSync("typo", ["SOURCE=\(pg)", "TYPE=contacts"], query: "SELEC 1")
         let (_, _, syntax) = try cvSync(["check", "typo"], status: 1)
-        XCTAssertTrue(syntax.contains("typo: warehouse: query failed at line 1 column 1: syntax error at or near \"SELEC\""), syntax)
+        XCTAssertTrue(
+            syntax.contains("typo: warehouse: query failed at line 1 column 1: syntax error at or near \"SELEC\""),
+            syntax)
         XCTAssertFalse(syntax.lowercased().contains("connection"), syntax)
         // An object type the workspace does not have is found by check, before any run.
         try #"{"objects": {"product": {"fields": {"sku": "string"}}, "plan": {"fields": {"tier": "string"}}}}"#
             .write(toFile: "\(home)/syncs/objects.json", atomically: true, encoding: .utf8)
-        try writeSync("plans", ["SOURCE=\(pg)", "TYPE=objects", "OBJECT_TYPE=plan", "SCHEMA=objects.json"], query: "SELECT 'p1' AS id, 'gold' AS tier")
+        try writeSync(
+            "plans", ["SOURCE=\(pg)", "TYPE=objects", "OBJECT_TYPE=plan", "SCHEMA=objects.json"],
+            query: "SELECT 'p1' AS id, 'gold' AS tier")
         let (_, _, missing) = try cvSync(["check", "plans"], status: 1)
         XCTAssertTrue(missing.contains("the workspace has no object type 'plan'"), missing)
     }

@@ -20,7 +20,9 @@ final class EmulatorFaultTests: XCTestCase {
     func testInjectedErrorsAtRunTime() throws {
         let e = try EmulatorProcess()
         defer { e.stop() }
-        let set = try HTTP.post(e.url + "/_emulator/faults", #"{"errorRate":1,"errorStatus":503}"#, headers: ["Content-Type": "application/json"])
+        let set = try HTTP.post(
+            e.url + "/_emulator/faults", #"{"errorRate":1,"errorStatus":503}"#,
+            headers: ["Content-Type": "application/json"])
         XCTAssertEqual(set.status, 200)
         let r = try HTTP.post(e.url + "/v2/contacts", #"{"email":"a@x.com"}"#)
         XCTAssertEqual(r.status, 503)
@@ -61,16 +63,26 @@ final class EmulatorFaultTests: XCTestCase {
         let url = e.url
         DispatchQueue.concurrentPerform(iterations: 16) { client in
             for batch in 0..<10 {
-                let contacts = (0..<50).map { "{\"email\":\"c\(client)-\(batch)-\($0)@x.com\",\"fields\":{\"first_name\":\"n\"}}" }
-                let events = (0..<20).map { "{\"event\":\"e\",\"email\":\"c\(client)-\(batch)-\($0)@x.com\",\"eventId\":\"\(client)-\(batch)-\($0)\"}" }
-                let a = try? HTTP.post(url + "/v2/contacts/batch", "{\"contacts\":[\(contacts.joined(separator: ","))]}")
+                let contacts = (0..<50).map {
+                    "{\"email\":\"c\(client)-\(batch)-\($0)@x.com\",\"fields\":{\"first_name\":\"n\"}}"
+                }
+                let events = (0..<20).map {
+                    "{\"event\":\"e\",\"email\":\"c\(client)-\(batch)-\($0)@x.com\",\"eventId\":\"\(client)-\(batch)-\($0)\"}"
+                }
+                let a = try? HTTP.post(
+                    url + "/v2/contacts/batch", "{\"contacts\":[\(contacts.joined(separator: ","))]}")
                 let b = try? HTTP.post(url + "/v2/events/batch", "{\"events\":[\(events.joined(separator: ","))]}")
-                if a?.status != 200 || b?.status != 200 { failures.lock(); failed += 1; failures.unlock() }
+                if a?.status != 200 || b?.status != 200 {
+                    failures.lock()
+                    failed += 1
+                    failures.unlock()
+                }
             }
         }
         XCTAssertEqual(failed, 0)
         guard case .array(let contacts)? = try HTTP.get(e.url + "/_emulator/contacts").json,
-              case .array(let events)? = try HTTP.get(e.url + "/_emulator/events").json else { return XCTFail() }
+            case .array(let events)? = try HTTP.get(e.url + "/_emulator/events").json
+        else { return XCTFail() }
         XCTAssertEqual(contacts.count, 16 * 10 * 50)
         XCTAssertEqual(events.count, 16 * 10 * 20)
     }

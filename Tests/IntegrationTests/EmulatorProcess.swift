@@ -1,9 +1,10 @@
 import Foundation
-#if canImport(FoundationNetworking)
-import FoundationNetworking
-#endif
 import JSONCodec
 import XCTest
+
+#if canImport(FoundationNetworking)
+    import FoundationNetworking
+#endif
 
 /// A cv-emulator started for one test, on a free loopback port, stopped at the end.
 final class EmulatorProcess {
@@ -19,7 +20,9 @@ final class EmulatorProcess {
         process.standardError = stderrPipe
         try process.run()
         var line = Data()
-        while let byte = try out.fileHandleForReading.read(upToCount: 1), !byte.isEmpty, byte != Data([0x0A]) { line.append(byte) }
+        while let byte = try out.fileHandleForReading.read(upToCount: 1), !byte.isEmpty, byte != Data([0x0A]) {
+            line.append(byte)
+        }
         url = String(decoding: line, as: UTF8.self)
         guard url.hasPrefix("http://127.0.0.1:") else {
             throw NSError(domain: "emulator", code: 1, userInfo: [NSLocalizedDescriptionKey: "no URL: \(url)"])
@@ -57,9 +60,11 @@ enum HTTP {
         var json: JSONValue? { try? JSONValue.parse(body) }
     }
 
-    static func request(_ method: String, _ url: String, body: String? = nil, data: Data? = nil,
-                        headers: [String: String] = ["X-API-Key": "sk_test_key", "Content-Type": "application/json"],
-                        timeout: TimeInterval = 20) -> Result<Response, Error> {
+    static func request(
+        _ method: String, _ url: String, body: String? = nil, data: Data? = nil,
+        headers: [String: String] = ["X-API-Key": "sk_test_key", "Content-Type": "application/json"],
+        timeout: TimeInterval = 20
+    ) -> Result<Response, Error> {
         var request = URLRequest(url: URL(string: url)!)
         request.httpMethod = method
         request.timeoutInterval = timeout
@@ -72,8 +77,13 @@ enum HTTP {
                 result = .failure(error)
             } else if let http = response as? HTTPURLResponse {
                 var fields: [String: String] = [:]
-                for (k, v) in http.allHeaderFields { fields[String(describing: k).lowercased()] = String(describing: v) }
-                result = .success(Response(status: http.statusCode, headers: fields, body: String(decoding: data ?? Data(), as: UTF8.self)))
+                for (k, v) in http.allHeaderFields {
+                    fields[String(describing: k).lowercased()] = String(describing: v)
+                }
+                result = .success(
+                    Response(
+                        status: http.statusCode, headers: fields, body: String(decoding: data ?? Data(), as: UTF8.self))
+                )
             }
             done.signal()
         }
@@ -83,7 +93,10 @@ enum HTTP {
     }
 
     static func post(_ url: String, _ body: String, headers: [String: String]? = nil) throws -> Response {
-        try request("POST", url, body: body, headers: headers ?? ["X-API-Key": "sk_test_key", "Content-Type": "application/json"]).get()
+        try request(
+            "POST", url, body: body,
+            headers: headers ?? ["X-API-Key": "sk_test_key", "Content-Type": "application/json"]
+        ).get()
     }
 
     static func get(_ url: String) throws -> Response { try request("GET", url).get() }

@@ -14,11 +14,14 @@ final class ExtractClockTests: XCTestCase {
         try JSONValue.parse(String(contentsOfFile: path, encoding: .utf8)).objectValue ?? [:]
     }
 
-    private func extract(_ environment: [String: String], lastSyncTime: Int64 = 0, query: String = "SELECT 1 AS one",
-                         skew: Bool = true) throws -> (ToolRun, JSONObject) {
+    private func extract(
+        _ environment: [String: String], lastSyncTime: Int64 = 0, query: String = "SELECT 1 AS one",
+        skew: Bool = true
+    ) throws -> (ToolRun, JSONObject) {
         let path = NSTemporaryDirectory() + "clock-\(UUID().uuidString).json"
         defer { try? FileManager.default.removeItem(atPath: path) }
-        let (status, out, err) = try PipelineTests.shell("""
+        let (status, out, err) = try PipelineTests.shell(
+            """
             skew=$(( $(date +%s) - \(Int64(Date().timeIntervalSince1970)) )); [ "$skew" -ge 3500 ] || [ \(skew ? 1 : 0) = 0 ] || { echo "faketime is not in effect: $skew" >&2; exit 99; }
             wh-extract --query-text '\(query)' --last-sync-time \(lastSyncTime) --stats '\(path)'
             """, environment: skew ? environment.merging(Self.hourAhead) { $1 } : environment)
@@ -29,8 +32,12 @@ final class ExtractClockTests: XCTestCase {
 
     private func assertWarehouseClock(_ stats: JSONObject, file: StaticString = #filePath, line: UInt = #line) {
         XCTAssertEqual(stats["clock"], .string("warehouse"), file: file, line: line)
-        guard case .number(let text)? = stats["startTime"], let start = Int64(text) else { return XCTFail("no startTime", file: file, line: line) }
-        XCTAssertLessThan(abs(start - Int64(Date().timeIntervalSince1970)), 30, "the host's skewed clock was used", file: file, line: line)
+        guard case .number(let text)? = stats["startTime"], let start = Int64(text) else {
+            return XCTFail("no startTime", file: file, line: line)
+        }
+        XCTAssertLessThan(
+            abs(start - Int64(Date().timeIntervalSince1970)), 30, "the host's skewed clock was used", file: file,
+            line: line)
     }
 
     func testPostgresStartTimeIsTheServersClock() throws {
@@ -61,11 +68,14 @@ final class ExtractClockTests: XCTestCase {
     /// The cloud APIs state their clock in the Date header of the answer that starts the query.
     func testBigQueryStartTimeIsTheServicesDateHeader() throws {
         let api = try CloudEmulators.url("WH_TEST_BIGQUERY_URL")
-        let environment = ["WH_SOURCE": "bigquery://wh-test", "BIGQUERY_API_URL": api, "BIGQUERY_ACCESS_TOKEN": "ya29.test-token"]
+        let environment = [
+            "WH_SOURCE": "bigquery://wh-test", "BIGQUERY_API_URL": api, "BIGQUERY_ACCESS_TOKEN": "ya29.test-token",
+        ]
         let (run, stats) = try extract(environment, query: "SELECT 1 AS one")
         XCTAssertEqual(run.status, 0, run.stderr)
         assertWarehouseClock(stats)
-        let (refused, _) = try extract(environment, lastSyncTime: Int64(Date().timeIntervalSince1970) + 600, query: "SELECT 1 AS one")
+        let (refused, _) = try extract(
+            environment, lastSyncTime: Int64(Date().timeIntervalSince1970) + 600, query: "SELECT 1 AS one")
         XCTAssertEqual(refused.status, 2, refused.stderr)
         XCTAssertEqual(refused.stdout, "", "no row leaves before the watermark is checked")
     }

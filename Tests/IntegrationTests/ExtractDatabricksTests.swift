@@ -19,23 +19,34 @@ final class ExtractDatabricksTests: XCTestCase {
         try CloudEmulators.databricksSQL(api, warehouse: warehouse, sql, file: file, line: line)
     }
 
-    private func extract(_ query: String, lastSyncTime: Int = 0, options: String = "", environment: [String: String] = [:],
-                         measureRSS: Bool = false) throws -> ToolRun {
-        try ToolRunner.run("wh-extract", ["--query-text", query, "--last-sync-time", String(lastSyncTime)],
-                           environment: ["WH_SOURCE": "databricks://adb-1.azuredatabricks.net/\(warehouse)\(options)", "DATABRICKS_API_URL": api,
-                                         "DATABRICKS_TOKEN": "dapi-secret"].merging(environment) { $1 }, measureRSS: measureRSS)
+    private func extract(
+        _ query: String, lastSyncTime: Int = 0, options: String = "", environment: [String: String] = [:],
+        measureRSS: Bool = false
+    ) throws -> ToolRun {
+        try ToolRunner.run(
+            "wh-extract", ["--query-text", query, "--last-sync-time", String(lastSyncTime)],
+            environment: [
+                "WH_SOURCE": "databricks://adb-1.azuredatabricks.net/\(warehouse)\(options)", "DATABRICKS_API_URL": api,
+                "DATABRICKS_TOKEN": "dapi-secret",
+            ].merging(environment) { $1 }, measureRSS: measureRSS)
     }
 
     func testEveryTypeAndNullMapsExactly() throws {
         let table = CloudEmulators.unique("types")
-        try seed("CREATE TABLE \(table) (id BIGINT, name STRING, amount DECIMAL(10,2), f DOUBLE, updated_at TIMESTAMP, d DATE, ok BOOLEAN, arr INTEGER[], j JSON)")
-        try seed("""
+        try seed(
+            "CREATE TABLE \(table) (id BIGINT, name STRING, amount DECIMAL(10,2), f DOUBLE, updated_at TIMESTAMP, d "
+                + "DATE, ok BOOLEAN, arr INTEGER[], j JSON)"
+        )
+        try seed(
+            """
             INSERT INTO \(table) VALUES (1, 'ünï "q"', 1.50, 2.5, TIMESTAMP '2024-01-02 03:04:05.123456', DATE '2024-01-02', true, [1, 2], '{"a":1}'),
                                         (2, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL)
             """)
         let run = try extract("SELECT * FROM \(table) ORDER BY id")
         XCTAssertEqual(run.status, 0, run.stderr)
-        XCTAssertEqual(run.stdout, """
+        XCTAssertEqual(
+            run.stdout,
+            """
             {"id":1,"name":"ünï \\"q\\"","amount":1.50,"f":2.5,"updated_at":"2024-01-02T03:04:05.123456Z","d":"2024-01-02","ok":true,"arr":[1,2],"j":{"a":1}}
             {"id":2,"name":null,"amount":null,"f":null,"updated_at":null,"d":null,"ok":null,"arr":null,"j":null}
 
@@ -75,23 +86,40 @@ final class ExtractDatabricksTests: XCTestCase {
         let stub = try StubHTTPServer { request in
             let form = formFields(request.body)
             let basic = "Basic " + Data("sp-client:sp-secret".utf8).base64EncodedString()
-            guard request.headers["authorization"] == basic, form["grant_type"] == "client_credentials", form["scope"] == "all-apis" else {
+            guard request.headers["authorization"] == basic, form["grant_type"] == "client_credentials",
+                form["scope"] == "all-apis"
+            else {
                 return .init(401, #"{"error":"invalid_client","error_description":"Client authentication failed"}"#)
             }
             return .init(200, #"{"access_token":"eyJ-m2m","token_type":"Bearer","expires_in":3600,"scope":"all-apis"}"#)
         }
-        let run = try extract("SELECT 1 AS one", environment: ["DATABRICKS_TOKEN": "", "DATABRICKS_CLIENT_ID": "sp-client",
-                                                              "DATABRICKS_CLIENT_SECRET": "sp-secret", "DATABRICKS_TOKEN_URL": stub.url + "/oidc/v1/token"])
+        let run = try extract(
+            "SELECT 1 AS one",
+            environment: [
+                "DATABRICKS_TOKEN": "", "DATABRICKS_CLIENT_ID": "sp-client",
+                "DATABRICKS_CLIENT_SECRET": "sp-secret", "DATABRICKS_TOKEN_URL": stub.url + "/oidc/v1/token",
+            ])
         XCTAssertEqual(run.stdout, "{\"one\":1}\n", run.stderr)
         XCTAssertEqual(stub.requests.map(\.path), ["/oidc/v1/token"])
     }
 
     func testRefusedServicePrincipalFailsWithoutPrintingTheSecret() throws {
-        let stub = try StubHTTPServer { _ in .init(401, #"{"error":"invalid_client","error_description":"Client authentication failed"}"#) }
-        let run = try extract("SELECT 1", environment: ["DATABRICKS_TOKEN": "", "DATABRICKS_CLIENT_ID": "sp-client",
-                                                       "DATABRICKS_CLIENT_SECRET": "sp-secret", "DATABRICKS_TOKEN_URL": stub.url + "/oidc/v1/token"])
+        let stub = try StubHTTPServer { _ in
+            .init(401, #"{"error":"invalid_client","error_description":"Client authentication failed"}"#)
+        }
+        let run = try extract(
+            "SELECT 1",
+            environment: [
+                "DATABRICKS_TOKEN": "", "DATABRICKS_CLIENT_ID": "sp-client",
+                "DATABRICKS_CLIENT_SECRET": "sp-secret", "DATABRICKS_TOKEN_URL": stub.url + "/oidc/v1/token",
+            ])
         XCTAssertEqual(run.status, 1)
-        XCTAssertEqual(run.stderr, "wh-extract: connection failed: Databricks OAuth token endpoint '\(stub.url)/oidc/v1/token': authentication refused (HTTP 401): token request refused: invalid_client: Client authentication failed\n")
+        XCTAssertEqual(
+            run.stderr,
+            "wh-extract: connection failed: Databricks OAuth token endpoint '\(stub.url)/oidc/v1/token': "
+                + "authentication refused (HTTP 401): token request refused: invalid_client: Client authentication "
+                + "failed\n"
+        )
         XCTAssertFalse(run.stderr.contains("sp-secret"))
     }
 
@@ -105,8 +133,10 @@ final class ExtractDatabricksTests: XCTestCase {
             switch (request.method, request.path) {
             case ("POST", "/api/2.0/sql/statements"): return .init(200, DatabricksDocumented.status("PENDING"))
             case ("GET", "/api/2.0/sql/statements/01ef-abc"):
-                return polls.increment() == 0 ? .init(200, DatabricksDocumented.status("RUNNING")) : .init(200, DatabricksDocumented.succeeded)
-            case ("GET", "/api/2.0/sql/statements/01ef-abc/result/chunks/1"): return .init(200, DatabricksDocumented.chunk1(stubURL.value.withLock { $0 }))
+                return polls.increment() == 0
+                    ? .init(200, DatabricksDocumented.status("RUNNING")) : .init(200, DatabricksDocumented.succeeded)
+            case ("GET", "/api/2.0/sql/statements/01ef-abc/result/chunks/1"):
+                return .init(200, DatabricksDocumented.chunk1(stubURL.value.withLock { $0 }))
             case ("GET", "/presigned/chunk1?sig=x"):
                 return request.headers["authorization"] == nil && request.headers["x-amz-sse"] == "AES256"
                     ? .init(200, DatabricksDocumented.chunk1Data) : .init(403, "AccessDenied")
@@ -114,9 +144,12 @@ final class ExtractDatabricksTests: XCTestCase {
             }
         }
         stubURL.value.withLock { $0 = stub.url }
-        let run = try ToolRunner.run("wh-extract", ["--query-text", "SELECT * FROM typed"],
-                                     environment: ["WH_SOURCE": "databricks://adb-1.azuredatabricks.net/wh1?catalog=main&schema=sales",
-                                                   "DATABRICKS_API_URL": stub.url, "DATABRICKS_TOKEN": "dapi-secret"])
+        let run = try ToolRunner.run(
+            "wh-extract", ["--query-text", "SELECT * FROM typed"],
+            environment: [
+                "WH_SOURCE": "databricks://adb-1.azuredatabricks.net/wh1?catalog=main&schema=sales",
+                "DATABRICKS_API_URL": stub.url, "DATABRICKS_TOKEN": "dapi-secret",
+            ])
         XCTAssertEqual(run.status, 0, run.stderr)
         XCTAssertEqual(run.stdout, DatabricksDocumented.expected)
         let body = try XCTUnwrap(JSONValue.parse(stub.requests[0].body).objectValue)
@@ -130,18 +163,32 @@ final class ExtractDatabricksTests: XCTestCase {
         let stub = try StubHTTPServer { request in
             request.path.hasSuffix("/cancel") ? .init(200, "{}") : .init(200, DatabricksDocumented.status("RUNNING"))
         }
-        try assertSIGINTCancels("SELECT * FROM big", environment: ["WH_SOURCE": "databricks://h/wh1", "DATABRICKS_API_URL": stub.url, "DATABRICKS_TOKEN": "dapi-t0k3n"],
-                                stub: stub, cancelRequest: "POST /api/2.0/sql/statements/01ef-abc/cancel")
+        try assertSIGINTCancels(
+            "SELECT * FROM big",
+            environment: [
+                "WH_SOURCE": "databricks://h/wh1", "DATABRICKS_API_URL": stub.url, "DATABRICKS_TOKEN": "dapi-t0k3n",
+            ],
+            stub: stub, cancelRequest: "POST /api/2.0/sql/statements/01ef-abc/cancel")
     }
 
     func testFailedStatementReportsTheErrorFromStatus() throws {
         let stub = try StubHTTPServer { _ in
-            .init(200, #"{"statement_id":"01ef-abc","status":{"state":"FAILED","error":{"error_code":"BAD_REQUEST","message":"[TABLE_OR_VIEW_NOT_FOUND] The table or view `nope` cannot be found."}}}"#)
+            .init(
+                200,
+                #"{"statement_id":"01ef-abc","status":{"state":"FAILED","error":{"error_code":"BAD_REQUEST","message":"[TABLE_OR_VIEW_NOT_FOUND] The table or view `nope` cannot be found."}}}"#
+            )
         }
-        let run = try ToolRunner.run("wh-extract", ["--query-text", "SELECT * FROM nope"],
-                                     environment: ["WH_SOURCE": "databricks://h/wh1", "DATABRICKS_API_URL": stub.url, "DATABRICKS_TOKEN": "dapi-t0k3n"])
+        let run = try ToolRunner.run(
+            "wh-extract", ["--query-text", "SELECT * FROM nope"],
+            environment: [
+                "WH_SOURCE": "databricks://h/wh1", "DATABRICKS_API_URL": stub.url, "DATABRICKS_TOKEN": "dapi-t0k3n",
+            ])
         XCTAssertEqual(run.status, 1)
-        XCTAssertEqual(run.stderr, "wh-extract: query failed: [TABLE_OR_VIEW_NOT_FOUND] The table or view `nope` cannot be found. (BAD_REQUEST)\n")
+        XCTAssertEqual(
+            run.stderr,
+            "wh-extract: query failed: [TABLE_OR_VIEW_NOT_FOUND] The table or view `nope` cannot be found. "
+                + "(BAD_REQUEST)\n"
+        )
     }
 }
 

@@ -11,7 +11,8 @@ final class ExtractPostgresTests: XCTestCase {
 
     func testEveryTypeMapsExactly() throws {
         try TestServers.psql(url, AllTypesFixture.createSQL("wx_types"))
-        let run = try ToolRunner.run("wh-extract", ["--query-text", "SELECT * FROM wx_types ORDER BY id"], environment: ["WH_SOURCE": url])
+        let run = try ToolRunner.run(
+            "wh-extract", ["--query-text", "SELECT * FROM wx_types ORDER BY id"], environment: ["WH_SOURCE": url])
         XCTAssertEqual(run.stderr, "")
         XCTAssertEqual(run.status, 0)
         XCTAssertEqual(run.stdout, AllTypesFixture.expected)
@@ -19,14 +20,17 @@ final class ExtractPostgresTests: XCTestCase {
 
     func testAliasesQuotedNamesAndRedshiftScheme() throws {
         let redshift = url.replacingOccurrences(of: "postgresql://", with: "redshift://") + "?sslmode=disable"
-        let run = try ToolRunner.run("wh-extract", ["--query", "-"], environment: ["WH_SOURCE": redshift],
-                                     stdin: "SELECT 1 AS \"userId\", 'a@x.com' AS email, 2 AS \"Email\"")
+        let run = try ToolRunner.run(
+            "wh-extract", ["--query", "-"], environment: ["WH_SOURCE": redshift],
+            stdin: "SELECT 1 AS \"userId\", 'a@x.com' AS email, 2 AS \"Email\"")
         XCTAssertEqual(run.stdout, "{\"userId\":1,\"email\":\"a@x.com\",\"Email\":2}\n")
         XCTAssertEqual(run.status, 0, run.stderr)
     }
 
     func testLastSyncTimeSelectsOnlyNewerRows() throws {
-        try TestServers.psql(url, """
+        try TestServers.psql(
+            url,
+            """
             DROP TABLE IF EXISTS wx_users;
             CREATE TABLE wx_users (id int, updated_at timestamptz);
             INSERT INTO wx_users VALUES (1, to_timestamp(1000)), (2, to_timestamp(2000)), (3, to_timestamp(3000));
@@ -34,24 +38,33 @@ final class ExtractPostgresTests: XCTestCase {
         let query = "SELECT id FROM wx_users WHERE updated_at > to_timestamp({{ last_sync_time }}) ORDER BY id"
         let all = try ToolRunner.run("wh-extract", ["--query-text", query], environment: ["WH_SOURCE": url])
         XCTAssertEqual(all.stdout, "{\"id\":1}\n{\"id\":2}\n{\"id\":3}\n")
-        let newer = try ToolRunner.run("wh-extract", ["--query-text", query, "--last-sync-time", "1500"], environment: ["WH_SOURCE": url])
+        let newer = try ToolRunner.run(
+            "wh-extract", ["--query-text", query, "--last-sync-time", "1500"], environment: ["WH_SOURCE": url])
         XCTAssertEqual(newer.stdout, "{\"id\":2}\n{\"id\":3}\n")
-        let buffered = try ToolRunner.run("wh-extract", ["--query-text", query.replacingOccurrences(of: "}})", with: "}} - 600)"),
-                                                         "--last-sync-time", "2500"], environment: ["WH_SOURCE": url])
+        let buffered = try ToolRunner.run(
+            "wh-extract",
+            [
+                "--query-text", query.replacingOccurrences(of: "}})", with: "}} - 600)"),
+                "--last-sync-time", "2500",
+            ], environment: ["WH_SOURCE": url])
         XCTAssertEqual(buffered.stdout, "{\"id\":2}\n{\"id\":3}\n")
     }
 
     func testQueryErrorNamesThePosition() throws {
-        let run = try ToolRunner.run("wh-extract", ["--query-text", "SELECT 1,\n  nosuch FROM pg_class"], environment: ["WH_SOURCE": url])
+        let run = try ToolRunner.run(
+            "wh-extract", ["--query-text", "SELECT 1,\n  nosuch FROM pg_class"], environment: ["WH_SOURCE": url])
         XCTAssertEqual(run.status, 1)
         XCTAssertEqual(run.stderr, "wh-extract: query failed at line 2 column 3: column \"nosuch\" does not exist\n")
         XCTAssertEqual(run.stdout, "")
     }
 
     func testNonSelectStatementIsRefused() throws {
-        let run = try ToolRunner.run("wh-extract", ["--query-text", "CREATE TEMP TABLE x (a int)"], environment: ["WH_SOURCE": url])
+        let run = try ToolRunner.run(
+            "wh-extract", ["--query-text", "CREATE TEMP TABLE x (a int)"], environment: ["WH_SOURCE": url])
         XCTAssertEqual(run.status, 1)
-        XCTAssertEqual(run.stderr, """
+        XCTAssertEqual(
+            run.stderr,
+            """
             wh-extract: query failed: cannot execute CREATE TABLE in a read-only transaction \
             (a sync query may only read: wh-extract runs it in a read-only transaction)
 
@@ -61,27 +74,38 @@ final class ExtractPostgresTests: XCTestCase {
     }
 
     func testUnknownVariableIsAConfigurationError() throws {
-        let run = try ToolRunner.run("wh-extract", ["--query-text", "SELECT {{since}}"], environment: ["WH_SOURCE": url])
+        let run = try ToolRunner.run(
+            "wh-extract", ["--query-text", "SELECT {{since}}"], environment: ["WH_SOURCE": url])
         XCTAssertEqual(run.status, 2)
-        XCTAssertEqual(run.stderr, "wh-extract: query line 1: unknown variable '{{since}}' (the only variable is '{{last_sync_time}}')\n")
+        XCTAssertEqual(
+            run.stderr,
+            "wh-extract: query line 1: unknown variable '{{since}}' (the only variable is '{{last_sync_time}}')\n")
     }
 
     func testRefusedConnection() throws {
-        let run = try ToolRunner.run("wh-extract", ["--query-text", "SELECT 1"], environment: ["WH_SOURCE": "postgresql://postgres@127.0.0.1:1/dev"])
+        let run = try ToolRunner.run(
+            "wh-extract", ["--query-text", "SELECT 1"],
+            environment: ["WH_SOURCE": "postgresql://postgres@127.0.0.1:1/dev"])
         XCTAssertEqual(run.status, 1)
-        XCTAssertTrue(run.stderr.hasPrefix("wh-extract: connection failed: host '127.0.0.1' port 1: Connection refused"), run.stderr)
+        XCTAssertTrue(
+            run.stderr.hasPrefix("wh-extract: connection failed: host '127.0.0.1' port 1: Connection refused"),
+            run.stderr)
         XCTAssertEqual(run.stderr.split(separator: "\n").count, 1)
     }
 
     func testWrongPasswordIsNeverPrinted() throws {
-        try TestServers.psql(url, """
+        try TestServers.psql(
+            url,
+            """
             DO $$ BEGIN CREATE ROLE wx_secret LOGIN PASSWORD 'Right-Pw-81' IN ROLE pw_required; EXCEPTION WHEN duplicate_object THEN NULL; END $$;
             """)
         let wrong = "Wr0ng-S3cret-Pw"
         let withUser = url.replacingOccurrences(of: "postgres@", with: "wx_secret:\(wrong)@")
-        for (env, args) in [(["WH_SOURCE": withUser], [String]()),
-                            (["WH_SOURCE": url.replacingOccurrences(of: "postgres@", with: "wx_secret@"), "PGPASSWORD": wrong], []),
-                            ([:], ["--source", withUser])] {
+        for (env, args) in [
+            (["WH_SOURCE": withUser], [String]()),
+            (["WH_SOURCE": url.replacingOccurrences(of: "postgres@", with: "wx_secret@"), "PGPASSWORD": wrong], []),
+            ([:], ["--source", withUser]),
+        ] {
             let run = try ToolRunner.run("wh-extract", args + ["--query-text", "SELECT 1"], environment: env)
             XCTAssertEqual(run.status, 1)
             XCTAssertTrue(run.stderr.contains("password authentication failed for user \"wx_secret\""), run.stderr)
@@ -90,8 +114,9 @@ final class ExtractPostgresTests: XCTestCase {
         let passwordFile = NSTemporaryDirectory() + "wx-pw-\(UUID().uuidString)"
         try "Right-Pw-81\n".write(toFile: passwordFile, atomically: true, encoding: .utf8)
         defer { try? FileManager.default.removeItem(atPath: passwordFile) }
-        let ok = try ToolRunner.run("wh-extract", ["--password-file", passwordFile, "--query-text", "SELECT current_user AS u"],
-                                    environment: ["WH_SOURCE": url.replacingOccurrences(of: "postgres@", with: "wx_secret@")])
+        let ok = try ToolRunner.run(
+            "wh-extract", ["--password-file", passwordFile, "--query-text", "SELECT current_user AS u"],
+            environment: ["WH_SOURCE": url.replacingOccurrences(of: "postgres@", with: "wx_secret@")])
         XCTAssertEqual(ok.stdout, "{\"u\":\"wx_secret\"}\n", ok.stderr)
     }
 
@@ -99,12 +124,15 @@ final class ExtractPostgresTests: XCTestCase {
         let fifoDir = NSTemporaryDirectory() + "wx-\(UUID().uuidString)"
         try FileManager.default.createDirectory(atPath: fifoDir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: fifoDir) }
-        let script = "\"$0\" --query-text 'SELECT g FROM generate_series(1,2000000) g' | head -n 1; echo \"status ${PIPESTATUS[0]}\""
+        let script =
+            "\"$0\" --query-text 'SELECT g FROM generate_series(1,2000000) g' | head -n 1; echo \"status "
+            + "${PIPESTATUS[0]}\""
         let p = Process()
         p.executableURL = URL(fileURLWithPath: "/bin/bash")
         p.arguments = ["-c", script, ToolRunner.path(of: "wh-extract")]
         p.environment = ["WH_SOURCE": url, "PATH": "/usr/bin:/bin"]
-        let out = Pipe(), err = Pipe()
+        let out = Pipe()
+        let err = Pipe()
         p.standardOutput = out
         p.standardError = err
         try p.run()
@@ -117,13 +145,16 @@ final class ExtractPostgresTests: XCTestCase {
     func testSIGINTCancelsTheQueryOnTheServer() throws {
         let marker = "wx_cancel_\(UInt32.random(in: 0...UInt32.max))"
         let started = Date()
-        let run = try ToolRunner.run("wh-extract", ["--query-text", "SELECT pg_sleep(60) AS \(marker)"], environment: ["WH_SOURCE": url]) { pid in
+        let run = try ToolRunner.run(
+            "wh-extract", ["--query-text", "SELECT pg_sleep(60) AS \(marker)"], environment: ["WH_SOURCE": url]
+        ) { pid in
             DispatchQueue.global().asyncAfter(deadline: .now() + 1.5) { kill(pid, SIGINT) }
         }
         XCTAssertLessThan(Date().timeIntervalSince(started), 20)
         XCTAssertEqual(run.status, 1)
         XCTAssertEqual(run.stderr, "wh-extract: cancelled by SIGINT; the query was cancelled on the warehouse\n")
-        let active = try TestServers.psql(url, "SELECT count(*) FROM pg_stat_activity WHERE query LIKE '%\(marker)%' AND pid <> pg_backend_pid()")
+        let active = try TestServers.psql(
+            url, "SELECT count(*) FROM pg_stat_activity WHERE query LIKE '%\(marker)%' AND pid <> pg_backend_pid()")
         XCTAssertEqual(active.trimmingCharacters(in: .whitespacesAndNewlines), "0")
     }
 
@@ -131,12 +162,17 @@ final class ExtractPostgresTests: XCTestCase {
     func testMillionRowsStayUnderAFixedRSSBound() throws {
         let stats = NSTemporaryDirectory() + "wx-stats-\(UUID().uuidString).json"
         defer { try? FileManager.default.removeItem(atPath: stats) }
-        let run = try ToolRunner.run("wh-extract", [
-            "--query-text", "SELECT g AS id, 'user' || g || '@example.com' AS email, md5(g::text) AS name, now() AS ts FROM generate_series(1, 1000000) g",
-            "--stats", stats,
-        ], environment: ["WH_SOURCE": url], stdoutPath: "/dev/null", measureRSS: true)
+        let run = try ToolRunner.run(
+            "wh-extract",
+            [
+                "--query-text",
+                "SELECT g AS id, 'user' || g || '@example.com' AS email, md5(g::text) AS name, now() AS ts FROM "
+                    + "generate_series(1, 1000000) g",
+                "--stats", stats,
+            ], environment: ["WH_SOURCE": url], stdoutPath: "/dev/null", measureRSS: true)
         XCTAssertEqual(run.status, 0, run.stderr)
-        let counts = try JSONValue.parse(String(contentsOfFile: stats, encoding: .utf8).trimmingCharacters(in: .newlines))
+        let counts = try JSONValue.parse(
+            String(contentsOfFile: stats, encoding: .utf8).trimmingCharacters(in: .newlines))
         XCTAssertEqual(counts.objectValue?["rows"], .number("1000000"))
         XCTAssertLessThan(run.maxRSSKilobytes, 64 * 1024, "peak RSS \(run.maxRSSKilobytes) KiB")
     }

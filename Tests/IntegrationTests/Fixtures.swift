@@ -19,10 +19,10 @@ enum AllTypesFixture {
     }
 
     static let expected = """
-    {"id":1,"small":2,"big":9223372036854775807,"num":1234567890123456789012345678.0123456789,"num_nan":"NaN","f4":1.5,"f8":0.1,"ok":true,"name":"Zoë \\"quoted\\" \\\\ back\\nline\\ttab 🎉","vc":"abc","ch":"x  ","u":"a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11","j":{"a":[1,2.50,{"b":null}],"big":123456789012345678901234567890},"jb":{"a":"ü","z":1},"d":"2024-02-29","ts":"2024-01-02T03:04:05.123456Z","tstz":"2024-01-01T21:34:05Z","tm":"12:34:56","iv":"P1DT2H","by":"3q2+7w==","ai":[1,2,null],"at":["a b","c\\"d",null],"MixedCase":"M","with space":7}
-    {"id":2,"small":null,"big":-9223372036854775808,"num":-0.5000000000,"num_nan":"Infinity","f4":"NaN","f8":"-Infinity","ok":false,"name":null,"vc":null,"ch":null,"u":null,"j":null,"jb":null,"d":null,"ts":"2024-06-01T00:00:00Z","tstz":"2024-06-01T07:00:00Z","tm":null,"iv":null,"by":"","ai":[],"at":[],"MixedCase":null,"with space":null}
+        {"id":1,"small":2,"big":9223372036854775807,"num":1234567890123456789012345678.0123456789,"num_nan":"NaN","f4":1.5,"f8":0.1,"ok":true,"name":"Zoë \\"quoted\\" \\\\ back\\nline\\ttab 🎉","vc":"abc","ch":"x  ","u":"a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11","j":{"a":[1,2.50,{"b":null}],"big":123456789012345678901234567890},"jb":{"a":"ü","z":1},"d":"2024-02-29","ts":"2024-01-02T03:04:05.123456Z","tstz":"2024-01-01T21:34:05Z","tm":"12:34:56","iv":"P1DT2H","by":"3q2+7w==","ai":[1,2,null],"at":["a b","c\\"d",null],"MixedCase":"M","with space":7}
+        {"id":2,"small":null,"big":-9223372036854775808,"num":-0.5000000000,"num_nan":"Infinity","f4":"NaN","f8":"-Infinity","ok":false,"name":null,"vc":null,"ch":null,"u":null,"j":null,"jb":null,"d":null,"ts":"2024-06-01T00:00:00Z","tstz":"2024-06-01T07:00:00Z","tm":null,"iv":null,"by":"","ai":[],"at":[],"MixedCase":null,"with space":null}
 
-    """
+        """
 
     /// psqlODBC reports json, jsonb and array columns as type 'unknown', so through ODBC they
     /// arrive as their text (documented in the README).

@@ -16,25 +16,39 @@ final class LoadTests: XCTestCase {
 
     private func write(_ lines: [String], _ name: String = "in.ndjson") throws -> String {
         let path = dir + "/" + name
-        try (lines.joined(separator: "\n") + (lines.isEmpty ? "" : "\n")).write(toFile: path, atomically: true, encoding: .utf8)
+        try (lines.joined(separator: "\n") + (lines.isEmpty ? "" : "\n")).write(
+            toFile: path, atomically: true, encoding: .utf8)
         return path
     }
 
-    private func load(_ emulator: EmulatorProcess, _ input: String, _ extra: [String] = [], key: String = LoadTests.key) throws -> (ToolRun, [JSONObject], [JSONObject], JSONObject) {
-        let acks = dir + "/acks.ndjson", rejects = dir + "/rejects.ndjson", stats = dir + "/stats.json"
+    private func load(_ emulator: EmulatorProcess, _ input: String, _ extra: [String] = [], key: String = LoadTests.key)
+        throws -> (ToolRun, [JSONObject], [JSONObject], JSONObject)
+    {
+        let acks = dir + "/acks.ndjson"
+        let rejects = dir + "/rejects.ndjson"
+        let stats = dir + "/stats.json"
         for f in [acks, rejects, stats] { try? FileManager.default.removeItem(atPath: f) }
-        let run = try ToolRunner.run("cv-load", ["--api-url", emulator.url, "--rate", "0", "--acks", acks, "--rejects", rejects,
-                                                 "--stats", stats, input] + extra, environment: ["CONVERSION_API_KEY": key])
+        let run = try ToolRunner.run(
+            "cv-load",
+            [
+                "--api-url", emulator.url, "--rate", "0", "--acks", acks, "--rejects", rejects,
+                "--stats", stats, input,
+            ] + extra, environment: ["CONVERSION_API_KEY": key])
         func lines(_ path: String) -> [JSONObject] {
-            ((try? String(contentsOfFile: path, encoding: .utf8)) ?? "").split(separator: "\n").compactMap { try? JSONValue.parse(String($0)).objectValue }
+            ((try? String(contentsOfFile: path, encoding: .utf8)) ?? "").split(separator: "\n").compactMap {
+                try? JSONValue.parse(String($0)).objectValue
+            }
         }
-        let counts = (try? JSONValue.parse(String(contentsOfFile: stats, encoding: .utf8).trimmingCharacters(in: .newlines)))?.objectValue ?? [:]
+        let counts =
+            (try? JSONValue.parse(String(contentsOfFile: stats, encoding: .utf8).trimmingCharacters(in: .newlines)))?
+            .objectValue ?? [:]
         let (a, r) = (lines(acks), lines(rejects))
         if let recordsIn = counts["recordsIn"], case .number(let n) = recordsIn {
             XCTAssertEqual(Int(n), a.count + r.count, "records in = acks + rejects")
         }
         for path in [acks, rejects, stats] {
-            XCTAssertFalse(((try? String(contentsOfFile: path, encoding: .utf8)) ?? "").contains(key), "API key in \(path)")
+            XCTAssertFalse(
+                ((try? String(contentsOfFile: path, encoding: .utf8)) ?? "").contains(key), "API key in \(path)")
         }
         XCTAssertFalse(run.stderr.contains(key), "API key on stderr")
         XCTAssertFalse(run.stdout.contains(key), "API key on stdout")
@@ -52,10 +66,11 @@ final class LoadTests: XCTestCase {
     func testEachRecordTypeEndToEnd() throws {
         let e = try EmulatorProcess()
         defer { e.stop() }
-        let input = try write((1...3).map { Self.contact($0) } + [
-            #"{"type":"object","objectType":"product","id":"p1","fields":{"name":"Pro"},"relationships":[{"email":"c1@x.com","fields":{"role":"owner","quantity":2},"key":"relationship:product:p1:email:c1@x.com"}],"row":4,"key":"object:product:p1"}"#,
-            Self.event(5, contact: 2),
-        ])
+        let input = try write(
+            (1...3).map { Self.contact($0) } + [
+                #"{"type":"object","objectType":"product","id":"p1","fields":{"name":"Pro"},"relationships":[{"email":"c1@x.com","fields":{"role":"owner","quantity":2},"key":"relationship:product:p1:email:c1@x.com"}],"row":4,"key":"object:product:p1"}"#,
+                Self.event(5, contact: 2),
+            ])
         let (run, acks, rejects, _) = try load(e, input)
         XCTAssertEqual(run.status, 0, run.stderr)
         XCTAssertEqual(rejects.count, 0)
@@ -64,8 +79,9 @@ final class LoadTests: XCTestCase {
         XCTAssertEqual(object?["relationshipKeys"], .array([.string("relationship:product:p1:email:c1@x.com")]))
         XCTAssertEqual(object?["key"], .string("object:product:p1"))
         guard case .array(let contacts)? = try HTTP.get(e.url + "/_emulator/contacts").json,
-              case .array(let products)? = try HTTP.get(e.url + "/_emulator/objects/product").json,
-              case .array(let events)? = try HTTP.get(e.url + "/_emulator/events").json else { return XCTFail() }
+            case .array(let products)? = try HTTP.get(e.url + "/_emulator/objects/product").json,
+            case .array(let events)? = try HTTP.get(e.url + "/_emulator/events").json
+        else { return XCTFail() }
         XCTAssertEqual(contacts.count, 3)
         XCTAssertEqual(contacts[0].objectValue?["fields"], .object(["first_name": .string("N")]))
         XCTAssertEqual(products[0].objectValue?["relationships"]?.serialized.contains("\"quantity\":2"), true)
@@ -110,7 +126,9 @@ final class LoadTests: XCTestCase {
     func test429StormIsRidOutAndEverythingDelivered() throws {
         let e = try EmulatorProcess(["--rate-limit", "4"])
         defer { e.stop() }
-        let (run, acks, rejects, stats) = try load(e, try write((0..<12).map { Self.event($0, contact: 1) } + [Self.contact(1)]), ["--batch-size", "1", "--max-attempts", "20"])
+        let (run, acks, rejects, stats) = try load(
+            e, try write((0..<12).map { Self.event($0, contact: 1) } + [Self.contact(1)]),
+            ["--batch-size", "1", "--max-attempts", "20"])
         XCTAssertEqual(run.status, 0, run.stderr)
         XCTAssertEqual(acks.count, 13)
         XCTAssertEqual(rejects.count, 0)
@@ -134,7 +152,8 @@ final class LoadTests: XCTestCase {
     func testDroppedConnectionsAreRetried() throws {
         let e = try EmulatorProcess(["--drop-rate", "0.3", "--seed", "3"])
         defer { e.stop() }
-        let (run, acks, _, stats) = try load(e, try write((0..<200).map { Self.contact($0) }), ["--batch-size", "10", "--max-attempts", "12"])
+        let (run, acks, _, stats) = try load(
+            e, try write((0..<200).map { Self.contact($0) }), ["--batch-size", "10", "--max-attempts", "12"])
         XCTAssertEqual(run.status, 0, run.stderr)
         XCTAssertEqual(acks.count, 200)
         XCTAssertNotEqual(stats["transportErrors"], .number("0"))
@@ -143,12 +162,17 @@ final class LoadTests: XCTestCase {
     func testUnauthorizedStopsAtOnceWithoutShowingTheKey() throws {
         let e = try EmulatorProcess(["--api-key", "sk_live_the_right_one"])
         defer { e.stop() }
-        let (run, acks, rejects, stats) = try load(e, try write((0..<3000).map { Self.contact($0) }), ["--batch-size", "100", "--concurrency", "2"])
+        let (run, acks, rejects, stats) = try load(
+            e, try write((0..<3000).map { Self.contact($0) }), ["--batch-size", "100", "--concurrency", "2"])
         XCTAssertEqual(run.status, 1)
         XCTAssertEqual(acks.count, 0)
         XCTAssertEqual(rejects.count, 3000, "every record is accounted for as retryable")
         XCTAssertTrue(rejects.allSatisfy { $0["retryable"] == .bool(true) })
-        XCTAssertTrue(run.stderr.contains("cv-load: authentication refused (HTTP 401): missing or invalid X-API-Key; check CONVERSION_API_KEY or --api-key-file"), run.stderr)
+        XCTAssertTrue(
+            run.stderr.contains(
+                "cv-load: authentication refused (HTTP 401): missing or invalid X-API-Key; check CONVERSION_API_KEY "
+                    + "or --api-key-file"
+            ), run.stderr)
         guard case .number(let n)? = stats["requests"], let requests = Int(n) else { return XCTFail() }
         XCTAssertLessThanOrEqual(requests, 2, "stopped at once")
     }
@@ -161,7 +185,10 @@ final class LoadTests: XCTestCase {
         XCTAssertEqual(run.status, 1)
         XCTAssertEqual(acks.count, 0)
         XCTAssertEqual(rejects.count, 7)
-        XCTAssertTrue(rejects.allSatisfy { $0["code"] == .string("http_503") && $0["retryable"] == .bool(true) && $0["attempts"] == .number("2") })
+        XCTAssertTrue(
+            rejects.allSatisfy {
+                $0["code"] == .string("http_503") && $0["retryable"] == .bool(true) && $0["attempts"] == .number("2")
+            })
         XCTAssertTrue(run.stderr.contains("7 records not delivered after 2 attempts"), run.stderr)
     }
 
@@ -182,11 +209,15 @@ final class LoadTests: XCTestCase {
     func testDryRunSendsNothing() throws {
         let e = try EmulatorProcess()
         defer { e.stop() }
-        let run = try ToolRunner.run("cv-load", ["--api-url", e.url, "--dry-run", "--batch-size", "2", try write((0..<3).map { Self.contact($0) })])
+        let run = try ToolRunner.run(
+            "cv-load",
+            ["--api-url", e.url, "--dry-run", "--batch-size", "2", try write((0..<3).map { Self.contact($0) })])
         XCTAssertEqual(run.status, 0)
         let requests = run.stdout.split(separator: "\n")
         XCTAssertEqual(requests.count, 2)
-        XCTAssertTrue(requests[0].hasPrefix(#"{"method":"POST","path":"/v2/contacts/batch","body":{"contacts":[{"userId":"u0","email":"c0@x.com""#))
+        XCTAssertTrue(
+            requests[0].hasPrefix(
+                #"{"method":"POST","path":"/v2/contacts/batch","body":{"contacts":[{"userId":"u0","email":"c0@x.com""#))
         guard case .array(let log)? = try HTTP.get(e.url + "/_emulator/requests").json else { return XCTFail() }
         XCTAssertEqual(log.count, 0)
         let noKey = try ToolRunner.run("cv-load", ["--api-url", e.url, try write([Self.contact(1)])])

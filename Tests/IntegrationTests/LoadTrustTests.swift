@@ -22,13 +22,19 @@ final class LoadTrustTests: XCTestCase {
     }
 
     private func lines(_ path: String) -> [JSONObject] {
-        ((try? String(contentsOfFile: path, encoding: .utf8)) ?? "").split(separator: "\n").compactMap { try? JSONValue.parse(String($0)).objectValue }
+        ((try? String(contentsOfFile: path, encoding: .utf8)) ?? "").split(separator: "\n").compactMap {
+            try? JSONValue.parse(String($0)).objectValue
+        }
     }
 
-    private func load(_ url: String, _ input: String, _ extra: [String] = [], tag: String = "") throws -> (ToolRun, acks: [JSONObject], rejects: [JSONObject]) {
-        let acks = dir + "/acks\(tag).ndjson", rejects = dir + "/rejects\(tag).ndjson"
-        let run = try ToolRunner.run("cv-load", ["--api-url", url, "--rate", "0", "--acks", acks, "--rejects", rejects, input] + extra,
-                                     environment: ["CONVERSION_API_KEY": Self.key])
+    private func load(_ url: String, _ input: String, _ extra: [String] = [], tag: String = "") throws -> (
+        ToolRun, acks: [JSONObject], rejects: [JSONObject]
+    ) {
+        let acks = dir + "/acks\(tag).ndjson"
+        let rejects = dir + "/rejects\(tag).ndjson"
+        let run = try ToolRunner.run(
+            "cv-load", ["--api-url", url, "--rate", "0", "--acks", acks, "--rejects", rejects, input] + extra,
+            environment: ["CONVERSION_API_KEY": Self.key])
         XCTAssertFalse(run.stderr.contains(Self.key))
         return (run, lines(acks), lines(rejects))
     }
@@ -55,7 +61,9 @@ final class LoadTrustTests: XCTestCase {
             XCTAssertEqual(run.status, 1, "\(kind): \(run.stderr)")
             XCTAssertEqual(acks.count, 0, kind)
             XCTAssertEqual(rejects.count, 5, kind)
-            XCTAssertTrue(rejects.allSatisfy { $0["code"] == .string("invalid_response") && $0["retryable"] == .bool(true) }, "\(kind): \(rejects)")
+            XCTAssertTrue(
+                rejects.allSatisfy { $0["code"] == .string("invalid_response") && $0["retryable"] == .bool(true) },
+                "\(kind): \(rejects)")
         }
         XCTAssertTrue(try requests(e).count >= 10)
     }
@@ -65,13 +73,16 @@ final class LoadTrustTests: XCTestCase {
         let e = try EmulatorProcess()
         defer { e.stop() }
         _ = try HTTP.post(e.url + "/_emulator/faults", #"{"invalidAnswers":"html"}"#)
-        let run = try ToolRunner.run("cv-load", ["--check", "--api-url", e.url], environment: ["CONVERSION_API_KEY": Self.key])
+        let run = try ToolRunner.run(
+            "cv-load", ["--check", "--api-url", e.url], environment: ["CONVERSION_API_KEY": Self.key])
         XCTAssertEqual(run.status, 1, run.stderr)
         XCTAssertTrue(run.stderr.contains("not the Conversion API"), run.stderr)
         _ = try HTTP.post(e.url + "/_emulator/faults", #"{"invalidAnswers":null}"#)
-        let ok = try ToolRunner.run("cv-load", ["--check", "--api-url", e.url], environment: ["CONVERSION_API_KEY": Self.key])
+        let ok = try ToolRunner.run(
+            "cv-load", ["--check", "--api-url", e.url], environment: ["CONVERSION_API_KEY": Self.key])
         XCTAssertEqual(ok.status, 0, ok.stderr)
-        let wrongPath = try ToolRunner.run("cv-load", ["--check", "--api-url", e.url + "/_emulator"], environment: ["CONVERSION_API_KEY": Self.key])
+        let wrongPath = try ToolRunner.run(
+            "cv-load", ["--check", "--api-url", e.url + "/_emulator"], environment: ["CONVERSION_API_KEY": Self.key])
         XCTAssertEqual(wrongPath.status, 1, wrongPath.stderr)
     }
 
@@ -80,7 +91,8 @@ final class LoadTrustTests: XCTestCase {
         let e = try EmulatorProcess()
         defer { e.stop() }
         _ = try HTTP.post(e.url + "/_emulator/faults", #"{"poison":"c617@x.com"}"#)
-        let (run, acks, rejects) = try load(e.url, try write((1...1000).map { LoadTests.contact($0) }), ["--max-attempts", "3"])
+        let (run, acks, rejects) = try load(
+            e.url, try write((1...1000).map { LoadTests.contact($0) }), ["--max-attempts", "3"])
         XCTAssertEqual(run.status, 0, run.stderr)
         XCTAssertEqual(acks.count, 999)
         XCTAssertEqual(rejects.count, 1)
@@ -96,14 +108,16 @@ final class LoadTrustTests: XCTestCase {
     func testMissingObjectTypeAndMissingEndpointStopTheRun() throws {
         let e = try EmulatorProcess()
         defer { e.stop() }
-        let objects = try write((1...3).map {
-            "{\"type\":\"object\",\"objectType\":\"gadget\",\"id\":\"g\($0)\",\"fields\":{},\"relationships\":[],\"row\":\($0),\"key\":\"object:gadget:g\($0)\"}"
-        })
+        let objects = try write(
+            (1...3).map {
+                "{\"type\":\"object\",\"objectType\":\"gadget\",\"id\":\"g\($0)\",\"fields\":{},\"relationships\":[],\"row\":\($0),\"key\":\"object:gadget:g\($0)\"}"
+            })
         let (run, acks, rejects) = try load(e.url, objects)
         XCTAssertEqual(run.status, 1, run.stderr)
         XCTAssertTrue(run.stderr.contains("create the object type in Conversion, then run again"), run.stderr)
         XCTAssertEqual(acks.count, 0)
-        XCTAssertTrue(rejects.allSatisfy { $0["code"] == .string("object_type_not_found") && $0["retryable"] == .bool(true) })
+        XCTAssertTrue(
+            rejects.allSatisfy { $0["code"] == .string("object_type_not_found") && $0["retryable"] == .bool(true) })
         let (lost, lostAcks, _) = try load(e.url + "/api", try write([LoadTests.contact(1)], "one.ndjson"), tag: "404")
         XCTAssertEqual(lost.status, 1, lost.stderr)
         XCTAssertEqual(lostAcks.count, 0)
@@ -148,11 +162,17 @@ final class LoadTrustTests: XCTestCase {
         let (url, folder) = (e.url, dir)
         for (input, tag) in [(a, "a"), (b, "b")] {
             DispatchQueue.global().async(group: group) {
-                let run = try? ToolRunner.run("cv-load", ["--api-url", url, "--rate", "10", "--batch-size", "1", "--budget-dir", budget,
-                                                          "--acks", folder + "/acks-\(tag).ndjson", "--rejects", folder + "/rej-\(tag).ndjson",
-                                                          "--stats", folder + "/stats-\(tag).json", input],
-                                              environment: ["CONVERSION_API_KEY": Self.key])
-                lock.lock(); if let run { runs.append(run) }; lock.unlock()
+                let run = try? ToolRunner.run(
+                    "cv-load",
+                    [
+                        "--api-url", url, "--rate", "10", "--batch-size", "1", "--budget-dir", budget,
+                        "--acks", folder + "/acks-\(tag).ndjson", "--rejects", folder + "/rej-\(tag).ndjson",
+                        "--stats", folder + "/stats-\(tag).json", input,
+                    ],
+                    environment: ["CONVERSION_API_KEY": Self.key])
+                lock.lock()
+                if let run { runs.append(run) }
+                lock.unlock()
             }
         }
         group.wait()
@@ -169,12 +189,17 @@ final class LoadTrustTests: XCTestCase {
         let e = try EmulatorProcess(["--drop-rate", "0.3"])
         defer { e.stop() }
         let stats = dir + "/resend-stats.json"
-        let run = try ToolRunner.run("cv-load", ["--api-url", e.url, "--rate", "0", "--batch-size", "1", "--concurrency", "1",
-                                                 "--stats", stats, try write((1...40).map { LoadTests.contact($0) })],
-                                     environment: ["CONVERSION_API_KEY": Self.key])
+        let run = try ToolRunner.run(
+            "cv-load",
+            [
+                "--api-url", e.url, "--rate", "0", "--batch-size", "1", "--concurrency", "1",
+                "--stats", stats, try write((1...40).map { LoadTests.contact($0) }),
+            ],
+            environment: ["CONVERSION_API_KEY": Self.key])
         XCTAssertEqual(run.status, 0, run.stderr)
         let counts = try JSONValue.parse(String(contentsOfFile: stats, encoding: .utf8)).objectValue ?? [:]
-        XCTAssertEqual(counts["requests"], .number(String(try requests(e).count)), "every request the server saw is counted")
+        XCTAssertEqual(
+            counts["requests"], .number(String(try requests(e).count)), "every request the server saw is counted")
         XCTAssertNotEqual(counts["reconnects"], .number("0"), "\(counts)")
     }
 }

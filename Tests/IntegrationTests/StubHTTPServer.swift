@@ -1,6 +1,7 @@
 import Foundation
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// A loopback HTTP/1.1 server for the vendor endpoints no emulator provides (token endpoints,
@@ -50,9 +51,13 @@ final class StubHTTPServer: @unchecked Sendable {
         address.sin_addr.s_addr = inet_addr("127.0.0.1")
         address.sin_port = 0
         var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let bound = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) } }
+        let bound = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) }
+        }
         guard bound == 0, listen(fd, 16) == 0 else { throw NSError(domain: "stub", code: Int(errno)) }
-        _ = withUnsafeMutablePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) } }
+        _ = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) }
+        }
         port = Int(UInt16(bigEndian: address.sin_port))
         Thread.detachNewThread { [self] in acceptLoop() }
     }
@@ -95,7 +100,8 @@ final class StubHTTPServer: @unchecked Sendable {
         var headers: [String: String] = [:]
         for line in head.dropFirst() {
             guard let colon = line.firstIndex(of: ":") else { continue }
-            headers[line[..<colon].lowercased()] = line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)
+            headers[line[..<colon].lowercased()] = line[line.index(after: colon)...].trimmingCharacters(
+                in: .whitespaces)
         }
         let length = Int(headers["content-length"] ?? "0") ?? 0
         while data.count - headerEnd! < length {
@@ -103,11 +109,14 @@ final class StubHTTPServer: @unchecked Sendable {
             guard n > 0 else { return }
             data += buffer[0..<n]
         }
-        let request = Request(method: String(requestLine[0]), path: String(requestLine.count > 1 ? requestLine[1] : "/"), headers: headers,
-                              body: String(decoding: data[headerEnd!..<(headerEnd! + length)], as: UTF8.self))
+        let request = Request(
+            method: String(requestLine[0]), path: String(requestLine.count > 1 ? requestLine[1] : "/"),
+            headers: headers,
+            body: String(decoding: data[headerEnd!..<(headerEnd! + length)], as: UTF8.self))
         lock.withLock { recorded.append((connection, request)) }
         let response = handler(request)
-        var text = "HTTP/1.1 \(response.status) Stub\r\nConnection: close\r\nContent-Length: \(response.body.utf8.count)\r\n"
+        var text =
+            "HTTP/1.1 \(response.status) Stub\r\nConnection: close\r\nContent-Length: \(response.body.utf8.count)\r\n"
         for (k, v) in response.headers { text += "\(k): \(v)\r\n" }
         let bytes = Array((text + "\r\n" + response.body).utf8)
         var sent = 0

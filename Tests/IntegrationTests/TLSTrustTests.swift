@@ -12,7 +12,8 @@ final class TLSTrustTests: XCTestCase {
 
     override func setUpWithError() throws {
         scratch = try ScratchFolder("tls")
-        let made = try PipelineTests.shell("""
+        let made = try PipelineTests.shell(
+            """
             openssl req -x509 -newkey rsa:2048 -nodes -keyout ca.key -out ca.pem -days 2 -subj '/CN=Test Inspecting Proxy CA' &&
             openssl req -newkey rsa:2048 -nodes -keyout server.key -out server.csr -subj '/CN=127.0.0.1' &&
             printf 'subjectAltName=IP:127.0.0.1\\n' >ext &&
@@ -22,7 +23,10 @@ final class TLSTrustTests: XCTestCase {
     }
 
     override func tearDown() {
-        for proxy in proxies where proxy.isRunning { proxy.terminate(); proxy.waitUntilExit() }
+        for proxy in proxies where proxy.isRunning {
+            proxy.terminate()
+            proxy.waitUntilExit()
+        }
         scratch = nil
     }
 
@@ -31,14 +35,18 @@ final class TLSTrustTests: XCTestCase {
         let port = try XCTUnwrap(URL(string: url)?.port)
         let proxy = Process()
         proxy.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
-        proxy.arguments = [SyncHome.repo.appendingPathComponent("Tests/Fixtures/tls/tls-proxy.py").path,
-                           folder + "/server.pem", folder + "/server.key", String(port)]
+        proxy.arguments = [
+            SyncHome.repo.appendingPathComponent("Tests/Fixtures/tls/tls-proxy.py").path,
+            folder + "/server.pem", folder + "/server.key", String(port),
+        ]
         let out = Pipe()
         proxy.standardOutput = out
         try proxy.run()
         proxies.append(proxy)
         var line = Data()
-        while let byte = try out.fileHandleForReading.read(upToCount: 1), !byte.isEmpty, byte != Data([0x0A]) { line.append(byte) }
+        while let byte = try out.fileHandleForReading.read(upToCount: 1), !byte.isEmpty, byte != Data([0x0A]) {
+            line.append(byte)
+        }
         return "https://127.0.0.1:" + String(decoding: line, as: UTF8.self)
     }
 
@@ -51,20 +59,28 @@ final class TLSTrustTests: XCTestCase {
         XCTAssertEqual(refused.status, 1, refused.stderr)
         XCTAssertTrue(refused.stderr.contains("certificate"), refused.stderr)
         for environment in [["CURL_CA_BUNDLE": folder + "/ca.pem"], ["SSL_CERT_FILE": folder + "/ca.pem"]] {
-            let run = try ToolRunner.run("cv-load", ["--check", "--api-url", api], environment: base.merging(environment) { $1 })
+            let run = try ToolRunner.run(
+                "cv-load", ["--check", "--api-url", api], environment: base.merging(environment) { $1 })
             XCTAssertEqual(run.status, 0, "\(environment): \(run.stderr)")
             XCTAssertTrue(run.stderr.contains("answers and accepts the key"), run.stderr)
         }
-        let option = try ToolRunner.run("cv-load", ["--check", "--api-url", api, "--ca-bundle", folder + "/ca.pem"], environment: base)
+        let option = try ToolRunner.run(
+            "cv-load", ["--check", "--api-url", api, "--ca-bundle", folder + "/ca.pem"], environment: base)
         XCTAssertEqual(option.status, 0, option.stderr)
-        let typo = try ToolRunner.run("cv-load", ["--check", "--api-url", api, "--ca-bundle", folder + "/nope.pem"], environment: base)
+        let typo = try ToolRunner.run(
+            "cv-load", ["--check", "--api-url", api, "--ca-bundle", folder + "/nope.pem"], environment: base)
         XCTAssertEqual(typo.status, 2, typo.stderr)
-        XCTAssertTrue(typo.stderr.contains("--ca-bundle names '\(folder)/nope.pem', which is not a file this user can read"), typo.stderr)
+        XCTAssertTrue(
+            typo.stderr.contains("--ca-bundle names '\(folder)/nope.pem', which is not a file this user can read"),
+            typo.stderr)
         // Records are delivered over the trusted connection.
-        let load = try ToolRunner.run("cv-load", ["--api-url", api, "--ca-bundle", folder + "/ca.pem"], environment: base,
-                                      stdin: "{\"type\":\"contact\",\"key\":\"contact:email:a@x.com\",\"email\":\"a@x.com\"}\n")
+        let load = try ToolRunner.run(
+            "cv-load", ["--api-url", api, "--ca-bundle", folder + "/ca.pem"], environment: base,
+            stdin: "{\"type\":\"contact\",\"key\":\"contact:email:a@x.com\",\"email\":\"a@x.com\"}\n")
         XCTAssertEqual(load.status, 0, load.stderr)
-        guard case .array(let stored)? = try HTTP.get(emulator.url + "/_emulator/contacts").json else { return XCTFail() }
+        guard case .array(let stored)? = try HTTP.get(emulator.url + "/_emulator/contacts").json else {
+            return XCTFail()
+        }
         XCTAssertEqual(stored.count, 1)
     }
 
@@ -72,16 +88,21 @@ final class TLSTrustTests: XCTestCase {
         // Snowflake's API names every page relative to the base URL, so a TLS front suffices.
         let api = try CloudEmulators.url("WH_TEST_SNOWFLAKE_URL")
         let secure = try tlsFront(for: api)
-        let environment = ["WH_SOURCE": "snowflake://wh_test/DB1/PUBLIC?warehouse=WH", "SNOWFLAKE_API_URL": secure,
-                           "SNOWFLAKE_TOKEN": "oauth-secret", "CURL_CA_BUNDLE": "", "SSL_CERT_FILE": ""]
+        let environment = [
+            "WH_SOURCE": "snowflake://wh_test/DB1/PUBLIC?warehouse=WH", "SNOWFLAKE_API_URL": secure,
+            "SNOWFLAKE_TOKEN": "oauth-secret", "CURL_CA_BUNDLE": "", "SSL_CERT_FILE": "",
+        ]
         let refused = try ToolRunner.run("wh-extract", ["--query-text", "SELECT 1 AS one"], environment: environment)
         XCTAssertEqual(refused.status, 1, refused.stderr)
         XCTAssertTrue(refused.stderr.contains("certificate"), refused.stderr)
-        let run = try ToolRunner.run("wh-extract", ["--query-text", "SELECT 1 AS one", "--ca-bundle", folder + "/ca.pem"], environment: environment)
+        let run = try ToolRunner.run(
+            "wh-extract", ["--query-text", "SELECT 1 AS one", "--ca-bundle", folder + "/ca.pem"],
+            environment: environment)
         XCTAssertEqual(run.status, 0, run.stderr)
         XCTAssertEqual(run.stdout, "{\"ONE\":\"1\"}\n")
-        let variable = try ToolRunner.run("wh-extract", ["--query-text", "SELECT 1 AS one"],
-                                          environment: environment.merging(["SSL_CERT_FILE": folder + "/ca.pem"]) { $1 })
+        let variable = try ToolRunner.run(
+            "wh-extract", ["--query-text", "SELECT 1 AS one"],
+            environment: environment.merging(["SSL_CERT_FILE": folder + "/ca.pem"]) { $1 })
         XCTAssertEqual(variable.status, 0, variable.stderr)
     }
 }

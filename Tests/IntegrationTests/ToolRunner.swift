@@ -21,9 +21,11 @@ enum ToolRunner {
     @discardableResult
     /// `measureRSS` runs the tool under GNU time: posix_spawn's vfork-style child shares the
     /// test process's memory until exec, so wait4's ru_maxrss can report the test's RSS.
-    static func run(_ tool: String, _ arguments: [String], environment: [String: String] = [:], stdin: String? = nil,
-                    stdoutPath: String? = nil, workingDirectory: String? = nil, measureRSS: Bool = false,
-                    onStart: ((pid_t) -> Void)? = nil) throws -> ToolRun {
+    static func run(
+        _ tool: String, _ arguments: [String], environment: [String: String] = [:], stdin: String? = nil,
+        stdoutPath: String? = nil, workingDirectory: String? = nil, measureRSS: Bool = false,
+        onStart: ((pid_t) -> Void)? = nil
+    ) throws -> ToolRun {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("run-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: dir) }
@@ -41,15 +43,20 @@ enum ToolRunner {
 
         var env = ProcessInfo.processInfo.environment
         for key in ["WH_SOURCE", "WH_PASSWORD", "PGPASSWORD", "CONVERSION_API_KEY"] { env[key] = nil }
-        for key in env.keys where ["BIGQUERY_", "GOOGLE_", "SNOWFLAKE_", "DATABRICKS_"].contains(where: key.hasPrefix) { env[key] = nil }
+        for key in env.keys where ["BIGQUERY_", "GOOGLE_", "SNOWFLAKE_", "DATABRICKS_"].contains(where: key.hasPrefix) {
+            env[key] = nil
+        }
         env.merge(environment) { $1 }
         // posix_spawn has no portable chdir action: a shell changes directory and execs the tool.
         let rssPath = dir.appendingPathComponent("rss").path
-        var command = workingDirectory.map { ["/bin/sh", "-c", "cd \"$0\" && exec \"$@\"", $0, path(of: tool)] } ?? [path(of: tool)]
+        var command =
+            workingDirectory.map { ["/bin/sh", "-c", "cd \"$0\" && exec \"$@\"", $0, path(of: tool)] } ?? [
+                path(of: tool)
+            ]
         if measureRSS { command = ["/usr/bin/time", "-f", "%M", "-o", rssPath] + command }
         let argv = (command + arguments).map { strdup($0) } + [nil]
         let envp = env.map { strdup("\($0.key)=\($0.value)") } + [nil]
-        defer { (argv + envp).forEach { free($0) } }
+        defer { for p in argv + envp { free(p) } }
 
         var pid: pid_t = 0
         let rc = posix_spawn(&pid, argv[0]!, &actions, nil, argv, envp)
@@ -60,10 +67,14 @@ enum ToolRunner {
         while wait4(pid, &status, 0, &usage) < 0 && errno == EINTR {}
         let exitStatus = (status & 0x7F) == 0 ? (status >> 8) & 0xFF : 128 + (status & 0x7F)
         let out = stdoutPath == nil ? (try? String(contentsOfFile: outPath, encoding: .utf8)) ?? "" : ""
-        let measured = measureRSS ? (try? String(contentsOfFile: rssPath, encoding: .utf8))?.split(separator: "\n").last.flatMap { Int($0) } : nil
-        return ToolRun(status: exitStatus, stdout: out,
-                       stderr: (try? String(contentsOfFile: errPath, encoding: .utf8)) ?? "",
-                       maxRSSKilobytes: measured ?? Int(usage.ru_maxrss))
+        let measured =
+            measureRSS
+            ? (try? String(contentsOfFile: rssPath, encoding: .utf8))?.split(separator: "\n").last.flatMap { Int($0) }
+            : nil
+        return ToolRun(
+            status: exitStatus, stdout: out,
+            stderr: (try? String(contentsOfFile: errPath, encoding: .utf8)) ?? "",
+            maxRSSKilobytes: measured ?? Int(usage.ru_maxrss))
     }
 }
 
@@ -84,7 +95,8 @@ enum TestServers {
         let p = Process()
         p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         p.arguments = ["psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", "-At", url]
-        let input = Pipe(), output = Pipe()
+        let input = Pipe()
+        let output = Pipe()
         p.standardInput = input
         p.standardOutput = output
         try p.run()

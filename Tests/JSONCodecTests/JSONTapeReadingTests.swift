@@ -13,7 +13,9 @@ final class JSONTapeReadingTests: XCTestCase {
     }
 
     func testMembersByNameStaticOrDynamic() throws {
-        try withTape(#"{"key":"a\"b","n":-12,"ok":true,"no":false,"list":[1,"x",{"k":2}],"key":"second","o":{"key":"inner"}}"#) { tape, _ in
+        try withTape(
+            #"{"key":"a\"b","n":-12,"ok":true,"no":false,"list":[1,"x",{"k":2}],"key":"second","o":{"key":"inner"}}"#
+        ) { tape, _ in
             XCTAssertEqual(tape.string("key", of: 0), "a\"b", "the first of a repeated name")
             XCTAssertEqual(tape.memberCount("key", of: 0), 2)
             XCTAssertEqual(tape.string("key" as String, of: 0), "a\"b")

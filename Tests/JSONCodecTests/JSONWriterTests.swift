@@ -9,7 +9,9 @@ final class JSONWriterTests: XCTestCase {
             try JSONParser().parse(UnsafeBufferPointer(buffer), into: &tape)
             var w = JSONWriter(capacity: 64)
             w.writeTapeObject(tape, at: 0, droppingNulls: true, excluding: "key")
-            XCTAssertEqual(w.bytes.text, #"{"a":1,"c":{"d":null},"e":"é"}"#, "nested nulls stay: only the object's own members are dropped")
+            XCTAssertEqual(
+                w.bytes.text, #"{"a":1,"c":{"d":null},"e":"é"}"#,
+                "nested nulls stay: only the object's own members are dropped")
             var all = JSONWriter(capacity: 64)
             all.writeTapeObject(tape, at: 0, droppingNulls: false)
             XCTAssertEqual(all.bytes.text, #"{"a":1,"b":null,"key":"k","c":{"d":null},"e":"é"}"#)
@@ -55,18 +57,25 @@ final class JSONWriterTests: XCTestCase {
         case 0: return .null
         case 1: return .bool(rng.next() % 2 == 0)
         case 2:
-            let forms = ["0", "-1", "9223372036854775808", "3.14", "-2.5e-300", "1E+400", "123456789012345678901234567890.1"]
+            let forms = [
+                "0", "-1", "9223372036854775808", "3.14", "-2.5e-300", "1E+400", "123456789012345678901234567890.1",
+            ]
             return .number(forms[Int(rng.next() % UInt64(forms.count))])
         case 3: return .string(randomString(&rng))
         case 4: return .array((0..<Int(rng.next() % 4)).map { _ in randomValue(&rng, depth: depth + 1) })
         default:
-            return .object(JSONObject((0..<Int(rng.next() % 4)).map { _ in (randomString(&rng), randomValue(&rng, depth: depth + 1)) }))
+            return .object(
+                JSONObject(
+                    (0..<Int(rng.next() % 4)).map { _ in (randomString(&rng), randomValue(&rng, depth: depth + 1)) }))
         }
     }
 
     private func randomString(_ rng: inout SplitMix) -> String {
-        let pool: [Unicode.Scalar] = ["a", "Z", " ", "\"", "\\", "/", "\n", "\u{0}", "\u{1F}", "é", "€", "🎉", "\u{2028}", "\u{FFFF}"]
-        return String(String.UnicodeScalarView((0..<Int(rng.next() % 8)).map { _ in pool[Int(rng.next() % UInt64(pool.count))] }))
+        let pool: [Unicode.Scalar] = [
+            "a", "Z", " ", "\"", "\\", "/", "\n", "\u{0}", "\u{1F}", "é", "€", "🎉", "\u{2028}", "\u{FFFF}",
+        ]
+        return String(
+            String.UnicodeScalarView((0..<Int(rng.next() % 8)).map { _ in pool[Int(rng.next() % UInt64(pool.count))] }))
     }
 }
 
@@ -75,10 +84,10 @@ struct SplitMix {
     var state: UInt64
     init(seed: UInt64) { state = seed }
     mutating func next() -> UInt64 {
-        state &+= 0x9E3779B97F4A7C15
+        state &+= 0x9E37_79B9_7F4A_7C15
         var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58476D1CE4E5B9
-        z = (z ^ (z >> 27)) &* 0x94D049BB133111EB
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
         return z ^ (z >> 31)
     }
 }

@@ -1,39 +1,57 @@
 import ConversionAPI
 import JSONCodec
-@testable import Mapping
 import SyncCore
 import XCTest
 
+@testable import Mapping
+
 final class MappingRulesTests: XCTestCase {
     func testSchemaParsingAndErrors() throws {
-        let schema = try WorkspaceSchema.parse(try JSONValue.parse("""
-            {"contacts":{"fields":{"plan":"string","seats":"number"}},
-             "objects":{"product":{"fields":{"name":"string"},"relationshipFields":{"role":"string"}}}}
-            """), name: "s.json")
+        let schema = try WorkspaceSchema.parse(
+            try JSONValue.parse(
+                """
+                {"contacts":{"fields":{"plan":"string","seats":"number"}},
+                 "objects":{"product":{"fields":{"name":"string"},"relationshipFields":{"role":"string"}}}}
+                """), name: "s.json")
         // A schema file adds to Conversion's default fields; it does not replace them.
         XCTAssertEqual(schema.contactFields.keys, WorkspaceSchema.builtIn.contactFields.keys + ["plan", "seats"])
         XCTAssertEqual(schema.objectTypes["product"]?.relationshipFields.type(of: "role"), .string)
         XCTAssertEqual(schema.companyFields, WorkspaceSchema.builtIn.companyFields)
-        let retyped = try WorkspaceSchema.parse(try JSONValue.parse(#"{"contacts":{"fields":{"city":"number"}}}"#), name: "s.json")
+        let retyped = try WorkspaceSchema.parse(
+            try JSONValue.parse(#"{"contacts":{"fields":{"city":"number"}}}"#), name: "s.json")
         XCTAssertEqual(retyped.contactFields.type(of: "city"), .number)
         XCTAssertEqual(retyped.contactFields.keys, WorkspaceSchema.builtIn.contactFields.keys)
         let bad: [(String, String)] = [
             ("[]", "schema s.json: expected a JSON object at the top"),
-            ("{\"contact\":{}}", "schema s.json: unknown section 'contact' (expected contacts, companies, objects, events)"),
-            ("{\"contacts\":{\"fields\":{\"x\":\"text\"}}}", "schema s.json: 'contacts.fields.x': type must be one of string, number, boolean, date, datetime, got \"text\""),
+            (
+                "{\"contact\":{}}",
+                "schema s.json: unknown section 'contact' (expected contacts, companies, objects, events)"
+            ),
+            (
+                "{\"contacts\":{\"fields\":{\"x\":\"text\"}}}",
+                "schema s.json: 'contacts.fields.x': type must be one of string, number, boolean, date, datetime, "
+                    + "got \"text\""
+            ),
             ("{\"objects\":[]}", "schema s.json: 'objects' must be an object of object types"),
-            ("{\"objects\":{\"../x\":{}}}", "schema s.json: object type '../x' must be 1 to 64 letters, digits, '_' or '-'"),
+            (
+                "{\"objects\":{\"../x\":{}}}",
+                "schema s.json: object type '../x' must be 1 to 64 letters, digits, '_' or '-'"
+            ),
         ]
         for (text, message) in bad {
             XCTAssertThrowsError(try WorkspaceSchema.parse(try JSONValue.parse(text), name: "s.json")) { error in
                 XCTAssertEqual((error as? ConfigurationError)?.message, message)
             }
         }
-        XCTAssertEqual(WorkspaceSchema.builtIn.contactFields.keys, ["first_name", "last_name", "job_title", "phone_number", "city", "country", "timezone"])
+        XCTAssertEqual(
+            WorkspaceSchema.builtIn.contactFields.keys,
+            ["first_name", "last_name", "job_title", "phone_number", "city", "country", "timezone"])
     }
 
     func testUnknownObjectTypeFailsBeforeReading() {
-        XCTAssertThrowsError(try MapConfiguration(destination: .objects(type: "x"), schema: .builtIn, schemaName: "<built-in>")) { error in
+        XCTAssertThrowsError(
+            try MapConfiguration(destination: .objects(type: "x"), schema: .builtIn, schemaName: "<built-in>")
+        ) { error in
             XCTAssertEqual((error as? ConfigurationError)?.message, "object type 'x' not found in schema <built-in>")
             XCTAssertEqual((error as? ConfigurationError)?.exitStatus, .usage)
         }
@@ -56,7 +74,10 @@ final class MappingRulesTests: XCTestCase {
         for good in ["a@x.com", "first.last+tag@sub.example.co.uk", "zoë@exämple.de", "x@a-b.io"] {
             XCTAssertTrue(EmailSyntax.isValid(good), good)
         }
-        for bad in ["", "a", "a@", "@x.com", "a@x", "a@@x.com", "a b@x.com", "a@x..com", ".a@x.com", "a@-x.com", "<a@x.com>", "a@x.com,b@x.com"] {
+        for bad in [
+            "", "a", "a@", "@x.com", "a@x", "a@@x.com", "a b@x.com", "a@x..com", ".a@x.com", "a@-x.com", "<a@x.com>",
+            "a@x.com,b@x.com",
+        ] {
             XCTAssertFalse(EmailSyntax.isValid(bad), bad)
         }
     }
@@ -69,20 +90,27 @@ final class MappingRulesTests: XCTestCase {
 
     func testRowsEqualRecordsPlusRejectsOnRandomRows() throws {
         var rng = SystemRandomNumberGenerator()
-        let values: [String] = ["null", "1", "\"a@x.com\"", "\"bad\"", "true", "{}", "\"2024-01-02\"", "1700000000", "[1]", "\"\""]
+        let values: [String] = [
+            "null", "1", "\"a@x.com\"", "\"bad\"", "true", "{}", "\"2024-01-02\"", "1700000000", "[1]", "\"\"",
+        ]
         let columns = ["userId", "email", "first_name", "event_name", "timestamp", "id", "relationshipFields", "x"]
         var lines: [String] = []
         for _ in 0..<2_000 {
-            let members = columns.filter { _ in Bool.random(using: &rng) }.map { "\"\($0)\":\(values.randomElement(using: &rng)!)" }
-            lines.append(Int.random(in: 0..<50, using: &rng) == 0 ? "{broken" : "{" + members.joined(separator: ",") + "}")
+            let members = columns.filter { _ in Bool.random(using: &rng) }.map {
+                "\"\($0)\":\(values.randomElement(using: &rng)!)"
+            }
+            lines.append(
+                Int.random(in: 0..<50, using: &rng) == 0 ? "{broken" : "{" + members.joined(separator: ",") + "}")
         }
         let path = NSTemporaryDirectory() + "map-random-\(UUID().uuidString).ndjson"
         try (lines.joined(separator: "\n") + "\n").write(toFile: path, atomically: true, encoding: .utf8)
         defer { try? FileManager.default.removeItem(atPath: path) }
         for destination in [Destination.contacts, .events] {
-            let configuration = try MapConfiguration(destination: destination, schema: .builtIn, schemaName: "<built-in>", inputPath: path)
+            let configuration = try MapConfiguration(
+                destination: destination, schema: .builtIn, schemaName: "<built-in>", inputPath: path)
             let devnull = ByteSink(fd: open("/dev/null", O_WRONLY), name: "/dev/null")
-            let stats = try Mapper.run(configuration, output: devnull, diagnostics: Diagnostics(tool: "cv-map") { _ in })
+            let stats = try Mapper.run(
+                configuration, output: devnull, diagnostics: Diagnostics(tool: "cv-map") { _ in })
             close(devnull.fd)
             XCTAssertEqual(stats.rows, 2_000)
             XCTAssertEqual(stats.rows, stats.records + stats.rejected)

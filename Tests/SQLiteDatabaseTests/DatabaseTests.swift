@@ -31,10 +31,11 @@ final class DatabaseTests: XCTestCase {
         struct Stop: Error {}
         let db = try open()
         try db.execute("CREATE TABLE t (n INTEGER)")
-        XCTAssertThrowsError(try db.transaction {
-            try db.execute("INSERT INTO t VALUES (1)")
-            throw Stop()
-        })
+        XCTAssertThrowsError(
+            try db.transaction {
+                try db.execute("INSERT INTO t VALUES (1)")
+                throw Stop()
+            })
         try db.transaction { try db.execute("INSERT INTO t VALUES (2)") }
         let count = try db.cached("SELECT group_concat(n) FROM t")
         XCTAssertTrue(try count.step())
@@ -44,7 +45,9 @@ final class DatabaseTests: XCTestCase {
     func testBlobsAreWrittenAndReadInPlace() throws {
         let db = try open()
         let words: [UInt64] = (0..<300_000).map { UInt64($0) &* 0x9E37_79B9_7F4A_7C15 }
-        try db.execute("CREATE TABLE b (id INTEGER PRIMARY KEY, data BLOB); INSERT INTO b VALUES (1, zeroblob(\(words.count * 8)))")
+        try db.execute(
+            "CREATE TABLE b (id INTEGER PRIMARY KEY, data BLOB); INSERT INTO b VALUES (1, zeroblob(\(words.count * 8)))"
+        )
         try db.writeBlob(table: "b", column: "data", row: 1, from: words)
         var back = [UInt64](repeating: 0, count: words.count)
         try db.readBlob(table: "b", column: "data", row: 1, into: &back)
@@ -61,6 +64,8 @@ final class DatabaseTests: XCTestCase {
         }
         let junk = folder.appendingPathComponent("junk.db").path
         try Data(repeating: 0x41, count: 8192).write(to: URL(fileURLWithPath: junk))
-        XCTAssertThrowsError(try Database(path: junk)) { XCTAssertEqual(($0 as? SQLiteError)?.isDamaged, true, "\($0)") }
+        XCTAssertThrowsError(try Database(path: junk)) {
+            XCTAssertEqual(($0 as? SQLiteError)?.isDamaged, true, "\($0)")
+        }
     }
 }

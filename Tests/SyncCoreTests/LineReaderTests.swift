@@ -34,7 +34,8 @@ final class LineReaderTests: XCTestCase {
     func testLineLimitNamesTheLine() throws {
         let long = String(repeating: "x", count: 2 << 20)
         XCTAssertThrowsError(try lines("ok\n\(long)\n", maxLineLength: 1 << 20)) { error in
-            XCTAssertTrue((error as? InputError)?.message.hasSuffix(":2: line longer than 1048576 bytes") ?? false, "\(error)")
+            XCTAssertTrue(
+                (error as? InputError)?.message.hasSuffix(":2: line longer than 1048576 bytes") ?? false, "\(error)")
         }
     }
 
@@ -50,14 +51,16 @@ final class LineReaderTests: XCTestCase {
                 case .invalid(let error): seen.append(reader.describe(error).replacingOccurrences(of: path, with: "F"))
                 }
             }
-            XCTAssertEqual(seen, [
-                "object:{\"a\":1}", "blank", "blank",
-                "F:4: expected a JSON object, got an array",
-                "F:5: invalid JSON: unexpected end of input at column 6",
-                "F:6: expected a JSON object, got a string",
-                "object:{\"b\":\"é\"}",
-                "F:8: invalid JSON: invalid UTF-8 at byte 7",
-            ])
+            XCTAssertEqual(
+                seen,
+                [
+                    "object:{\"a\":1}", "blank", "blank",
+                    "F:4: expected a JSON object, got an array",
+                    "F:5: invalid JSON: unexpected end of input at column 6",
+                    "F:6: expected a JSON object, got a string",
+                    "object:{\"b\":\"é\"}",
+                    "F:8: invalid JSON: invalid UTF-8 at byte 7",
+                ])
         }
     }
 

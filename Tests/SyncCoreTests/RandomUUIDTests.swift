@@ -1,6 +1,6 @@
 import Foundation
-import Synchronization
 import SyncCore
+import Synchronization
 import XCTest
 
 /// Both kinds of id have the RFC text form, their version digit and the variant bits; version-7

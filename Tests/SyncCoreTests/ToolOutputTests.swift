@@ -9,7 +9,9 @@ final class ToolOutputTests: XCTestCase {
         d.error("<stdin>:3: field 'x': expected a number, got \"a\"")
         d.warning("column 'Email' is ignored")
         d.progress("not shown off a terminal")
-        XCTAssertEqual(captured.text, "cv-map: <stdin>:3: field 'x': expected a number, got \"a\"\ncv-map: warning: column 'Email' is ignored\n")
+        XCTAssertEqual(
+            captured.text,
+            "cv-map: <stdin>:3: field 'x': expected a number, got \"a\"\ncv-map: warning: column 'Email' is ignored\n")
         XCTAssertEqual(d.errorCount, 1)
         XCTAssertEqual(d.warningCount, 1)
     }
@@ -40,6 +42,14 @@ final class ToolOutputTests: XCTestCase {
 final class Captured: @unchecked Sendable {
     private let lock = NSLock()
     private var parts: [String] = []
-    func append(_ s: String) { lock.lock(); parts.append(s); lock.unlock() }
-    var text: String { lock.lock(); defer { lock.unlock() }; return parts.joined() }
+    func append(_ s: String) {
+        lock.lock()
+        parts.append(s)
+        lock.unlock()
+    }
+    var text: String {
+        lock.lock()
+        defer { lock.unlock() }
+        return parts.joined()
+    }
 }

@@ -25,7 +25,8 @@ final class UTCTimestampTests: XCTestCase {
 
     func testEpoch() {
         XCTAssertEqual(UTCTimestamp.rfc3339(epochSeconds: 0), "1970-01-01T00:00:00Z")
-        XCTAssertEqual(UTCTimestamp.rfc3339(epochSeconds: 1_700_000_000, nanoseconds: 120_000_000), "2023-11-14T22:13:20.12Z")
+        XCTAssertEqual(
+            UTCTimestamp.rfc3339(epochSeconds: 1_700_000_000, nanoseconds: 120_000_000), "2023-11-14T22:13:20.12Z")
         XCTAssertEqual(UTCTimestamp.rfc3339(epochSeconds: -1), "1969-12-31T23:59:59Z")
     }
 

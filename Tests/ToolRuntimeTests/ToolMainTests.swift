@@ -1,8 +1,9 @@
 import ArgumentParser
-import Synchronization
 import SyncCore
-@testable import ToolRuntime
+import Synchronization
 import XCTest
+
+@testable import ToolRuntime
 
 /// How errors become exit statuses (docs/streams.md, "Exit status").
 final class ToolMainTests: XCTestCase {

@@ -5,7 +5,10 @@ import XCTest
 /// statement or a writing keyword anywhere else.
 final class ReadOnlyQueryTests: XCTestCase {
     private func allowed(_ sql: String, _ dialect: ReadOnlyQuery.Dialect) -> Bool {
-        do { try ReadOnlyQuery.check(sql, dialect: dialect); return true } catch { return false }
+        do {
+            try ReadOnlyQuery.check(sql, dialect: dialect)
+            return true
+        } catch { return false }
     }
 
     func testSelectsWithWordsInsideStringsIdentifiersAndCommentsPass() {
@@ -43,8 +46,9 @@ final class ReadOnlyQueryTests: XCTestCase {
 
     func testTheReasonIsNamed() {
         XCTAssertThrowsError(try ReadOnlyQuery.check("SELECT 1; DELETE FROM t", dialect: .snowflake)) { error in
-            XCTAssertEqual((error as? ExtractError)?.message,
-                           "refused: it holds 2 statements; a sync query must be one SELECT (or WITH … SELECT) for Snowflake")
+            XCTAssertEqual(
+                (error as? ExtractError)?.message,
+                "refused: it holds 2 statements; a sync query must be one SELECT (or WITH … SELECT) for Snowflake")
         }
     }
 }

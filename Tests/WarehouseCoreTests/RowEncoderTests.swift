@@ -1,6 +1,7 @@
 import JSONCodec
-@testable import WarehouseCore
 import XCTest
+
+@testable import WarehouseCore
 
 final class RowEncoderTests: XCTestCase {
     private func encode(_ encoding: ColumnEncoding, _ text: String?) -> String {
@@ -18,7 +19,8 @@ final class RowEncoderTests: XCTestCase {
 
     func testNumbersStayExact() {
         XCTAssertEqual(encode(.integer, "9223372036854775807"), "9223372036854775807")
-        XCTAssertEqual(encode(.decimal, "1234567890123456789012345678.0123456789"), "1234567890123456789012345678.0123456789")
+        XCTAssertEqual(
+            encode(.decimal, "1234567890123456789012345678.0123456789"), "1234567890123456789012345678.0123456789")
         XCTAssertEqual(encode(.decimal, "NaN"), "\"NaN\"")
         XCTAssertEqual(encode(.float, "-Infinity"), "\"-Infinity\"")
         XCTAssertEqual(encode(.float, "1e+20"), "1e+20")
@@ -30,7 +32,8 @@ final class RowEncoderTests: XCTestCase {
         XCTAssertEqual(encode(.boolean, "0"), "false")
         XCTAssertEqual(encode(.boolean, "maybe"), "\"maybe\"")
         XCTAssertEqual(encode(.text, "a\"b\n"), "\"a\\\"b\\n\"")
-        XCTAssertEqual(encode(.uuid, "A0EEBC99-9C0B-4EF8-BB6D-6BB9BD380A11"), "\"a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11\"")
+        XCTAssertEqual(
+            encode(.uuid, "A0EEBC99-9C0B-4EF8-BB6D-6BB9BD380A11"), "\"a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11\"")
         XCTAssertEqual(encode(.timestamp, "2024-01-02 03:04:05+00"), "\"2024-01-02T03:04:05Z\"")
         XCTAssertEqual(encode(.timestamp, "infinity"), "\"infinity\"")
         XCTAssertEqual(encode(.byteaHex, "\\xdeadbeef"), "\"3q2+7w==\"")
@@ -42,7 +45,8 @@ final class RowEncoderTests: XCTestCase {
 
     func testArrays() {
         XCTAssertEqual(encode(.array(.integer), "{1,2,NULL}"), "[1,2,null]")
-        XCTAssertEqual(encode(.array(.text), "{\"a b\",\"c\\\"d\",null,\"NULL\"}"), "[\"a b\",\"c\\\"d\",null,\"NULL\"]")
+        XCTAssertEqual(
+            encode(.array(.text), "{\"a b\",\"c\\\"d\",null,\"NULL\"}"), "[\"a b\",\"c\\\"d\",null,\"NULL\"]")
         XCTAssertEqual(encode(.array(.integer), "{{1,2},{3,4}}"), "[[1,2],[3,4]]")
         XCTAssertEqual(encode(.array(.integer), "[0:1]={7,8}"), "[7,8]")
         XCTAssertEqual(encode(.array(.timestamp), "{\"2024-01-02 03:04:05+00\"}"), "[\"2024-01-02T03:04:05Z\"]")
@@ -52,8 +56,10 @@ final class RowEncoderTests: XCTestCase {
     }
 
     func testRowShapeAndKeyEscaping() {
-        var encoder = RowEncoder(columns: [ColumnDescription(name: "MixedCase", encoding: .integer),
-                                           ColumnDescription(name: "with \"quote\"", encoding: .text)])
+        var encoder = RowEncoder(columns: [
+            ColumnDescription(name: "MixedCase", encoding: .integer),
+            ColumnDescription(name: "with \"quote\"", encoding: .text),
+        ])
         var w = JSONWriter()
         encoder.encode(column: 0, text: Array("1".utf8).span, into: &w)
         encoder.encode(column: 1, text: nil, into: &w)
