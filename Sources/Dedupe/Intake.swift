@@ -26,7 +26,7 @@ final class Intake {
         guard (try? JSONParser().parse(bytes.span, into: &tape)) != nil, tape[0].kind == .object else {
             try rejects.add(
                 Reject(
-                    stage: "dedupe", row: nil, code: "invalid_record", message: "a queued record is not a JSON object"),
+                    stage: .dedupe, row: nil, code: .invalidRecord, message: "a queued record is not a JSON object"),
                 input: nil, rawInput: bytes.span)
             return
         }
@@ -43,7 +43,7 @@ final class Intake {
                 stats.recordsIn += 1
                 try rejects.add(
                     Reject(
-                        stage: "dedupe", row: reader.lineNumber, code: "invalid_record", message: reader.describe(error)
+                        stage: .dedupe, row: reader.lineNumber, code: .invalidRecord, message: reader.describe(error)
                     ),
                     input: nil, rawInput: reader.line)
             case .object:
@@ -67,7 +67,7 @@ final class Intake {
             identity = try RecordIdentity.identify(tape)
         } catch {
             guard case .invalid(let message) = error else { return }
-            try rejects.add(Reject(stage: "dedupe", row: row, code: "invalid_record", message: message), input: raw)
+            try rejects.add(Reject(stage: .dedupe, row: row, code: .invalidRecord, message: message), input: raw)
             return
         }
         var key = identity.key

@@ -40,7 +40,7 @@ enum RetryQueue {
 /// One record the queue takes in at commit.
 struct QueueCandidate {
     var key: StableHash128
-    var code: String
+    var code: RejectCode
     var message: String
     var record: String
     var row: Int?
@@ -79,9 +79,9 @@ struct QueueWriter {
             try delete.step()
             gaveUp += 1
             var reject = Reject(
-                stage: "retry", row: candidate.row, code: "gave_up_after_\(count)_runs",
+                stage: .retry, row: candidate.row, code: .gaveUp(afterRuns: count),
                 message: "refused as retryable in \(count) runs; last: \(candidate.code): \(candidate.message)")
-            reject.extra["lastCode"] = .string(candidate.code)
+            reject.extra["lastCode"] = .string(candidate.code.rawValue)
             let log = gaveUpLog
             try log?.add(reject, input: Array(candidate.record.utf8).span)
             return
@@ -89,7 +89,7 @@ struct QueueWriter {
         upsert.reset()
         upsert.bind(1, hi: candidate.key.hi, lo: candidate.key.lo)
         upsert.bind(2, int: Int64(count))
-        upsert.bind(3, text: candidate.code)
+        upsert.bind(3, text: candidate.code.rawValue)
         upsert.bind(4, text: candidate.message)
         upsert.bind(5, text: candidate.record)
         try upsert.step()

@@ -69,7 +69,7 @@ struct RunOutcomes {
                 let key = RetryQueue.key(tape, at: input, dedupeKey: tape.string("key", of: 0), hasher: &hasher)
                 try body(
                     QueueCandidate(
-                        key: key, code: tape.string("code", of: 0) ?? "unknown",
+                        key: key, code: RejectCode(tape.string("code", of: 0) ?? "unknown"),
                         message: tape.string("message", of: 0) ?? "",
                         record: RetryQueue.stored(tape, at: input), row: tape.integer("row", of: 0)))
             }
@@ -81,7 +81,7 @@ struct RunOutcomes {
             else { return }
             try body(
                 QueueCandidate(
-                    key: Self.key(tape, key), code: "relationship_failed",
+                    key: Self.key(tape, key), code: .relationshipFailed,
                     message: "a relationship was refused for a retryable reason",
                     record: RetryQueue.stored(tape, at: retry), row: tape.integer("row", of: 0)))
         }

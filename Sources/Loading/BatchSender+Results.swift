@@ -1,5 +1,6 @@
 import ConversionAPI
 import JSONCodec
+import SyncCore
 
 extension BatchSender {
     /// An item outcome as an ack (with Conversion's ids and the dedupe keys) or a reject.

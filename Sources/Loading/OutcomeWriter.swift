@@ -33,10 +33,10 @@ final class OutcomeWriter: Sendable {
     func reject(invalid raw: Span<UInt8>, row: Int, message: String) throws {
         // Copied (a rare path): what is under the lock must not take in the caller's buffer.
         let line = raw.array
-        let reject = Reject(stage: "load", row: row, code: "invalid_record", message: message)
+        let reject = Reject(stage: .load, row: row, code: .invalidRecord, message: message)
         try files.withLock { files in
             try files.rejects.add(reject, input: nil, rawInput: line.span)
-            counters.update { $0.countReject("invalid_record") }
+            counters.update { $0.countReject(RejectCode.invalidRecord.rawValue) }
         }
     }
 
@@ -49,7 +49,7 @@ final class OutcomeWriter: Sendable {
             counters.update { $0.acks += 1 }
         case .reject(let code, let message, let status, let attempts, let retryable):
             var reject = Reject(
-                stage: "load", row: record.row, code: code.rawValue, message: message, retryable: retryable)
+                stage: .load, row: record.row, code: code, message: message, retryable: retryable)
             reject.extra["httpStatus"] = status.map { .number(String($0)) } ?? .null
             reject.extra["attempts"] = .number(String(attempts))
             if let key = record.key { reject.extra["key"] = .string(key) }

@@ -1,5 +1,6 @@
 import ConversionAPI
 import JSONCodec
+import SyncCore
 
 /// A record on its way: the API item to send (as JSON bytes) and what an ack or reject must
 /// carry back. Bytes, not trees: the hot path of cv-load allocates one buffer per record.

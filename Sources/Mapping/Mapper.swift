@@ -28,7 +28,7 @@ public enum Mapper {
                         error.map { "invalid JSON: \($0)" }
                         ?? "expected a JSON object, got \(reader.tape.value(at: 0).typeDescription)"
                     try rejects.add(
-                        Reject(stage: "map", row: reader.lineNumber, code: "invalid_json", message: message),
+                        Reject(stage: .map, row: reader.lineNumber, code: .invalidJSON, message: message),
                         input: nil, rawInput: reader.line)
                 case .object:
                     stats.rows += 1
@@ -43,7 +43,7 @@ public enum Mapper {
                             distinctColumns = 0
                             try rejects.add(
                                 Reject(
-                                    stage: "map", row: reader.lineNumber, code: "duplicate_column",
+                                    stage: .map, row: reader.lineNumber, code: .duplicateColumn,
                                     message:
                                         "column '\(duplicate.name)' appears twice (columns \(duplicate.first) and "
                                         + "\(duplicate.second)); give one of them another name with AS"
@@ -65,7 +65,7 @@ public enum Mapper {
                     } catch {
                         writer.bytes.removeSubrange(mark...)
                         try rejects.add(
-                            Reject(stage: "map", row: reader.lineNumber, code: error.code, message: error.message),
+                            Reject(stage: .map, row: reader.lineNumber, code: error.code, message: error.message),
                             input: reader.line)
                     }
                 }

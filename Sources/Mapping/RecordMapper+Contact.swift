@@ -11,7 +11,7 @@ extension RecordMapper {
             let valid = ["SUBSCRIBED", "UNSUBSCRIBED", "NO_STATUS"]
             guard tape[status].kind == .string, valid.contains(tape.decodeString(status)) else {
                 throw MapFailure(
-                    code: "invalid_subscription_status",
+                    code: .invalidSubscriptionStatus,
                     message:
                         "column 'subscriptionStatus': expected one of SUBSCRIBED, UNSUBSCRIBED, NO_STATUS, got "
                         + "\(TokenValue.display(tape, status))"

@@ -77,7 +77,7 @@ extension RecordMapper {
                     fields.keys.isEmpty
                     ? "it has none" : "it has " + fields.keys.map { "'\($0)'" }.joined(separator: ", ")
                 throw MapFailure(
-                    code: "invalid_field",
+                    code: .invalidField,
                     message:
                         "relationshipFields key '\(name)' is not a relationship field of object type '\(type)' "
                         + "(\(known))"

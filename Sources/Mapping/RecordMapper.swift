@@ -119,7 +119,7 @@ struct RecordMapper {
                 : EmailSyntax.isValid(tape.bytes(email).extracting(EmailSyntax.trimmedRange(tape.bytes(email))))
             guard valid else {
                 throw MapFailure(
-                    code: "invalid_email",
+                    code: .invalidEmail,
                     message: "column 'email': \(TokenValue.display(tape, email)) is not a valid email address")
             }
             w.writeRaw(",\"email\":")

@@ -3,19 +3,21 @@ import JSONCodec
 /// One row or record that will not reach Conversion, with what is needed to fix and replay it
 /// (DESIGN.md §2). `input` is the original line or record, as JSON bytes.
 public struct Reject: Sendable {
-    public var stage: String
+    public var stage: Stage
     public var row: Int?
-    public var code: String
+    public var code: RejectCode
     public var message: String
     public var retryable: Bool
     public var extra: JSONObject = [:]
 
-    public init(stage: String, row: Int?, code: String, message: String, retryable: Bool = false) {
+    /// `retryable` defaults to the code's own answer (`RejectCode.isRetryable`); the loader
+    /// passes its own when the same code was final for this record (attempts used up).
+    public init(stage: Stage, row: Int?, code: RejectCode, message: String, retryable: Bool? = nil) {
         self.stage = stage
         self.row = row
         self.code = code
         self.message = message
-        self.retryable = retryable
+        self.retryable = retryable ?? code.isRetryable
     }
 }
 
@@ -42,7 +44,7 @@ public final class RejectLog {
     /// was not JSON, in which case `rawInput` is kept as a string).
     public func add(_ reject: Reject, input: Span<UInt8>?, rawInput: Span<UInt8>? = nil) throws(OutputError) {
         total += 1
-        byCode[reject.code, default: 0] += 1
+        byCode[reject.code.rawValue, default: 0] += 1
         if total <= echoLimit {
             let at = reject.row.map { "\(location):\($0): " } ?? ""
             diagnostics.error("\(at)\(reject.code): \(reject.message)")
@@ -53,13 +55,13 @@ public final class RejectLog {
         }
         guard let sink else { return }
         writer.writeRaw("{\"stage\":")
-        writer.writeString(reject.stage)
+        writer.writeString(reject.stage.rawValue)
         if let row = reject.row {
             writer.writeRaw(",\"row\":")
             writer.writeInteger(row)
         }
         writer.writeRaw(",\"code\":")
-        writer.writeString(reject.code)
+        writer.writeString(reject.code.rawValue)
         writer.writeRaw(",\"message\":")
         writer.writeString(reject.message)
         writer.writeRaw(reject.retryable ? ",\"retryable\":true" : ",\"retryable\":false")

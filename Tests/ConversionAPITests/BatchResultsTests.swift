@@ -1,6 +1,7 @@
 import ConversionAPI
 import JSONCodec
 import XCTest
+import SyncCore
 
 final class BatchResultsTests: XCTestCase {
     private func outcomes(_ body: String, _ count: Int) -> [ItemOutcome] {
