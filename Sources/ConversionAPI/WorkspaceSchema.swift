@@ -31,23 +31,22 @@ public struct WorkspaceSchema: Sendable, Equatable {
         eventProperties: FieldSet())
 
     /// Reads a schema file; every problem is a configuration error naming the file and the key.
-    public static func load(path: String) throws(ConfigurationError) -> WorkspaceSchema {
+    public static func load(path: String) throws(SchemaError) -> WorkspaceSchema {
         let text: String
-        do { text = try TextFile.read(path) } catch { throw ConfigurationError("cannot read schema: \(error.message)") }
+        do { text = try TextFile.read(path) } catch { throw .unreadable(detail: error.message) }
         let value: JSONValue
         do { value = try JSONValue.parse(text) } catch {
-            throw ConfigurationError("schema \(path): invalid JSON: \(error)")
+            throw .invalidJSON(schema: path, detail: "\(error)")
         }
         return try parse(value, name: path)
     }
 
-    public static func parse(_ value: JSONValue, name: String) throws(ConfigurationError) -> WorkspaceSchema {
+    public static func parse(_ value: JSONValue, name: String) throws(SchemaError) -> WorkspaceSchema {
         guard case .object(let root) = value else {
-            throw ConfigurationError("schema \(name): expected a JSON object at the top")
+            throw .notAnObject(schema: name)
         }
         for key in root.keys where !["contacts", "companies", "objects", "events"].contains(key) {
-            throw ConfigurationError(
-                "schema \(name): unknown section '\(key)' (expected contacts, companies, objects, events)")
+            throw .unknownSection(schema: name, section: key)
         }
         // A schema file adds to Conversion's default fields (and may retype them); it never removes them.
         var schema = WorkspaceSchema.builtIn
@@ -60,12 +59,11 @@ public struct WorkspaceSchema: Sendable, Equatable {
         schema.eventProperties = try fieldSet(root["events"], key: "properties", at: "events", name: name)
         if let objects = root["objects"] {
             guard case .object(let types) = objects else {
-                throw ConfigurationError("schema \(name): 'objects' must be an object of object types")
+                throw .wrongShape(schema: name, at: "objects", expected: "an object of object types")
             }
             for (type, body) in types.members {
                 guard APIContract.isObjectTypeKey(type) else {
-                    throw ConfigurationError(
-                        "schema \(name): object type '\(type)' must be \(APIContract.objectTypeKeyRule)")
+                    throw .invalidObjectTypeKey(schema: name, type: type)
                 }
                 schema.objectTypes[type] = try objectType(body, at: "objects.\(type)", name: name)
             }
@@ -74,7 +72,7 @@ public struct WorkspaceSchema: Sendable, Equatable {
     }
 
     /// One object type's body, `{"fields":{…},"relationshipFields":{…}}`.
-    public static func objectType(_ body: JSONValue, at path: String, name: String) throws(ConfigurationError)
+    public static func objectType(_ body: JSONValue, at path: String, name: String) throws(SchemaError)
         -> ObjectType
     {
         ObjectType(
@@ -83,23 +81,20 @@ public struct WorkspaceSchema: Sendable, Equatable {
     }
 
     private static func fieldSet(_ section: JSONValue?, key: String, at path: String, name: String)
-        throws(ConfigurationError) -> FieldSet
+        throws(SchemaError) -> FieldSet
     {
         guard let section else { return FieldSet() }
         guard case .object(let body) = section else {
-            throw ConfigurationError("schema \(name): '\(path)' must be an object")
+            throw .wrongShape(schema: name, at: path, expected: "an object")
         }
         guard let fields = body[key] else { return FieldSet() }
         guard case .object(let members) = fields else {
-            throw ConfigurationError("schema \(name): '\(path).\(key)' must be an object of field: type")
+            throw .wrongShape(schema: name, at: "\(path).\(key)", expected: "an object of field: type")
         }
         var set = FieldSet()
         for (field, typeValue) in members.members {
             guard let text = typeValue.stringValue, let type = FieldType(rawValue: text) else {
-                throw ConfigurationError(
-                    "schema \(name): '\(path).\(key).\(field)': type must be one of "
-                        + "\(FieldType.allCases.map(\.rawValue).joined(separator: ", ")), got \(typeValue.serialized)"
-                )
+                throw .unknownFieldType(schema: name, at: "\(path).\(key).\(field)", got: typeValue.serialized)
             }
             set.add(field, type)
         }

@@ -24,7 +24,7 @@ public enum TLSTrust {
             if let path = environment(name) { try readable(path, from: name) }
         }
         if let folder = environment("SSL_CERT_DIR"), access(folder, X_OK) != 0 {
-            throw ConfigurationError("SSL_CERT_DIR names '\(folder)', which is not a folder this user can read")
+            throw .unreadable(setting: "SSL_CERT_DIR", path: folder, kind: "folder")
         }
     }
 
@@ -41,8 +41,7 @@ public enum TLSTrust {
     private static func readable(_ path: String, from source: String) throws(ConfigurationError) {
         var info = stat()
         guard stat(path, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG, access(path, R_OK) == 0 else {
-            throw ConfigurationError(
-                "\(source) names '\(path)', which is not a file this user can read (expected PEM certificates)")
+            throw .unreadable(setting: source, path: path, kind: "file", expected: "PEM certificates")
         }
     }
 }

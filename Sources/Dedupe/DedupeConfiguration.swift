@@ -18,7 +18,7 @@ public struct DedupeConfiguration: Sendable {
     public init(
         statePath: String, run: String, changedOnly: Bool, inputPath: String? = nil,
         rejectsPath: String? = nil, partitionBudget: Int = 16 << 20
-    ) throws(ConfigurationError) {
+    ) throws(StateError) {
         try PendingLog.validate(run: run)
         self.statePath = statePath
         self.run = run

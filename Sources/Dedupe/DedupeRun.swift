@@ -12,8 +12,7 @@ public enum DedupeRun {
     {
         let state = try DedupeState(path: configuration.statePath)
         if try state.isCommitted(run: configuration.run) {
-            throw ConfigurationError(
-                "run '\(configuration.run)' was already committed to \(configuration.statePath); use a new run id")
+            throw StateError.runAlreadyCommitted(run: configuration.run, path: configuration.statePath)
         }
         let work = configuration.statePath + ".work.\(getpid())"
         defer { FileTree.remove(work) }

@@ -78,8 +78,7 @@ extension DedupeState {
         var pendingPath = PendingLog.path(forState: path, run: run)
         if access(pendingPath, R_OK) != 0 && access(pendingPath + ".tmp", R_OK) == 0 { pendingPath += ".tmp" }
         guard access(pendingPath, R_OK) == 0 else {
-            throw ConfigurationError(
-                "no pending records for run '\(run)' next to \(path) (was the run started with this state file?)")
+            throw StateError.noPendingRun(run: run, path: path)
         }
         // Keys are split by their top bits into partitions in a scratch folder next to the
         // state, each about `partitionKeys` keys of the run, so memory stays bounded whatever the

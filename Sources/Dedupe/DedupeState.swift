@@ -29,10 +29,7 @@ public final class DedupeState {
             """ + RetryQueue.schema)
         let version = try value(of: "format_version").flatMap(Int.init) ?? 0
         guard version <= Self.formatVersion else {
-            throw ConfigurationError(
-                "state file '\(path)' has format version \(version); this cv-dedupe reads version "
-                    + "\(Self.formatVersion) and older"
-            )
+            throw StateError.newerFormat(path: path, version: version, readable: Self.formatVersion)
         }
     }
 
@@ -41,12 +38,7 @@ public final class DedupeState {
     static func open(_ path: String) throws -> Database {
         var info = stat()
         if stat(path, &info) == 0, info.st_size == 0 {
-            throw ConfigurationError(
-                """
-                state file '\(path)' is empty (0 bytes): what Conversion acknowledged is no longer known, \
-                so the next run would send every record again as new. Restore it from a backup, or accept \
-                a full resync by removing it (cv-sync reset NAME --yes)
-                """)
+            throw StateError.empty(path: path)
         }
         do throws(SQLiteError) {
             let database = try Database(path: path)
@@ -59,19 +51,11 @@ public final class DedupeState {
 
     private static func explained(_ error: SQLiteError, path: String) -> any Error {
         if error.isDamaged {
-            return ConfigurationError(
-                """
-                state file '\(path)' is damaged (\(error.detail)): restore it from a backup, or accept a \
-                full resync by removing it (cv-sync reset NAME --yes)
-                """)
+            return StateError.damaged(path: path, detail: error.detail)
         }
         if error.isUnwritable {
             let folder = path.split(separator: "/", omittingEmptySubsequences: false).dropLast().joined(separator: "/")
-            return ConfigurationError(
-                """
-                cannot write the state file '\(path)' (\(error.detail)): the user running this needs write \
-                access to it and to its folder '\(folder.isEmpty ? "." : folder)'
-                """)
+            return StateError.notWritable(path: path, folder: folder.isEmpty ? "." : folder, detail: error.detail)
         }
         return error
     }

@@ -207,7 +207,7 @@ struct PartitionProcessor {
 
     static func parseObject(_ bytes: [UInt8], _ range: Range<Int>) throws -> JSONObject {
         guard case .object(let object) = try JSONValue.parse(bytes.span.extracting(range)) else {
-            throw ConfigurationError("spilled record is not an object")
+            throw StateError.damagedSpill(detail: "a spilled record is not a JSON object")
         }
         return object
     }

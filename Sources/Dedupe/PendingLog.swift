@@ -27,13 +27,12 @@ struct PendingLog {
     static func path(forState state: String, run: String) -> String { directory(forState: state) + "/" + run + ".bin" }
 
     /// Run ids become file names: keep them to a safe alphabet.
-    static func validate(run: String) throws(ConfigurationError) {
+    static func validate(run: String) throws(StateError) {
         let allowed = run.unicodeScalars.allSatisfy {
             $0.isASCII && ($0.properties.isAlphabetic || ("0"..."9").contains($0) || "-_.:".unicodeScalars.contains($0))
         }
         guard !run.isEmpty, run.count <= 128, allowed, !run.hasPrefix(".") else {
-            throw ConfigurationError(
-                "run id '\(run)' must be 1 to 128 letters, digits, '-', '_', '.', ':' and not start with '.'")
+            throw .invalidRunID(run)
         }
     }
 

@@ -40,7 +40,7 @@ struct RunOutcomes {
         }
         if let rejectsPath {
             try Self.forEachLine(rejectsPath) { tape in
-                guard tape.string("stage", of: 0) == "load", !Self.isRetryable(tape, 0),
+                guard tape.string("stage", of: 0) == Stage.load.rawValue, !Self.isRetryable(tape, 0),
                     let key = tape.member("key", of: 0), tape[key].kind == .string
                 else { return }
                 try settled.append(Self.key(tape, key))
@@ -62,7 +62,7 @@ struct RunOutcomes {
         var hasher = CanonicalHasher()
         if let rejectsPath {
             try Self.forEachLine(rejectsPath) { tape in
-                guard tape.string("stage", of: 0) == "load", Self.isRetryable(tape, 0),
+                guard tape.string("stage", of: 0) == Stage.load.rawValue, Self.isRetryable(tape, 0),
                     let input = tape.member("input", of: 0),
                     tape[input].kind == .object
                 else { return }

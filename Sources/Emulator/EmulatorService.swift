@@ -137,7 +137,7 @@ public final class EmulatorService: Sendable {
                 var plan = faults.current
                 let value = try JSONValue.parse(request.body.span, maxDepth: 8)
                 guard case .object(let object) = value else {
-                    throw ConfigurationError("the body must be a JSON object of faults")
+                    throw FaultPlanError.notAnObject
                 }
                 try plan.update(from: object)
                 faults.replace(plan)
@@ -145,9 +145,11 @@ public final class EmulatorService: Sendable {
             case ("POST", "/_emulator/object-types"):
                 // {"name":"product","fields":{…},"relationshipFields":{…}}: the type now exists.
                 let value = try JSONValue.parse(request.body.span, maxDepth: 8)
-                guard let name = value.objectValue?["name"]?.stringValue, APIContract.isObjectTypeKey(name) else {
-                    throw ConfigurationError(
-                        "the body needs 'name', an object type key (\(APIContract.objectTypeKeyRule))")
+                guard let name = value.objectValue?["name"]?.stringValue else {
+                    throw SchemaError.wrongShape(schema: "request", at: "name", expected: "an object type key")
+                }
+                guard APIContract.isObjectTypeKey(name) else {
+                    throw SchemaError.invalidObjectTypeKey(schema: "request", type: name)
                 }
                 store.addObjectType(name, try WorkspaceSchema.objectType(value, at: name, name: "request"))
                 return Self.json(200, .object(["created": .string(name)]))
@@ -157,7 +159,8 @@ public final class EmulatorService: Sendable {
                 return Self.json(
                     404, APIError.notFound("no inspection endpoint \(request.method) \(request.path)").envelope)
             }
-        } catch let error as ConfigurationError {
+        } catch let error as ToolError where error.exitStatus == .usage {
+            // A plan or a schema that cannot be taken: the caller's request, not the emulator, is wrong.
             return Self.json(400, APIError.invalidRequest(error.message).envelope)
         } catch let error as JSONSyntaxError {
             return Self.json(400, APIError.invalidRequest("body is not valid JSON: \(error)").envelope)

@@ -42,10 +42,10 @@ public struct FaultPlan: Sendable, Equatable {
     }
 
     /// Applies the members present in `object`; unknown members or bad values are refused.
-    public mutating func update(from object: JSONObject) throws(ConfigurationError) {
-        func fraction(_ v: JSONValue, _ name: String) throws(ConfigurationError) -> Double {
+    public mutating func update(from object: JSONObject) throws(FaultPlanError) {
+        func fraction(_ v: JSONValue, _ name: String) throws(FaultPlanError) -> Double {
             guard case .number(let t) = v, let d = Double(t), (0...1).contains(d) else {
-                throw ConfigurationError("'\(name)' must be a number from 0 to 1")
+                throw .invalidValue(fault: name, expected: "a number from 0 to 1")
             }
             return d
         }
@@ -57,7 +57,7 @@ public struct FaultPlan: Sendable, Equatable {
                     continue
                 }
                 guard case .number(let t) = value, let d = Double(t), d > 0 else {
-                    throw ConfigurationError("'rateLimit' must be a positive number or null")
+                    throw .invalidValue(fault: "rateLimit", expected: "a positive number or null")
                 }
                 rateLimit = d
             case "errorRate": errorRate = try fraction(value, key)
@@ -65,17 +65,17 @@ public struct FaultPlan: Sendable, Equatable {
             case "failAfterProcessingRate": failAfterProcessingRate = try fraction(value, key)
             case "errorStatus":
                 guard case .number(let t) = value, let n = Int(t), (500...599).contains(n) else {
-                    throw ConfigurationError("'errorStatus' must be 500 to 599")
+                    throw .invalidValue(fault: "errorStatus", expected: "500 to 599")
                 }
                 errorStatus = n
             case "latencyMs":
                 guard case .number(let t) = value, let n = Int(t), (0...60_000).contains(n) else {
-                    throw ConfigurationError("'latencyMs' must be 0 to 60000")
+                    throw .invalidValue(fault: "latencyMs", expected: "0 to 60000")
                 }
                 latencyMilliseconds = n
             case "seed":
                 guard case .number(let t) = value, let n = UInt64(t) else {
-                    throw ConfigurationError("'seed' must be a non-negative integer")
+                    throw .invalidValue(fault: "seed", expected: "a non-negative integer")
                 }
                 seed = n
             case "poison":
@@ -84,7 +84,7 @@ public struct FaultPlan: Sendable, Equatable {
                     continue
                 }
                 guard let text = value.stringValue, !text.isEmpty else {
-                    throw ConfigurationError("'poison' must be a non-empty string or null")
+                    throw .invalidValue(fault: "poison", expected: "a non-empty string or null")
                 }
                 poison = text
             case "invalidAnswers":
@@ -93,8 +93,9 @@ public struct FaultPlan: Sendable, Equatable {
                     continue
                 }
                 guard let kind = value.stringValue, Self.invalidAnswerKinds.contains(kind) else {
-                    throw ConfigurationError(
-                        "'invalidAnswers' must be one of \(Self.invalidAnswerKinds.joined(separator: ", ")) or null")
+                    throw .invalidValue(
+                        fault: "invalidAnswers",
+                        expected: "one of \(Self.invalidAnswerKinds.joined(separator: ", ")) or null")
                 }
                 invalidAnswers = kind
             case "windowLimit":
@@ -103,14 +104,11 @@ public struct FaultPlan: Sendable, Equatable {
                     continue
                 }
                 guard case .number(let t) = value, let n = Int(t), n > 0 else {
-                    throw ConfigurationError("'windowLimit' must be a positive integer or null")
+                    throw .invalidValue(fault: "windowLimit", expected: "a positive integer or null")
                 }
                 windowLimit = n
             default:
-                throw ConfigurationError(
-                    "unknown fault '\(key)' (rateLimit, windowLimit, errorRate, errorStatus, latencyMs, dropRate, "
-                        + "failAfterProcessingRate, poison, invalidAnswers, seed)"
-                )
+                throw .unknownFault(key)
             }
         }
     }
@@ -206,6 +204,28 @@ final class FaultState: Sendable {
             z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
             z ^= z >> 31
             return Double(z >> 11) / Double(1 << 53)
+        }
+    }
+}
+
+/// A fault plan (`--faults`, or a POST to /_emulator/faults) that cannot be applied: exit 2 on
+/// the command line, a 400 answer over HTTP.
+public enum FaultPlanError: ToolError, Equatable {
+    case invalidValue(fault: String, expected: String)
+    case unknownFault(String)
+    case notAnObject
+
+    public var exitStatus: ExitStatus { .usage }
+
+    public var message: String {
+        switch self {
+        case .invalidValue(let fault, let expected):
+            return "'\(fault)' must be \(expected)"
+        case .unknownFault(let name):
+            return "unknown fault '\(name)' (rateLimit, windowLimit, errorRate, errorStatus, latencyMs, dropRate, "
+                + "failAfterProcessingRate, poison, invalidAnswers, seed)"
+        case .notAnObject:
+            return "the body must be a JSON object of faults"
         }
     }
 }

@@ -30,11 +30,7 @@ public struct ExtractConfiguration: Sendable {
     }
 
     /// Renders the query template; an unknown `{{variable}}` is a configuration error.
-    public static func render(template: String, lastSyncTime: Int64) throws(ConfigurationError) -> String {
-        do {
-            return try QueryTemplate.render(template, lastSyncTime: lastSyncTime)
-        } catch {
-            throw ConfigurationError(error.message)
-        }
+    public static func render(template: String, lastSyncTime: Int64) throws(QueryTemplateError) -> String {
+        try QueryTemplate.render(template, lastSyncTime: lastSyncTime)
     }
 }

@@ -30,7 +30,7 @@ public enum APICheck {
         var answer = try emptyBatch(session, configuration, path: APIContract.contactsBatchPath, member: "contacts")
         guard let objectType else { return answer }
         guard APIContract.isObjectTypeKey(objectType) else {
-            throw ConfigurationError("object type '\(objectType)' must be \(APIContract.objectTypeKeyRule)")
+            throw SchemaError.invalidObjectTypeKey(schema: nil, type: objectType)
         }
         do {
             _ = try emptyBatch(

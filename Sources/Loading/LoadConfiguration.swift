@@ -32,12 +32,21 @@ public struct LoadConfiguration: Sendable {
         throws(ConfigurationError)
     {
         guard apiURL.hasPrefix("http://") || apiURL.hasPrefix("https://") else {
-            throw ConfigurationError("API URL must start with http:// or https://, got '\(apiURL)'")
+            throw ConfigurationError.invalidValue(
+                setting: "the API URL", expected: "an http:// or https:// URL", got: apiURL)
         }
-        if let batchSize, batchSize < 1 { throw ConfigurationError("--batch-size must be at least 1") }
-        guard (1...64).contains(concurrency) else { throw ConfigurationError("--concurrency must be 1 to 64") }
-        guard retry.maxAttempts >= 1 else { throw ConfigurationError("--max-attempts must be at least 1") }
-        guard rate >= 0 else { throw ConfigurationError("--rate must be 0 (no limit) or more") }
+        if let batchSize, batchSize < 1 {
+            throw ConfigurationError.invalidValue(setting: "--batch-size", expected: "at least 1")
+        }
+        guard (1...64).contains(concurrency) else {
+            throw ConfigurationError.invalidValue(setting: "--concurrency", expected: "1 to 64")
+        }
+        guard retry.maxAttempts >= 1 else {
+            throw ConfigurationError.invalidValue(setting: "--max-attempts", expected: "at least 1")
+        }
+        guard rate >= 0 else {
+            throw ConfigurationError.invalidValue(setting: "--rate", expected: "0 (no limit) or more")
+        }
         self.apiURL = apiURL.hasSuffix("/") ? String(apiURL.dropLast()) : apiURL
         self.apiKey = apiKey
         self.batchSize = batchSize

@@ -18,10 +18,10 @@ public struct MapConfiguration: Sendable {
         destination: Destination, schema: WorkspaceSchema, schemaName: String, nulls: NullHandling = .skip,
         inputPath: String? = nil, rejectsPath: String? = nil, statsPath: String? = nil, maxRejects: Int? = nil
     )
-        throws(ConfigurationError)
+        throws(SchemaError)
     {
         if case .objects(let type) = destination, schema.objectTypes[type] == nil {
-            throw ConfigurationError("object type '\(type)' not found in schema \(schemaName)")
+            throw .objectTypeNotFound(schema: schemaName, type: type)
         }
         self.destination = destination
         self.schema = schema

@@ -33,7 +33,7 @@ public struct DatabricksLocation: Equatable, Sendable {
 /// Parses the cloud warehouses' source URLs. Every query parameter must be known, so a typo is
 /// an error instead of a silently ignored setting; credentials never go in the URL.
 enum CloudSourceURL {
-    static func parse(_ text: String, scheme: String) throws(ConfigurationError) -> (
+    static func parse(_ text: String, scheme: String) throws(SourceError) -> (
         host: String, path: [String], query: [String: String]
     ) {
         var rest = Substring(text.dropFirst(scheme.count + 3))
@@ -46,16 +46,10 @@ enum CloudSourceURL {
             URLUserInfo.percentDecoded(String($0))
         }
         guard let host = parts.first, !host.isEmpty else {
-            throw ConfigurationError(
-                "source '\(scheme)://' needs a "
-                    + "\(scheme == "bigquery" ? "project" : scheme == "snowflake" ? "account" : "host")"
-            )
+            throw .missingHost(scheme: scheme)
         }
         if host.contains("@") {
-            throw ConfigurationError(
-                "\(scheme):// sources take no user or password in the URL; credentials come from files or the "
-                    + "environment (see wh-extract --help)"
-            )
+            throw .credentialsInURL(scheme: scheme, parameter: nil)
         }
         var query: [String: String] = [:]
         for pair in queryText.split(separator: "&") {
@@ -66,69 +60,63 @@ enum CloudSourceURL {
         return (host, Array(parts.dropFirst()), query)
     }
 
-    static func checkKnown(_ query: [String: String], _ known: [String], scheme: String) throws(ConfigurationError) {
+    static func checkKnown(_ query: [String: String], _ known: [String], scheme: String) throws(SourceError) {
         for key in query.keys.sorted() where !known.contains(key) {
             if ["password", "token", "secret", "client_secret", "private_key"].contains(key) {
-                throw ConfigurationError(
-                    "\(scheme):// sources take no '\(key)' in the URL; credentials come from files or the "
-                        + "environment (see wh-extract --help)"
-                )
+                throw .credentialsInURL(scheme: scheme, parameter: key)
             }
-            throw ConfigurationError(
-                "unknown parameter '\(key)' in the \(scheme):// source; known: \(known.joined(separator: ", "))")
+            throw .unknownParameter(scheme: scheme, parameter: key, known: known)
         }
     }
 
-    static func bigQuery(_ text: String) throws(ConfigurationError) -> BigQueryLocation {
+    static func bigQuery(_ text: String) throws(SourceError) -> BigQueryLocation {
         let (project, path, query) = try parse(text, scheme: "bigquery")
         try checkKnown(query, ["location", "dataset", "page_size"], scheme: "bigquery")
         guard path.isEmpty else {
-            throw ConfigurationError(
-                "bigquery:// source: expected bigquery://PROJECT[?location=…&dataset=…], "
-                    + "got a path after the project")
+            throw .badPath(scheme: "bigquery", expected: "bigquery://PROJECT[?location=…&dataset=…], no path")
         }
-        let pageSize = try pageSizeValue(query["page_size"], default: 10_000, range: 1...100_000)
+        let pageSize = try pageSizeValue(query["page_size"], default: 10_000, range: 1...100_000, scheme: "bigquery")
         return BigQueryLocation(
             project: project, location: query["location"], dataset: query["dataset"], pageSize: pageSize)
     }
 
-    static func snowflake(_ text: String) throws(ConfigurationError) -> SnowflakeLocation {
+    static func snowflake(_ text: String) throws(SourceError) -> SnowflakeLocation {
         let (account, path, query) = try parse(text, scheme: "snowflake")
         try checkKnown(query, ["warehouse", "role", "user"], scheme: "snowflake")
         guard path.count <= 2 else {
-            throw ConfigurationError("snowflake:// source: expected snowflake://ACCOUNT/DATABASE/SCHEMA")
+            throw .badPath(scheme: "snowflake", expected: "snowflake://ACCOUNT/DATABASE/SCHEMA")
         }
         return SnowflakeLocation(
             account: account, database: path.first, schema: path.count > 1 ? path[1] : nil,
             warehouse: query["warehouse"], role: query["role"], user: query["user"])
     }
 
-    static func databricks(_ text: String) throws(ConfigurationError) -> DatabricksLocation {
+    static func databricks(_ text: String) throws(SourceError) -> DatabricksLocation {
         let (host, path, query) = try parse(text, scheme: "databricks")
         try checkKnown(query, ["catalog", "schema", "client_id", "disposition"], scheme: "databricks")
         guard path.count == 1 else {
-            throw ConfigurationError(
-                "databricks:// source: expected databricks://HOST/WAREHOUSE_ID (the SQL warehouse id from its "
-                    + "connection details)"
-            )
+            throw .badPath(
+                scheme: "databricks",
+                expected: "databricks://HOST/WAREHOUSE_ID (the SQL warehouse id from its connection details)")
         }
         let disposition = (query["disposition"] ?? "EXTERNAL_LINKS").uppercased()
         guard ["EXTERNAL_LINKS", "INLINE"].contains(disposition) else {
-            throw ConfigurationError(
-                "databricks:// source: disposition must be EXTERNAL_LINKS or INLINE, got '\(disposition)'")
+            throw .badParameterValue(
+                scheme: "databricks", parameter: "disposition", expected: "EXTERNAL_LINKS or INLINE", got: disposition)
         }
         return DatabricksLocation(
             host: host, warehouseID: path[0], catalog: query["catalog"], schema: query["schema"],
             clientID: query["client_id"], disposition: disposition)
     }
 
-    private static func pageSizeValue(_ text: String?, default value: Int, range: ClosedRange<Int>)
-        throws(ConfigurationError) -> Int
+    private static func pageSizeValue(_ text: String?, default value: Int, range: ClosedRange<Int>, scheme: String)
+        throws(SourceError) -> Int
     {
         guard let text else { return value }
         guard let n = Int(text), range.contains(n) else {
-            throw ConfigurationError(
-                "page_size must be an integer from \(range.lowerBound) to \(range.upperBound), got '\(text)'")
+            throw .badParameterValue(
+                scheme: scheme, parameter: "page_size",
+                expected: "an integer from \(range.lowerBound) to \(range.upperBound)", got: text)
         }
         return n
     }

@@ -58,8 +58,11 @@ public enum QueryTemplate {
     }
 }
 
-public enum QueryTemplateError: Error, Equatable {
+/// A query template that cannot be rendered (exit 2).
+public enum QueryTemplateError: ToolError, Equatable {
     case unknownVariable(name: String, line: Int)
+
+    public var exitStatus: ExitStatus { .usage }
 
     public var message: String {
         switch self {

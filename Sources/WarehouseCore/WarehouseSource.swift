@@ -15,7 +15,7 @@ public enum WarehouseSource: Equatable, Sendable {
     /// Databricks' SQL Statement Execution API.
     case databricks(DatabricksLocation)
 
-    public static func parse(_ text: String) throws(ConfigurationError) -> WarehouseSource {
+    public static func parse(_ text: String) throws(SourceError) -> WarehouseSource {
         let lower = text.lowercased()
         if lower.hasPrefix("postgres://") || lower.hasPrefix("postgresql://") {
             return .postgres(conninfo: text, redshift: false)
@@ -26,7 +26,7 @@ public enum WarehouseSource: Equatable, Sendable {
         if lower.hasPrefix("odbc:") {
             let connection = String(text.dropFirst(5))
             guard !connection.isEmpty else {
-                throw ConfigurationError("source 'odbc:' needs a connection string, e.g. odbc:DSN=name")
+                throw .emptyAfterScheme(scheme: "odbc", example: "a connection string, e.g. odbc:DSN=name")
             }
             return .odbc(connectionString: connection)
         }
@@ -34,7 +34,7 @@ public enum WarehouseSource: Equatable, Sendable {
             var path = String(text.dropFirst(7))
             if path.hasPrefix("//") { path = String(path.dropFirst(2)) }
             guard !path.isEmpty else {
-                throw ConfigurationError("source 'sqlite:' needs a file path, e.g. sqlite:warehouse.db")
+                throw .emptyAfterScheme(scheme: "sqlite", example: "a file path, e.g. sqlite:warehouse.db")
             }
             return .sqlite(path: path)
         }
@@ -42,10 +42,7 @@ public enum WarehouseSource: Equatable, Sendable {
         if lower.hasPrefix("snowflake://") { return .snowflake(try CloudSourceURL.snowflake(text)) }
         if lower.hasPrefix("databricks://") { return .databricks(try CloudSourceURL.databricks(text)) }
         let scheme = text.split(separator: ":", maxSplits: 1).first.map(String.init) ?? text
-        throw ConfigurationError(
-            "unsupported source '\(scheme):…'; expected postgres://, postgresql://, redshift://, odbc:, sqlite:, "
-                + "bigquery://, snowflake:// or databricks://"
-        )
+        throw .unsupportedScheme(scheme)
     }
 
     /// The password written inside the source text, if any (for warnings and scrubbing).

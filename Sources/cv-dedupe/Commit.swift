@@ -53,7 +53,9 @@ struct Commit: ToolCommand {
     var stats: String?
 
     func execute(diagnostics: Diagnostics) throws -> ExitStatus {
-        guard maxRetryRuns >= 1 else { throw ConfigurationError("--max-retry-runs must be at least 1") }
+        guard maxRetryRuns >= 1 else {
+            throw ConfigurationError.invalidValue(setting: "--max-retry-runs", expected: "at least 1")
+        }
         let options = CommitOptions(
             acksPath: acks, rejectsPath: rejects, maxRetryRuns: maxRetryRuns, gaveUpPath: gaveUp)
         let result = try DedupeState(path: state).commit(run: run, options)
@@ -100,14 +102,16 @@ struct Forget: ToolCommand {
     var yes = false
 
     func execute(diagnostics: Diagnostics) throws -> ExitStatus {
-        guard yes else { throw ConfigurationError("forget drops what this sync knows was sent; pass --yes to confirm") }
+        guard yes else { throw ConfigurationError.unconfirmed(action: "forget drops what this sync knows was sent") }
         let kinds: [RecordKind]
         switch type {
         case nil: kinds = []
         case "contacts": kinds = [.contact]
         case "objects": kinds = [.object, .relationship]
         case "events": kinds = [.event]
-        case let other?: throw ConfigurationError("--type must be contacts, objects or events, got '\(other)'")
+        case let other?:
+            throw ConfigurationError.invalidValue(
+                setting: "--type", expected: "contacts, objects or events", got: other)
         }
         let removed = try DedupeState(path: state).forget(kinds)
         diagnostics.note("forgot \(removed) acknowledged keys; the next run sends \(type ?? "everything") again")
@@ -142,7 +146,7 @@ struct Check: ToolCommand {
 
     func execute(diagnostics: Diagnostics) throws -> ExitStatus {
         guard access(state, F_OK) == 0 else {
-            throw ConfigurationError("no state file '\(state)' (a sync's first run creates it)")
+            throw StateError.missing(path: state)
         }
         _ = try DedupeState(path: state)
         return .success

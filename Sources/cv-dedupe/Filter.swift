@@ -80,7 +80,7 @@ struct Filter: ToolCommand {
     var input: String?
 
     func execute(diagnostics: Diagnostics) throws -> ExitStatus {
-        guard memory >= 1 else { throw ConfigurationError("--memory must be at least 1") }
+        guard memory >= 1 else { throw ConfigurationError.invalidValue(setting: "--memory", expected: "at least 1") }
         var configuration = try DedupeConfiguration(
             statePath: state, run: run, changedOnly: changedOnly, inputPath: input,
             rejectsPath: rejects, partitionBudget: memory << 20)

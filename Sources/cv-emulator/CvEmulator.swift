@@ -107,7 +107,7 @@ struct CvEmulator: ToolCommand {
             try apiKeyFile.map { path throws(InputError) in try TextFile.readSecret(path) } ?? apiKey
             ?? TextFile.environment("CV_EMULATOR_API_KEY")
         let loaded =
-            try schema.map { path throws(ConfigurationError) in try WorkspaceSchema.load(path: path) } ?? .builtIn
+            try schema.map { path throws(SchemaError) in try WorkspaceSchema.load(path: path) } ?? .builtIn
         let store = try EmulatorStore(path: db, schema: loaded)
         let server = try EmulatorServer(
             service: EmulatorService(store: store, apiKey: key, faults: plan), host: host, port: port)

@@ -140,7 +140,7 @@ struct CvLoad: ToolCommand {
             try apiKeyFile.map { path throws(InputError) in try TextFile.readSecret(path) }
             ?? TextFile.environment("CONVERSION_API_KEY")
         guard dryRun || !(key ?? "").isEmpty else {
-            throw ConfigurationError("no API key: set CONVERSION_API_KEY or pass --api-key-file FILE")
+            throw ConfigurationError.missing("API key", remedy: "set CONVERSION_API_KEY or pass --api-key-file FILE")
         }
         let configuration = try LoadConfiguration(
             apiURL: apiUrl ?? TextFile.environment("CONVERSION_API_URL") ?? APIContract.productionBaseURL,
@@ -153,7 +153,8 @@ struct CvLoad: ToolCommand {
                 : budgetDir ?? TextFile.environment("CV_LOAD_BUDGET_DIR")
                     ?? TextFile.environment("XDG_RUNTIME_DIR") ?? "/tmp")
         if objectType != nil && !check {
-            throw ConfigurationError("--object-type goes with --check (records name their own type)")
+            throw ConfigurationError.needs(
+                setting: "--object-type", other: "--check", why: "records name their own type")
         }
         if check {
             diagnostics.note(try APICheck.run(configuration, objectType: objectType))

@@ -90,16 +90,21 @@ struct CvMap: ToolCommand {
         case "contacts": destination = .contacts
         case "events": destination = .events
         case "objects":
-            guard let objectType else { throw ConfigurationError("--type objects needs --object-type KEY") }
+            guard let objectType else {
+                throw ConfigurationError.needs(setting: "--type objects", other: "--object-type KEY")
+            }
             destination = .objects(type: objectType)
-        default: throw ConfigurationError("--type must be contacts, objects or events, got '\(type)'")
+        default:
+            throw ConfigurationError.invalidValue(setting: "--type", expected: "contacts, objects or events", got: type)
         }
-        if objectType != nil && type != "objects" { throw ConfigurationError("--object-type goes with --type objects") }
+        if objectType != nil && type != "objects" {
+            throw ConfigurationError.needs(setting: "--object-type", other: "--type objects")
+        }
         guard let nullHandling = NullHandling(rawValue: nulls) else {
-            throw ConfigurationError("--nulls must be skip or clear, got '\(nulls)'")
+            throw ConfigurationError.invalidValue(setting: "--nulls", expected: "skip or clear", got: nulls)
         }
         let loaded =
-            try schema.map { path throws(ConfigurationError) in try WorkspaceSchema.load(path: path) } ?? .builtIn
+            try schema.map { path throws(SchemaError) in try WorkspaceSchema.load(path: path) } ?? .builtIn
         return try MapConfiguration(
             destination: destination, schema: loaded, schemaName: schema ?? "<built-in>", nulls: nullHandling,
             inputPath: input, rejectsPath: rejects, statsPath: stats, maxRejects: maxRejects)

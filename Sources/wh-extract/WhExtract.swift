@@ -140,7 +140,7 @@ struct WhExtract: ToolCommand {
 
     private func resolve(diagnostics: Diagnostics) throws -> ExtractConfiguration {
         guard let sourceText = source ?? TextFile.environment("WH_SOURCE") else {
-            throw ConfigurationError("no source: pass --source URL or set WH_SOURCE")
+            throw ConfigurationError.missing("source", remedy: "pass --source URL or set WH_SOURCE")
         }
         let parsed = try WarehouseSource.parse(sourceText)
         if source != nil, parsed.embeddedPassword != nil {
@@ -153,8 +153,9 @@ struct WhExtract: ToolCommand {
         switch (query, queryText) {
         case (let path?, nil): template = try TextFile.read(path)
         case (nil, let text?): template = text
-        case (nil, nil): throw ConfigurationError("no query: pass --query FILE, --query - or --query-text SQL")
-        default: throw ConfigurationError("pass either --query or --query-text, not both")
+        case (nil, nil):
+            throw ConfigurationError.missing("query", remedy: "pass --query FILE, --query - or --query-text SQL")
+        default: throw ConfigurationError.exclusive("--query", "--query-text")
         }
         let password =
             try passwordFile.map { path throws(InputError) in try TextFile.readSecret(path) }

@@ -115,14 +115,14 @@ final class CloudAuthTests: XCTestCase {
         XCTAssertThrowsError(try WarehouseSource.parse("databricks://token:dapi123@host/wh"))
         XCTAssertThrowsError(try WarehouseSource.parse("snowflake://acct/DB/S?password=x")) { error in
             XCTAssertEqual(
-                (error as? ConfigurationError)?.message,
+                (error as? ToolError)?.message,
                 "snowflake:// sources take no 'password' in the URL; credentials come from files or the environment "
                     + "(see wh-extract --help)"
             )
         }
         XCTAssertThrowsError(try WarehouseSource.parse("bigquery://p?locaton=EU")) { error in
             XCTAssertEqual(
-                (error as? ConfigurationError)?.message,
+                (error as? ToolError)?.message,
                 "unknown parameter 'locaton' in the bigquery:// source; known: location, dataset, page_size")
         }
         XCTAssertThrowsError(try WarehouseSource.parse("databricks://host"))

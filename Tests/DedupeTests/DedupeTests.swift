@@ -178,9 +178,9 @@ final class DedupeTests: XCTestCase {
         try p.run()
         p.waitUntilExit()
         XCTAssertThrowsError(try DedupeState(path: h.state)) { error in
-            XCTAssertEqual((error as? ConfigurationError)?.exitStatus, .usage)
+            XCTAssertEqual((error as? ToolError)?.exitStatus, .usage)
             XCTAssertEqual(
-                (error as? ConfigurationError)?.message,
+                (error as? ToolError)?.message,
                 "state file '\(h.state)' has format version 99; this cv-dedupe reads version 1 and older")
         }
     }

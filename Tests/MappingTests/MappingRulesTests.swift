@@ -40,7 +40,7 @@ final class MappingRulesTests: XCTestCase {
         ]
         for (text, message) in bad {
             XCTAssertThrowsError(try WorkspaceSchema.parse(try JSONValue.parse(text), name: "s.json")) { error in
-                XCTAssertEqual((error as? ConfigurationError)?.message, message)
+                XCTAssertEqual((error as? ToolError)?.message, message)
             }
         }
         XCTAssertEqual(
@@ -52,8 +52,8 @@ final class MappingRulesTests: XCTestCase {
         XCTAssertThrowsError(
             try MapConfiguration(destination: .objects(type: "x"), schema: .builtIn, schemaName: "<built-in>")
         ) { error in
-            XCTAssertEqual((error as? ConfigurationError)?.message, "object type 'x' not found in schema <built-in>")
-            XCTAssertEqual((error as? ConfigurationError)?.exitStatus, .usage)
+            XCTAssertEqual((error as? ToolError)?.message, "object type 'x' not found in schema <built-in>")
+            XCTAssertEqual((error as? ToolError)?.exitStatus, .usage)
         }
     }
 

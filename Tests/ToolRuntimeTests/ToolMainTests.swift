@@ -24,7 +24,7 @@ final class ToolMainTests: XCTestCase {
     }
 
     func testArgumentErrorsAreUsageAndOtherErrorsAreFailures() {
-        XCTAssertEqual(status(ConfigurationError("bad schema")).0, 2)
+        XCTAssertEqual(status(ConfigurationError.invalidValue(setting: "--nulls", expected: "skip or clear")).0, 2)
         XCTAssertEqual(status(ValidationError("--batch-size must be positive")).0, 2)
         let (code, lines) = status(DiskFull())
         XCTAssertEqual(code, 1, "an error while working is a failed run, not a usage error")

@@ -36,7 +36,7 @@ final class SourceAndTemplateTests: XCTestCase {
         XCTAssertEqual(try WarehouseSource.parse("odbc:DSN=dw"), .odbc(connectionString: "DSN=dw"))
         XCTAssertEqual(try WarehouseSource.parse("sqlite:demo/w.db"), .sqlite(path: "demo/w.db"))
         XCTAssertThrowsError(try WarehouseSource.parse("mysql://x")) { error in
-            XCTAssertEqual((error as? ConfigurationError)?.exitStatus, .usage)
+            XCTAssertEqual((error as? ToolError)?.exitStatus, .usage)
         }
         XCTAssertThrowsError(try WarehouseSource.parse("odbc:"))
     }
