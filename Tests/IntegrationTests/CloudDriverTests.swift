@@ -26,7 +26,7 @@ final class CloudDriverTests: XCTestCase {
     ) throws {
         try sync.writeSync("orders", ["SOURCE=\(source)", "TYPE=events"], query: query)
         try sync.cvSync(["run", "orders"], file: file, line: line)
-        Thread.sleep(forTimeInterval: 1.1)
+        Waits.nextSecond()
         try sync.cvSync(["run", "orders"], file: file, line: line)
         let runs = try sync.history("orders")
         XCTAssertEqual(runs.map { $0["status"] }, [.string("succeeded"), .string("succeeded")], file: file, line: line)

@@ -123,14 +123,21 @@ func assertLastSyncTimeFilters(
 }
 
 /// Runs wh-extract on a statement that never finishes (the stub keeps saying it runs), sends
-/// SIGINT after 1.5 s, and checks the report and that the last request was the vendor's cancel.
+/// SIGINT once wh-extract has polled the running statement, and checks the report and that the
+/// last request was the vendor's cancel.
 func assertSIGINTCancels(
     _ query: String, environment: [String: String], stub: StubHTTPServer, cancelRequest: String,
     file: StaticString = #filePath, line: UInt = #line
 ) throws {
     let run = try ToolRunner.run(
         "wh-extract", ["--query-text", query], environment: environment,
-        onStart: { pid in DispatchQueue.global().asyncAfter(deadline: .now() + 1.5) { kill(pid, SIGINT) } })
+        onStart: { pid in
+            DispatchQueue.global().async {
+                // The statement was submitted and polled at least once: it is running.
+                Waits.until { stub.requests.count >= 2 }
+                kill(pid, SIGINT)
+            }
+        })
     XCTAssertEqual(run.status, 1, file: file, line: line)
     XCTAssertEqual(
         run.stderr, "wh-extract: cancelled by SIGINT; the query was cancelled on the warehouse\n", file: file,

@@ -185,7 +185,7 @@ final class DriverRecoveryTests: DriverTestCase {
         XCTAssertEqual(try last("people")["clock"], .string("warehouse"))
         try TestServers.psql(
             pg, "UPDATE \(table) SET first_name = 'Bob', updated_at = now() + interval '1 second' WHERE id = 2")
-        Thread.sleep(forTimeInterval: 1.1)
+        Waits.nextSecond()
         try cvSync(["run", "people"])
         XCTAssertEqual(
             try last("people")["rowsExtracted"], .number("1"), "a change after the first run reaches the second")

@@ -19,7 +19,7 @@ final class DriverTests: DriverTestCase {
         let last = try String(contentsOfFile: "\(home)/state/people/last_sync_time", encoding: .utf8)
         try TestServers.psql(
             pg, "UPDATE \(table) SET first_name = 'Bob', updated_at = now() + interval '1 second' WHERE id = 2")
-        Thread.sleep(forTimeInterval: 1.1)
+        Waits.nextSecond()
         try cvSync(["run", "people"])
         let runs = try history("people")
         XCTAssertEqual(runs.map { $0["status"] }, [.string("succeeded"), .string("succeeded")])
@@ -94,7 +94,7 @@ final class DriverTests: DriverTestCase {
                 FROM \(table)_orders o WHERE o.created_at > to_timestamp({{last_sync_time}} - 300)
                 """)
         try cvSync(["run", "orders"])
-        Thread.sleep(forTimeInterval: 1.1)
+        Waits.nextSecond()
         try cvSync(["run", "orders"])
         let runs = try history("orders")
         XCTAssertEqual(

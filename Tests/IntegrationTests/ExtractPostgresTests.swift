@@ -145,10 +145,18 @@ final class ExtractPostgresTests: XCTestCase {
     func testSIGINTCancelsTheQueryOnTheServer() throws {
         let marker = "wx_cancel_\(UInt32.random(in: 0...UInt32.max))"
         let started = Date()
+        let url = url
+        let running = "SELECT count(*) FROM pg_stat_activity WHERE query LIKE '%\(marker)%' AND pid <> pg_backend_pid()"
         let run = try ToolRunner.run(
             "wh-extract", ["--query-text", "SELECT pg_sleep(60) AS \(marker)"], environment: ["WH_SOURCE": url]
         ) { pid in
-            DispatchQueue.global().asyncAfter(deadline: .now() + 1.5) { kill(pid, SIGINT) }
+            // SIGINT once the server runs the query, so the cancel has something to cancel.
+            DispatchQueue.global().async {
+                Waits.until {
+                    (try? TestServers.psql(url, running))?.trimmingCharacters(in: .whitespacesAndNewlines) == "1"
+                }
+                kill(pid, SIGINT)
+            }
         }
         XCTAssertLessThan(Date().timeIntervalSince(started), 20)
         XCTAssertEqual(run.status, 1)
