@@ -135,9 +135,25 @@ let package = Package(
         .testTarget(name: "ConversionAPITests", dependencies: ["ConversionAPI", "JSONCodec"]),
         .testTarget(name: "DedupeTests", dependencies: ["Dedupe", "JSONCodec", "SyncCore", "SQLiteDatabase"]),
         .testTarget(name: "SQLiteDatabaseTests", dependencies: ["SQLiteDatabase"]),
+        .testTarget(name: "PostgresWarehouseTests", dependencies: ["PostgresWarehouse", "WarehouseCore", "JSONCodec"]),
+        .testTarget(
+            name: "ODBCWarehouseTests",
+            dependencies: [
+                "ODBCWarehouse", "WarehouseCore", "JSONCodec", "SQLiteDatabase",
+            ]),
+        .testTarget(
+            name: "ExtractionTests",
+            dependencies: [
+                "Extraction", "ODBCWarehouse", "WarehouseCore", "SQLiteDatabase", "SyncCore",
+            ]),
         .testTarget(name: "CurlHTTPTests", dependencies: ["CurlHTTP", "SyncCore"]),
         .testTarget(
             name: "LoadingTests", dependencies: ["Loading", "ConversionAPI", "CurlHTTP", "JSONCodec", "SyncCore"]),
+        .testTarget(
+            name: "EmulatorTests",
+            dependencies: [
+                "Emulator", "EmulatorStore", "ConversionAPI", "CurlHTTP", "JSONCodec",
+            ]),
         .testTarget(
             name: "EmulatorStoreTests", dependencies: ["EmulatorStore", "ConversionAPI", "JSONCodec", "SQLiteDatabase"]),
         .testTarget(

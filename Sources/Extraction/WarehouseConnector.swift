@@ -32,7 +32,7 @@ enum WarehouseConnector {
                 throw .configuration(
                     "sqlite file '\(path)': a path with ';' cannot be passed to the SQLite ODBC driver")
             }
-            let text = "Driver=\(sqliteDriver());Database=\(path);NoTXN=1;"
+            let text = "Driver=\(ODBCWarehouse.sqliteDriver());Database=\(path);NoTXN=1;"
             return try ODBCWarehouse(connectionString: text, endpoint: "sqlite file '\(path)'", scrubber: scrubber)
         case .bigquery, .snowflake, .databricks:
             let inputs = CloudCredentialInputs(
@@ -52,17 +52,5 @@ enum WarehouseConnector {
         if let port = value("port") { parts.append("port \(port)") }
         if let database = value("database") { parts.append("database '\(database)'") }
         return parts.joined(separator: " ")
-    }
-
-    /// The SQLite3 ODBC driver by file when Debian's package put it in the usual place, so the
-    /// embedded default works without an odbcinst.ini entry; otherwise by its registered name.
-    static func sqliteDriver() -> String {
-        for dir in [
-            "/usr/lib/x86_64-linux-gnu/odbc", "/usr/lib/aarch64-linux-gnu/odbc", "/usr/lib/odbc", "/usr/local/lib",
-        ] {
-            let path = dir + "/libsqlite3odbc.so"
-            if access(path, R_OK) == 0 { return path }
-        }
-        return "SQLite3"
     }
 }

@@ -45,6 +45,18 @@ public final class ODBCWarehouse: Warehouse, @unchecked Sendable {
     /// transaction read-only and SQLite refuses writes (`query_only`); and the query runs in a
     /// transaction that is rolled back, so a write a driver let through is not kept either.
     /// The session settings are made in autocommit mode, before it is turned off, so they stay.
+    /// The SQLite3 ODBC driver by file when Debian's package put it in the usual place, so the
+    /// embedded default works without an odbcinst.ini entry; otherwise by its registered name.
+    public static func sqliteDriver() -> String {
+        for dir in [
+            "/usr/lib/x86_64-linux-gnu/odbc", "/usr/lib/aarch64-linux-gnu/odbc", "/usr/lib/odbc", "/usr/local/lib",
+        ] {
+            let path = dir + "/libsqlite3odbc.so"
+            if access(path, R_OK) == 0 { return path }
+        }
+        return "SQLite3"
+    }
+
     private func makeReadOnly() {
         SQLSetConnectAttrW(
             connection, SQL_ATTR_ACCESS_MODE, UnsafeMutableRawPointer(bitPattern: Int(SQL_MODE_READ_ONLY)), 0)
