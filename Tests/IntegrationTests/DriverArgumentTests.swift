@@ -105,14 +105,14 @@ final class DriverArgumentTests: DriverTestCase {
                 "SELECT id AS \"userId\", email, first_name FROM \(table) WHERE updated_at > "
                 + "to_timestamp({{last_sync_time}})"
         )
-        let (driver, err) = try startDriver(["run", "people"])
+        let driver = try startDriver(["run", "people"])
         // Wait until Conversion holds a few records, then stop the driver.
         try waitForContacts(3)
         let signalled = Date()
-        kill(driver.processIdentifier, SIGTERM)
-        driver.waitUntilExit()
-        let stderr = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        XCTAssertEqual(driver.terminationStatus, 143, stderr)
+        driver.signal(SIGTERM)
+        let status = driver.wait()
+        let stderr = driver.stderr
+        XCTAssertEqual(status, 143, stderr)
         XCTAssertLessThan(Date().timeIntervalSince(signalled), 10, "stopped promptly")
         // The bracket keeps the pattern from matching the shell that runs pgrep.
         let left = try PipelineTests.shell("pgrep -fa '\(home)/[s]tate/people' || true").1

@@ -222,8 +222,7 @@ final class DriverOperationsTests: DriverTestCase {
         try waitForContacts(3)
         let killed = try PipelineTests.shell("pkill -KILL -f '[c]v-load --acks \(home)/state/people'")
         XCTAssertEqual(killed.0, 0, "cv-load was running")
-        driver.process.waitUntilExit()
-        XCTAssertEqual(driver.process.terminationStatus, 1)
+        XCTAssertEqual(driver.wait(), 1)
         let run = try history("people").last ?? [:]
         XCTAssertEqual(run["status"], .string("failed"))
         XCTAssertEqual(run["error"], .string("cv-load was killed by SIGKILL"), "\(run)")
@@ -239,14 +238,13 @@ final class DriverOperationsTests: DriverTestCase {
         try writeSync("people", ["SOURCE=\(pg)", "TYPE=contacts", "BATCH_SIZE=1", "RATE=5"], query: query)
         let driver = try startDriver(["run", "people"])
         try waitForContacts(3)
-        kill(driver.process.processIdentifier, SIGKILL)
-        driver.process.waitUntilExit()
-        let deadline = Date().addingTimeInterval(5)
+        driver.signal(SIGKILL)
+        driver.wait()
         var left = ""
-        repeat {
-            Thread.sleep(forTimeInterval: 0.2)
+        try Waits.until(timeout: 5) {
             left = try PipelineTests.shell("pgrep -fa '\(home)/[s]tate/people' || true").1
-        } while !left.isEmpty && Date() < deadline
+            return left.isEmpty
+        }
         XCTAssertEqual(left, "", "a stage outlived its driver")
         guard case .array(let stored)? = try HTTP.get(emulator.url + "/_emulator/contacts").json else {
             return XCTFail()

@@ -48,35 +48,27 @@ class DriverTestCase: XCTestCase {
 
     /// `cv-sync ARGS` started in the background (through bash, as a shell would), for tests that
     /// signal or kill it.
-    func startDriver(_ args: [String]) throws -> (process: Process, stderr: Pipe) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/bin/bash")
-        process.arguments = [
-            "-c",
-            "exec '\(SyncHome.repo.appendingPathComponent("scripts/cv-sync").path)' "
-                + args.map { "'\($0)'" }.joined(separator: " "),
-        ]
-        process.environment = ProcessInfo.processInfo.environment.merging([
-            "CV_SYNC_HOME": home, "CV_BIN": ToolRunner.binDirectory.path, "CONVERSION_API_URL": emulator.url,
-            "CONVERSION_API_KEY": "sk_test_driver_key",
-        ]) { $1 }
-        let err = Pipe()
-        process.standardError = err
-        try process.run()
-        return (process, err)
+    func startDriver(_ args: [String]) throws -> Launched {
+        try Launcher.start(
+            [
+                "/bin/bash", "-c",
+                "exec '\(SyncHome.repo.appendingPathComponent("scripts/cv-sync").path)' "
+                    + args.map { "'\($0)'" }.joined(separator: " "),
+            ],
+            environment: [
+                "CV_SYNC_HOME": home, "CV_BIN": ToolRunner.binDirectory.path, "CONVERSION_API_URL": emulator.url,
+                "CONVERSION_API_KEY": "sk_test_driver_key",
+            ])
     }
 
     /// Waits until Conversion holds at least `count` contacts (at most 20 s).
     func waitForContacts(_ count: Int, file: StaticString = #filePath, line: UInt = #line) throws {
-        let deadline = Date().addingTimeInterval(20)
-        while Date() < deadline {
-            if case .array(let contacts)? = try HTTP.get(emulator.url + "/_emulator/contacts").json,
-                contacts.count >= count
-            {
-                return
+        let arrived = try Waits.until {
+            guard case .array(let contacts)? = try HTTP.get(emulator.url + "/_emulator/contacts").json else {
+                return false
             }
-            Thread.sleep(forTimeInterval: 0.05)
+            return contacts.count >= count
         }
-        XCTFail("fewer than \(count) contacts arrived", file: file, line: line)
+        XCTAssertTrue(arrived, "fewer than \(count) contacts arrived", file: file, line: line)
     }
 }

@@ -45,18 +45,17 @@ final class DriverTests: DriverTestCase {
     func testRunWhileLockedIsSkippedAndRecorded() throws {
         try contactsSync()
         try FileManager.default.createDirectory(atPath: "\(home)/state/people", withIntermediateDirectories: true)
-        let holder = Process()
-        holder.executableURL = URL(fileURLWithPath: "/usr/bin/flock")
         // The holder says when it has the lock (a file it creates while holding it), so the run
         // starts after that, not after a guess at how long flock takes.
         let held = "\(home)/lock-held"
-        holder.arguments = ["\(home)/state/people/lock", "sh", "-c", "touch '\(held)'; exec sleep 5"]
-        try holder.run()
-        let deadline = Date().addingTimeInterval(10)
-        while !FileManager.default.fileExists(atPath: held) && Date() < deadline { usleep(10_000) }
-        XCTAssertTrue(FileManager.default.fileExists(atPath: held), "the lock holder never took the lock")
+        let holder = try Launcher.start([
+            "/usr/bin/flock", "\(home)/state/people/lock", "sh", "-c", "touch '\(held)'; exec sleep 5",
+        ])
+        XCTAssertTrue(
+            Waits.until(timeout: 10) { FileManager.default.fileExists(atPath: held) },
+            "the lock holder never took the lock")
         let (_, _, err) = try cvSync(["run", "people"])
-        holder.terminate()
+        holder.stop()
         XCTAssertTrue(err.contains("the previous run is still running; this run is skipped"), err)
         XCTAssertEqual(try history("people").map { $0["status"] }, [.string("skipped")])
         XCTAssertFalse(FileManager.default.fileExists(atPath: "\(home)/state/people/last_sync_time"))

@@ -8,35 +8,20 @@ import XCTest
 
 /// A cv-emulator started for one test, on a free loopback port, stopped at the end.
 final class EmulatorProcess {
-    let process = Process()
+    let process: Launched
     let url: String
-    private let stderrPipe = Pipe()
 
     init(_ arguments: [String] = [], schema: String? = EmulatorProcess.testSchema) throws {
-        process.executableURL = URL(fileURLWithPath: ToolRunner.path(of: "cv-emulator"))
-        process.arguments = ["--port", "0"] + (schema.map { ["--schema", $0] } ?? []) + arguments
-        let out = Pipe()
-        process.standardOutput = out
-        process.standardError = stderrPipe
-        try process.run()
-        var line = Data()
-        while let byte = try out.fileHandleForReading.read(upToCount: 1), !byte.isEmpty, byte != Data([0x0A]) {
-            line.append(byte)
-        }
-        url = String(decoding: line, as: UTF8.self)
+        process = try Launcher.start(
+            [ToolRunner.path(of: "cv-emulator"), "--port", "0"] + (schema.map { ["--schema", $0] } ?? []) + arguments)
+        // It prints its URL once it listens.
+        url = try process.firstLine()
         guard url.hasPrefix("http://127.0.0.1:") else {
             throw NSError(domain: "emulator", code: 1, userInfo: [NSLocalizedDescriptionKey: "no URL: \(url)"])
         }
     }
 
-    deinit { stop() }
-
-    func stop() {
-        if process.isRunning {
-            process.terminate()
-            process.waitUntilExit()
-        }
-    }
+    func stop() { process.stop() }
 
     /// The schema the tests use: the demo's fields plus typed ones to check.
     static let testSchema: String = {

@@ -58,12 +58,8 @@ final class ExtractODBCTests: XCTestCase {
             INSERT INTO t VALUES (1, 'Zoë "q"', 1.50, 0.1, 1, '2024-01-02 03:04:05.120', '2024-02-29', x'deadbeef', '{"a": [1, 2]}'),
                                  (2, NULL, NULL, NULL, 0, '2024-01-02T03:04:05+02:00', NULL, NULL, NULL);
             """
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        p.arguments = ["sqlite3", path, sql]
-        try p.run()
-        p.waitUntilExit()
-        XCTAssertEqual(p.terminationStatus, 0)
+        let made = try Launcher.run(["sqlite3", path, sql])
+        XCTAssertEqual(made.0, 0, made.2)
         let run = try ToolRunner.run(
             "wh-extract",
             [

@@ -127,19 +127,11 @@ final class ExtractPostgresTests: XCTestCase {
         let script =
             "\"$0\" --query-text 'SELECT g FROM generate_series(1,2000000) g' | head -n 1; echo \"status "
             + "${PIPESTATUS[0]}\""
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/bin/bash")
-        p.arguments = ["-c", script, ToolRunner.path(of: "wh-extract")]
-        p.environment = ["WH_SOURCE": url, "PATH": "/usr/bin:/bin"]
-        let out = Pipe()
-        let err = Pipe()
-        p.standardOutput = out
-        p.standardError = err
-        try p.run()
-        let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        p.waitUntilExit()
+        let (_, text, err) = try Launcher.run(
+            ["/bin/bash", "-c", script, ToolRunner.path(of: "wh-extract")],
+            environment: ["WH_SOURCE": url, "PATH": "/usr/bin:/bin"], inherit: false)
         XCTAssertEqual(text, "{\"g\":1}\nstatus 0\n")
-        XCTAssertEqual(String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self), "")
+        XCTAssertEqual(err, "")
     }
 
     func testSIGINTCancelsTheQueryOnTheServer() throws {

@@ -6,25 +6,9 @@ import XCTest
 final class PipelineTests: XCTestCase {
     /// Runs a bash pipeline with the build folder first on PATH; returns (status, stdout, stderr).
     static func shell(_ script: String, environment: [String: String] = [:]) throws -> (Int32, String, String) {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/bin/bash")
-        p.arguments = ["-c", "set -o pipefail; " + script]
-        var env = ProcessInfo.processInfo.environment
-        env["PATH"] = ToolRunner.binDirectory.path + ":" + (env["PATH"] ?? "/usr/bin:/bin")
-        env.merge(environment) { $1 }
-        p.environment = env
-        let out = Pipe()
-        let err = Pipe()
-        p.standardOutput = out
-        p.standardError = err
-        try p.run()
-        let stdoutData = out.fileHandleForReading.readDataToEndOfFile()
-        let stderrData = err.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        return (
-            p.terminationStatus, String(decoding: stdoutData, as: UTF8.self),
-            String(decoding: stderrData, as: UTF8.self)
-        )
+        let path = ToolRunner.binDirectory.path + ":" + (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin")
+        return try Launcher.run(
+            ["/bin/bash", "-c", "set -o pipefail; " + script], environment: ["PATH": path].merging(environment) { $1 })
     }
 
     func testExtractFromPostgresIntoMap() throws {

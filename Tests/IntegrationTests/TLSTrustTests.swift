@@ -8,7 +8,7 @@ import XCTest
 final class TLSTrustTests: XCTestCase {
     private var scratch: ScratchFolder?
     private var folder: String { scratch!.path }
-    private var proxies: [Process] = []
+    private var proxies: [Launched] = []
 
     override func setUpWithError() throws {
         scratch = try ScratchFolder("tls")
@@ -23,31 +23,20 @@ final class TLSTrustTests: XCTestCase {
     }
 
     override func tearDown() {
-        for proxy in proxies where proxy.isRunning {
-            proxy.terminate()
-            proxy.waitUntilExit()
-        }
+        for proxy in proxies { proxy.stop() }
         scratch = nil
     }
 
     /// Starts a TLS front for the plain HTTP server at `url`; returns its https URL.
     private func tlsFront(for url: String) throws -> String {
         let port = try XCTUnwrap(URL(string: url)?.port)
-        let proxy = Process()
-        proxy.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
-        proxy.arguments = [
-            SyncHome.repo.appendingPathComponent("Tests/Fixtures/tls/tls-proxy.py").path,
+        let proxy = try Launcher.start([
+            "/usr/bin/python3", SyncHome.repo.appendingPathComponent("Tests/Fixtures/tls/tls-proxy.py").path,
             folder + "/server.pem", folder + "/server.key", String(port),
-        ]
-        let out = Pipe()
-        proxy.standardOutput = out
-        try proxy.run()
+        ])
         proxies.append(proxy)
-        var line = Data()
-        while let byte = try out.fileHandleForReading.read(upToCount: 1), !byte.isEmpty, byte != Data([0x0A]) {
-            line.append(byte)
-        }
-        return "https://127.0.0.1:" + String(decoding: line, as: UTF8.self)
+        // It prints its port once it listens.
+        return "https://127.0.0.1:" + (try proxy.firstLine())
     }
 
     func testCvLoadTrustsTheCANamedTheWayCurlReadsIt() throws {

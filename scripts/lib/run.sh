@@ -243,9 +243,10 @@ pipeline() {
   fi
   # Stages must not outlive the driver, even one killed with SIGKILL: only the driver holds the
   # write end of this pipe, so the watcher reads end-of-file when it dies, without "finished" first.
-  # (Started after the stages and the meter, so they do not hold it.)
+  # (Started after the stages and the meter, so they do not hold it.) The watcher inherits set -e:
+  # `read` fails at end-of-file, which is exactly when it must go on to stop the stages.
   local alive
-  exec {alive}> >(read -r word; [ "$word" = finished ] || pkill -TERM -P "$STAGES_PID" 2>/dev/null)
+  exec {alive}> >(word=""; read -r word || true; [ "$word" = finished ] || pkill -TERM -P "$STAGES_PID" 2>/dev/null)
   while kill -0 "$STAGES_PID" 2>/dev/null; do wait "$STAGES_PID" 2>/dev/null || true; done
   echo finished >&"$alive"
   exec {alive}>&-
