@@ -117,7 +117,7 @@ let package = Package(
             ]),
 
         // Tests.
-        .testTarget(name: "JSONCodecTests", dependencies: ["JSONCodec"]),
+        .testTarget(name: "JSONCodecTests", dependencies: ["JSONCodec", "SyncCore"]),
         .testTarget(name: "SyncCoreTests", dependencies: ["SyncCore", "JSONCodec"]),
         .testTarget(
             name: "ToolRuntimeTests",

@@ -145,14 +145,14 @@ final class FaultState: Sendable {
         var plan: FaultPlan
         var tokens: Double
         var lastRefill = monotonicSeconds()
-        var random: UInt64
+        var random: SplitMix64
         /// Arrival times of the requests let through lately (sliding window).
         var window: [Double] = []
 
         init(_ plan: FaultPlan) {
             self.plan = plan
             tokens = plan.rateLimit ?? 0
-            random = plan.seed
+            random = SplitMix64(seed: plan.seed)
         }
 
         mutating func decide(body: [UInt8], arrival: Double) -> Decision {
@@ -196,15 +196,8 @@ final class FaultState: Sendable {
             return false
         }
 
-        /// SplitMix64: reproducible for a given seed.
-        private mutating func nextFraction() -> Double {
-            random &+= 0x9E37_79B9_7F4A_7C15
-            var z = random
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            z ^= z >> 31
-            return Double(z >> 11) / Double(1 << 53)
-        }
+        /// Reproducible for a given seed.
+        private mutating func nextFraction() -> Double { random.nextFraction() }
     }
 }
 

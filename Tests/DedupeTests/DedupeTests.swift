@@ -132,10 +132,11 @@ final class DedupeTests: XCTestCase {
             + ["contact:userId:9999", "contact:userId:9999", "event:unsent"]
         var results: [CommitResult] = []
         var later: [[String: JSONObject]] = []
+        var order = SplitMix64(seed: 7)
         for limit in [DedupeState.commitPartitionKeys, 7] {
             let h = try DedupeHarness()
             _ = try h.filter(records, run: "r1")
-            results.append(try h.commit(run: "r1", keys: acked.shuffled(), partitionKeys: limit))
+            results.append(try h.commit(run: "r1", keys: acked.shuffled(using: &order), partitionKeys: limit))
             later.append(try h.filter(records, run: "r2").out)
             XCTAssertFalse(
                 FileManager.default.fileExists(atPath: h.state + ".work.\(getpid())"), "the scratch folder is removed")

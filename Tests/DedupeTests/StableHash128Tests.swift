@@ -1,4 +1,5 @@
 import XCTest
+import SyncCore
 
 @testable import Dedupe
 
@@ -39,7 +40,7 @@ final class StableHash128Tests: XCTestCase {
     }
 
     func testEveryInputBitChangesEveryOutputBitHalfTheTime() {
-        var random = SplitMix(seed: 7)
+        var random = SplitMix64(seed: 7)
         var flips = [Int](repeating: 0, count: 128)
         var trials = 0
         for length in [1, 7, 8, 13, 24, 40] {
@@ -61,18 +62,5 @@ final class StableHash128Tests: XCTestCase {
         }
         let worst = flips.map { abs(Double($0) / Double(trials) - 0.5) }.max()!
         XCTAssertLessThan(worst, 0.01, "largest bias of an output bit over \(trials) single-bit changes")
-    }
-}
-
-/// A seeded generator, so the test sees the same inputs every run.
-private struct SplitMix {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }

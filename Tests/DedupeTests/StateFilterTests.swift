@@ -1,6 +1,7 @@
 import Foundation
 import SQLiteDatabase
 import XCTest
+import SyncCore
 
 @testable import Dedupe
 
@@ -13,15 +14,9 @@ final class StateFilterTests: XCTestCase {
 
     func testTheFilterHasNoFalseNegativesAndAboutOnePercentFalsePositives() {
         var filter = BloomFilter(capacity: 200_000)
-        var seed: UInt64 = 0x5EED
-        func next() -> UInt64 {
-            // SplitMix64: the same keys on every run.
-            seed &+= 0x9E37_79B9_7F4A_7C15
-            var z = seed
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
+        // The same keys on every run.
+        var random = SplitMix64(seed: 0x5EED)
+        func next() -> UInt64 { random.next() }
         let members = (0..<200_000).map { _ in StableHash128(hi: next(), lo: next()) }
         for member in members { filter.insert(member) }
         XCTAssertTrue(members.allSatisfy(filter.mightContain))

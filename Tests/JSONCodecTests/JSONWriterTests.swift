@@ -1,4 +1,5 @@
 import JSONCodec
+import SyncCore
 import XCTest
 
 final class JSONWriterTests: XCTestCase {
@@ -42,7 +43,7 @@ final class JSONWriterTests: XCTestCase {
 
     /// Property: for random values, parse(serialize(v)) == v and serialisation is a fixed point.
     func testRoundTripProperty() throws {
-        var rng = SplitMix(seed: 0x5EED)
+        var rng = SplitMix64(seed: 0x5EED)
         for _ in 0..<2_000 {
             let value = randomValue(&rng, depth: 0)
             let text = value.serialized
@@ -52,7 +53,7 @@ final class JSONWriterTests: XCTestCase {
         }
     }
 
-    private func randomValue(_ rng: inout SplitMix, depth: Int) -> JSONValue {
+    private func randomValue(_ rng: inout SplitMix64, depth: Int) -> JSONValue {
         switch rng.next() % (depth > 3 ? 4 : 6) {
         case 0: return .null
         case 1: return .bool(rng.next() % 2 == 0)
@@ -70,24 +71,11 @@ final class JSONWriterTests: XCTestCase {
         }
     }
 
-    private func randomString(_ rng: inout SplitMix) -> String {
+    private func randomString(_ rng: inout SplitMix64) -> String {
         let pool: [Unicode.Scalar] = [
             "a", "Z", " ", "\"", "\\", "/", "\n", "\u{0}", "\u{1F}", "é", "€", "🎉", "\u{2028}", "\u{FFFF}",
         ]
         return String(
             String.UnicodeScalarView((0..<Int(rng.next() % 8)).map { _ in pool[Int(rng.next() % UInt64(pool.count))] }))
-    }
-}
-
-/// A tiny deterministic generator so property tests are reproducible.
-struct SplitMix {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }

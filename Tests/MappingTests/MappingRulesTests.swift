@@ -89,7 +89,8 @@ final class MappingRulesTests: XCTestCase {
     }
 
     func testRowsEqualRecordsPlusRejectsOnRandomRows() throws {
-        var rng = SystemRandomNumberGenerator()
+        // Seeded: a failing row repeats on the next run.
+        var rng = SplitMix64(seed: 0xC0FFEE)
         let values: [String] = [
             "null", "1", "\"a@x.com\"", "\"bad\"", "true", "{}", "\"2024-01-02\"", "1700000000", "[1]", "\"\"",
         ]
