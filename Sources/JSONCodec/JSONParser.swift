@@ -7,28 +7,25 @@ public struct JSONParser: Sendable {
 
     public init(maxDepth: Int = 256) { self.maxDepth = maxDepth }
 
-    /// `parse` of a byte view; the tape then points into the bytes the view shows, so it is
-    /// valid while they are.
+    /// `parse` of a byte view (the tape copies the bytes).
     public func parse(_ bytes: Span<UInt8>, into tape: inout JSONTape) throws(JSONSyntaxError) {
         try bytes.withUnsafeBufferPointer { (raw) throws(JSONSyntaxError) in try parse(raw, into: &tape) }
     }
 
-    /// Parses exactly one JSON value (surrounding whitespace allowed) into `tape`, replacing its content.
+    /// Parses exactly one JSON value (surrounding whitespace allowed) into `tape`, replacing its
+    /// content; the tape keeps a copy of `bytes`, so they may change or go once this returns.
     public func parse(_ bytes: UnsafeBufferPointer<UInt8>, into tape: inout JSONTape) throws(JSONSyntaxError) {
-        tape.count = 0
-        guard let base = bytes.baseAddress, bytes.count > 0 else {
-            throw JSONSyntaxError(.empty, at: 0)
-        }
-        tape.base = base
-        var cursor = Cursor(base: base, count: bytes.count, maxDepth: maxDepth)
+        let storage = tape.storage
+        storage.take(bytes)
+        guard bytes.count > 0 else { throw JSONSyntaxError(.empty, at: 0) }
+        var cursor = Cursor(base: storage.bytes, count: bytes.count, maxDepth: maxDepth)
         cursor.skipWhitespace()
         if cursor.i == cursor.count { throw JSONSyntaxError(.empty, at: 0) }
-        var tokens = TokenWriter(tape.storage)
-        defer { tape.tokenBase = tokens.base }
+        var tokens = TokenWriter(storage)
         try cursor.parseValue(into: &tokens, depth: 0)
         cursor.skipWhitespace()
         if cursor.i != cursor.count { throw JSONSyntaxError(.trailingCharacters, at: cursor.i) }
-        tape.count = tokens.count
+        storage.count = tokens.count
     }
 }
 

@@ -59,7 +59,7 @@ extension JSONTape {
         if ta.hasEscapes || tb.hasEscapes { return decodeString(a) == decodeString(b) }
         let n = Int(ta.end - ta.start)
         guard n == Int(tb.end - tb.start) else { return false }
-        return n == 0 || memcmp(base! + Int(ta.start), base! + Int(tb.start), n) == 0
+        return n == 0 || memcmp(storage.bytes + Int(ta.start), storage.bytes + Int(tb.start), n) == 0
     }
 }
 

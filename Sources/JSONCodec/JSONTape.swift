@@ -1,8 +1,10 @@
-/// The parsed structure of one JSON text as a flat token list that points into the input bytes.
+/// The parsed structure of one JSON text as a flat token list over the text's bytes.
 ///
-/// Parsing fills a reused tape without allocating per value; callers read keys and values straight
-/// from the input buffer and copy raw bytes to the output. The tape is valid only while the buffer
-/// it was parsed from is alive and unchanged.
+/// Parsing fills a reused tape without allocating per value; callers read keys and values from
+/// the bytes and copy raw bytes to the output. The tape keeps its own copy of the bytes it
+/// parsed (one memcpy per parse, beside the parse itself), so it can never outlive them: a
+/// tape, and every copy of it, reads memory it owns. Copies share that memory (a tape is
+/// scratch space, reused for every parse), so a copy kept past the next parse sees that parse.
 public struct JSONTape {
     @frozen public enum Kind: UInt8, Sendable {
         case object, array, string, number, `true`, `false`, null
@@ -21,32 +23,50 @@ public struct JSONTape {
         public var next: Int32
     }
 
-    /// Owns the token memory; tapes that are copies share it (a tape is scratch space, reused
-    /// for every parse, so sharing is what callers want and copying would cost per row).
+    /// Owns the token memory and the parsed bytes. Every read goes through it (no pointer is
+    /// cached in a tape value), so a copy of a tape never reads freed memory. Exclusivity is not
+    /// checked at run time: one parse writes, and reads happen between parses.
     @usableFromInline final class Storage {
-        var pointer: UnsafeMutablePointer<Token>
-        var capacity: Int
+        @exclusivity(unchecked) @usableFromInline var tokens: UnsafeMutablePointer<Token>
+        @exclusivity(unchecked) var tokenCapacity: Int
+        @exclusivity(unchecked) @usableFromInline var count = 0
+        @exclusivity(unchecked) @usableFromInline var bytes: UnsafeMutablePointer<UInt8>
+        @exclusivity(unchecked) var byteCapacity: Int
 
-        init(capacity: Int) {
-            self.capacity = capacity
-            pointer = .allocate(capacity: capacity)
+        init(tokens: Int, bytes: Int) {
+            tokenCapacity = tokens
+            self.tokens = .allocate(capacity: tokens)
+            byteCapacity = bytes
+            self.bytes = .allocate(capacity: bytes)
         }
 
-        deinit { pointer.deallocate() }
+        deinit {
+            tokens.deallocate()
+            bytes.deallocate()
+        }
+
+        /// Copies `input` in as the bytes of the next parse.
+        func take(_ input: UnsafeBufferPointer<UInt8>) {
+            count = 0
+            if input.count > byteCapacity {
+                bytes.deallocate()
+                byteCapacity = Swift.max(input.count, byteCapacity * 2)
+                bytes = .allocate(capacity: byteCapacity)
+            }
+            if let from = input.baseAddress { bytes.update(from: from, count: input.count) }
+        }
     }
 
-    @usableFromInline let storage = Storage(capacity: 256)
-    @usableFromInline var tokenBase: UnsafeMutablePointer<Token>
+    @usableFromInline let storage = Storage(tokens: 256, bytes: 4096)
     /// Number of tokens of the last parse.
-    public internal(set) var count = 0
-    public internal(set) var base: UnsafePointer<UInt8>?
+    public var count: Int { storage.count }
 
-    public init() { tokenBase = storage.pointer }
+    public init() {}
 
     @inlinable @inline(__always)
     public subscript(index: Int) -> Token {
-        precondition(index >= 0 && index < count, "token index out of range")
-        return tokenBase[index]
+        precondition(index >= 0 && index < storage.count, "token index out of range")
+        return storage.tokens[index]
     }
 
     /// The raw bytes of a string token's content (escapes not decoded) or of a number; inside the
@@ -54,7 +74,7 @@ public struct JSONTape {
     @inlinable @inline(__always)
     func rawBytes(_ index: Int) -> UnsafeBufferPointer<UInt8> {
         let t = self[index]
-        return UnsafeBufferPointer(start: base! + Int(t.start), count: Int(t.end - t.start))
+        return UnsafeBufferPointer(start: storage.bytes + Int(t.start), count: Int(t.end - t.start))
     }
 
     /// `rawBytes` as a bounds-checked view that cannot outlive this tape: what code outside
@@ -77,7 +97,7 @@ public struct JSONTape {
         if t.hasEscapes { return Array(decodeString(index).utf8).elementsEqual(bytes) }
         let n = Int(t.end - t.start)
         guard n == bytes.count else { return false }
-        return n == 0 || memcmp(base! + Int(t.start), bytes.baseAddress!, n) == 0
+        return n == 0 || memcmp(storage.bytes + Int(t.start), bytes.baseAddress!, n) == 0
     }
 
     /// Indices of the key tokens of the object at `index`, in order; each value is at key + 1.
@@ -125,8 +145,8 @@ struct TokenWriter {
 
     init(_ storage: JSONTape.Storage) {
         self.storage = storage
-        base = storage.pointer
-        capacity = storage.capacity
+        base = storage.tokens
+        capacity = storage.tokenCapacity
     }
 
     @inline(__always)
@@ -146,9 +166,9 @@ struct TokenWriter {
     private mutating func grow() {
         let bigger = UnsafeMutablePointer<JSONTape.Token>.allocate(capacity: capacity * 2)
         bigger.moveInitialize(from: base, count: count)
-        storage.pointer.deallocate()
-        storage.pointer = bigger
-        storage.capacity = capacity * 2
+        storage.tokens.deallocate()
+        storage.tokens = bigger
+        storage.tokenCapacity = capacity * 2
         base = bigger
         capacity *= 2
     }
