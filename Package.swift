@@ -1,7 +1,8 @@
 // swift-tools-version:6.0
 import PackageDescription
 
-// Layout: pure-Swift libraries hold the logic (JSONCodec, SyncCore, WarehouseCore, Extraction);
+// Layout: pure-Swift libraries hold the logic (JSONCodec, SyncCore, StreamIO, TimeFormats,
+// Retrying, WarehouseCore, Extraction, …);
 // each C library is imported by exactly one adapter (PostgresWarehouse → libpq,
 // ODBCWarehouse → unixODBC, CurlHTTP → libcurl, SQLiteDatabase → SQLite); ToolRuntime is the
 // only library that sees ArgumentParser; executables are thin mains. Every target declares
@@ -34,27 +35,34 @@ let package = Package(
 
         // Pure Swift core.
         .target(name: "JSONCodec", swiftSettings: spanViews),
+        // Process-wide basics: exit statuses and errors, diagnostics, the reject vocabulary, queue.
         .target(name: "SyncCore", dependencies: ["JSONCodec"], swiftSettings: spanViews),
+        // Bytes in and out: line and NDJSON readers, the output sink, files, rejects, stats.
+        .target(name: "StreamIO", dependencies: ["SyncCore", "JSONCodec"], swiftSettings: spanViews),
+        // Timestamps and epoch numbers as the streams carry them.
+        .target(name: "TimeFormats", dependencies: ["JSONCodec"], swiftSettings: spanViews),
+        // When to try again: backoff with jitter, Retry-After.
+        .target(name: "Retrying", dependencies: ["TimeFormats", "SyncCore"]),
         // The command-line runtime: the only library that sees ArgumentParser.
         .target(
             name: "ToolRuntime",
             dependencies: [
                 "SyncCore", .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
-        .target(name: "WarehouseCore", dependencies: ["SyncCore", "JSONCodec"]),
+        .target(name: "WarehouseCore", dependencies: ["SyncCore", "JSONCodec", "StreamIO", "TimeFormats"]),
 
         // Adapters, one per C library.
         .target(name: "PostgresWarehouse", dependencies: ["CLibPQ", "WarehouseCore", "JSONCodec", "SyncCore"]),
         .target(name: "ODBCWarehouse", dependencies: ["CUnixODBC", "WarehouseCore", "JSONCodec", "SyncCore"]),
         .target(name: "SQLiteDatabase", dependencies: ["CSQLite3", "SyncCore"]),
-        .target(name: "CurlHTTP", dependencies: ["CCurl", "SyncCore"]),
+        .target(name: "CurlHTTP", dependencies: ["CCurl", "SyncCore", "Retrying", "StreamIO"]),
 
         // BigQuery, Snowflake and Databricks over their REST APIs (HTTP through CurlHTTP; RS256
         // JWTs through swift-crypto).
         .target(
             name: "CloudWarehouses",
             dependencies: [
-                "WarehouseCore", "CurlHTTP", "JSONCodec", "SyncCore",
+                "WarehouseCore", "CurlHTTP", "JSONCodec", "SyncCore", "Retrying", "StreamIO",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "_CryptoExtras", package: "swift-crypto"),
             ]),
@@ -64,13 +72,20 @@ let package = Package(
             name: "Extraction",
             dependencies: [
                 "WarehouseCore", "PostgresWarehouse", "ODBCWarehouse", "CloudWarehouses", "JSONCodec", "SyncCore",
+                "StreamIO",
             ]),
 
-        .target(name: "Mapping", dependencies: ["ConversionAPI", "SyncCore", "JSONCodec"]),
-        .target(name: "Dedupe", dependencies: ["ConversionAPI", "SyncCore", "JSONCodec", "SQLiteDatabase"]),
-        .target(name: "ConversionAPI", dependencies: ["JSONCodec", "SyncCore"]),
-        .target(name: "Loading", dependencies: ["ConversionAPI", "CurlHTTP", "JSONCodec", "SyncCore"]),
-        .target(name: "EmulatorStore", dependencies: ["ConversionAPI", "JSONCodec", "SQLiteDatabase", "SyncCore"]),
+        .target(name: "Mapping", dependencies: ["ConversionAPI", "SyncCore", "JSONCodec", "StreamIO", "TimeFormats"]),
+        .target(
+            name: "Dedupe",
+            dependencies: ["ConversionAPI", "SyncCore", "JSONCodec", "SQLiteDatabase", "StreamIO", "TimeFormats"]),
+        .target(name: "ConversionAPI", dependencies: ["JSONCodec", "SyncCore", "StreamIO"]),
+        .target(
+            name: "Loading",
+            dependencies: ["ConversionAPI", "CurlHTTP", "JSONCodec", "SyncCore", "Retrying", "StreamIO"]),
+        .target(
+            name: "EmulatorStore",
+            dependencies: ["ConversionAPI", "JSONCodec", "SQLiteDatabase", "SyncCore", "StreamIO", "TimeFormats"]),
         .target(
             name: "Emulator",
             dependencies: [
@@ -84,41 +99,43 @@ let package = Package(
         .executableTarget(
             name: "wh-extract",
             dependencies: [
-                "Extraction", "WarehouseCore", "SyncCore", "ToolRuntime", "CurlHTTP",
+                "Extraction", "WarehouseCore", "SyncCore", "ToolRuntime", "CurlHTTP", "StreamIO",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
 
         .executableTarget(
             name: "cv-map",
             dependencies: [
-                "Mapping", "ConversionAPI", "SyncCore", "ToolRuntime",
+                "Mapping", "ConversionAPI", "SyncCore", "ToolRuntime", "StreamIO",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
 
         .executableTarget(
             name: "cv-dedupe",
             dependencies: [
-                "Dedupe", "SyncCore", "ToolRuntime", "JSONCodec",
+                "Dedupe", "SyncCore", "ToolRuntime", "JSONCodec", "StreamIO",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
 
         .executableTarget(
             name: "cv-emulator",
             dependencies: [
-                "Emulator", "EmulatorStore", "ConversionAPI", "SyncCore", "ToolRuntime", "JSONCodec",
+                "Emulator", "EmulatorStore", "ConversionAPI", "SyncCore", "ToolRuntime", "JSONCodec", "StreamIO",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
 
         .executableTarget(
             name: "cv-load",
             dependencies: [
-                "Loading", "ConversionAPI", "SyncCore", "ToolRuntime", "CurlHTTP",
+                "Loading", "ConversionAPI", "SyncCore", "ToolRuntime", "CurlHTTP", "Retrying", "StreamIO",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
 
         // Tests.
         .testTarget(name: "JSONCodecTests", dependencies: ["JSONCodec", "SyncCore"]),
-        .testTarget(name: "SyncCoreTests", dependencies: ["SyncCore", "JSONCodec"]),
+        .testTarget(name: "SyncCoreTests", dependencies: ["SyncCore", "StreamIO", "JSONCodec"]),
+        .testTarget(name: "StreamIOTests", dependencies: ["StreamIO", "SyncCore", "JSONCodec"]),
+        .testTarget(name: "TimeFormatsTests", dependencies: ["TimeFormats", "SyncCore"]),
         .testTarget(
             name: "ToolRuntimeTests",
             dependencies: [
@@ -131,9 +148,11 @@ let package = Package(
                 "CloudWarehouses", "WarehouseCore", "JSONCodec", "SyncCore",
                 .product(name: "_CryptoExtras", package: "swift-crypto"),
             ]),
-        .testTarget(name: "MappingTests", dependencies: ["Mapping", "ConversionAPI", "JSONCodec", "SyncCore"]),
-        .testTarget(name: "ConversionAPITests", dependencies: ["ConversionAPI", "JSONCodec"]),
-        .testTarget(name: "DedupeTests", dependencies: ["Dedupe", "JSONCodec", "SyncCore", "SQLiteDatabase"]),
+        .testTarget(
+            name: "MappingTests", dependencies: ["Mapping", "ConversionAPI", "JSONCodec", "SyncCore", "StreamIO"]),
+        .testTarget(name: "ConversionAPITests", dependencies: ["ConversionAPI", "JSONCodec", "SyncCore"]),
+        .testTarget(
+            name: "DedupeTests", dependencies: ["Dedupe", "JSONCodec", "SyncCore", "SQLiteDatabase", "StreamIO"]),
         .testTarget(name: "SQLiteDatabaseTests", dependencies: ["SQLiteDatabase"]),
         .testTarget(name: "PostgresWarehouseTests", dependencies: ["PostgresWarehouse", "WarehouseCore", "JSONCodec"]),
         .testTarget(
@@ -143,22 +162,23 @@ let package = Package(
             ]),
         .testTarget(
             name: "ExtractionTests",
-            dependencies: [
-                "Extraction", "ODBCWarehouse", "WarehouseCore", "SQLiteDatabase", "SyncCore",
-            ]),
-        .testTarget(name: "CurlHTTPTests", dependencies: ["CurlHTTP", "SyncCore"]),
+            dependencies: ["Extraction", "ODBCWarehouse", "WarehouseCore", "SQLiteDatabase", "SyncCore", "StreamIO"]),
+        .testTarget(name: "CurlHTTPTests", dependencies: ["CurlHTTP", "SyncCore", "Retrying"]),
         .testTarget(
-            name: "LoadingTests", dependencies: ["Loading", "ConversionAPI", "CurlHTTP", "JSONCodec", "SyncCore"]),
+            name: "LoadingTests",
+            dependencies: ["Loading", "ConversionAPI", "CurlHTTP", "JSONCodec", "SyncCore", "Retrying"]),
         .testTarget(
             name: "EmulatorTests",
             dependencies: [
                 "Emulator", "EmulatorStore", "ConversionAPI", "CurlHTTP", "JSONCodec",
             ]),
         .testTarget(
-            name: "EmulatorStoreTests", dependencies: ["EmulatorStore", "ConversionAPI", "JSONCodec", "SQLiteDatabase"]),
+            name: "EmulatorStoreTests",
+            dependencies: ["EmulatorStore", "ConversionAPI", "JSONCodec", "SQLiteDatabase"]),
         .testTarget(
             name: "IntegrationTests",
             dependencies: [
+                // The executables, so `swift test` builds what these tests run.
                 "wh-extract", "cv-map", "cv-dedupe", "cv-emulator", "cv-load", "JSONCodec",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "_CryptoExtras", package: "swift-crypto"),

@@ -2,6 +2,7 @@ import CurlHTTP
 import JSONCodec
 import SyncCore
 import WarehouseCore
+import StreamIO
 
 /// BigQuery through its REST API: `jobs.query`, then `jobs.getQueryResults` page by page
 /// (`pageToken`, at most `pageSize` rows each), waiting while `jobComplete` is false.

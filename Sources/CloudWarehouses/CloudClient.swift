@@ -3,6 +3,7 @@ import JSONCodec
 import SyncCore
 import Synchronization
 import WarehouseCore
+import Retrying
 
 #if canImport(Glibc)
     import Glibc

@@ -1,4 +1,3 @@
-import SyncCore
 import Synchronization
 import WarehouseCore
 

@@ -1,6 +1,7 @@
 import JSONCodec
 import SyncCore
 import WarehouseCore
+import StreamIO
 
 #if canImport(Glibc)
     import Glibc

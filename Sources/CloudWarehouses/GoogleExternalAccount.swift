@@ -2,6 +2,8 @@ import CurlHTTP
 import JSONCodec
 import SyncCore
 import WarehouseCore
+import Retrying
+import StreamIO
 
 #if canImport(Glibc)
     import Glibc

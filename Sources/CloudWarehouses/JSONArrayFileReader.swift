@@ -1,5 +1,6 @@
 import SyncCore
 import WarehouseCore
+import StreamIO
 
 #if canImport(Glibc)
     import Glibc

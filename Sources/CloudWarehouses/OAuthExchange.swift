@@ -2,6 +2,7 @@ import CurlHTTP
 import JSONCodec
 import SyncCore
 import WarehouseCore
+import Retrying
 
 /// One OAuth 2.0 token request (RFC 6749 §4.4 client credentials, §6 refresh, RFC 7523 JWT
 /// bearer): a form POST answered by `{"access_token":…,"expires_in":…}` or `{"error":…}`.

@@ -2,6 +2,7 @@ import CurlHTTP
 import JSONCodec
 import SyncCore
 import WarehouseCore
+import StreamIO
 
 /// Snowflake through the SQL API v2: `POST /api/v2/statements`, polling
 /// `GET /api/v2/statements/{handle}` while it answers 202, then every partition of the result

@@ -1,5 +1,6 @@
 import JSONCodec
 import SyncCore
+import StreamIO
 
 /// What Conversion's workspace holds, since no endpoint lists it: contact fields, company
 /// fields, custom object types with their fields and relationship fields, and optional event

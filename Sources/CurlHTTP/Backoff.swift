@@ -1,4 +1,5 @@
 import SyncCore
+import Retrying
 
 /// How every HTTP client here waits before trying a request again: one table of the statuses
 /// worth retrying, the server's Retry-After when it gives one, else exponential backoff with

@@ -1,5 +1,6 @@
 import SyncCore
 import Synchronization
+import StreamIO
 
 #if canImport(Glibc)
     import Glibc

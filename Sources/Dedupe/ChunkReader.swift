@@ -1,4 +1,5 @@
 import SyncCore
+import StreamIO
 
 #if canImport(Glibc)
     import Glibc

@@ -1,5 +1,6 @@
 import JSONCodec
 import SyncCore
+import StreamIO
 
 #if canImport(Glibc)
     import Glibc

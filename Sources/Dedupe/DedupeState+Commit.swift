@@ -1,6 +1,8 @@
 import JSONCodec
 import SQLiteDatabase
 import SyncCore
+import StreamIO
+import TimeFormats
 
 #if canImport(Glibc)
     import Glibc

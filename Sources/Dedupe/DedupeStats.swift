@@ -1,5 +1,6 @@
 import JSONCodec
 import SyncCore
+import StreamIO
 
 /// Counts of one filtering run:
 /// recordsIn + retried = recordsOut + duplicates + unchanged + merged + superseded + rejected.

@@ -1,5 +1,6 @@
 import JSONCodec
 import SyncCore
+import StreamIO
 
 /// Phase one of a run: every record (queued ones first, then the input) is identified and
 /// spilled to its partition; events that cannot be de-duplicated (no eventId) go straight out.

@@ -1,5 +1,6 @@
 import JSONCodec
 import SyncCore
+import StreamIO
 
 /// Groups, merges and filters the records of one partition, in key order.
 struct PartitionProcessor {

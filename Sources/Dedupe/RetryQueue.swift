@@ -1,6 +1,7 @@
 import JSONCodec
 import SQLiteDatabase
 import SyncCore
+import StreamIO
 
 /// The sync's retry queue, a table of the state file: records Conversion refused for a reason
 /// outside their data (contact not there yet, object type not created yet, 5xx after retries),

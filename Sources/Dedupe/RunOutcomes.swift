@@ -1,5 +1,6 @@
 import JSONCodec
 import SyncCore
+import StreamIO
 
 /// What a run's acks and rejects files say about the keys it sent. A key is acknowledged (an
 /// ack), settled (a reject for the record's own data: Conversion kept what it had), or of

@@ -1,4 +1,5 @@
 import SyncCore
+import StreamIO
 
 /// Streams the entries of a spill file (for re-partitioning a piece that is too large).
 struct SpillReader: ~Copyable {

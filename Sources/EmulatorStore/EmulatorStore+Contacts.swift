@@ -1,7 +1,6 @@
 import ConversionAPI
 import JSONCodec
 import SQLiteDatabase
-import SyncCore
 
 /// A stored contact; `fields` is the stored JSON text, parsed only when an update must be merged in.
 struct ContactRow {

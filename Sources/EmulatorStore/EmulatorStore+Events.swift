@@ -1,6 +1,6 @@
 import ConversionAPI
 import JSONCodec
-import SyncCore
+import TimeFormats
 
 /// An event item checked against the request rules: everything that does not need the store,
 /// done before its lock is taken.

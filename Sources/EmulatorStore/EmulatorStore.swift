@@ -3,6 +3,8 @@ import JSONCodec
 import SQLiteDatabase
 import SyncCore
 import Synchronization
+import StreamIO
+import TimeFormats
 
 /// The emulator's workspace: contacts, companies, events, custom objects and relationships in
 /// SQLite (a file, or memory). Every call runs under one lock, so parallel requests serialise.

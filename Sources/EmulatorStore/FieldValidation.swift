@@ -1,6 +1,7 @@
 import ConversionAPI
 import JSONCodec
 import SyncCore
+import TimeFormats
 
 /// Checks a `fields` object against the schema, as Conversion answers `invalid_field` for keys
 /// that do not exist and for values of the wrong type, and merges it into what is stored.

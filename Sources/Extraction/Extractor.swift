@@ -1,6 +1,7 @@
 import JSONCodec
 import SyncCore
 import WarehouseCore
+import StreamIO
 
 /// Counts from one extraction, written by `--stats` and checked by the driver.
 public struct ExtractStats: Sendable, Equatable {

@@ -1,5 +1,4 @@
 import Dispatch
-import SyncCore
 import Synchronization
 import WarehouseCore
 

@@ -1,8 +1,8 @@
 import CloudWarehouses
 import ODBCWarehouse
 import PostgresWarehouse
-import SyncCore
 import WarehouseCore
+import StreamIO
 
 #if canImport(Glibc)
     import Glibc

@@ -1,5 +1,6 @@
 import ConversionAPI
 import SyncCore
+import Retrying
 
 /// One `cv-load` run.
 public struct LoadConfiguration: Sendable {

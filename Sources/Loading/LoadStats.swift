@@ -1,6 +1,7 @@
 import JSONCodec
 import SyncCore
 import Synchronization
+import StreamIO
 
 /// Counts of one load: recordsIn = acks + rejected, always.
 public struct LoadStats: Sendable, Equatable {

@@ -4,6 +4,7 @@ import Dispatch
 import JSONCodec
 import SyncCore
 import Synchronization
+import StreamIO
 
 /// cv-load's entry point: records in, one ack or one reject out for every record.
 public enum Loader {

@@ -2,6 +2,7 @@ import ConversionAPI
 import JSONCodec
 import SyncCore
 import Synchronization
+import StreamIO
 
 /// Writes every record's outcome (acks file, rejects file) from any worker, under one lock.
 final class OutcomeWriter: Sendable {

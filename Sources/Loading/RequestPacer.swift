@@ -1,5 +1,6 @@
 import SyncCore
 import Synchronization
+import Retrying
 
 #if canImport(Glibc)
     import Glibc

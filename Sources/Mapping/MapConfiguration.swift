@@ -1,6 +1,7 @@
 import ConversionAPI
 import JSONCodec
 import SyncCore
+import StreamIO
 
 /// One `cv-map` run, resolved from flags.
 public struct MapConfiguration: Sendable {

@@ -1,5 +1,6 @@
 import JSONCodec
 import SyncCore
+import StreamIO
 
 /// cv-map's entry point: rows in, records out, every row accounted for.
 public enum Mapper {

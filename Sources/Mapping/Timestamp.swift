@@ -1,5 +1,5 @@
 import JSONCodec
-import SyncCore
+import TimeFormats
 
 /// Event timestamps and datetime fields, always emitted as RFC 3339 UTC.
 ///

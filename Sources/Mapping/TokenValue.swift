@@ -1,6 +1,6 @@
 import ConversionAPI
 import JSONCodec
-import SyncCore
+import TimeFormats
 
 /// Checks and writes single values straight from the input tape, without building trees.
 enum TokenValue {

@@ -1,5 +1,5 @@
 import JSONCodec
-import SyncCore
+import TimeFormats
 
 /// The epoch-based forms the cloud warehouses send instead of date and time text.
 enum EpochText {

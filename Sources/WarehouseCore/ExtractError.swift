@@ -1,4 +1,5 @@
 import SyncCore
+import StreamIO
 
 /// Everything that can stop an extraction. Messages never contain passwords or tokens: driver
 /// text passes through `SecretScrubber` before it is stored here.

@@ -1,5 +1,6 @@
 import JSONCodec
 import SyncCore
+import TimeFormats
 
 /// Writes one non-null column value as JSON according to its `ColumnEncoding`.
 /// Text that does not fit the declared type is never dropped: it is written as a JSON string.

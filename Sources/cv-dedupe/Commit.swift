@@ -3,6 +3,7 @@ import Dedupe
 import JSONCodec
 import SyncCore
 import ToolRuntime
+import StreamIO
 
 #if canImport(Glibc)
     import Glibc

@@ -2,6 +2,7 @@ import ArgumentParser
 import Dedupe
 import SyncCore
 import ToolRuntime
+import StreamIO
 
 struct Filter: ToolCommand {
     static let toolName = "cv-dedupe"

@@ -6,6 +6,7 @@ import EmulatorStore
 import JSONCodec
 import SyncCore
 import ToolRuntime
+import StreamIO
 
 #if canImport(Glibc)
     import Glibc

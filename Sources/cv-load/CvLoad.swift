@@ -4,6 +4,8 @@ import CurlHTTP
 import Loading
 import SyncCore
 import ToolRuntime
+import Retrying
+import StreamIO
 
 @main
 struct CvLoad: ToolCommand {

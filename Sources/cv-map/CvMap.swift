@@ -3,6 +3,7 @@ import ConversionAPI
 import Mapping
 import SyncCore
 import ToolRuntime
+import StreamIO
 
 @main
 struct CvMap: ToolCommand {

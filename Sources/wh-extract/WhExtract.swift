@@ -4,6 +4,7 @@ import Extraction
 import SyncCore
 import ToolRuntime
 import WarehouseCore
+import StreamIO
 
 @main
 struct WhExtract: ToolCommand {

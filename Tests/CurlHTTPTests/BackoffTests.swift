@@ -2,6 +2,7 @@ import CurlHTTP
 import SyncCore
 import Synchronization
 import XCTest
+import Retrying
 
 final class BackoffTests: XCTestCase {
     final class Sleeps: Sendable {

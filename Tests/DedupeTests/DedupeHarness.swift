@@ -3,6 +3,7 @@ import Foundation
 import JSONCodec
 import SyncCore
 import XCTest
+import StreamIO
 
 /// Runs cv-dedupe's library entry points in-process against a state file in a temp folder.
 final class DedupeHarness {

@@ -5,6 +5,7 @@ import SQLiteDatabase
 import SyncCore
 import WarehouseCore
 import XCTest
+import StreamIO
 
 /// wh-extract's logic in process, on the embedded default (a SQLite file through the SQLite3 ODBC
 /// driver): rows out and counted, the start time taken from the warehouse's clock, and the

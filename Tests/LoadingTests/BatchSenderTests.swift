@@ -6,6 +6,7 @@ import Synchronization
 import XCTest
 
 @testable import Loading
+import Retrying
 
 /// cv-load's retry and split decisions through its `HTTPTransport` seam: answers scripted as
 /// docs/api.md publishes them, waits recorded instead of slept, jitter fixed at its midpoint.

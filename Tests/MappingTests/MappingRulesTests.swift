@@ -4,6 +4,7 @@ import SyncCore
 import XCTest
 
 @testable import Mapping
+import StreamIO
 
 final class MappingRulesTests: XCTestCase {
     func testSchemaParsingAndErrors() throws {

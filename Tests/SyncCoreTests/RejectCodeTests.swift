@@ -1,6 +1,7 @@
 import Foundation
 import SyncCore
 import XCTest
+import StreamIO
 
 /// The reject codes are typed in one place (`RejectCode`); the table users read is docs/api.md.
 /// These keep the two the same: every code is documented, with the retryability the code has.

@@ -1,6 +1,7 @@
 import JSONCodec
 import SyncCore
 import XCTest
+import StreamIO
 
 final class ToolOutputTests: XCTestCase {
     func testDiagnosticsPrefixAndCounts() {

@@ -1,5 +1,6 @@
 import SyncCore
 import XCTest
+import TimeFormats
 
 final class UTCTimestampTests: XCTestCase {
     func testForms() {

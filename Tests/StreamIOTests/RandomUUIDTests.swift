@@ -1,7 +1,7 @@
 import Foundation
-import SyncCore
 import Synchronization
 import XCTest
+import StreamIO
 
 /// Both kinds of id have the RFC text form, their version digit and the variant bits; version-7
 /// ids made later sort later.

@@ -1,4 +1,5 @@
 import JSONCodec
+import SyncCore
 
 /// One row or record that will not reach Conversion, with what is needed to fix and replay it
 /// (DESIGN.md §2). `input` is the original line or record, as JSON bytes.

@@ -1,3 +1,6 @@
+import TimeFormats
+import SyncCore
+
 #if canImport(Glibc)
     import Glibc
 #endif

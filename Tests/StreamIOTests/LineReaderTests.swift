@@ -1,6 +1,7 @@
 import JSONCodec
 import SyncCore
 import XCTest
+import StreamIO
 
 final class LineReaderTests: XCTestCase {
     private func withFile(_ bytes: [UInt8], _ body: (String) throws -> Void) throws {

@@ -1,3 +1,4 @@
+import SyncCore
 #if canImport(Glibc)
     import Glibc
 #elseif canImport(Musl)

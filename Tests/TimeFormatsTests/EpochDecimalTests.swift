@@ -1,5 +1,5 @@
-import SyncCore
 import XCTest
+import TimeFormats
 
 final class EpochDecimalTests: XCTestCase {
     func testEpochDecimalIsExactForEveryForm() {

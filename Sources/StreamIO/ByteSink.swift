@@ -1,4 +1,5 @@
 import JSONCodec
+import SyncCore
 
 #if canImport(Glibc)
     import Glibc
