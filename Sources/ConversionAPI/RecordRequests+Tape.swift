@@ -12,19 +12,19 @@ extension RecordRequests {
     public static func writeItem(_ tape: JSONTape, includeUserId: Bool, into w: inout JSONWriter) throws(Failure)
         -> Endpoint
     {
-        guard let type = tape.string("type", of: 0) else { throw .invalid("expected 'type' contact, object or event") }
+        guard let type = RecordType(tape, at: 0) else { throw .invalid(RecordType.expectation) }
         try validate(tape)
         let endpoint: Endpoint
         switch type {
-        case "contact":
+        case .contact:
             guard (includeUserId && has(tape, "userId")) || has(tape, "email") else {
                 throw .invalid("a contact record needs 'userId' or 'email'")
             }
             endpoint = .contacts
-        case "event":
+        case .event:
             guard tape.string("event", of: 0) != nil else { throw .invalid("an event record needs 'event'") }
             endpoint = .events
-        case "object":
+        case .object:
             guard let objectType = tape.string("objectType", of: 0), !objectType.isEmpty,
                 tape.string("id", of: 0) != nil
             else {
@@ -37,10 +37,8 @@ extension RecordRequests {
                 )
             }
             endpoint = .objects(type: objectType)
-        default:
-            throw .invalid("expected 'type' contact, object or event")
         }
-        let skipUserId = type == "contact" && !includeUserId
+        let skipUserId = type == .contact && !includeUserId
         w.writeByte(UInt8(ascii: "{"))
         var first = true
         for key in tape.memberKeys(ofObject: 0) {
@@ -51,15 +49,15 @@ extension RecordRequests {
             first = false
             w.writeStringToken(tape, at: key)
             w.writeByte(UInt8(ascii: ":"))
-            if type == "object" && tape.stringEquals(key, "relationships") && tape[key + 1].kind == .array {
+            if type == .object && tape.stringEquals(key, "relationships") && tape[key + 1].kind == .array {
                 writeRelationships(tape, key + 1, into: &w)
             } else {
                 w.writeTapeValue(tape, at: key + 1)
             }
         }
-        if type != "object" && !has(tape, type == "event" ? "data" : "fields") {
+        if type != .object && !has(tape, type == .event ? "data" : "fields") {
             if !first { w.writeByte(UInt8(ascii: ",")) }
-            w.writeRaw(type == "event" ? "\"data\":{}" : "\"fields\":{}")
+            w.writeRaw(type == .event ? "\"data\":{}" : "\"fields\":{}")
         }
         w.writeByte(UInt8(ascii: "}"))
         return endpoint

@@ -40,27 +40,23 @@ enum RecordIdentity {
             }
             return tape.string(name, of: 0)
         }
-        func isType(_ name: StaticString) -> Bool {
-            guard let type = tape.member("type", of: 0) else { return false }
-            return tape[type].kind == .string && tape.stringEquals(type, name)
+        guard let type = RecordType(tape, at: 0) else {
+            let other = try string("type")
+            throw .invalid(RecordType.expectation + ", got " + (other.map { "'\($0)'" } ?? "none"))
         }
-        let type: String? =
-            isType("contact") ? "contact" : isType("event") ? "event" : isType("object") ? "object" : try string("type")
         switch type {
-        case "contact":
+        case .contact:
             guard let key = contactKey(userId: try string("userId"), email: try string("email")) else {
                 throw .invalid("a contact record needs 'userId' or 'email'")
             }
             return Identity(kind: .contact, key: "contact:" + key)
-        case "object":
+        case .object:
             guard let type = try string("objectType"), let id = try string("id") else {
                 throw .invalid("an object record needs 'objectType' and 'id'")
             }
             return Identity(kind: .object, key: "object:\(type):\(id)")
-        case "event":
+        case .event:
             return Identity(kind: .event, key: try string("eventId").map { "event:" + $0 })
-        case let other:
-            throw .invalid("expected 'type' contact, object or event, got \(other.map { "'\($0)'" } ?? "none")")
         }
     }
 

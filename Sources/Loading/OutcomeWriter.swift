@@ -78,7 +78,7 @@ enum AckLine {
             w.writeByte(UInt8(ascii: ","))
         }
         w.writeRaw("\"type\":")
-        w.writeString(record.type)
+        w.writeString(record.type?.rawValue ?? "?")
         if let row = record.row {
             w.writeRaw(",\"row\":")
             w.writeInteger(row)
@@ -94,7 +94,7 @@ enum AckLine {
             w.writeString(value)
         }
         if let created = result.created { w.writeRaw(created ? ",\"created\":true" : ",\"created\":false") }
-        if record.type == "object" { writeRelationships(record, result, into: &w) }
+        if record.type == .object { writeRelationships(record, result, into: &w) }
         w.writeRaw("}\n")
     }
 

@@ -14,7 +14,8 @@ struct PendingRecord: Sendable {
     var key: String?
     /// cv-dedupe's key of each relationship, in order (objects only).
     var relationshipKeys: [String?]
-    var type: String
+    /// Known for every record that became a request (`writeItem` refuses the rest).
+    var type: RecordType?
     /// Set for events, so a contact_not_found can be answered by creating the contact.
     var email: String?
 
@@ -26,10 +27,10 @@ struct PendingRecord: Sendable {
             if tape[key + 1].kind == .number { row = Int(String(decodingUTF8: tape.bytes(key + 1))) }
         }
         key = tape.string("key", of: 0)
-        type = tape.string("type", of: 0) ?? "?"
-        email = type == "event" ? tape.string("email", of: 0) : nil
+        type = RecordType(tape, at: 0)
+        email = type == .event ? tape.string("email", of: 0) : nil
         relationshipKeys = []
-        if type == "object" {
+        if type == .object {
             for member in tape.memberKeys(ofObject: 0)
             where tape.stringEquals(member, "relationships") && tape[member + 1].kind == .array {
                 var k = member + 2
