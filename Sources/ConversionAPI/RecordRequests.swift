@@ -22,6 +22,15 @@ public enum Endpoint: Hashable, Sendable {
         }
     }
 
+    /// The type of the records that go here.
+    public var recordType: RecordType {
+        switch self {
+        case .contacts: return .contact
+        case .events: return .event
+        case .objects: return .object
+        }
+    }
+
     /// The member of the batch body that holds the items.
     public var itemsKey: String {
         switch self {

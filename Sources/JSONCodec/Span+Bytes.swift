@@ -14,11 +14,6 @@ extension Span where Element == UInt8 {
     public var array: [UInt8] { withUnsafeBufferPointer { Array($0) } }
 
     @inlinable
-    public func elementsEqual(_ other: some Sequence<UInt8>) -> Bool {
-        withUnsafeBufferPointer { $0.elementsEqual(other) }
-    }
-
-    @inlinable
     public func allSatisfy(_ predicate: (UInt8) -> Bool) -> Bool {
         withUnsafeBufferPointer { $0.allSatisfy(predicate) }
     }

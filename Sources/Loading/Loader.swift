@@ -86,7 +86,9 @@ public enum Loader {
                         continue
                     }
                     open[endpoint, default: []].append(
-                        PendingRecord(tape: reader.tape, raw: reader.line, item: itemWriter.bytes.array))
+                        PendingRecord(
+                            tape: reader.tape, raw: reader.line, item: itemWriter.bytes.array,
+                            type: endpoint.recordType))
                     if open[endpoint]!.count >= configuration.limit(endpoint) { try dispatch(endpoint) }
                 }
                 progress.tick()

@@ -78,7 +78,7 @@ enum AckLine {
             w.writeByte(UInt8(ascii: ","))
         }
         w.writeRaw("\"type\":")
-        w.writeString(record.type?.rawValue ?? "?")
+        w.writeString(record.type.rawValue)
         if let row = record.row {
             w.writeRaw(",\"row\":")
             w.writeInteger(row)

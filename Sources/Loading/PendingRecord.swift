@@ -14,12 +14,12 @@ struct PendingRecord: Sendable {
     var key: String?
     /// cv-dedupe's key of each relationship, in order (objects only).
     var relationshipKeys: [String?]
-    /// Known for every record that became a request (`writeItem` refuses the rest).
-    var type: RecordType?
+    var type: RecordType
     /// Set for events, so a contact_not_found can be answered by creating the contact.
     var email: String?
 
-    init(tape: JSONTape, raw: Span<UInt8>, item: [UInt8]) {
+    /// `type` is what `RecordRequests.writeItem` read (its endpoint's), so it is not read again.
+    init(tape: JSONTape, raw: Span<UInt8>, item: [UInt8], type: RecordType) {
         record = raw.array
         self.item = item
         row = nil
@@ -27,7 +27,7 @@ struct PendingRecord: Sendable {
             if tape[key + 1].kind == .number { row = Int(String(decodingUTF8: tape.bytes(key + 1))) }
         }
         key = tape.string("key", of: 0)
-        type = RecordType(tape, at: 0)
+        self.type = type
         email = type == .event ? tape.string("email", of: 0) : nil
         relationshipKeys = []
         if type == .object {

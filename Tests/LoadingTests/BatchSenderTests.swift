@@ -47,7 +47,8 @@ final class BatchSenderTests: XCTestCase {
                 #"{"type":"contact","email":"c\#(i)@x.com","row":\#(i),"key":"contact:email:c\#(i)@x.com"}"#.utf8)
             var tape = JSONTape()
             try! JSONParser().parse(line.span, into: &tape)
-            return PendingRecord(tape: tape, raw: line.span, item: Array(#"{"email":"c\#(i)@x.com"}"#.utf8))
+            return PendingRecord(
+                tape: tape, raw: line.span, item: Array(#"{"email":"c\#(i)@x.com"}"#.utf8), type: .contact)
         }
     }
 
