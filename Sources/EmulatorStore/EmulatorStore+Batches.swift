@@ -95,7 +95,7 @@ extension EmulatorStore {
 
     /// Checks the request and its items; returns what stores them, to run under the lock.
     private func prepare(path: String, _ tape: JSONTape) throws -> () throws -> Outcome {
-        let schema = lock.withLock { _ in self.schema }
+        let schema = lock.withLock { self.schema }
         let (updateOnly, preserve) = (
             tape.bool("updateOnly", of: 0) == true, tape.bool("preserveExistingFields", of: 0) == true
         )

@@ -93,7 +93,7 @@ extension EmulatorStore {
         if let sub = c.subscription { s.bind(5, text: sub) }
         s.bind(6, text: c.fields ?? "{}")
         if let company = c.companyId { s.bind(7, text: company) }
-        s.bind(8, text: Self.now())
+        s.bind(8, text: transactionTime)
         try s.step()
     }
 
@@ -129,6 +129,13 @@ extension EmulatorStore {
         if let cnvId {
             guard let found = try contact(id: cnvId) else {
                 throw APIError.contactNotFound("no contact with cnvContactId '\(cnvId)'")
+            }
+            // The userId it would take must not be another contact's (nothing but this check
+            // keeps userIds unique: the index that finds them carries the id, so it is not UNIQUE).
+            if let userId, userId != found.userId, let other = try resolveContactID(userId: userId, email: nil),
+                other.id != found.id
+            {
+                throw APIError.conflictingIdentifier("userId '\(userId)' belongs to another contact")
             }
             return found
         }

@@ -126,4 +126,70 @@ final class EmulatorStoreTests: XCTestCase {
         XCTAssertEqual(try store.contacts().arrayValue?.count, 4)
         XCTAssertEqual(try store.events().arrayValue?.map { $0.objectValue?["eventId"]?.stringValue }, ["x1", "x2"])
     }
+
+    /// A store of the second format (userId unique, its index without the id) is rebuilt so
+    /// that a userId or email finds the contact's id in the index; the ids, their order and
+    /// the events stay, and a migrated contact is found by its userId and its email.
+    func testAStoreOfTheSecondFormatIsMigratedInOrder() throws {
+        let path = folder.appendingPathComponent("store.db").path
+        do {
+            let old = try Database(path: path)
+            try old.execute(
+                """
+                CREATE TABLE contacts (seq INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE, user_id TEXT UNIQUE, email TEXT,
+                  email_key TEXT, subscription TEXT, fields TEXT NOT NULL DEFAULT '{}', company_id TEXT, created_at TEXT NOT NULL,
+                  updated_at TEXT NOT NULL);
+                CREATE INDEX contacts_email ON contacts (email_key);
+                CREATE TABLE events (seq INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE, event_id TEXT UNIQUE,
+                  contact_id TEXT NOT NULL, name TEXT NOT NULL, timestamp TEXT NOT NULL, data TEXT NOT NULL, updates INTEGER NOT NULL DEFAULT 0);
+                INSERT INTO contacts (id, user_id, email, email_key, created_at, updated_at) VALUES
+                  ('c-2', 'u2', 'B@x.com', 'b@x.com', '2026-01-01T00:00:00.01Z', '2026-01-01T00:00:00.01Z'),
+                  ('c-1', NULL, 'a@x.com', 'a@x.com', '2026-01-01T00:00:00.019Z', '2026-01-01T00:00:00.019Z');
+                INSERT INTO events (id, event_id, contact_id, name, timestamp, data) VALUES
+                  ('e-a', 'x1', 'c-2', 'first', '2026-01-01T00:00:00Z', '{}');
+                PRAGMA user_version = 2;
+                """)
+        }
+        let store = try EmulatorStore(path: path, schema: schema())
+        XCTAssertEqual(
+            try store.contacts().arrayValue?.map { $0.objectValue?["cnvContactId"]?.stringValue }, ["c-2", "c-1"])
+        XCTAssertEqual(
+            try answer(
+                store, APIContract.eventsBatchPath,
+                #"{"events": [{"event": "e", "userId": "u2", "eventId": "x1"}, {"event": "e", "email": "A@x.com"}]}"#),
+            #"""
+            {"data":{"processed":2,"tracked":2,"failed":0,"results":[{"success":true,"cnvEventId":"e-a","cnvContactId":"c-2"},\#
+            {"success":true,"cnvEventId":"ID","cnvContactId":"c-1"}]}}
+            """#)
+        let events = try XCTUnwrap(store.events().arrayValue).map { $0.objectValue ?? [:] }
+        XCTAssertEqual(events.map { $0["cnvEventId"]?.stringValue }.first, "e-a")
+        XCTAssertEqual(events.map { $0["cnvContactId"]?.stringValue }, ["c-2", "c-1"])
+        XCTAssertEqual(events.first?["updates"], .number("1"))
+        let database = try Database(path: path)
+        let indexes = try database.prepare(
+            "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'contacts'")
+        var names: [String] = []
+        while try indexes.step() { names.append(indexes.text(0) ?? "") }
+        XCTAssertEqual(Set(names), ["sqlite_autoindex_contacts_1", "contacts_user", "contacts_email"])
+    }
+
+    /// No index keeps userIds unique any more: a contact addressed by its cnvContactId cannot
+    /// take a userId another contact has (it was an internal error, a SQLite constraint).
+    func testAUserIdStaysWithOneContact() throws {
+        let store = try EmulatorStore(path: nil, schema: schema())
+        _ = try answer(
+            store, APIContract.contactsBatchPath,
+            #"{"contacts": [{"email": "a@x.com", "userId": "u1"}, {"email": "b@x.com", "userId": "u2"}]}"#)
+        let second = try XCTUnwrap(store.contacts().arrayValue?.last?.objectValue?["cnvContactId"]?.stringValue)
+        XCTAssertEqual(
+            try answer(
+                store, APIContract.contactsBatchPath,
+                #"{"contacts": [{"cnvContactId": "\#(second)", "userId": "u1"}, {"cnvContactId": "\#(second)", "userId": "u2"}]}"#
+            ),
+            #"""
+            {"data":{"results":[{"success":false,"error":{"code":"conflicting_identifier","message":"userId 'u1' belongs to another contact"}},\#
+            {"success":true,"cnvContactId":"ID","contactCreated":false}]}}
+            """#)
+        XCTAssertEqual(try store.contacts().arrayValue?.map { $0.objectValue?["userId"]?.stringValue }, ["u1", "u2"])
+    }
 }
