@@ -6,7 +6,7 @@
 /// 0.8% unblocked), and a false positive only costs one lookup in the table. The block comes
 /// from the key's high word, the order commits and runs walk keys in, so ten million inserts
 /// sweep the filter front to back instead of missing the cache (and the TLB) seven times each.
-struct BloomFilter {
+struct BloomFilter: Sendable {
     private(set) var words: [UInt64]
     static let blockWords = 8
 

@@ -35,10 +35,28 @@ public enum DedupeRun {
             let spill = intake.spill
             let bloom = try state.loadBloom()
             let stateRows = try state.ackedCount()
+            let changedOnly = configuration.changedOnly
+            let prefetch = PartitionPrefetch(
+                paths: (0..<SpillWriter.fanout).map(spill.path), statePath: configuration.statePath,
+                budget: configuration.partitionBudget
+            ) { p in
+                PartitionProcessor(
+                    piece: UInt64(p), level: 0, bloom: bloom, changedOnly: changedOnly, stateRows: stateRows)
+            }
+            defer { prefetch.finish() }
             for p in 0..<SpillWriter.fanout {
-                try processPiece(
-                    spill.path(p), level: 0, prefix: UInt64(p), state: state, bloom: bloom, stateRows: stateRows,
-                    configuration: configuration, output: &out, stats: &stats)
+                switch try prefetch.next() {
+                case .empty:
+                    continue
+                case .prepared(let prepared):
+                    try PartitionProcessor(
+                        piece: UInt64(p), level: 0, bloom: bloom, changedOnly: changedOnly, stateRows: stateRows
+                    ).emit(prepared, output: &out, stats: &stats)
+                case .overBudget:
+                    try processPiece(
+                        spill.path(p), level: 0, prefix: UInt64(p), state: state, bloom: bloom,
+                        stateRows: stateRows, configuration: configuration, output: &out, stats: &stats)
+                }
             }
             try out.flushAll()
         } catch let error as OutputError where error == .closedPipe {
@@ -60,7 +78,6 @@ public enum DedupeRun {
     ) throws {
         var info = stat()
         guard stat(path, &info) == 0, info.st_size > 0 else { return }
-        let bits = 6 * (level + 1)
         if Int(info.st_size) > configuration.partitionBudget && level < 9 {
             let sub = SpillWriter.self
             let splitter = try sub.init(directory: path + ".split", level: level + 1)
@@ -80,13 +97,10 @@ public enum DedupeRun {
             return
         }
         let (bytes, entries) = try SpillWriter.read(path)
-        let lower = StableHash128(hi: prefix << UInt64(64 - bits), lo: 0)
-        let next = (prefix + 1) << UInt64(64 - bits)
-        let upper = next == 0 ? nil : StableHash128(hi: next, lo: 0)
         let processor = PartitionProcessor(
-            state: state, bloom: bloom, changedOnly: configuration.changedOnly,
-            range: (lower, upper), expectedStateRows: stateRows >> bits)
-        try processor.process(bytes: bytes, entries: entries, output: &output, stats: &stats)
+            piece: prefix, level: level, bloom: bloom, changedOnly: configuration.changedOnly, stateRows: stateRows)
+        try processor.process(
+            bytes: bytes, entries: entries, lookup: state.acknowledged, output: &output, stats: &stats)
         unlink(path)
     }
 }

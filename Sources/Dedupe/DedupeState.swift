@@ -143,6 +143,14 @@ public final class DedupeState {
     func acknowledged(_ keys: [StableHash128], range: (lower: StableHash128, upper: StableHash128?), expectedRows: Int)
         throws(SQLiteError) -> AckedLookup
     {
+        try Self.acknowledged(keys, range: range, expectedRows: expectedRows, in: database)
+    }
+
+    /// The same on another connection to the state (one per thread: a connection is not shared).
+    static func acknowledged(
+        _ keys: [StableHash128], range: (lower: StableHash128, upper: StableHash128?), expectedRows: Int,
+        in database: Database
+    ) throws(SQLiteError) -> AckedLookup {
         var found = AckedLookup()
         guard !keys.isEmpty else { return found }
         // Relationship keys hash elsewhere than their object: only keys inside the range can be scanned for.
@@ -202,7 +210,7 @@ public final class DedupeState {
 }
 
 /// Acknowledged content hashes of a partition's candidate keys, sorted for binary search.
-struct AckedLookup {
+struct AckedLookup: Sendable {
     private var keys: [StableHash128] = []
     private var hashes: [StableHash128] = []
 

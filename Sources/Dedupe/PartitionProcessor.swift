@@ -4,7 +4,6 @@ import StreamIO
 
 /// Groups, merges and filters the records of one partition, in key order.
 struct PartitionProcessor {
-    let state: DedupeState
     let bloom: BloomFilter
     let changedOnly: Bool
     /// Key range of this partition on the high 64 bits of the key hash.
@@ -52,8 +51,42 @@ struct PartitionProcessor {
         }
     }
 
-    func process(bytes: [UInt8], entries unsorted: [SpillEntry], output: inout Output, stats: inout DedupeStats) throws
-    {
+    /// The processor of piece `piece` (its key-hash prefix) at split `level`: keys whose top
+    /// 6 × (level + 1) bits are that prefix, and its share of the state's rows.
+    init(piece: UInt64, level: Int, bloom: BloomFilter, changedOnly: Bool, stateRows: Int) {
+        let bits = 6 * (level + 1)
+        let lower = StableHash128(hi: piece << UInt64(64 - bits), lo: 0)
+        let next = (piece + 1) << UInt64(64 - bits)
+        self.bloom = bloom
+        self.changedOnly = changedOnly
+        range = (lower, next == 0 ? nil : StableHash128(hi: next, lo: 0))
+        expectedStateRows = stateRows >> bits
+    }
+
+    /// Acknowledged content hashes of sorted keys (`DedupeState.acknowledged`, on whichever
+    /// connection the calling thread owns).
+    typealias Lookup = (
+        _ keys: [StableHash128], _ range: (lower: StableHash128, upper: StableHash128?), _ expectedRows: Int
+    ) throws -> AckedLookup
+
+    /// A partition sorted, grouped and looked up in the state: everything but the output,
+    /// so a second thread can prepare the next partition while the first emits this one.
+    struct Prepared: Sendable {
+        let bytes: [UInt8]
+        let entries: [SpillEntry]
+        let groups: [Range<Int>]
+        let objects: [Int: ObjectPlan]
+        let acked: AckedLookup
+        let superseded: Int
+    }
+
+    func process(
+        bytes: [UInt8], entries: [SpillEntry], lookup: Lookup, output: inout Output, stats: inout DedupeStats
+    ) throws {
+        try emit(prepare(bytes: bytes, entries: entries, lookup: lookup), output: &output, stats: &stats)
+    }
+
+    func prepare(bytes: [UInt8], entries unsorted: [SpillEntry], lookup: Lookup) throws -> Prepared {
         // Sorted through compact (key, sequence, index) triples: moving them costs a third of
         // moving whole entries, which was the larger part of an unchanged resync's time here.
         var order = unsorted.indices.map {
@@ -69,9 +102,10 @@ struct PartitionProcessor {
         }
         // A queued record (sequence 0, first in its group) gives way to fresh ones with its key;
         // an object keeps only its relationships from the queue, which fresh rows may lack.
+        var superseded = 0
         for g in groups.indices
         where entries[groups[g].lowerBound].sequence == RetryQueue.sequence && groups[g].count > 1 {
-            stats.superseded += 1
+            superseded += 1
             if entries[groups[g].lowerBound].kind != .object {
                 groups[g] = groups[g].lowerBound + 1..<groups[g].upperBound
             }
@@ -87,7 +121,16 @@ struct PartitionProcessor {
                 objects[g] = plan
             }
         }
-        let acked = try state.acknowledged(candidates.sorted(), range: range, expectedRows: expectedStateRows)
+        let acked = try lookup(candidates.sorted(), range, expectedStateRows)
+        return Prepared(
+            bytes: bytes, entries: entries, groups: groups, objects: objects, acked: acked, superseded: superseded)
+    }
+
+    func emit(_ prepared: Prepared, output: inout Output, stats: inout DedupeStats) throws {
+        let (bytes, entries, groups, objects, acked) = (
+            prepared.bytes, prepared.entries, prepared.groups, prepared.objects, prepared.acked
+        )
+        stats.superseded += prepared.superseded
         for (g, group) in groups.enumerated() {
             let first = entries[group.lowerBound]
             let queuedOnly = group.count == 1 && first.sequence == RetryQueue.sequence
@@ -227,8 +270,8 @@ struct SortKey: Comparable {
 }
 
 /// An object after merging, with the hashes of its own content and of each relationship.
-struct ObjectPlan {
-    struct Relationship {
+struct ObjectPlan: Sendable {
+    struct Relationship: Sendable {
         var key: StableHash128
         var keyText: String
         var content: StableHash128

@@ -7,7 +7,7 @@ import StreamIO
 #endif
 
 /// One spilled record: who it is, where it came in, and its line.
-struct SpillEntry {
+struct SpillEntry: Sendable {
     var kind: RecordKind
     var key: StableHash128
     var sequence: Int

@@ -196,6 +196,30 @@ final class DedupeTests: XCTestCase {
         XCTAssertEqual(big.out["contact:userId:7"]?["fields"], .object(["n": .number("2007")]))
     }
 
+    /// Partitions within the budget are prepared on a second thread and those over it split on
+    /// the first; either way the output is the same, byte for byte and in the same order, and
+    /// a resync against a committed state finds the same records unchanged.
+    func testPartitionsPreparedAheadOrSplitGiveTheSameOutput() throws {
+        let records = (0..<1500).map { contact(String($0), fields: "{\"n\":\($0)}", row: $0 + 1) }
+        let changed = records.enumerated().map { i, r in
+            i % 3 == 0 ? contact(String(i), fields: "{\"n\":-1}", row: i + 1) : r
+        }
+        var outputs: [String] = []
+        // 1500 records in 64 partitions of some 2.6 KB each: about half over the second budget.
+        for budget in [16 << 20, 2600] {
+            let h = try DedupeHarness()
+            let first = try h.filter(records, run: "a", memory: budget)
+            try h.commit(run: "a", keys: Array(first.out.keys))
+            let again = try h.filter(changed, run: "b", memory: budget)
+            XCTAssertEqual(again.stats.unchanged, 1000)
+            XCTAssertEqual(again.out.count, 500)
+            outputs.append(
+                try String(contentsOfFile: h.dir + "/a.out.ndjson", encoding: .utf8) + "--\n"
+                    + String(contentsOfFile: h.dir + "/b.out.ndjson", encoding: .utf8))
+        }
+        XCTAssertEqual(Set(outputs).count, 1)
+    }
+
     func testCanonicalNumbers() {
         let cases = [
             "1.50": "1.5", "100": "100", "1e2": "100", "0.000": "0", "-0": "0", "1E+3": "1000", "12.5e-1": "1.25",
