@@ -31,32 +31,67 @@ enum RecordIdentity {
 
     enum Failure: Error { case invalid(String) }
 
+    /// The members a key is made of, found in one pass over the record's members (a pass per
+    /// name, twice each to count copies, was a sixth of an unchanged resync's cv-dedupe time).
+    private struct KeyMembers {
+        enum Name: Int, CaseIterable {
+            case type, userId, email, objectType, id, eventId
+
+            var text: StaticString {
+                switch self {
+                case .type: "type"
+                case .userId: "userId"
+                case .email: "email"
+                case .objectType: "objectType"
+                case .id: "id"
+                case .eventId: "eventId"
+                }
+            }
+        }
+
+        /// The value's tape index per name: -1 absent, -2 given more than once.
+        private var found = InlineArray<6, Int>(repeating: -1)
+
+        init(_ tape: JSONTape) {
+            for key in tape.memberKeys(ofObject: 0) {
+                for name in Name.allCases where tape.stringEquals(key, name.text) {
+                    found[name.rawValue] = found[name.rawValue] == -1 ? key + 1 : -2
+                    break
+                }
+            }
+        }
+
+        subscript(_ name: Name) -> Int { found[name.rawValue] }
+    }
+
     static func identify(_ tape: JSONTape) throws(Failure) -> Identity {
+        let members = KeyMembers(tape)
         // A key member given twice would key the record on whichever copy came first (cv-load
         // refuses other duplicated members before sending).
-        func string(_ name: StaticString) throws(Failure) -> String? {
-            guard tape.memberCount(name, of: 0) < 2 else {
-                throw .invalid("member '\(name)' appears twice; a record's key must be unambiguous")
+        func string(_ name: KeyMembers.Name) throws(Failure) -> String? {
+            let value = members[name]
+            guard value != -2 else {
+                throw .invalid("member '\(name.text)' appears twice; a record's key must be unambiguous")
             }
-            return tape.string(name, of: 0)
+            return value >= 0 && tape[value].kind == .string ? tape.decodeString(value) : nil
         }
         guard let type = RecordType(tape, at: 0) else {
-            let other = try string("type")
+            let other = try string(.type)
             throw .invalid(RecordType.expectation + ", got " + (other.map { "'\($0)'" } ?? "none"))
         }
         switch type {
         case .contact:
-            guard let key = contactKey(userId: try string("userId"), email: try string("email")) else {
+            guard let key = contactKey(userId: try string(.userId), email: try string(.email)) else {
                 throw .invalid("a contact record needs 'userId' or 'email'")
             }
             return Identity(kind: .contact, key: "contact:" + key)
         case .object:
-            guard let type = try string("objectType"), let id = try string("id") else {
+            guard let type = try string(.objectType), let id = try string(.id) else {
                 throw .invalid("an object record needs 'objectType' and 'id'")
             }
             return Identity(kind: .object, key: "object:\(type):\(id)")
         case .event:
-            return Identity(kind: .event, key: try string("eventId").map { "event:" + $0 })
+            return Identity(kind: .event, key: try string(.eventId).map { "event:" + $0 })
         }
     }
 
