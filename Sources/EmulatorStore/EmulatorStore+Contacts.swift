@@ -143,7 +143,8 @@ extension EmulatorStore {
         return try contact(id: found.id)
     }
 
-    /// The resolution itself, reading only the ids (all that tracking an event needs).
+    /// The resolution itself, reading only the ids (all that tracking an event needs). Of
+    /// contacts that share an email, the oldest is the one found.
     func resolveContactID(userId: String?, email: ContactEmail?) throws -> (id: String, userId: String?)? {
         if let userId {
             let s = try database.cached("SELECT id FROM contacts WHERE user_id = ?")
@@ -151,7 +152,7 @@ extension EmulatorStore {
             if try s.step(), let id = s.text(0) { return (id, userId) }
         }
         guard let email else { return nil }
-        let s = try database.cached("SELECT id, user_id FROM contacts WHERE email_key = ?")
+        let s = try database.cached("SELECT id, user_id FROM contacts WHERE email_key = ? ORDER BY seq LIMIT 1")
         s.bind(1, text: email.key)
         guard try s.step(), let id = s.text(0) else { return nil }
         let other = s.text(1)

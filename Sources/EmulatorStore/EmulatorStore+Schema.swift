@@ -36,7 +36,7 @@ extension EmulatorStore {
                   email TEXT, email_key TEXT, subscription TEXT, fields TEXT NOT NULL DEFAULT '{}', company_id TEXT,
                   created_at TEXT NOT NULL, updated_at TEXT NOT NULL);
                 CREATE INDEX IF NOT EXISTS contacts_user ON contacts (user_id, id);
-                CREATE INDEX IF NOT EXISTS contacts_email ON contacts (email_key, id, user_id);
+                CREATE INDEX IF NOT EXISTS contacts_email ON contacts (email_key, seq, id, user_id);
                 CREATE TABLE IF NOT EXISTS companies (id TEXT PRIMARY KEY, fields TEXT NOT NULL DEFAULT '{}',
                   domain_key TEXT, name_key TEXT);
                 CREATE TABLE IF NOT EXISTS events (seq INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE, event_id TEXT

@@ -192,4 +192,22 @@ final class EmulatorStoreTests: XCTestCase {
             """#)
         XCTAssertEqual(try store.contacts().arrayValue?.map { $0.objectValue?["userId"]?.stringValue }, ["u1", "u2"])
     }
+
+    /// Of contacts that share an email, an item with only that email finds the oldest, as it
+    /// did when the email index listed contacts in creation order (ids made in the same
+    /// millisecond sort at random: twenty pairs made together would each be a coin toss).
+    func testAnEmailSharedByContactsFindsTheOldest() throws {
+        let store = try EmulatorStore(path: nil, schema: schema())
+        let pairs = (0..<20).map { i in
+            #"{"email": "s\#(i)@x.com", "userId": "first\#(i)"}, {"email": "t\#(i)@x.com", "userId": "second\#(i)"}"#
+        }
+        _ = try answer(store, APIContract.contactsBatchPath, #"{"contacts": [\#(pairs.joined(separator: ", "))]}"#)
+        // The second of each pair takes the first one's email (found by its userId, so no conflict).
+        let moves = (0..<20).map { #"{"email": "S\#($0)@x.com", "userId": "second\#($0)"}"# }
+        _ = try answer(store, APIContract.contactsBatchPath, #"{"contacts": [\#(moves.joined(separator: ", "))]}"#)
+        let events = (0..<20).map { #"{"event": "e", "email": "s\#($0)@x.com"}"# }.joined(separator: ", ")
+        _ = try answer(store, APIContract.eventsBatchPath, #"{"events": [\#(events)]}"#)
+        let tracked = try XCTUnwrap(store.events().arrayValue).map { $0.objectValue?["userId"]?.stringValue }
+        XCTAssertEqual(tracked, (0..<20).map { "first\($0)" })
+    }
 }
