@@ -35,13 +35,13 @@ public final class DedupeState {
 
     /// SQLite would quietly start an empty state over a 0-byte file, and its own messages for a
     /// damaged or unwritable one do not say what that means for the sync: every record sent again.
-    static func open(_ path: String) throws -> Database {
+    static func open(_ path: String, cacheMiB: Int = 8) throws -> Database {
         var info = stat()
         if stat(path, &info) == 0, info.st_size == 0 {
             throw StateError.empty(path: path)
         }
         do throws(SQLiteError) {
-            let database = try Database(path: path)
+            let database = try Database(path: path, cacheMiB: cacheMiB)
             _ = try database.prepare("SELECT count(*) FROM sqlite_master").step()
             return database
         } catch {
@@ -220,7 +220,8 @@ struct AckedLookup: Sendable {
     }
 
     mutating func seal() {
-        guard keys.count > 1 else { return }
+        // Found in key order, as they nearly always are, they need no sort.
+        guard keys.count > 1, !keys.isSortedAscending else { return }
         let order = keys.indices.sorted { keys[$0] < keys[$1] }
         keys = order.map { keys[$0] }
         hashes = order.map { hashes[$0] }
@@ -234,5 +235,18 @@ struct AckedLookup: Sendable {
             if keys[mid] < key { lo = mid + 1 } else { hi = mid }
         }
         return lo < keys.count && keys[lo] == key ? hashes[lo] : nil
+    }
+}
+
+extension [StableHash128] {
+    /// Whether each key is below the next: one pass, where sorting keys that were already in
+    /// order took a fifth of phase two's CPU in an unchanged resync.
+    var isSortedAscending: Bool {
+        var i = 1
+        while i < count {
+            guard self[i - 1] < self[i] else { return false }
+            i += 1
+        }
+        return true
     }
 }

@@ -37,7 +37,8 @@ final class PartitionPrefetch: Sendable {
             DispatchQueue.global().async(group: done) { [self] in
                 let queue = queues[thread]
                 do {
-                    let database = try DedupeState.open(statePath)
+                    // Its reads are range scans in key order: a small page cache serves them.
+                    let database = try DedupeState.open(statePath, cacheMiB: 2)
                     for p in stride(from: thread, to: paths.count, by: Self.threads) {
                         guard !stopped.load(ordering: .relaxed) else { return }
                         queue.push(

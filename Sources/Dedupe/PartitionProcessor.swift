@@ -121,7 +121,9 @@ struct PartitionProcessor {
                 objects[g] = plan
             }
         }
-        let acked = try lookup(candidates.sorted(), range, expectedStateRows)
+        // In key order already unless an object's relationships were added among them.
+        if !candidates.isSortedAscending { candidates.sort() }
+        let acked = try lookup(candidates, range, expectedStateRows)
         return Prepared(
             bytes: bytes, entries: entries, groups: groups, objects: objects, acked: acked, superseded: superseded)
     }
