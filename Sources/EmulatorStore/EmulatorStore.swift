@@ -30,7 +30,7 @@ public final class EmulatorStore: @unchecked Sendable {
     }
 
     /// When the transaction under way began: every row one request writes carries the same
-    /// time, read once (formatting it for each of a thousand items was measurable).
+    /// time, read and formatted once rather than for each of up to a thousand items.
     private(set) var transactionTime = ""
 
     /// Runs `body` under the store's lock in one transaction.
