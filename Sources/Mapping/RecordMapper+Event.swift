@@ -35,7 +35,7 @@ extension RecordMapper {
     private func writeProperties(_ tape: JSONTape, into w: inout JSONWriter) throws(MapFailure) {
         var written = 0
         for (k, slot) in slots.enumerated() where slot == .property {
-            let token = valueTokens[k]
+            let token = keyTokens[k] + 1
             if tape[token].kind == .null && nulls == .skip { continue }
             if written > 0 { w.writeByte(UInt8(ascii: ",")) }
             w.writeStringToken(tape, at: keyTokens[k])

@@ -17,10 +17,10 @@ struct RecordMapper {
     let schema: WorkspaceSchema
     let nulls: NullHandling
     var resolver: ColumnResolver
-    /// Per row: the slot and value token of each column, in column order.
+    /// Per row: the slot and key token of each column, in column order (a member's value is the
+    /// token after its key).
     var slots: [Slot] = []
     var keyTokens: [Int] = []
-    var valueTokens: [Int] = []
     /// `"key":` bytes per field position, escaped once.
     let fieldKeys: [[UInt8]]
     let companyKeys: [[UInt8]]
@@ -64,12 +64,10 @@ struct RecordMapper {
     mutating func collect(_ tape: JSONTape) {
         slots.removeAll(keepingCapacity: true)
         keyTokens.removeAll(keepingCapacity: true)
-        valueTokens.removeAll(keepingCapacity: true)
         var position = 0
         for key in tape.memberKeys(ofObject: 0) {
             slots.append(resolver.slot(forKeyAt: key, position: position, in: tape))
             keyTokens.append(key)
-            valueTokens.append(key + 1)
             position += 1
         }
     }
@@ -77,8 +75,8 @@ struct RecordMapper {
     /// The value token of the last non-null column in `slot`, if any.
     func value(_ slot: Slot, _ tape: JSONTape) -> Int? {
         var found: Int?
-        for (k, s) in slots.enumerated() where s == slot && tape[valueTokens[k]].kind != .null {
-            found = valueTokens[k]
+        for (k, s) in slots.enumerated() where s == slot && tape[keyTokens[k] + 1].kind != .null {
+            found = keyTokens[k] + 1
         }
         return found
     }
@@ -136,7 +134,7 @@ struct RecordMapper {
         var written = 0
         for (k, slot) in slots.enumerated() {
             guard let position = select(slot) else { continue }
-            let token = valueTokens[k]
+            let token = keyTokens[k] + 1
             if tape[token].kind == .null && nulls == .skip { continue }
             if written > 0 { w.writeByte(UInt8(ascii: ",")) }
             w.writeRaw(keys[position])
