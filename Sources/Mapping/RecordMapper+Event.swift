@@ -34,16 +34,16 @@ extension RecordMapper {
     /// Every other column is an event property; typed when the schema declares it.
     private func writeProperties(_ tape: JSONTape, into w: inout JSONWriter) throws(MapFailure) {
         var written = 0
-        for (k, slot) in slots.enumerated() where slot == .property {
-            let token = keyTokens[k] + 1
+        for column in columns where column.slot == .property {
+            let token = column.value
             if tape[token].kind == .null && nulls == .skip { continue }
             if written > 0 { w.writeByte(UInt8(ascii: ",")) }
-            w.writeStringToken(tape, at: keyTokens[k])
+            w.writeStringToken(tape, at: column.key)
             w.writeByte(UInt8(ascii: ":"))
             let declared =
-                schema.eventProperties.isEmpty ? nil : schema.eventProperties.type(of: tape.decodeString(keyTokens[k]))
+                schema.eventProperties.isEmpty ? nil : schema.eventProperties.type(of: tape.decodeString(column.key))
             if let declared, tape[token].kind != .null {
-                try TokenValue.writeField(tape, token, as: declared, key: keyTokens[k], into: &w)
+                try TokenValue.writeField(tape, token, as: declared, key: column.key, into: &w)
             } else {
                 w.writeTapeValue(tape, at: token)
             }

@@ -17,10 +17,16 @@ struct RecordMapper {
     let schema: WorkspaceSchema
     let nulls: NullHandling
     var resolver: ColumnResolver
-    /// Per row: the slot and key token of each column, in column order (a member's value is the
-    /// token after its key).
-    var slots: [Slot] = []
-    var keyTokens: [Int] = []
+    /// A column of the current row: where it goes, and its key's tape token (the value is
+    /// the token after it).
+    struct Column {
+        var slot: Slot
+        var key: Int
+        var value: Int { key + 1 }
+    }
+
+    /// Per row, in column order: one array, so a column costs one append.
+    var columns: [Column] = []
     /// `"key":` bytes per field position, escaped once.
     let fieldKeys: [[UInt8]]
     let companyKeys: [[UInt8]]
@@ -62,12 +68,10 @@ struct RecordMapper {
 
     /// Resolves every column of the row at tape index 0.
     mutating func collect(_ tape: JSONTape) {
-        slots.removeAll(keepingCapacity: true)
-        keyTokens.removeAll(keepingCapacity: true)
+        columns.removeAll(keepingCapacity: true)
         var position = 0
         for key in tape.memberKeys(ofObject: 0) {
-            slots.append(resolver.slot(forKeyAt: key, position: position, in: tape))
-            keyTokens.append(key)
+            columns.append(Column(slot: resolver.slot(forKeyAt: key, position: position, in: tape), key: key))
             position += 1
         }
     }
@@ -75,15 +79,15 @@ struct RecordMapper {
     /// The value token of the last non-null column in `slot`, if any.
     func value(_ slot: Slot, _ tape: JSONTape) -> Int? {
         var found: Int?
-        for (k, s) in slots.enumerated() where s == slot && tape[keyTokens[k] + 1].kind != .null {
-            found = keyTokens[k] + 1
+        for column in columns where column.slot == slot && tape[column.value].kind != .null {
+            found = column.value
         }
         return found
     }
 
     func columnName(_ slot: Slot, _ tape: JSONTape) -> String {
-        guard let k = slots.firstIndex(of: slot) else { return "?" }
-        return tape.decodeString(keyTokens[k])
+        guard let column = columns.first(where: { $0.slot == slot }) else { return "?" }
+        return tape.decodeString(column.key)
     }
 
     /// Writes the record for the collected row; on failure the caller discards what was written.
@@ -126,22 +130,22 @@ struct RecordMapper {
         return userId != nil || email != nil
     }
 
-    /// Writes `"key":value` members for every column in slots matching `select`, comma-separated.
+    /// Writes `"key":value` members for every column whose slot `select` maps, comma-separated.
     func writeFields(
         _ tape: JSONTape, keys: [[UInt8]], types: [FieldType],
         select: (Slot) -> Int?, into w: inout JSONWriter
     ) throws(MapFailure) -> Int {
         var written = 0
-        for (k, slot) in slots.enumerated() {
-            guard let position = select(slot) else { continue }
-            let token = keyTokens[k] + 1
+        for column in columns {
+            guard let position = select(column.slot) else { continue }
+            let token = column.value
             if tape[token].kind == .null && nulls == .skip { continue }
             if written > 0 { w.writeByte(UInt8(ascii: ",")) }
             w.writeRaw(keys[position])
             if tape[token].kind == .null {
                 w.writeRaw("null")
             } else {
-                try TokenValue.writeField(tape, token, as: types[position], key: keyTokens[k], into: &w)
+                try TokenValue.writeField(tape, token, as: types[position], key: column.key, into: &w)
             }
             written += 1
         }
