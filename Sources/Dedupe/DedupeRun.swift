@@ -36,22 +36,20 @@ public enum DedupeRun {
             let bloom = try state.loadBloom()
             let stateRows = try state.ackedCount()
             let changedOnly = configuration.changedOnly
-            let prefetch = PartitionPrefetch(
-                paths: (0..<SpillWriter.fanout).map(spill.path), statePath: configuration.statePath,
-                budget: configuration.partitionBudget
-            ) { p in
+            let processor: @Sendable (Int) -> PartitionProcessor = { p in
                 PartitionProcessor(
                     piece: UInt64(p), level: 0, bloom: bloom, changedOnly: changedOnly, stateRows: stateRows)
             }
+            let prefetch = PartitionPrefetch(
+                paths: (0..<SpillWriter.fanout).map(spill.path), statePath: configuration.statePath,
+                budget: configuration.partitionBudget, processor: processor)
             defer { prefetch.finish() }
             for p in 0..<SpillWriter.fanout {
                 switch try prefetch.next() {
                 case .empty:
                     continue
                 case .prepared(let prepared):
-                    try PartitionProcessor(
-                        piece: UInt64(p), level: 0, bloom: bloom, changedOnly: changedOnly, stateRows: stateRows
-                    ).emit(prepared, output: &out, stats: &stats)
+                    try processor(p).emit(prepared, output: &out, stats: &stats)
                 case .overBudget:
                     try processPiece(
                         spill.path(p), level: 0, prefix: UInt64(p), state: state, bloom: bloom,
