@@ -43,12 +43,10 @@ final class BatchSenderTests: XCTestCase {
 
     private func contacts(_ n: Int) -> [PendingRecord] {
         (1...n).map { i in
-            let line = Array(
-                #"{"type":"contact","email":"c\#(i)@x.com","row":\#(i),"key":"contact:email:c\#(i)@x.com"}"#.utf8)
-            var tape = JSONTape()
-            try! JSONParser().parse(line.span, into: &tape)
-            return PendingRecord(
-                tape: tape, raw: line.span, item: Array(#"{"email":"c\#(i)@x.com"}"#.utf8), type: .contact)
+            PendingRecord(
+                contactLine:
+                    #"{"type":"contact","email":"c\#(i)@x.com","row":\#(i),"key":"contact:email:c\#(i)@x.com"}"#,
+                item: #"{"email":"c\#(i)@x.com"}"#)
         }
     }
 
