@@ -16,6 +16,7 @@ public final class Database {
     public init(path: String, readOnly: Bool = false, cacheMiB: Int = 8, surviveOSCrash: Bool = true)
         throws(SQLiteError)
     {
+        _ = Self.configured
         var db: OpaquePointer?
         let flags = readOnly ? SQLITE_OPEN_READONLY : (SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE)
         let rc = sqlite3_open_v2(path, &db, flags | SQLITE_OPEN_NOMUTEX, nil)
@@ -37,6 +38,9 @@ public final class Database {
         }
         try execute("PRAGMA cache_size = -\(cacheMiB * 1024)")
     }
+
+    /// Process-wide settings, applied once before the first connection opens.
+    private static let configured: Bool = cvsqlite_disable_memory_statistics() == SQLITE_OK
 
     deinit { sqlite3_close_v2(handle) }
 
