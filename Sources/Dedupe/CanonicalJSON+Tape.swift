@@ -1,4 +1,5 @@
 import JSONCodec
+import SyncCore
 
 extension CanonicalJSON {
     /// Canonical text of the tape value at `index` (as `write(_ value:)` would give for its

@@ -1,4 +1,5 @@
 import JSONCodec
+import SyncCore
 
 /// The canonical text of a value, for content hashes: members sorted by key, numbers in one
 /// normal form, strings escaped minimally. Key order, `1.50` vs `1.5`, or `\u00e9` vs `é`

@@ -72,9 +72,10 @@ extension EmulatorStore {
             fields: s.text(5), companyId: s.text(6))
     }
 
-    func save(_ c: ContactRow, created: Bool) throws {
+    /// Writes `c`, a new contact when `before` is nil, else over `before`, its row as read.
+    func save(_ c: ContactRow, replacing before: ContactRow?) throws {
         let sql: StaticString =
-            created
+            before == nil
             ? """
             INSERT INTO contacts (id, user_id, email, email_key, subscription, fields, company_id, created_at,
             updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8)
@@ -86,32 +87,38 @@ extension EmulatorStore {
         let s = try database.cached(sql)
         s.bind(1, text: c.id)
         if let u = c.userId { s.bind(2, text: u) }
-        if let e = c.email {
-            s.bind(3, text: e)
-            s.bind(4, text: c.emailKey ?? EmailKey.normalized(e))
-        }
+        if let e = c.email { s.bind(3, text: e) }
+        if let key = c.storedEmailKey { s.bind(4, text: key) }
         if let sub = c.subscription { s.bind(5, text: sub) }
         s.bind(6, text: c.fields ?? "{}")
         if let company = c.companyId { s.bind(7, text: company) }
         s.bind(8, text: transactionTime)
         try s.step()
+        try noteIdentifiers(of: c, replacing: before)
+    }
+
+    /// Tells the identifier filter what the row now holds. If the transaction rolls back, the
+    /// filter keeps identifiers no row holds: false positives only, never a miss.
+    private func noteIdentifiers(of c: ContactRow, replacing before: ContactRow?) throws {
+        if let userId = c.userId, userId != before?.userId { identifiers.add(userId: userId) }
+        if let key = c.storedEmailKey, key != before?.storedEmailKey { identifiers.add(emailKey: key) }
+        // Rebuilt from the rows as this transaction sees them, its own writes included.
+        if identifiers.outgrown { identifiers = try IdentifierFilter(database, limit: identifierLimit) }
     }
 
     /// Upserts one checked contact item (POST /v2/contacts, or one element of a batch). Runs inside `write`.
     func upsertContact(_ item: ContactItem, _ tape: JSONTape, updateOnly: Bool, preserveExisting: Bool) throws
         -> ItemResult
     {
-        var existing = try resolveContact(cnvId: item.cnvId, userId: item.userId, email: item.email)
-        let created = existing == nil
-        if created {
+        let existing = try resolveContact(cnvId: item.cnvId, userId: item.userId, email: item.email)
+        if existing == nil {
             guard !updateOnly else { throw APIError.contactNotFound("no such contact and updateOnly is set") }
             guard item.email != nil else {
                 throw APIError.contactNotFound(
                     "no contact with userId '\(item.userId ?? item.cnvId ?? "")'; creating a contact needs an email")
             }
-            existing = ContactRow(id: Self.newID())
         }
-        var contact = existing!
+        var contact = existing ?? ContactRow(id: Self.newID())
         if let userId = item.userId { contact.userId = userId }
         if let email = item.email {
             contact.email = email.text
@@ -120,8 +127,8 @@ extension EmulatorStore {
         if let status = item.status { contact.subscription = status }
         contact.fields = FieldValidation.merged(contact.fields, tape, item.fields, preserveExisting: preserveExisting)
         if let update = item.companyFields { contact.companyId = try upsertCompany(contact.companyId, update) }
-        try save(contact, created: created)
-        return .contact(id: contact.id, created: created)
+        try save(contact, replacing: existing)
+        return .contact(id: contact.id, created: existing == nil)
     }
 
     /// userId first, then email (docs/api.md); an email match that carries another userId conflicts.
@@ -146,12 +153,12 @@ extension EmulatorStore {
     /// The resolution itself, reading only the ids (all that tracking an event needs). Of
     /// contacts that share an email, the oldest is the one found.
     func resolveContactID(userId: String?, email: ContactEmail?) throws -> (id: String, userId: String?)? {
-        if let userId {
+        if let userId, identifiers.mayHold(userId: userId) {
             let s = try database.cached("SELECT id FROM contacts WHERE user_id = ?")
             s.bind(1, text: userId)
             if try s.step(), let id = s.text(0) { return (id, userId) }
         }
-        guard let email else { return nil }
+        guard let email, identifiers.mayHold(emailKey: email.key) else { return nil }
         let s = try database.cached("SELECT id, user_id FROM contacts WHERE email_key = ? ORDER BY seq LIMIT 1")
         s.bind(1, text: email.key)
         guard try s.step(), let id = s.text(0) else { return nil }
@@ -197,6 +204,9 @@ extension EmulatorStore {
 }
 
 extension ContactRow {
+    /// The key the row's email is matched by (none without an email).
+    var storedEmailKey: String? { email.map { emailKey ?? EmailKey.normalized($0) } }
+
     /// A new contact with nothing set yet.
     init(id: String) {
         self.init(id: id, userId: nil, email: nil, emailKey: nil, subscription: nil, fields: nil, companyId: nil)

@@ -68,7 +68,7 @@ extension EmulatorStore {
             new.userId = userId
             new.email = email?.text
             new.emailKey = email?.key
-            try save(new, created: true)
+            try save(new, replacing: nil)
             contact = new
         }
         let find = try database.cached(

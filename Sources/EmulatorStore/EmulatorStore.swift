@@ -15,8 +15,16 @@ public final class EmulatorStore: @unchecked Sendable {
     /// created in Conversion's UI. Read and changed under `lock` only.
     public private(set) var schema: WorkspaceSchema
     let lock = SleepingLock()
+    /// The userIds and email keys contacts may hold (used under `lock`).
+    var identifiers: IdentifierFilter
+    /// Identifiers the filter takes before it is rebuilt; nil: as many as it was sized for.
+    let identifierLimit: Int?
 
-    public init(path: String?, schema: WorkspaceSchema) throws {
+    public convenience init(path: String?, schema: WorkspaceSchema) throws {
+        try self.init(path: path, schema: schema, identifierLimit: nil)
+    }
+
+    init(path: String?, schema: WorkspaceSchema, identifierLimit: Int?) throws {
         // The indexes every item probes at random (user_id, email_key, event_id) stay in the
         // cache up to about a million contacts and events, so the rate stays flat as it grows.
         // A test fixture need not wait for the disk: a batch of 1000 contacts dirties some 2000
@@ -27,6 +35,8 @@ public final class EmulatorStore: @unchecked Sendable {
         database = try Database(path: path ?? ":memory:", cacheMiB: 64, surviveOSCrash: false)
         self.schema = schema
         try Self.prepare(database)
+        self.identifierLimit = identifierLimit
+        identifiers = try IdentifierFilter(database, limit: identifierLimit)
     }
 
     /// When the transaction under way began: every row one request writes carries the same
@@ -35,10 +45,13 @@ public final class EmulatorStore: @unchecked Sendable {
 
     /// Runs `body` under the store's lock in one transaction.
     public func write<T: Sendable>(_ body: () throws -> T) throws -> T {
-        try lock.withLock {
-            transactionTime = Self.now()
-            return try database.transaction(body)
-        }
+        try lock.withLock { try transaction(body) }
+    }
+
+    /// `write` for a caller that holds the lock already.
+    private func transaction<T>(_ body: () throws -> T) throws -> T {
+        transactionTime = Self.now()
+        return try database.transaction(body)
     }
 
     public func read<T: Sendable>(_ body: () throws -> T) throws -> T {
@@ -46,10 +59,14 @@ public final class EmulatorStore: @unchecked Sendable {
     }
 
     public func reset() throws {
-        try write {
-            for table in ["contacts", "companies", "events", "objects", "relationships", "requests"] {
-                try database.execute("DELETE FROM \(table)")
+        try lock.withLock {
+            try transaction {
+                for table in ["contacts", "companies", "events", "objects", "relationships", "requests"] {
+                    try database.execute("DELETE FROM \(table)")
+                }
             }
+            // Only once the rows are gone, and before the lock lets another write add some.
+            identifiers = IdentifierFilter(capacity: 0, limit: identifierLimit)
         }
     }
 

@@ -53,9 +53,8 @@ public final class Statement {
         sqlite3_column_text(handle, column).map { String(cString: $0) }
     }
 
-    /// The column's bytes, valid until the next step or reset.
-    /// Calls `body` with column `column`'s bytes, read in place (valid only inside `body`:
-    /// SQLite reuses the memory at the next step).
+    /// Calls `body` with column `column`'s bytes (a text column's UTF-8), read in place (valid
+    /// only inside `body`: SQLite reuses the memory at the next step).
     public func withBlob<R>(_ column: Int32, _ body: (Span<UInt8>) -> R) -> R {
         let count = Int(sqlite3_column_bytes(handle, column))
         guard count > 0, let p = sqlite3_column_blob(handle, column) else { return body([UInt8]().span) }

@@ -1,0 +1,96 @@
+import ConversionAPI
+import Foundation
+import JSONCodec
+import SyncCore
+import XCTest
+
+@testable import EmulatorStore
+
+/// The filter that lets a new contact skip the SQLite lookups for identifiers no contact has:
+/// it may say "maybe" for a stranger, never "no" for an identifier a contact holds, through
+/// rebuilds, reopening and reset.
+final class IdentifierFilterTests: XCTestCase {
+    private var folder: URL!
+
+    override func setUpWithError() throws {
+        folder = FileManager.default.temporaryDirectory.appendingPathComponent("identifier-filter-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+    }
+
+    override func tearDownWithError() throws { try? FileManager.default.removeItem(at: folder) }
+
+    func testTheFilterHoldsWhatWasAddedAndKeepsUserIdsApartFromEmails() {
+        var filter = IdentifierFilter(capacity: 20_000)
+        let users = (0..<10_000).map { "u\($0)" }
+        let emails = (0..<10_000).map { "user\($0)@example.com" }
+        for u in users { filter.add(userId: u) }
+        for e in emails { filter.add(emailKey: e) }
+        XCTAssertTrue(users.allSatisfy { filter.mayHold(userId: $0) })
+        XCTAssertTrue(emails.allSatisfy { filter.mayHold(emailKey: $0) })
+        // The same texts asked as the other kind are strangers: about 1% may say "maybe".
+        let crossed =
+            users.filter { filter.mayHold(emailKey: $0) }.count + emails.filter { filter.mayHold(userId: $0) }.count
+        XCTAssertLessThan(crossed, 400, "\(crossed) of 20000 strangers said maybe")
+        XCTAssertFalse(filter.outgrown)
+    }
+
+    /// A filter that is rebuilt after every eight identifiers it takes: contacts made, moved to other
+    /// emails and tracked across many rebuilds are found by their userId and their new email,
+    /// and their old emails find no one.
+    func testContactsAreFoundThroughEveryRebuild() throws {
+        let store = try EmulatorStore(path: nil, schema: schema(), identifierLimit: 8)
+        for batch in 0..<4 {
+            let items = (0..<10).map { i in #"{"email": "a\#(batch * 10 + i)@x.com", "userId": "u\#(batch * 10 + i)"}"#
+            }
+            _ = try answer(store, APIContract.contactsBatchPath, #"{"contacts": [\#(items.joined(separator: ", "))]}"#)
+        }
+        let moves = (0..<40).filter { $0 % 3 == 0 }.map { #"{"email": "B\#($0)@x.com", "userId": "u\#($0)"}"# }
+        let moved = try answer(
+            store, APIContract.contactsBatchPath, #"{"contacts": [\#(moves.joined(separator: ", "))]}"#)
+        XCTAssertFalse(moved.contains("\"contactCreated\":true"), moved)
+        let byUser = (0..<40).map { #"{"event": "e", "userId": "u\#($0)"}"# }
+        let byEmail = (0..<40).map { #"{"event": "e", "email": "\#($0 % 3 == 0 ? "b" : "a")\#($0)@x.com"}"# }
+        let stale = (0..<40).filter { $0 % 3 == 0 }.map { #"{"event": "e", "email": "a\#($0)@x.com"}"# }
+        let tracked = try answer(
+            store, APIContract.eventsBatchPath, #"{"events": [\#((byUser + byEmail + stale).joined(separator: ", "))]}"#
+        )
+        XCTAssertTrue(tracked.hasPrefix(#"{"data":{"processed":94,"tracked":80,"failed":14,"#), tracked)
+        let users = try XCTUnwrap(store.events().arrayValue).map { $0.objectValue?["userId"]?.stringValue }
+        XCTAssertEqual(users, (0..<80).map { "u\($0 % 40)" })
+        XCTAssertEqual(try store.contacts().arrayValue?.count, 40)
+    }
+
+    /// A store opened again builds its filter from its rows.
+    func testAReopenedStoreFindsItsContacts() throws {
+        let path = folder.appendingPathComponent("store.db").path
+        do {
+            let store = try EmulatorStore(path: path, schema: schema())
+            _ = try answer(
+                store, APIContract.contactsBatchPath,
+                #"{"contacts": [{"email": "a@x.com", "userId": "u1"}, {"email": "b@x.com"}]}"#)
+        }
+        let store = try EmulatorStore(path: path, schema: schema())
+        XCTAssertEqual(
+            try answer(
+                store, APIContract.contactsBatchPath,
+                #"{"contacts": [{"userId": "u1", "fields": {"vip": true}}, {"email": "B@x.com"}]}"#),
+            #"""
+            {"data":{"results":[{"success":true,"cnvContactId":"ID","contactCreated":false},\#
+            {"success":true,"cnvContactId":"ID","contactCreated":false}]}}
+            """#)
+    }
+
+    /// Reset empties the filter with the rows, and contacts made afterwards are found again.
+    func testAResetStoreForgetsItsContactsAndFindsNewOnes() throws {
+        let store = try EmulatorStore(path: nil, schema: schema())
+        let make = #"{"contacts": [{"email": "a@x.com", "userId": "u1"}]}"#
+        let track = #"{"events": [{"event": "e", "userId": "u1"}, {"event": "e", "email": "a@x.com"}]}"#
+        _ = try answer(store, APIContract.contactsBatchPath, make)
+        try store.reset()
+        XCTAssertTrue(
+            try answer(store, APIContract.eventsBatchPath, track).hasPrefix(#"{"data":{"processed":2,"tracked":0,"#))
+        XCTAssertTrue(try answer(store, APIContract.contactsBatchPath, make).contains("\"contactCreated\":true"))
+        XCTAssertTrue(
+            try answer(store, APIContract.eventsBatchPath, track).hasPrefix(#"{"data":{"processed":2,"tracked":2,"#))
+    }
+}
