@@ -1,7 +1,8 @@
 import Foundation
 import Synchronization
 import XCTest
-import StreamIO
+
+@testable import StreamIO
 
 /// Both kinds of id have the RFC text form, their version digit and the variant bits; version-7
 /// ids made later sort later.
@@ -21,6 +22,15 @@ final class RandomUUIDTests: XCTestCase {
             check(RandomUUID.timeOrdered(), version: "7")
         }
         XCTAssertEqual(Set((0..<1000).map { _ in RandomUUID.make() }).count, 1000)
+    }
+
+    /// Every digit in its place: high word first, the variant bits set on the low word.
+    func testTheTextIsTheWordsInHex() {
+        XCTAssertEqual(
+            RandomUUID.format(hi: 0x0123_4567_89AB_CDEF, lo: 0xFEDC_BA98_7654_3210),
+            "01234567-89ab-cdef-bedc-ba9876543210")
+        XCTAssertEqual(RandomUUID.format(hi: 0, lo: 0), "00000000-0000-0000-8000-000000000000")
+        XCTAssertEqual(RandomUUID.format(hi: ~0, lo: ~0), "ffffffff-ffff-ffff-bfff-ffffffffffff")
     }
 
     func testTimeOrderedIdsSortByTime() {
