@@ -1,9 +1,13 @@
 import ConversionAPI
 import JSONCodec
 import SQLiteDatabase
+import StreamIO
+import SyncCore
 
 /// A stored contact; `fields` is the stored JSON text, parsed only when an update must be merged in.
 struct ContactRow {
+    /// Its key: the first 64 bits of `id`, or for a contact made by an earlier format its number.
+    var seq: Int64
     var id: String
     var userId: String?
     var email: String?
@@ -62,14 +66,63 @@ struct ContactItem {
 }
 
 extension EmulatorStore {
+    /// The contact whose cnvContactId is `id`: found by the key the id gives, else (a contact
+    /// made by an earlier format) through the index of those ids.
     func contact(id: String) throws -> ContactRow? {
+        if let word = RandomUUID.leadingWord(of: id), let key = Int64(exactly: word), key >= Self.legacyKeyLimit,
+            Self.contactID(key: key) == id
+        {
+            return try contact(seq: key)
+        }
         let s = try database.cached(
-            "SELECT id, user_id, email, email_key, subscription, fields, company_id FROM contacts WHERE id = ?")
+            """
+            SELECT seq, id, user_id, email, email_key, subscription, fields, company_id FROM contacts
+            WHERE id = ? AND seq < 281474976710656
+            """)
         s.bind(1, text: id)
-        guard try s.step() else { return nil }
-        return ContactRow(
-            id: s.text(0)!, userId: s.text(1), email: s.text(2), emailKey: s.text(3), subscription: s.text(4),
-            fields: s.text(5), companyId: s.text(6))
+        return try s.step() ? Self.contactRow(s) : nil
+    }
+
+    /// The id of the contact with key `key` (made by this format): the key, then 64 bits that
+    /// look random and are the key's alone (SplitMix64 is a bijection).
+    static func contactID(key: Int64) -> String {
+        var mix = SplitMix64(seed: UInt64(key))
+        return RandomUUID.format(hi: UInt64(key), lo: mix.next())
+    }
+
+    /// The id of the contact with key `seq`, read from its row only for one made by an earlier format.
+    func contactID(seq: Int64) throws -> String? {
+        if seq >= Self.legacyKeyLimit { return Self.contactID(key: seq) }
+        let s = try database.cached("SELECT id FROM contacts WHERE seq = ?")
+        s.bind(1, int: seq)
+        return try s.step() ? s.text(0) : nil
+    }
+
+    func contact(seq: Int64) throws -> ContactRow? {
+        let s = try database.cached(
+            "SELECT seq, id, user_id, email, email_key, subscription, fields, company_id FROM contacts WHERE seq = ?")
+        s.bind(1, int: seq)
+        return try s.step() ? Self.contactRow(s) : nil
+    }
+
+    private static func contactRow(_ s: Statement) -> ContactRow {
+        ContactRow(
+            seq: s.int(0), id: s.text(1)!, userId: s.text(2), email: s.text(3), emailKey: s.text(4),
+            subscription: s.text(5), fields: s.text(6), companyId: s.text(7))
+    }
+
+    /// A contact not yet saved, with a key above every other contact's and the id it comes from.
+    func newContact() throws -> ContactRow {
+        if !contactKeyKnown {
+            let s = try database.cached("SELECT max(seq) FROM contacts")
+            _ = try s.step()
+            lastContactKey = max(lastContactKey, UInt64(max(s.int(0), Self.legacyKeyLimit)))
+            s.reset()
+            contactKeyKnown = true
+        }
+        lastContactKey = RandomUUID.timeOrderedWord(after: lastContactKey)
+        let key = Int64(lastContactKey)
+        return ContactRow(seq: key, id: Self.contactID(key: key))
     }
 
     /// Writes `c`, a new contact when `before` is nil, else over `before`, its row as read.
@@ -77,12 +130,12 @@ extension EmulatorStore {
         let sql: StaticString =
             before == nil
             ? """
-            INSERT INTO contacts (id, user_id, email, email_key, subscription, fields, company_id, created_at,
-            updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8)
+            INSERT INTO contacts (seq, id, user_id, email, email_key, subscription, fields, company_id, created_at,
+            updated_at) VALUES (?9, ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8)
             """
             : """
             UPDATE contacts SET user_id = ?2, email = ?3, email_key = ?4, subscription = ?5, fields = ?6,
-            company_id = ?7, updated_at = ?8 WHERE id = ?1
+            company_id = ?7, updated_at = ?8 WHERE seq = ?9
             """
         let s = try database.cached(sql)
         s.bind(1, text: c.id)
@@ -93,6 +146,7 @@ extension EmulatorStore {
         s.bind(6, text: c.fields ?? "{}")
         if let company = c.companyId { s.bind(7, text: company) }
         s.bind(8, text: transactionTime)
+        s.bind(9, int: c.seq)
         try s.step()
         try noteIdentifiers(of: c, replacing: before)
     }
@@ -118,7 +172,7 @@ extension EmulatorStore {
                     "no contact with userId '\(item.userId ?? item.cnvId ?? "")'; creating a contact needs an email")
             }
         }
-        var contact = existing ?? ContactRow(id: Self.newID())
+        var contact = try existing ?? newContact()
         if let userId = item.userId { contact.userId = userId }
         if let email = item.email {
             contact.email = email.text
@@ -138,7 +192,8 @@ extension EmulatorStore {
                 throw APIError.contactNotFound("no contact with cnvContactId '\(cnvId)'")
             }
             // The userId it would take must not be another contact's (nothing but this check
-            // keeps userIds unique: the index that finds them carries the id, so it is not UNIQUE).
+            // keeps userIds unique: the index that finds them is not UNIQUE, so that a clash is
+            // this answer rather than a SQLite constraint error).
             if let userId, userId != found.userId, let other = try resolveContactID(userId: userId, email: nil),
                 other.id != found.id
             {
@@ -147,26 +202,36 @@ extension EmulatorStore {
             return found
         }
         guard let found = try resolveContactID(userId: userId, email: email) else { return nil }
-        return try contact(id: found.id)
+        return try contact(seq: found.seq)
     }
 
     /// The resolution itself, reading only the ids (all that tracking an event needs). Of
     /// contacts that share an email, the oldest is the one found.
-    func resolveContactID(userId: String?, email: ContactEmail?) throws -> (id: String, userId: String?)? {
+    func resolveContactID(userId: String?, email: ContactEmail?) throws -> (
+        id: String, userId: String?, seq: Int64
+    )? {
         if let userId, identifiers.mayHold(userId: userId) {
-            let s = try database.cached("SELECT id FROM contacts WHERE user_id = ?")
+            // The index alone answers: it holds the key, and the key gives the id.
+            let s = try database.cached("SELECT seq FROM contacts WHERE user_id = ?")
             s.bind(1, text: userId)
-            if try s.step(), let id = s.text(0) { return (id, userId) }
+            if try s.step() {
+                let seq = s.int(0)
+                s.reset()
+                if let id = try contactID(seq: seq) { return (id, userId, seq) }
+            }
         }
         guard let email, identifiers.mayHold(emailKey: email.key) else { return nil }
-        let s = try database.cached("SELECT id, user_id FROM contacts WHERE email_key = ? ORDER BY seq LIMIT 1")
+        let s = try database.cached("SELECT user_id, seq FROM contacts WHERE email_key = ? ORDER BY seq LIMIT 1")
         s.bind(1, text: email.key)
-        guard try s.step(), let id = s.text(0) else { return nil }
-        let other = s.text(1)
+        guard try s.step() else { return nil }
+        let other = s.text(0)
+        let seq = s.int(1)
+        s.reset()
         if let userId, let other, other != userId {
             throw APIError.conflictingIdentifier("email '\(email.text)' belongs to a contact with another userId")
         }
-        return (id, other)
+        guard let id = try contactID(seq: seq) else { return nil }
+        return (id, other, seq)
     }
 
     /// Every contact belongs to one company: update it, or find one by domain, else by name, else create.
@@ -208,7 +273,8 @@ extension ContactRow {
     var storedEmailKey: String? { email.map { emailKey ?? EmailKey.normalized($0) } }
 
     /// A new contact with nothing set yet.
-    init(id: String) {
-        self.init(id: id, userId: nil, email: nil, emailKey: nil, subscription: nil, fields: nil, companyId: nil)
+    init(seq: Int64, id: String) {
+        self.init(
+            seq: seq, id: id, userId: nil, email: nil, emailKey: nil, subscription: nil, fields: nil, companyId: nil)
     }
 }

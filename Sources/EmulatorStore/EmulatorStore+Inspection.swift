@@ -34,20 +34,18 @@ extension EmulatorStore {
         try read {
             let s = try database.cached(
                 """
-                SELECT e.id, e.event_id, e.contact_id, c.user_id, c.email, e.name, e.timestamp, e.data, e.updates
-                FROM events e LEFT JOIN contacts c ON c.id = e.contact_id ORDER BY e.seq
+                SELECT id, event_id, contact_id, name, timestamp, data, updates FROM events ORDER BY seq
                 """)
             var out: [JSONValue] = []
             while try s.step() {
                 var o: JSONObject = ["cnvEventId": .string(s.text(0)!)]
                 o["eventId"] = s.text(1).map(JSONValue.string) ?? .null
                 o["cnvContactId"] = .string(s.text(2)!)
-                o["userId"] = s.text(3).map(JSONValue.string) ?? .null
-                o["email"] = s.text(4).map(JSONValue.string) ?? .null
-                o["event"] = .string(s.text(5)!)
-                o["timestamp"] = .string(s.text(6)!)
-                o["data"] = (try? JSONValue.parse(s.text(7) ?? "{}")) ?? .object([:])
-                o["updates"] = .number(String(s.int(8)))
+                try addIdentifiers(ofContact: s.text(2)!, to: &o)
+                o["event"] = .string(s.text(3)!)
+                o["timestamp"] = .string(s.text(4)!)
+                o["data"] = (try? JSONValue.parse(s.text(5) ?? "{}")) ?? .object([:])
+                o["updates"] = .number(String(s.int(6)))
                 out.append(.object(o))
             }
             return .array(out)
@@ -59,11 +57,7 @@ extension EmulatorStore {
             let s = try database.cached("SELECT id, cnv_id, fields FROM objects WHERE type = ? ORDER BY rowid")
             s.bind(1, text: type)
             let r = try database.cached(
-                """
-                SELECT r.contact_id, c.user_id, c.email, r.fields FROM relationships r LEFT JOIN contacts c ON c.id =
-                  r.contact_id
-                WHERE r.type = ? AND r.object_id = ? ORDER BY r.rowid
-                """)
+                "SELECT contact_id, fields FROM relationships WHERE type = ? AND object_id = ? ORDER BY rowid")
             var out: [JSONValue] = []
             while try s.step() {
                 let id = s.text(0)!
@@ -72,12 +66,10 @@ extension EmulatorStore {
                 r.bind(2, text: id)
                 var relationships: [JSONValue] = []
                 while try r.step() {
-                    relationships.append(
-                        .object([
-                            "cnvContactId": .string(r.text(0)!), "userId": r.text(1).map(JSONValue.string) ?? .null,
-                            "email": r.text(2).map(JSONValue.string) ?? .null,
-                            "fields": .object(FieldValidation.parse(r.text(3))),
-                        ]))
+                    var o: JSONObject = ["cnvContactId": .string(r.text(0)!)]
+                    try addIdentifiers(ofContact: r.text(0)!, to: &o)
+                    o["fields"] = .object(FieldValidation.parse(r.text(1)))
+                    relationships.append(.object(o))
                 }
                 out.append(
                     .object([
@@ -88,6 +80,14 @@ extension EmulatorStore {
             }
             return .array(out)
         }
+    }
+
+    /// The contact's userId and email (null when it has none, or is gone). Looked up one by one:
+    /// a contact's id has no index to join on (its key is found from the id itself).
+    private func addIdentifiers(ofContact id: String, to o: inout JSONObject) throws {
+        let c = try contact(id: id)
+        o["userId"] = c?.userId.map(JSONValue.string) ?? .null
+        o["email"] = c?.email.map(JSONValue.string) ?? .null
     }
 
     public func requests() throws -> JSONValue {

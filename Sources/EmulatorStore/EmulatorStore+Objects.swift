@@ -64,7 +64,7 @@ extension EmulatorStore {
         var contact = try resolveContact(cnvId: nil, userId: userId, email: email)
         let created = contact == nil
         if created {
-            var new = ContactRow(id: Self.newID())
+            var new = try newContact()
             new.userId = userId
             new.email = email?.text
             new.emailKey = email?.key

@@ -10,7 +10,16 @@ extension EmulatorStore {
     ///   the cache: events went from about 50k to 75k a second. The email index stays narrow
     ///   (an index that carried the id too cost contacts more than email-only events gained),
     ///   and lists the contacts that share an email oldest first.
-    static let format: Int64 = 3
+    /// - 4: a new contact's key (`seq`) is the first 64 bits of its id and the rest follows
+    ///   from the key, so the id needs no index of its own (a quarter of what inserting a
+    ///   contact cost), and the userId index is narrow again: every index holds the key, and
+    ///   the key gives the id. Ids made before keep a partial index (`contacts_legacy_id`, rows
+    ///   below `legacyKeyLimit`), and their rows are read for them.
+    static let format: Int64 = 4
+
+    /// Keys below this are contacts made by an earlier format (numbered 1, 2, 3, …); keys made
+    /// from ids are above it (`EmulatorStore.newContactKey`).
+    static let legacyKeyLimit: Int64 = 1 << 48
 
     /// Creates the tables, or brings a store written by an earlier cv-emulator up to `format`:
     /// the tables whose layout changed are set aside, the current ones created, and their rows
@@ -27,6 +36,7 @@ extension EmulatorStore {
                 try database.execute(
                     """
                     DROP INDEX IF EXISTS contacts_email;
+                    DROP INDEX IF EXISTS contacts_user;
                     DROP INDEX IF EXISTS events_seq;
                     ALTER TABLE contacts RENAME TO contacts_before;
                     """)
@@ -34,10 +44,11 @@ extension EmulatorStore {
             }
             try database.execute(
                 """
-                CREATE TABLE IF NOT EXISTS contacts (seq INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE, user_id TEXT,
+                CREATE TABLE IF NOT EXISTS contacts (seq INTEGER PRIMARY KEY, id TEXT NOT NULL, user_id TEXT,
                   email TEXT, email_key TEXT, subscription TEXT, fields TEXT NOT NULL DEFAULT '{}', company_id TEXT,
                   created_at TEXT NOT NULL, updated_at TEXT NOT NULL);
-                CREATE INDEX IF NOT EXISTS contacts_user ON contacts (user_id, id);
+                CREATE UNIQUE INDEX IF NOT EXISTS contacts_legacy_id ON contacts (id) WHERE seq < 281474976710656;
+                CREATE INDEX IF NOT EXISTS contacts_user ON contacts (user_id);
                 CREATE INDEX IF NOT EXISTS contacts_email ON contacts (email_key);
                 CREATE TABLE IF NOT EXISTS companies (id TEXT PRIMARY KEY, fields TEXT NOT NULL DEFAULT '{}',
                   domain_key TEXT, name_key TEXT);
@@ -56,7 +67,8 @@ extension EmulatorStore {
                   path TEXT NOT NULL, status INTEGER NOT NULL, items INTEGER NOT NULL, note TEXT);
                 """)
             if migrating {
-                // Both earlier formats keep contacts in rowid order (format 2's `seq` is the rowid).
+                // Every earlier format keeps contacts in rowid order (from format 2 on, `seq` is
+                // the rowid). They are numbered afresh from 1: below `legacyKeyLimit`.
                 try database.execute(
                     """
                     INSERT INTO contacts (id, user_id, email, email_key, subscription, fields, company_id, created_at,

@@ -19,6 +19,12 @@ public final class EmulatorStore: @unchecked Sendable {
     var identifiers: IdentifierFilter
     /// Identifiers the filter takes before it is rebuilt; nil: as many as it was sized for.
     let identifierLimit: Int?
+    /// The highest contact key made (used under `lock`), and whether it is known to be the
+    /// file's highest (false until it is read, and whenever another connection wrote).
+    var lastContactKey: UInt64 = 0
+    var contactKeyKnown = false
+    /// The file's change counter as this connection last saw it (`PRAGMA data_version`).
+    private var dataVersion: Int64 = 0
 
     public convenience init(path: String?, schema: WorkspaceSchema) throws {
         try self.init(path: path, schema: schema, identifierLimit: nil)
@@ -51,7 +57,24 @@ public final class EmulatorStore: @unchecked Sendable {
     /// `write` for a caller that holds the lock already.
     private func transaction<T>(_ body: () throws -> T) throws -> T {
         transactionTime = Self.now()
-        return try database.transaction(body)
+        return try database.transaction {
+            try catchUpWithOtherWriters()
+            return try body()
+        }
+    }
+
+    /// Another process may write the same file (a second emulator on it): what this store keeps
+    /// in memory about the rows, the identifier filter and the highest key, is then read again.
+    /// Checked inside the transaction, which holds the file's write lock until it ends.
+    private func catchUpWithOtherWriters() throws {
+        let s = try database.cached("PRAGMA data_version")
+        _ = try s.step()
+        let version = s.int(0)
+        s.reset()
+        guard version != dataVersion else { return }
+        if dataVersion != 0 { identifiers = try IdentifierFilter(database, limit: identifierLimit) }
+        dataVersion = version
+        contactKeyKnown = false
     }
 
     public func read<T: Sendable>(_ body: () throws -> T) throws -> T {

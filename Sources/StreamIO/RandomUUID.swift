@@ -55,10 +55,10 @@ struct RandomPool: ~Copyable {
 
 extension RandomUUID {
     /// The 36-character text form of `hi` and `lo` with the RFC variant bits (10) set, made in
-    /// place (no intermediate strings). The version is the caller's. (Digits are written from
+    /// place (no intermediate strings). The version is the caller's (in `hi`). (Digits are written from
     /// the last one back, a nibble at a time: the emulator makes one id per record under its
     /// store's lock, and a loop that asked at each digit whether a dash came first cost it 5%.)
-    static func format(hi: UInt64, lo: UInt64) -> String {
+    public static func format(hi: UInt64, lo: UInt64) -> String {
         let lo = lo & ~(0xC000 << 48) | (0x8000 << 48)
         return String(unsafeUninitializedCapacity: 36) { out in
             @inline(__always) func digit(_ word: UInt64) -> UInt8 {
@@ -97,10 +97,49 @@ extension RandomUUID {
     /// one after another sort in time order and land at the end of an index instead of at
     /// random places in it (the emulator's stores stay fast as they grow).
     public static func timeOrdered() -> String {
+        let (random, lo) = randomWords()
+        return format(hi: millisecondsNow() << 16 | 0x7000 | (random & 0x0FFF), lo: lo)  // version 7
+    }
+
+    /// The first 64 bits of a version-7 UUID above `previous`, so one maker's ids are in
+    /// strictly increasing order even within a millisecond or when the clock steps back
+    /// (RFC 9562's monotonic variant: the 12 bits after the version digit then count up from
+    /// the previous id's). The caller gives the other 64 (`format(hi:lo:)`).
+    public static func timeOrderedWord(after previous: UInt64) -> UInt64 {
+        let (random, _) = randomWords()
+        let hi = millisecondsNow() << 16 | 0x7000 | (random & 0x0FFF)
+        guard hi <= previous else { return hi }
+        // previous + 1, counted in the 60 bits around the version digit.
+        let next = ((previous >> 16) << 12 | previous & 0x0FFF) + 1
+        return (next >> 12) << 16 | 0x7000 | next & 0x0FFF
+    }
+
+    /// The first 64 bits of an id in the lowercase text form this type writes; nil for any
+    /// other text.
+    public static func leadingWord(of id: String) -> UInt64? {
+        var text = id
+        return text.withUTF8 { bytes -> UInt64? in
+            guard bytes.count == 36, bytes[8] == 45, bytes[13] == 45, bytes[18] == 45, bytes[23] == 45 else {
+                return nil
+            }
+            var word: UInt64 = 0
+            for i in 0..<18 where i != 8 && i != 13 {
+                let c = bytes[i]
+                let v: UInt8
+                switch c {
+                case UInt8(ascii: "0")...UInt8(ascii: "9"): v = c - UInt8(ascii: "0")
+                case UInt8(ascii: "a")...UInt8(ascii: "f"): v = c - UInt8(ascii: "a") + 10
+                default: return nil
+                }
+                word = word << 4 | UInt64(v)
+            }
+            return word
+        }
+    }
+
+    private static func millisecondsNow() -> UInt64 {
         var ts = timespec()
         clock_gettime(CLOCK_REALTIME, &ts)
-        let millis = UInt64(ts.tv_sec) * 1000 + UInt64(ts.tv_nsec / 1_000_000)
-        let (random, lo) = randomWords()
-        return format(hi: millis << 16 | 0x7000 | (random & 0x0FFF), lo: lo)  // version 7
+        return UInt64(ts.tv_sec) * 1000 + UInt64(ts.tv_nsec / 1_000_000)
     }
 }

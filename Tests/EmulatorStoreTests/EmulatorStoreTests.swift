@@ -147,7 +147,7 @@ final class EmulatorStoreTests: XCTestCase {
             "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'contacts'")
         var names: [String] = []
         while try indexes.step() { names.append(indexes.text(0) ?? "") }
-        XCTAssertEqual(Set(names), ["sqlite_autoindex_contacts_1", "contacts_user", "contacts_email"])
+        XCTAssertEqual(Set(names), ["contacts_legacy_id", "contacts_user", "contacts_email"])
     }
 
     /// No index keeps userIds unique any more: a contact addressed by its cnvContactId cannot

@@ -80,6 +80,27 @@ final class IdentifierFilterTests: XCTestCase {
             """#)
     }
 
+    /// Two stores on one file: what one makes, the other finds (its filter is read again when
+    /// the file changed under it).
+    func testAStoreFindsContactsAnotherStoreOnTheFileMade() throws {
+        let path = folder.appendingPathComponent("store.db").path
+        let first = try EmulatorStore(path: path, schema: schema())
+        let second = try EmulatorStore(path: path, schema: schema())
+        _ = try answer(first, APIContract.contactsPath, #"{"email": "a@x.com"}"#)
+        _ = try answer(second, APIContract.contactsPath, #"{"email": "b@x.com", "userId": "u2"}"#)
+        _ = try answer(first, APIContract.contactsPath, #"{"email": "c@x.com", "userId": "u3"}"#)
+        XCTAssertEqual(
+            try answer(
+                second, APIContract.contactsBatchPath,
+                #"{"contacts": [{"userId": "u3", "fields": {"vip": true}}, {"email": "A@x.com", "userId": "u1"}]}"#),
+            #"""
+            {"data":{"results":[{"success":true,"cnvContactId":"ID","contactCreated":false},\#
+            {"success":true,"cnvContactId":"ID","contactCreated":false}]}}
+            """#)
+        XCTAssertEqual(
+            try first.contacts().arrayValue?.map { $0.objectValue?["userId"]?.stringValue }, ["u1", "u2", "u3"])
+    }
+
     /// Reset empties the filter with the rows, and contacts made afterwards are found again.
     func testAResetStoreForgetsItsContactsAndFindsNewOnes() throws {
         let store = try EmulatorStore(path: nil, schema: schema())

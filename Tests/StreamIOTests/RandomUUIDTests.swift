@@ -33,6 +33,22 @@ final class RandomUUIDTests: XCTestCase {
         XCTAssertEqual(RandomUUID.format(hi: ~0, lo: ~0), "ffffffff-ffff-ffff-bfff-ffffffffffff")
     }
 
+    /// One maker's words rise strictly, thousands a millisecond, and past a previous word from
+    /// a clock that was ahead: its 12 counting bits carry into the milliseconds over the version digit.
+    func testTimeOrderedWordsRiseStrictly() {
+        var previous: UInt64 = 0
+        for _ in 0..<10_000 {
+            let word = RandomUUID.timeOrderedWord(after: previous)
+            XCTAssertGreaterThan(word, previous)
+            XCTAssertEqual(word >> 12 & 0xF, 7)
+            previous = word
+        }
+        let ahead: UInt64 = 0x7FFF_FFFF_FFFF << 16
+        XCTAssertEqual(RandomUUID.timeOrderedWord(after: ahead | 0x7FFE), ahead | 0x7FFF)
+        XCTAssertEqual(RandomUUID.timeOrderedWord(after: ahead | 0x7FFF), (ahead + (1 << 16)) | 0x7000)
+        check(RandomUUID.format(hi: RandomUUID.timeOrderedWord(after: 0), lo: 0), version: "7")
+    }
+
     func testTimeOrderedIdsSortByTime() {
         let first = RandomUUID.timeOrdered()
         usleep(3000)
