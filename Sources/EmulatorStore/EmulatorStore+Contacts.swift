@@ -74,6 +74,8 @@ extension EmulatorStore {
         {
             return try contact(seq: key)
         }
+        // The bound is `legacyKeyLimit` written out: SQLite uses a partial index only for a
+        // query whose WHERE has the index's own term, literal for literal.
         let s = try database.cached(
             """
             SELECT seq, id, user_id, email, email_key, subscription, fields, company_id FROM contacts
@@ -148,16 +150,14 @@ extension EmulatorStore {
         s.bind(8, text: transactionTime)
         s.bind(9, int: c.seq)
         try s.step()
-        try noteIdentifiers(of: c, replacing: before)
+        noteIdentifiers(of: c, replacing: before)
     }
 
     /// Tells the identifier filter what the row now holds. If the transaction rolls back, the
     /// filter keeps identifiers no row holds: false positives only, never a miss.
-    private func noteIdentifiers(of c: ContactRow, replacing before: ContactRow?) throws {
+    private func noteIdentifiers(of c: ContactRow, replacing before: ContactRow?) {
         if let userId = c.userId, userId != before?.userId { identifiers.add(userId: userId) }
         if let key = c.storedEmailKey, key != before?.storedEmailKey { identifiers.add(emailKey: key) }
-        // Rebuilt from the rows as this transaction sees them, its own writes included.
-        if identifiers.outgrown { identifiers = try IdentifierFilter(database, limit: identifierLimit) }
     }
 
     /// Upserts one checked contact item (POST /v2/contacts, or one element of a batch). Runs inside `write`.

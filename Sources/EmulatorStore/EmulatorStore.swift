@@ -17,20 +17,20 @@ public final class EmulatorStore: @unchecked Sendable {
     let lock = SleepingLock()
     /// The userIds and email keys contacts may hold (used under `lock`).
     var identifiers: IdentifierFilter
-    /// Identifiers the filter takes before it is rebuilt; nil: as many as it was sized for.
-    let identifierLimit: Int?
+    /// Identifiers each layer of the filter takes, for tests; nil: as many as it was sized for.
+    let identifierLayerLimit: Int?
     /// The highest contact key made (used under `lock`), and whether it is known to be the
     /// file's highest (false until it is read, and whenever another connection wrote).
     var lastContactKey: UInt64 = 0
     var contactKeyKnown = false
     /// The file's change counter as this connection last saw it (`PRAGMA data_version`).
-    private var dataVersion: Int64 = 0
+    private var dataVersion: Int64
 
     public convenience init(path: String?, schema: WorkspaceSchema) throws {
-        try self.init(path: path, schema: schema, identifierLimit: nil)
+        try self.init(path: path, schema: schema, identifierLayerLimit: nil)
     }
 
-    init(path: String?, schema: WorkspaceSchema, identifierLimit: Int?) throws {
+    init(path: String?, schema: WorkspaceSchema, identifierLayerLimit: Int?) throws {
         // The indexes every item probes at random (user_id, email_key, event_id) stay in the
         // cache up to about a million contacts and events, so the rate stays flat as it grows.
         // A test fixture need not wait for the disk: a batch of 1000 contacts dirties some 2000
@@ -41,8 +41,11 @@ public final class EmulatorStore: @unchecked Sendable {
         database = try Database(path: path ?? ":memory:", cacheMiB: 64, surviveOSCrash: false)
         self.schema = schema
         try Self.prepare(database)
-        self.identifierLimit = identifierLimit
-        identifiers = try IdentifierFilter(database, limit: identifierLimit)
+        self.identifierLayerLimit = identifierLayerLimit
+        // The counter first: a write by another process while the filter is read changes it,
+        // and the first transaction then reads the filter again.
+        dataVersion = try Self.dataVersion(database)
+        identifiers = try IdentifierFilter(database, layerLimit: identifierLayerLimit)
     }
 
     /// When the transaction under way began: every row one request writes carries the same
@@ -67,14 +70,18 @@ public final class EmulatorStore: @unchecked Sendable {
     /// in memory about the rows, the identifier filter and the highest key, is then read again.
     /// Checked inside the transaction, which holds the file's write lock until it ends.
     private func catchUpWithOtherWriters() throws {
-        let s = try database.cached("PRAGMA data_version")
-        _ = try s.step()
-        let version = s.int(0)
-        s.reset()
+        let version = try Self.dataVersion(database)
         guard version != dataVersion else { return }
-        if dataVersion != 0 { identifiers = try IdentifierFilter(database, limit: identifierLimit) }
+        identifiers = try IdentifierFilter(database, layerLimit: identifierLayerLimit)
         dataVersion = version
         contactKeyKnown = false
+    }
+
+    private static func dataVersion(_ database: Database) throws -> Int64 {
+        let s = try database.cached("PRAGMA data_version")
+        defer { s.reset() }
+        _ = try s.step()
+        return s.int(0)
     }
 
     public func read<T: Sendable>(_ body: () throws -> T) throws -> T {
@@ -89,7 +96,7 @@ public final class EmulatorStore: @unchecked Sendable {
                 }
             }
             // Only once the rows are gone, and before the lock lets another write add some.
-            identifiers = IdentifierFilter(capacity: 0, limit: identifierLimit)
+            identifiers = IdentifierFilter(capacity: 0, layerLimit: identifierLayerLimit)
         }
     }
 

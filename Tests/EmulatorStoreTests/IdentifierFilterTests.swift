@@ -31,14 +31,19 @@ final class IdentifierFilterTests: XCTestCase {
         let crossed =
             users.filter { filter.mayHold(emailKey: $0) }.count + emails.filter { filter.mayHold(userId: $0) }.count
         XCTAssertLessThan(crossed, 400, "\(crossed) of 20000 strangers said maybe")
-        XCTAssertFalse(filter.outgrown)
+        XCTAssertEqual(filter.layerCount, 1)
+        // Layers of a hundred: the ten after the first hold the rest, and every one is asked.
+        var layered = IdentifierFilter(capacity: 0, layerLimit: 100)
+        for u in users.prefix(1000) { layered.add(userId: u) }
+        XCTAssertEqual(layered.layerCount, 10)
+        XCTAssertTrue(users.prefix(1000).allSatisfy { layered.mayHold(userId: $0) })
     }
 
-    /// A filter that is rebuilt after every eight identifiers it takes: contacts made, moved to other
-    /// emails and tracked across many rebuilds are found by their userId and their new email,
-    /// and their old emails find no one.
-    func testContactsAreFoundThroughEveryRebuild() throws {
-        let store = try EmulatorStore(path: nil, schema: schema(), identifierLimit: 8)
+    /// A filter whose layers take eight identifiers each: contacts made, moved to other emails
+    /// and tracked across a dozen layers are found by their userId and their new email, and
+    /// their old emails find no one.
+    func testContactsAreFoundAcrossLayers() throws {
+        let store = try EmulatorStore(path: nil, schema: schema(), identifierLayerLimit: 8)
         for batch in 0..<4 {
             let items = (0..<10).map { i in #"{"email": "a\#(batch * 10 + i)@x.com", "userId": "u\#(batch * 10 + i)"}"#
             }
