@@ -1,9 +1,10 @@
 # shellcheck shell=bash
 # Run history: state/NAME/history.ndjson, one JSON object per run.
 
-# The numeric members of a run's --stats files, read by load_stats in one jq call: a run reads
-# some thirty of them, and a jq process each cost more than the rest of a 1M-row resync's
-# bookkeeping. Keys are "FILE|FIELD"; "FILE|" marks a file that was read.
+# The members of a run's --stats files, read by load_stats in one jq call: a run reads some
+# thirty of them, and a jq process each cost more than the rest of a 1M-row resync's
+# bookkeeping. Keys are "FILE|FIELD"; "FILE|" marks a file that was read. Numbers are kept as
+# they are, other values as compact JSON (which has no tab or newline in it).
 declare -gA STATS=()
 
 # load_stats DIR: caches the stats files of the run in DIR. Call it once they are final (after
@@ -15,7 +16,22 @@ load_stats() {
   [ ${#files[@]} -gt 0 ] || return 0
   # shellcheck disable=SC2016  # jq's variables, not the shell's
   while IFS=$'\t' read -r key value; do STATS[$key]=$value; done < <(jq -r 'input_filename as $f
-    | ("\($f)|\t"), (to_entries[] | select(.value | type == "number") | "\($f)|\(.key)\t\(.value)")' "${files[@]}")
+    | ("\($f)|\t"), (to_entries[] | "\($f)|\(.key)\t\(if .value | type == "number" then .value else .value | tojson end)")' \
+    "${files[@]}")
+}
+
+# stat_json FILE FIELD DEFAULT: a member of a --stats file as compact JSON, DEFAULT when it is
+# missing or null.
+stat_json() {
+  local value
+  if [ -n "${STATS["$1|"]+cached}" ]; then
+    value=${STATS["$1|$2"]:-null}
+  elif [ -s "$1" ]; then
+    value=$(jq -c --arg f "$2" '.[$f]' "$1" 2>/dev/null) || value=null
+  else
+    value=null
+  fi
+  if [ "$value" = null ]; then echo "$3"; else echo "$value"; fi
 }
 
 # stat_of FILE FIELD: a number from a --stats file, 0 when missing.

@@ -72,8 +72,10 @@ run_sync() {
     fi
   fi
   [ "$status" = failed ] && [ "$code" = 0 ] && code=1
-  local end line; end=$(date +%s)
-  line=$(history_line "$run" "$start" "$end" "$status" "$last" "$dir" "$error" "$mode")
+  local end line summary; end=$(date +%s)
+  # One jq call makes both: the history line, then the summary (which may run over lines).
+  summary=$(history_line "$run" "$start" "$end" "$status" "$last" "$dir" "$error" "$mode" "$name")
+  line=${summary%%$'\n'*} summary=${summary#*$'\n'}
   # run_sync is called as `run_sync … || code=$?`, where bash ignores set -e: a write that
   # fails here must be checked by hand, or a run would look recorded when it is not.
   if ! append_history "$name" "$line" 2>/dev/null; then
@@ -83,7 +85,6 @@ run_sync() {
   prune_runs "$state" "$S_KEEP_RUNS"
   flock -u "$lock_fd"
   report_columns "$name" "$dir"
-  local summary; summary=$(summary_line "$name" "$line")
   case "$status" in
     succeeded) say "$summary" ;;
     *) shout "$summary"; notify "$name" "$summary" "$line" ;;
@@ -91,14 +92,13 @@ run_sync() {
   return "$code"
 }
 
-# summary_line NAME HISTORY_LINE: the one line a run ends with.
-summary_line() {
-  # shellcheck disable=SC2016  # jq's variables, not the shell's
-  jq -r --arg name "$1" '"\($name): \(.status) in \(.durationSeconds)s: \(.rowsExtracted) rows, \(.recordsSent) sent, \(.succeeded) succeeded, \(.failed) failed, \(.duplicatesSkipped) duplicates, \(.unchangedSkipped) unchanged"
+# shellcheck disable=SC2016  # jq's variables, not the shell's
+# SUMMARY: the jq filter for the one line a run ends with, from its history line (given as
+# `.`; $name is the sync's name).
+SUMMARY='"\($name): \(.status) in \(.durationSeconds)s: \(.rowsExtracted) rows, \(.recordsSent) sent, \(.succeeded) succeeded, \(.failed) failed, \(.duplicatesSkipped) duplicates, \(.unchangedSkipped) unchanged"
     + (if (.ignoredColumns | length) > 0 then ", ignored columns: \(.ignoredColumns | join(", "))" else "" end)
     + (if .error then "; \(.error)" else "" end)
-    + (if .failed > 0 then "; the errors: cv-sync errors \($name) \(.run)" else "" end)' <<<"$2"
-}
+    + (if .failed > 0 then "; the errors: cv-sync errors \($name) \(.run)" else "" end)'
 
 # notify NAME TEXT HISTORY_LINE: a JSON POST to NOTIFY_URL (sync file, else environment) when a
 # run did not succeed: Slack's "text" plus the history line. The URL is a secret too (a webhook
@@ -409,6 +409,7 @@ check_reject_share() {
 report_columns() {
   local name=$1 dir=$2
   [ -s "$dir/map.json" ] || return 0
+  [ "$(stat_json "$dir/map.json" ignoredColumns '[]')$(stat_json "$dir/map.json" foldedColumns '{}')" != '[]{}' ] || return 0
   # shellcheck disable=SC2016  # jq's variables, not the shell's
   jq -r --arg q "'" '. as $s
     | ((.foldedColumns // {}) | to_entries[] | "column \($q)\(.key)\($q) was taken as \($q)\(.value)\($q) (the warehouse changed its case)"),
@@ -417,9 +418,11 @@ report_columns() {
     "$dir/map.json" 2>/dev/null | while IFS= read -r line; do say "$name: $line"; done
 }
 
+# history_line RUN START END STATUS LAST DIR ERROR MODE NAME: the run's history line, then
+# the summary it ends with.
 history_line() {
-  local run=$1 start=$2 end=$3 status=$4 last=$5 dir=$6 error=$7 mode=$8
-  jq -cn --arg run "$run" --arg start "$(iso "$start")" --arg finish "$(iso "$end")" --argjson duration $((end - start)) \
+  local run=$1 start=$2 end=$3 status=$4 last=$5 dir=$6 error=$7 mode=$8 name=$9
+  jq -rn --arg name "$name" --arg run "$run" --arg start "$(iso "$start")" --arg finish "$(iso "$end")" --argjson duration $((end - start)) \
     --arg status "$status" --argjson last "$last" --arg mode "$mode" --arg error "$error" \
     --argjson rows "$(stat_of "$dir/extract.json" rows)" --argjson sent "$(stat_of "$dir/load.json" recordsIn)" \
     --argjson acks "$(stat_of "$dir/load.json" acks)" \
@@ -428,15 +431,16 @@ history_line() {
     --argjson merged "$(stat_of "$dir/dedupe.json" merged)" --argjson retried "$(stat_of "$dir/dedupe.json" retried)" \
     --argjson queued "$(stat_of "$dir/commit.json" retryQueued)" --argjson gaveup "$(stat_of "$dir/commit.json" gaveUp)" \
     --argjson waiting "$(stat_of "$dir/commit.json" retryQueueSize)" \
-    --argjson ignored "$(jq -c '.ignoredColumns // []' "$dir/map.json" 2>/dev/null || echo '[]')" \
-    --arg clock "$(jq -r '.clock // ""' "$dir/extract.json" 2>/dev/null || true)" \
+    --argjson ignored "$(stat_json "$dir/map.json" ignoredColumns '[]')" \
+    --argjson clock "$(stat_json "$dir/extract.json" clock '""')" \
     --argjson next "$(stat_of "$dir/extract.json" startTime)" \
     '{"run": $run, "start": $start, "end": $finish, "durationSeconds": $duration, "status": $status, "mode": $mode,
       "lastSyncTime": $last, "rowsExtracted": $rows, "recordsSent": $sent, "succeeded": $acks, "failed": $failed,
       "duplicatesSkipped": $dup, "unchangedSkipped": $unch, "merged": $merged, "retried": $retried,
       "retryQueued": $queued, "gaveUp": $gaveup, "retryQueueSize": $waiting, "ignoredColumns": $ignored}
       + (if $clock == "" then {} else {"watermark": $next, "clock": $clock} end)
-      + (if $error == "" then {} else {"error": $error} end)'
+      + (if $error == "" then {} else {"error": $error} end)
+    | tojson, '"$SUMMARY"
 }
 
 iso() { date -u -d "@$1" +%Y-%m-%dT%H:%M:%SZ; }
