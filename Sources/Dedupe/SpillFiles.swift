@@ -29,6 +29,10 @@ final class SpillWriter {
         let sink: ByteSink
         var buffer = ByteBuffer(capacity: 1 << 15)
         init(_ sink: ByteSink) { self.sink = sink }
+
+        /// One access to `buffer` for a whole record: each access to a class's stored property
+        /// is checked for exclusivity at run time, and ten a record were 3% of a resync's cv-dedupe.
+        func withBuffer(_ body: (inout ByteBuffer) throws -> Void) throws { try body(&buffer) }
     }
 
     private var parts: [Part] = []
@@ -53,18 +57,20 @@ final class SpillWriter {
     ) throws {
         let p = key.partition(level: level)
         let part = parts[p]
-        part.buffer.append(kind.rawValue)
-        part.buffer.appendLittleEndian(key.hi)
-        part.buffer.appendLittleEndian(key.lo)
-        part.buffer.appendLittleEndian(content.hi)
-        part.buffer.appendLittleEndian(content.lo)
-        part.buffer.appendLittleEndian(UInt64(sequence))
-        part.buffer.appendLittleEndian(UInt32(keyText.count))
-        part.buffer.appendLittleEndian(UInt32(line.count))
-        part.buffer.append(contentsOf: keyText)
-        part.buffer.append(contentsOf: line)
+        try part.withBuffer { buffer in
+            buffer.append(kind.rawValue)
+            buffer.appendLittleEndian(key.hi)
+            buffer.appendLittleEndian(key.lo)
+            buffer.appendLittleEndian(content.hi)
+            buffer.appendLittleEndian(content.lo)
+            buffer.appendLittleEndian(UInt64(sequence))
+            buffer.appendLittleEndian(UInt32(keyText.count))
+            buffer.appendLittleEndian(UInt32(line.count))
+            buffer.append(contentsOf: keyText)
+            buffer.append(contentsOf: line)
+            try part.sink.maybeFlush(&buffer)
+        }
         sizes[p] += Self.headerSize + keyText.count + line.count
-        try part.sink.maybeFlush(&part.buffer)
     }
 
     func close() throws {

@@ -9,6 +9,8 @@ import StreamIO
 final class DedupeHarness {
     let dir: String
     var state: String { dir + "/state.db" }
+    /// Where every run's rejects go.
+    var rejects: String { dir + "/rejects.ndjson" }
 
     init() throws {
         dir = NSTemporaryDirectory() + "dedupe-\(UUID().uuidString)"
@@ -26,7 +28,8 @@ final class DedupeHarness {
         let outPath = dir + "/\(run).out.ndjson"
         let sink = try ByteSink(path: outPath)
         let configuration = try DedupeConfiguration(
-            statePath: state, run: run, changedOnly: changedOnly, inputPath: input, partitionBudget: memory)
+            statePath: state, run: run, changedOnly: changedOnly, inputPath: input, rejectsPath: rejects,
+            partitionBudget: memory)
         let stats = try DedupeRun.run(configuration, output: sink, diagnostics: Diagnostics(tool: "cv-dedupe") { _ in })
         XCTAssertTrue(stats.balances, "\(stats)")
         var out: [String: JSONObject] = [:]

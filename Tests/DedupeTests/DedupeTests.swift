@@ -220,6 +220,24 @@ final class DedupeTests: XCTestCase {
         XCTAssertEqual(Set(outputs).count, 1)
     }
 
+    /// A contact is keyed by its userId when it has one, else by its normalized email; a key
+    /// member given twice is refused even when the other member keys the record.
+    func testContactKeysAndKeyMembersGivenTwice() throws {
+        let h = try DedupeHarness()
+        let records = [
+            contact("7", email: "Seven@X.com", fields: "{}", row: 1),
+            contact(nil, email: " Eight@X.com ", fields: "{}", row: 2),
+            #"{"type":"contact","userId":"9","email":"a@x.com","email":"b@x.com","fields":{},"row":3}"#,
+            #"{"type":"contact","userId":"10","userId":"11","fields":{},"row":4}"#,
+        ]
+        let (out, stats) = try h.filter(records, run: "r1")
+        XCTAssertEqual(Set(out.keys), ["contact:userId:7", "contact:email:eight@x.com"])
+        XCTAssertEqual(stats.rejected, 2)
+        let rejects = try String(contentsOfFile: h.rejects, encoding: .utf8)
+        XCTAssertTrue(rejects.contains("member 'email' appears twice"), rejects)
+        XCTAssertTrue(rejects.contains("member 'userId' appears twice"), rejects)
+    }
+
     func testCanonicalNumbers() {
         let cases = [
             "1.50": "1.5", "100": "100", "1e2": "100", "0.000": "0", "-0": "0", "1E+3": "1000", "12.5e-1": "1.25",
