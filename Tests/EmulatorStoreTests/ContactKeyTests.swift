@@ -8,16 +8,7 @@ import XCTest
 /// A contact's key is the first 64 bits of its id, so the id needs no index: ids are found by
 /// their key, ids made before (format 3 and earlier) through an index of their own, and keys
 /// stay in creation order within a millisecond and across processes sharing a file.
-final class ContactKeyTests: XCTestCase {
-    private var folder: URL!
-
-    override func setUpWithError() throws {
-        folder = FileManager.default.temporaryDirectory.appendingPathComponent("contact-key-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-    }
-
-    override func tearDownWithError() throws { try? FileManager.default.removeItem(at: folder) }
-
+final class ContactKeyTests: StoreTestCase {
     private func ids(_ store: EmulatorStore) throws -> [String] {
         try XCTUnwrap(store.contacts().arrayValue).compactMap { $0.objectValue?["cnvContactId"]?.stringValue }
     }

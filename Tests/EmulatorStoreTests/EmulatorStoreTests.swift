@@ -6,16 +6,7 @@ import SQLiteDatabase
 import XCTest
 
 /// The store as the HTTP layer calls it: a request body in, the exact answer bytes out.
-final class EmulatorStoreTests: XCTestCase {
-    private var folder: URL!
-
-    override func setUpWithError() throws {
-        folder = FileManager.default.temporaryDirectory.appendingPathComponent("emulator-store-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-    }
-
-    override func tearDownWithError() throws { try? FileManager.default.removeItem(at: folder) }
-
+final class EmulatorStoreTests: StoreTestCase {
     func testBatchAnswersListEveryItemInOrder() throws {
         let store = try EmulatorStore(path: nil, schema: schema())
         let contacts = try answer(

@@ -9,16 +9,7 @@ import XCTest
 /// The filter that lets a new contact skip the SQLite lookups for identifiers no contact has:
 /// it may say "maybe" for a stranger, never "no" for an identifier a contact holds, through
 /// rebuilds, reopening and reset.
-final class IdentifierFilterTests: XCTestCase {
-    private var folder: URL!
-
-    override func setUpWithError() throws {
-        folder = FileManager.default.temporaryDirectory.appendingPathComponent("identifier-filter-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-    }
-
-    override func tearDownWithError() throws { try? FileManager.default.removeItem(at: folder) }
-
+final class IdentifierFilterTests: StoreTestCase {
     func testTheFilterHoldsWhatWasAddedAndKeepsUserIdsApartFromEmails() {
         var filter = IdentifierFilter(capacity: 20_000)
         let users = (0..<10_000).map { "u\($0)" }
