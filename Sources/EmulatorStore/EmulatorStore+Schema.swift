@@ -18,7 +18,7 @@ extension EmulatorStore {
     static let format: Int64 = 4
 
     /// Keys below this are contacts made by an earlier format (numbered 1, 2, 3, …); keys made
-    /// from ids are above it (`EmulatorStore.newContactKey`).
+    /// from ids are above it (`EmulatorStore.newContact()`).
     static let legacyKeyLimit: Int64 = 1 << 48
 
     /// Creates the tables, or brings a store written by an earlier cv-emulator up to `format`:

@@ -3,8 +3,8 @@
 
 # The members of a run's --stats files, read by load_stats in one jq call: a run reads some
 # thirty of them, and a jq process each cost more than the rest of a 1M-row resync's
-# bookkeeping. Keys are "FILE|FIELD"; "FILE|" marks a file that was read. Numbers are kept as
-# they are, other values as compact JSON (which has no tab or newline in it).
+# bookkeeping. Keys are "FILE|FIELD" for numbers, "FILE|FIELD|json" for other values (as
+# compact JSON, which has no tab or newline in it); "FILE|" marks a file that was read.
 declare -gA STATS=()
 
 # load_stats DIR: caches the stats files of the run in DIR. Call it once they are final (after
@@ -16,8 +16,8 @@ load_stats() {
   [ ${#files[@]} -gt 0 ] || return 0
   # shellcheck disable=SC2016  # jq's variables, not the shell's
   while IFS=$'\t' read -r key value; do STATS[$key]=$value; done < <(jq -r 'input_filename as $f
-    | ("\($f)|\t"), (to_entries[] | "\($f)|\(.key)\t\(if .value | type == "number" then .value else .value | tojson end)")' \
-    "${files[@]}")
+    | ("\($f)|\t"), (to_entries[] | if .value | type == "number" then "\($f)|\(.key)\t\(.value)"
+      else "\($f)|\(.key)|json\t\(.value | tojson)" end)' "${files[@]}")
 }
 
 # stat_json FILE FIELD DEFAULT: a member of a --stats file as compact JSON, DEFAULT when it is
@@ -25,7 +25,7 @@ load_stats() {
 stat_json() {
   local value
   if [ -n "${STATS["$1|"]+cached}" ]; then
-    value=${STATS["$1|$2"]:-null}
+    value=${STATS["$1|$2|json"]:-${STATS["$1|$2"]:-null}}
   elif [ -s "$1" ]; then
     value=$(jq -c --arg f "$2" '.[$f]' "$1" 2>/dev/null) || value=null
   else
