@@ -86,14 +86,15 @@ enum RecordIdentity {
         }
         switch type {
         case .contact:
-            // The key in one piece, and the email read only when there is no userId: a string
-            // decoded and two joined for nothing were a twentieth of a resync's cv-dedupe.
-            if let userId = try string(.userId) {
-                _ = try single(.email)
-                return Identity(kind: .contact, key: "contact:userId:" + userId)
+            // The email is decoded only when there is no userId (a string decoded for nothing,
+            // and the key joined in two steps, were a twentieth of a resync's cv-dedupe).
+            let userId = try string(.userId)
+            let email = userId == nil ? try string(.email) : nil
+            _ = try single(.email)
+            guard let key = contactKey(userId: userId, email: email, ofRecord: true) else {
+                throw .invalid("a contact record needs 'userId' or 'email'")
             }
-            guard let email = try string(.email) else { throw .invalid("a contact record needs 'userId' or 'email'") }
-            return Identity(kind: .contact, key: "contact:email:" + EmailKey.normalized(email))
+            return Identity(kind: .contact, key: key)
         case .object:
             guard let type = try string(.objectType), let id = try string(.id) else {
                 throw .invalid("an object record needs 'objectType' and 'id'")
@@ -104,10 +105,11 @@ enum RecordIdentity {
         }
     }
 
-    /// `userId:…` when there is a userId, else `email:…` (emails compare case-insensitively after trimming).
-    static func contactKey(userId: String?, email: String?) -> String? {
-        if let userId { return "userId:" + userId }
-        if let email { return "email:" + EmailKey.normalized(email) }
+    /// `userId:…` when there is a userId, else `email:…` (emails compare case-insensitively
+    /// after trimming); a record's key has `contact:` before it, joined in the same step.
+    static func contactKey(userId: String?, email: String?, ofRecord: Bool = false) -> String? {
+        if let userId { return (ofRecord ? "contact:userId:" : "userId:") + userId }
+        if let email { return (ofRecord ? "contact:email:" : "email:") + EmailKey.normalized(email) }
         return nil
     }
 }

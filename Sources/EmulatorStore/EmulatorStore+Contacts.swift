@@ -207,9 +207,7 @@ extension EmulatorStore {
 
     /// The resolution itself, reading only the ids (all that tracking an event needs). Of
     /// contacts that share an email, the oldest is the one found.
-    func resolveContactID(userId: String?, email: ContactEmail?) throws -> (
-        id: String, userId: String?, seq: Int64
-    )? {
+    func resolveContactID(userId: String?, email: ContactEmail?) throws -> (id: String, seq: Int64)? {
         if let userId, identifiers.mayHold(userId: userId) {
             // The index alone answers: it holds the key, and the key gives the id.
             let s = try database.cached("SELECT seq FROM contacts WHERE user_id = ?")
@@ -217,7 +215,7 @@ extension EmulatorStore {
             if try s.step() {
                 let seq = s.int(0)
                 s.reset()
-                if let id = try contactID(seq: seq) { return (id, userId, seq) }
+                if let id = try contactID(seq: seq) { return (id, seq) }
             }
         }
         guard let email, identifiers.mayHold(emailKey: email.key) else { return nil }
@@ -231,7 +229,7 @@ extension EmulatorStore {
             throw APIError.conflictingIdentifier("email '\(email.text)' belongs to a contact with another userId")
         }
         guard let id = try contactID(seq: seq) else { return nil }
-        return (id, other, seq)
+        return (id, seq)
     }
 
     /// Every contact belongs to one company: update it, or find one by domain, else by name, else create.
