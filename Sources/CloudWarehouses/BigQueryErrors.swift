@@ -22,15 +22,20 @@ enum BigQueryErrors {
         return queryFailed(message, reason: reason)
     }
 
-    /// A response for a finished job that failed (some servers answer 200 with `errors`).
+    /// A response whose job failed and says so in `status.errorResult`.
     static func failedJob(_ tape: JSONTape) -> ExtractError? {
-        if let status = tape.member("status", of: 0), let result = tape.value("errorResult", of: status)?.objectValue {
-            return queryFailed(
-                result["message"]?.stringValue ?? "the job failed", reason: result["reason"]?.stringValue)
-        }
-        guard tape.member("schema", of: 0) == nil, case .array(let errors)? = tape.value("errors", of: 0),
-            let first = errors.first?.objectValue
+        guard let status = tape.member("status", of: 0), let result = tape.value("errorResult", of: status)?.objectValue
         else { return nil }
+        return queryFailed(result["message"]?.stringValue ?? "the job failed", reason: result["reason"]?.stringValue)
+    }
+
+    /// The first of a response's `errors`, which BigQuery documents as "errors or warnings"
+    /// (some servers answer a failed query with HTTP 200, `errors` and an empty schema): the job
+    /// decides which they are.
+    static func reportedErrors(_ tape: JSONTape) -> ExtractError? {
+        guard case .array(let errors)? = tape.value("errors", of: 0), let first = errors.first?.objectValue else {
+            return nil
+        }
         return queryFailed(first["message"]?.stringValue ?? "the job failed", reason: first["reason"]?.stringValue)
     }
 

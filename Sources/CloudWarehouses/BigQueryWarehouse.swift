@@ -85,6 +85,9 @@ final class BigQueryWarehouse: CloudWarehouse, @unchecked Sendable {
             let region =
                 tape.member("jobReference", of: 0).flatMap { tape.string("location", of: $0) } ?? location.location
             running.remember(Job(id: jobID, location: region))
+            if let reported = BigQueryErrors.reportedErrors(tape) {
+                try confirmJobSucceeded(jobID: jobID, region: region, reported: reported)
+            }
             let complete = tape.member("jobComplete", of: 0).map { tape[$0].kind == .true } ?? false
             guard complete else { return resultsURL(jobID: jobID, region: region, pageToken: nil) }
             if rows == nil {
@@ -122,6 +125,27 @@ final class BigQueryWarehouse: CloudWarehouse, @unchecked Sendable {
         if let region { query.append(("location", region)) }
         if let pageToken { query.append(("pageToken", pageToken)) }
         return projectURL + "/queries/" + FormEncoding.escape(jobID) + "?" + FormEncoding.encode(query)
+    }
+
+    /// Asks the job whether the `errors` a response carried failed it. Only a job that says it
+    /// finished without `errorResult` lets the rows through: a failed query must never read as
+    /// an empty result (that would move last_sync_time past rows never read).
+    private func confirmJobSucceeded(jobID: String, region: String?, reported: ExtractError) throws(ExtractError) {
+        let query = region.map { "?location=" + FormEncoding.escape($0) } ?? ""
+        let answer: HTTPResponse
+        do throws(ExtractError) {
+            answer = try client.send("GET", projectURL + "/jobs/" + FormEncoding.escape(jobID) + query)
+        } catch {
+            if case .cancelled = error { throw error }
+            throw reported
+        }
+        guard answer.status == 200, let status = answer.jsonObject?["status"]?.objectValue,
+            status["state"]?.stringValue == "DONE"
+        else { throw reported }
+        if let result = status["errorResult"]?.objectValue {
+            throw BigQueryErrors.queryFailed(
+                client.clean(result["message"]?.stringValue ?? "the job failed"), reason: result["reason"]?.stringValue)
+        }
     }
 
     /// `jobs.cancel` for the running job, after a signal.

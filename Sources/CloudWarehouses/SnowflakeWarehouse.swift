@@ -82,6 +82,12 @@ final class SnowflakeWarehouse: CloudWarehouse, @unchecked Sendable {
         try page.read(
             first.body, orFail: { .fetchFailed(reason: "Snowflake sent a result that is not JSON: \($0)", row: 1) }
         ) { (tape) throws(ExtractError) in
+            // A statement that failed is never an empty result, whatever the HTTP status said.
+            if let state = tape.string("sqlState", of: 0), state != "00000" {
+                throw ExtractError.queryFailed(
+                    reason: client.clean(tape.string("message", of: 0) ?? "the statement failed"), line: nil,
+                    column: nil, detail: "SQL state \(state)")
+            }
             guard let meta = tape.member("resultSetMetaData", of: 0) else { throw ExtractError.noResultSet }
             handle = tape.string("statementHandle", of: 0) ?? ""
             running.remember(handle)

@@ -3,7 +3,9 @@ import SyncCore
 import StreamIO
 
 /// Phase one of a run: every record (queued ones first, then the input) is identified and
-/// spilled to its partition; events that cannot be de-duplicated (no eventId) go straight out.
+/// spilled to its partition. An event without an eventId is keyed by its canonical content, so
+/// a delivered one is not sent again when the same rows are read again, and a fresh copy
+/// supersedes a queued one (docs/delivery.md, "Events without an eventId").
 final class Intake {
     let configuration: DedupeConfiguration
     let spill: SpillWriter
@@ -80,17 +82,14 @@ final class Intake {
             stats.derivedEventIds += 1
             rewrite(raw, adding: "eventId", .string(eventId))
         }
-        guard let keyText = key else {
-            guard sequence == RetryQueue.sequence else {
-                try output.emitRaw(raw, stats: &stats)
-                return
-            }
-            // A queued event with no key is settled by being sent again; its fate is its own.
-            output.retire(RetryQueue.key(tape, at: 0, dedupeKey: nil, hasher: &hasher))
-            rewrite(raw, adding: "retried", .bool(true))
-            try rewritten.bytes.withSpan { line in try output.emitRaw(line, stats: &stats) }
-            return
+        if key == nil {
+            let content = hasher.hash(tape, at: 0, skipping: RetryQueue.bookkeeping)
+            key = RecordIdentity.contentKeyPrefix + content.hex
+            // Queued before events were keyed by content, it sits in the queue under that hash;
+            // from now on it is queued (if refused again) under its key.
+            if sequence == RetryQueue.sequence { output.retire(content) }
         }
+        let keyText = key!
         // A contact's content hash is taken now, from the tape already parsed.
         let content =
             identity.kind == .contact

@@ -41,14 +41,6 @@ struct PartitionProcessor {
             PendingLog.append(
                 .init(kind: .event, key: key, content: StableHash128(hi: 0, lo: 0), retired: true), to: &pending)
         }
-
-        /// A record passed on as it came (it has no key to de-duplicate by).
-        mutating func emitRaw(_ raw: Span<UInt8>, stats: inout DedupeStats) throws {
-            writer.writeRaw(raw)
-            writer.writeByte(0x0A)
-            stats.recordsOut += 1
-            try maybeFlush()
-        }
     }
 
     /// The processor of piece `piece` (its key-hash prefix) at split `level`: keys whose top

@@ -25,11 +25,15 @@ public enum RecordKind: UInt8, Sendable, CaseIterable {
 enum RecordIdentity {
     struct Identity {
         var kind: RecordKind
-        /// nil for an event without eventId: it cannot be de-duplicated and passes through.
+        /// nil for an event without eventId, which cv-dedupe keys by its content.
         var key: String?
     }
 
     enum Failure: Error { case invalid(String) }
+
+    /// The key of an event without an eventId: its canonical content's hash after this prefix
+    /// (not `event:`, so no eventId can collide with it).
+    static let contentKeyPrefix = "eventContent:"
 
     /// The members a key is made of, found in one pass over the record's members (it took two
     /// passes per name, one to find it and one to count its copies: some 5% of an unchanged

@@ -11,7 +11,8 @@ import StreamIO
 /// Opens the adapter a source needs.
 enum WarehouseConnector {
     static func connect(_ configuration: ExtractConfiguration) throws(ExtractError) -> Warehouse {
-        let scrubber = SecretScrubber(secrets: [configuration.password, configuration.source.embeddedPassword])
+        let embedded = (try? EmbeddedSecrets.find(in: configuration.source))?.values ?? []
+        let scrubber = SecretScrubber(secrets: [configuration.password] + embedded)
         switch configuration.source {
         case .postgres(let conninfo, let redshift):
             return try PostgresWarehouse(

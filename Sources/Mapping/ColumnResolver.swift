@@ -6,7 +6,7 @@ import JSONCodec
 struct ColumnResolver {
     let destination: Destination
     let schema: WorkspaceSchema
-    private var byName: [[UInt8]: Slot] = [:]
+    private var byName: [[UInt8]: Resolved] = [:]
     /// Per column position: the last key seen there (its bytes in `keyBytes`) and its slot.
     /// Plain values, so reading the cache costs no reference counting.
     private var cache: [CachedKey] = []
@@ -20,8 +20,15 @@ struct ColumnResolver {
     /// row's columns are, position by position, the cached ones.
     private(set) var misses = 0
     /// Columns taken as a reserved name whose case the warehouse folded (`userid` → `userId`),
-    /// in the order first seen.
+    /// in the order first used: a folded name that a row also has exactly is not used.
     private(set) var folded: [FoldedColumn] = []
+    /// Every folded name met, by the index a `Resolved` carries, and whether it was used or
+    /// shadowed (reported once each).
+    private var foldCandidates: [FoldedColumn] = []
+    private var foldUsed: [Bool] = []
+    private var foldShadowed: [Bool] = []
+    /// Ignored columns that are a folded reserved name, with the exact name that won.
+    private(set) var shadowedBy: [String: String] = [:]
 
     init(destination: Destination, schema: WorkspaceSchema) {
         self.destination = destination
@@ -29,7 +36,7 @@ struct ColumnResolver {
     }
 
     @inline(__always)
-    mutating func slot(forKeyAt token: Int, position: Int, in tape: JSONTape) -> Slot {
+    mutating func slot(forKeyAt token: Int, position: Int, in tape: JSONTape) -> Resolved {
         if !tape[token].hasEscapes, position < cache.count {
             let cached = cache[position]
             if tape.stringEquals(token, keyBytes.span.extracting(cached.start..<cached.start + cached.count)) {
@@ -58,22 +65,45 @@ struct ColumnResolver {
         return slot
     }
 
-    private mutating func lookup(_ key: [UInt8]) -> Slot {
+    private mutating func lookup(_ key: [UInt8]) -> Resolved {
         if let known = byName[key] { return known }
         let name = String(decoding: key, as: UTF8.self)
-        var slot = resolve(name)
-        if slot == .ignored || (slot == .property && !reservedNames.contains(name)) {
+        var resolved = Resolved(slot: resolve(name), fold: -1)
+        if resolved.slot == .ignored || (resolved.slot == .property && !reservedNames.contains(name)) {
             // Warehouses fold unquoted aliases (PostgreSQL and Redshift to lower case, Snowflake to
             // upper): a structural name matches whatever its case when nothing matched exactly.
             let lowered = name.lowercased()
             if let reserved = reservedNames.first(where: { $0.lowercased() == lowered }) {
-                slot = resolve(reserved)
-                folded.append(FoldedColumn(column: name, reserved: reserved))
+                resolved = Resolved(slot: resolve(reserved), fold: Int32(foldCandidates.count))
+                foldCandidates.append(FoldedColumn(column: name, reserved: reserved))
+                foldUsed.append(false)
+                foldShadowed.append(false)
             }
         }
-        byName[key] = slot
-        if slot == .ignored { ignored.append(name) }
-        return slot
+        byName[key] = resolved
+        if resolved.slot == .ignored { ignored.append(name) }
+        return resolved
+    }
+
+    /// A folded column is used in a row unless the row also has the reserved name exactly
+    /// ("recognised whatever their case when no column matches exactly"); then it is ignored,
+    /// and said so once.
+    mutating func settleFolds(_ columns: inout [RecordMapper.Column]) {
+        for i in columns.indices where columns[i].fold >= 0 {
+            let fold = Int(columns[i].fold)
+            let slot = columns[i].slot
+            if columns.contains(where: { $0.slot == slot && $0.fold < 0 }) {
+                columns[i].slot = .ignored
+                if !foldShadowed[fold] {
+                    foldShadowed[fold] = true
+                    ignored.append(foldCandidates[fold].column)
+                    shadowedBy[foldCandidates[fold].column] = foldCandidates[fold].reserved
+                }
+            } else if !foldUsed[fold] {
+                foldUsed[fold] = true
+                folded.append(foldCandidates[fold])
+            }
+        }
     }
 
     /// The structural names of this destination: reserved, not fields.
@@ -137,5 +167,11 @@ struct CachedKey {
     /// Where the key's bytes are in the resolver's `keyBytes`.
     let start: Int
     let count: Int
-    let slot: Slot
+    let slot: Resolved
+}
+
+/// Where a column goes, and (`fold` ≥ 0) which folded reserved name it was taken as.
+struct Resolved: Equatable {
+    var slot: Slot
+    var fold: Int32
 }

@@ -110,7 +110,11 @@ public enum Mapper {
         }
         for name in resolver.ignored[stats.ignoredColumns.count...] {
             var text = "column '\(name)' matches no \(configuration.destination.noun) field and is ignored"
-            let suggestion = NameSuggestion.suggest(for: name, among: resolver.knownNames)
+            var suggestion = NameSuggestion.suggest(for: name, among: resolver.knownNames)
+            if let exact = resolver.shadowedBy[name] {
+                text = "column '\(name)' is ignored in rows that also have '\(exact)' (the exact name wins)"
+                suggestion = nil
+            }
             if let suggestion { text += " (did you mean '\(suggestion)'?)" }
             diagnostics.note(text)
             stats.ignoredColumns.append(name)

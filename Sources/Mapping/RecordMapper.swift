@@ -22,6 +22,8 @@ struct RecordMapper {
     struct Column {
         var slot: Slot
         var key: Int
+        /// Which folded reserved name the column was taken as, or -1.
+        var fold: Int32
         var value: Int { key + 1 }
     }
 
@@ -70,10 +72,14 @@ struct RecordMapper {
     mutating func collect(_ tape: JSONTape) {
         columns.removeAll(keepingCapacity: true)
         var position = 0
+        var folds = false
         for key in tape.memberKeys(ofObject: 0) {
-            columns.append(Column(slot: resolver.slot(forKeyAt: key, position: position, in: tape), key: key))
+            let resolved = resolver.slot(forKeyAt: key, position: position, in: tape)
+            columns.append(Column(slot: resolved.slot, key: key, fold: resolved.fold))
+            folds = folds || resolved.fold >= 0
             position += 1
         }
+        if folds { resolver.settleFolds(&columns) }
     }
 
     /// The value token of the last non-null column in `slot`, if any.

@@ -8,6 +8,9 @@ extension PostgresWarehouse {
         // that is rolled back, so `DELETE`, `UPDATE … RETURNING` or a writing CTE fails and
         // nothing is kept. The extended protocol allows exactly one statement, so the query
         // cannot end the transaction and run more.
+        // The lexer refuses what is not one reading statement before it reaches the server
+        // (`COPY (SELECT …) TO '/file'` would write a server file even in a read-only one).
+        try ReadOnlyQuery.check(query, dialect: redshift ? .redshift : .postgresql)
         try beginReadOnly()
         defer { PQclear(PQexec(connection, "ROLLBACK")) }
         guard PQsendQueryParams(connection, query, 0, nil, nil, nil, nil, 0) == 1 else {

@@ -15,6 +15,7 @@ public final class PostgresWarehouse: Warehouse, @unchecked Sendable {
     let connection: OpaquePointer
     private let cancelHandle: OpaquePointer?
     let scrubber: SecretScrubber
+    let redshift: Bool
     private let cancelled = Mutex(false)
 
     /// Connects with `conninfo` (a URI) and an optional password from a file or the environment.
@@ -22,8 +23,15 @@ public final class PostgresWarehouse: Warehouse, @unchecked Sendable {
         throws(ExtractError)
     {
         self.scrubber = scrubber
-        var keywords = ["connect_timeout", "dbname", "client_encoding", "fallback_application_name"]
-        var values = ["10", conninfo, "UTF8", "wh-extract"]
+        self.redshift = redshift
+        var keywords = ["dbname", "client_encoding", "fallback_application_name"]
+        var values = [conninfo, "UTF8", "wh-extract"]
+        // A default wait, unless the user chose one (PGCONNECT_TIMEOUT, or connect_timeout in the
+        // source, which comes later and wins).
+        if getenv("PGCONNECT_TIMEOUT") == nil {
+            keywords.insert("connect_timeout", at: 0)
+            values.insert("10", at: 0)
+        }
         if let password {
             keywords.append("password")
             values.append(password)

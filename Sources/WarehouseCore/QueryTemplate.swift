@@ -7,6 +7,13 @@ public enum QueryTemplate {
     public static let knownVariables = ["last_sync_time"]
 
     public static func render(_ query: String, lastSyncTime: Int64) throws(QueryTemplateError) -> String {
+        // Every client library reads the query as a C string: a NUL would end it there, and
+        // the rest (a WHERE clause, say) would silently not apply.
+        if let offset = query.utf8.firstIndex(of: 0).map({ query.utf8.distance(from: query.utf8.startIndex, to: $0) }) {
+            throw .nulByte(
+                offset: offset,
+                line: lineNumber(of: query.utf8.index(query.utf8.startIndex, offsetBy: offset), in: query))
+        }
         var out = ""
         var rest = Substring(query)
         while let open = rest.firstRange(of: "{{") {
@@ -61,6 +68,8 @@ public enum QueryTemplate {
 /// A query template that cannot be rendered (exit 2).
 public enum QueryTemplateError: ToolError, Equatable {
     case unknownVariable(name: String, line: Int)
+    /// A NUL byte (0-based byte offset), which would cut the query short.
+    case nulByte(offset: Int, line: Int)
 
     public var exitStatus: ExitStatus { .usage }
 
@@ -68,6 +77,9 @@ public enum QueryTemplateError: ToolError, Equatable {
         switch self {
         case .unknownVariable(let name, let line):
             return "query line \(line): unknown variable '{{\(name)}}' (the only variable is '{{last_sync_time}}')"
+        case .nulByte(let offset, let line):
+            return "query line \(line): a NUL byte at byte offset \(offset); the warehouse would read the query only "
+                + "up to it. Remove it (the file may be UTF-16: save it as UTF-8)"
         }
     }
 }

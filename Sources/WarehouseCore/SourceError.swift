@@ -15,6 +15,11 @@ public enum SourceError: ToolError, Equatable {
     /// The path after the host does not have the shape the scheme needs.
     case badPath(scheme: String, expected: String)
     case badParameterValue(scheme: String, parameter: String, expected: String, got: String)
+    /// libpq cannot parse the PostgreSQL source (its reason, without quoted text).
+    case unparsableConninfo(reason: String)
+    /// The source text holds a secret (the option's name) where it must not: in argv, or in a
+    /// sync file.
+    case embeddedSecret(option: String, remedy: String)
 
     public var exitStatus: ExitStatus { .usage }
 
@@ -22,7 +27,8 @@ public enum SourceError: ToolError, Equatable {
         switch self {
         case .unsupportedScheme(let scheme):
             return "unsupported source '\(scheme):…'; expected postgres://, postgresql://, redshift://, odbc:, "
-                + "sqlite:, bigquery://, snowflake:// or databricks://"
+                + "sqlite:, bigquery://, snowflake://, databricks:// or libpq's key=value form (host=… dbname=…, "
+                + "service=NAME)"
         case .emptyAfterScheme(let scheme, let example):
             return "source '\(scheme):' needs \(example)"
         case .missingHost(let scheme):
@@ -39,6 +45,23 @@ public enum SourceError: ToolError, Equatable {
             return "\(scheme):// source: expected \(expected)"
         case .badParameterValue(let scheme, let parameter, let expected, let got):
             return "\(scheme):// source: \(parameter) must be \(expected), got '\(got)'"
+        case .unparsableConninfo(let reason):
+            return "libpq cannot read the PostgreSQL source: \(reason)"
+        case .embeddedSecret(let option, let remedy):
+            return "the source holds a secret ('\(option)'); \(remedy)"
         }
+    }
+
+    /// libpq quotes what it could not parse, which may be a piece of a password: only the names
+    /// of options it quotes are kept.
+    public static func withoutQuotedText(_ reason: String) -> String {
+        let keepsNames =
+            reason.hasPrefix("invalid connection option") || reason.hasPrefix("invalid URI query parameter")
+        guard !keepsNames else { return reason }
+        // Quoted punctuation ("=") says what is missing and is kept; quoted words go.
+        let parts = reason.split(separator: "\"", omittingEmptySubsequences: false)
+        return parts.enumerated().map { index, part in
+            index % 2 == 0 || !part.contains(where: { $0.isLetter || $0.isNumber }) ? String(part) : "…"
+        }.joined(separator: "\"")
     }
 }

@@ -20,6 +20,7 @@ public enum WarehouseSource: Equatable, Sendable {
         if lower.hasPrefix("postgres://") || lower.hasPrefix("postgresql://") {
             return .postgres(conninfo: text, redshift: false)
         }
+        if PostgresKeywordString.looksLikeOne(text) { return .postgres(conninfo: text, redshift: false) }
         if lower.hasPrefix("redshift://") {
             return .postgres(conninfo: RedshiftURL.conninfo(fromRedshiftURL: text), redshift: true)
         }
@@ -44,15 +45,6 @@ public enum WarehouseSource: Equatable, Sendable {
         let scheme = text.split(separator: ":", maxSplits: 1).first.map(String.init) ?? text
         throw .unsupportedScheme(scheme)
     }
-
-    /// The password written inside the source text, if any (for warnings and scrubbing).
-    public var embeddedPassword: String? {
-        switch self {
-        case .postgres(let conninfo, _): return URLUserInfo.password(in: conninfo)
-        case .odbc(let connection): return ODBCConnectionString.value(of: "PWD", in: connection)
-        case .sqlite, .bigquery, .snowflake, .databricks: return nil
-        }
-    }
 }
 
 /// `redshift://` is the PostgreSQL wire protocol with Redshift's defaults: port 5439 and TLS.
@@ -74,25 +66,6 @@ enum RedshiftURL {
 }
 
 enum URLUserInfo {
-    static func password(in url: String) -> String? {
-        guard let scheme = url.firstRange(of: "://") else { return nil }
-        let rest = url[scheme.upperBound...]
-        let authority = rest.prefix { $0 != "/" && $0 != "?" }
-        if let at = authority.lastIndex(of: "@") {
-            let userinfo = authority[..<at]
-            if let colon = userinfo.firstIndex(of: ":") {
-                return percentDecoded(String(userinfo[userinfo.index(after: colon)...]))
-            }
-        }
-        if let q = url.firstIndex(of: "?") {
-            for pair in url[url.index(after: q)...].split(separator: "&") where pair.lowercased().hasPrefix("password=")
-            {
-                return percentDecoded(String(pair.dropFirst(9)))
-            }
-        }
-        return nil
-    }
-
     static func percentDecoded(_ s: String) -> String {
         var bytes: [UInt8] = []
         var it = Array(s.utf8)[...]
@@ -160,6 +133,29 @@ public enum ODBCConnectionString {
 
     public static func value(of key: String, in s: String) -> String? {
         pairs(s).last { $0.key.caseInsensitiveEquals(key) }?.value
+    }
+
+    /// Whether an attribute of that name holds a secret in some driver: `PWD`, `Password`,
+    /// Snowflake's `PRIV_KEY_FILE_PWD`, Databricks' `Auth_AccessToken` and `Auth_Client_Secret`, …
+    /// Names of files and folders (`PRIV_KEY_FILE`, `TokenFile`) are paths, not secrets.
+    public static func isSecretKey(_ key: String) -> Bool {
+        let name = String(key.lowercased().filter { $0.isLetter || $0.isNumber })
+        if name == "pass" || ["pwd", "password", "passwd", "passphrase"].contains(where: { name.contains($0) }) {
+            return true
+        }
+        let isPath = name.hasSuffix("file") || name.hasSuffix("path") || name.hasSuffix("dir")
+        return !isPath && ["secret", "token", "privatekey", "privkey", "apikey"].contains(where: { name.contains($0) })
+    }
+}
+
+/// libpq's `key=value` connection strings (`host=db dbname=dw`, `service=warehouse`): a text
+/// that starts with a keyword and `=` is one; libpq itself judges the rest.
+enum PostgresKeywordString {
+    static func looksLikeOne(_ text: String) -> Bool {
+        let head = text.drop { $0 == " " || $0 == "\t" }
+        guard let equals = head.firstIndex(of: "=") else { return false }
+        let keyword = head[..<equals].trimmingCharacters(in: " \t")
+        return !keyword.isEmpty && keyword.allSatisfy { ($0 >= "a" && $0 <= "z") || $0 == "_" }
     }
 }
 

@@ -13,6 +13,7 @@ struct WhExtract: ToolCommand {
         commandName: toolName,
         abstract: "Run a warehouse query with {{last_sync_time}} filled in and stream its rows as NDJSON.",
         usage: """
+            wh-extract [--source URL] --check-source
             wh-extract [--source URL] (--query FILE | --query - | --query-text SQL)
                        [--last-sync-time N] [--password-file FILE]
                        [--credentials FILE] [--token-file FILE] [--ca-bundle FILE]
@@ -86,6 +87,14 @@ struct WhExtract: ToolCommand {
     @Option(name: .long, help: "Warehouse URL (default: the WH_SOURCE environment variable).")
     var source: String?
 
+    @Flag(
+        name: .long,
+        help:
+            ArgumentHelp(
+                "Only check the source (its syntax, and that it holds no password or token: those come from files "
+                    + "or the environment), then exit; nothing connects (default: off)."))
+    var checkSource = false
+
     @Option(name: .long, help: "File holding the SQL query, or - for standard input.")
     var query: String?
 
@@ -130,6 +139,13 @@ struct WhExtract: ToolCommand {
     func execute(diagnostics: Diagnostics) throws -> ExitStatus {
         try TLSTrust.checkEnvironment()
         if let caBundle { try TLSTrust.use(caBundle: caBundle) }
+        if checkSource {
+            try Self.refuseEmbeddedSecrets(
+                in: try parsedSource(),
+                remedy: "put it in WH_PASSWORD, PGPASSWORD, a password file or the warehouse's credential variable "
+                    + "instead")
+            return .success
+        }
         let configuration = try resolve(diagnostics: diagnostics)
         let stats = try Extractor.run(configuration, output: .standardOutput(), diagnostics: diagnostics)
         if let path = self.stats { try StatsFile.write(stats.json, to: path) }
@@ -139,16 +155,27 @@ struct WhExtract: ToolCommand {
         return .success
     }
 
-    private func resolve(diagnostics: Diagnostics) throws -> ExtractConfiguration {
+    private func parsedSource() throws -> WarehouseSource {
         guard let sourceText = source ?? TextFile.environment("WH_SOURCE") else {
             throw ConfigurationError.missing("source", remedy: "pass --source URL or set WH_SOURCE")
         }
-        let parsed = try WarehouseSource.parse(sourceText)
-        if source != nil, parsed.embeddedPassword != nil {
-            diagnostics.warning(
-                "--source holds a password, which other local users can read from the process list; use WH_SOURCE, "
-                    + "PGPASSWORD or --password-file"
-            )
+        return try WarehouseSource.parse(sourceText)
+    }
+
+    /// A secret in the source is refused where others can read it: argv, and (through
+    /// --check-source) the driver's sync files.
+    static func refuseEmbeddedSecrets(in source: WarehouseSource, remedy: String) throws(SourceError) {
+        let secrets = try EmbeddedSecrets.find(in: source)
+        if let option = secrets.options.first { throw .embeddedSecret(option: option, remedy: remedy) }
+    }
+
+    private func resolve(diagnostics: Diagnostics) throws -> ExtractConfiguration {
+        let parsed = try parsedSource()
+        if source != nil {
+            try Self.refuseEmbeddedSecrets(
+                in: parsed,
+                remedy: "every local user can read --source from the process list: pass the source in WH_SOURCE, or "
+                    + "the password in PGPASSWORD, WH_PASSWORD or --password-file")
         }
         let template: String
         switch (query, queryText) {

@@ -20,16 +20,19 @@ final class DedupeHarness {
     deinit { try? FileManager.default.removeItem(atPath: dir) }
 
     /// Filters `records` (JSON lines) as run `run`; returns the output records by key and the stats.
-    func filter(_ records: [String], run: String, changedOnly: Bool = true, memory: Int = 16 << 20) throws -> (
+    func filter(
+        _ records: [String], run: String, changedOnly: Bool = true, memory: Int = 16 << 20, retryQueue: Bool = false
+    ) throws -> (
         out: [String: JSONObject], stats: DedupeStats
     ) {
         let input = dir + "/\(run).in.ndjson"
         try (records.joined(separator: "\n") + "\n").write(toFile: input, atomically: true, encoding: .utf8)
         let outPath = dir + "/\(run).out.ndjson"
         let sink = try ByteSink(path: outPath)
-        let configuration = try DedupeConfiguration(
+        var configuration = try DedupeConfiguration(
             statePath: state, run: run, changedOnly: changedOnly, inputPath: input, rejectsPath: rejects,
             partitionBudget: memory)
+        configuration.retryQueue = retryQueue
         let stats = try DedupeRun.run(configuration, output: sink, diagnostics: Diagnostics(tool: "cv-dedupe") { _ in })
         XCTAssertTrue(stats.balances, "\(stats)")
         var out: [String: JSONObject] = [:]

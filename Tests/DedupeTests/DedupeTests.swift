@@ -82,13 +82,49 @@ final class DedupeTests: XCTestCase {
         let (out, stats) = try h.filter(
             [event("o-1", row: 1), event("o-2", row: 2), event("o-1", row: 3), event(nil, row: 4), event(nil, row: 5)],
             run: "r1")
-        XCTAssertEqual(stats.duplicates, 1)
-        XCTAssertEqual(stats.recordsOut, 4, "two with eventId, two without")
+        XCTAssertEqual(stats.duplicates, 2, "o-1 again, and the keyless event of the same content")
+        XCTAssertEqual(stats.recordsOut, 3, "two with eventId, one without")
         XCTAssertEqual(out["event:o-1"]?["row"], .number("1"), "the first is kept")
         try h.commit(run: "r1", keys: ["event:o-1", "event:o-2"])
         let (_, again) = try h.filter([event("o-1", row: 1), event("o-3", row: 2)], run: "r2")
         XCTAssertEqual(again.duplicates, 1)
         XCTAssertEqual(again.recordsOut, 1)
+    }
+
+    private func keyless(_ n: Int, row: Int) -> String {
+        "{\"type\":\"event\",\"email\":\"a@x.com\",\"event\":\"buy\",\"timestamp\":\"2026-01-01T00:00:00Z\","
+            + "\"data\":{\"n\":\(n)},\"row\":\(row)}"
+    }
+
+    /// Events without an eventId were passed through unkeyed: after an outage the re-read rows
+    /// sent the delivered ones again and the queue sent the refused ones twice (issue #26).
+    func testEventsWithoutEventIdAreKeyedByTheirContent() throws {
+        let h = try DedupeHarness()
+        let (out, stats) = try h.filter([keyless(1, row: 1), keyless(2, row: 2)], run: "r1")
+        XCTAssertEqual(stats.recordsOut, 2)
+        XCTAssertTrue(out.keys.allSatisfy { $0.hasPrefix("eventContent:") }, "\(out.keys)")
+        let delivered = try XCTUnwrap(out.first { $0.value["data"] == .object(["n": .number("1")]) }?.key)
+        let refused = try XCTUnwrap(out.first { $0.value["data"] == .object(["n": .number("2")]) }?.key)
+        // n=1 acknowledged; n=2 refused before processing (503): queued.
+        let rejects = try JSONValue.object([
+            "stage": .string("load"), "code": .string("http_503"), "retryable": .bool(true),
+            "message": .string("HTTP 503"), "input": out[refused].map(JSONValue.object) ?? .null,
+        ]).serialized
+        try (rejects + "\n").write(toFile: h.rejects, atomically: true, encoding: .utf8)
+        var options = CommitOptions(acksPath: h.dir + "/r1.acks.ndjson")
+        options.rejectsPath = h.rejects
+        try (#"{"key":"\#(delivered)","status":"created"}"# + "\n").write(
+            toFile: h.dir + "/r1.acks.ndjson", atomically: true, encoding: .utf8)
+        try DedupeState(path: h.state).commit(run: "r1", options)
+        try FileManager.default.removeItem(atPath: h.rejects)
+        // The watermark stayed: the same rows come again, behind the queued copy of n=2.
+        let (again, next) = try h.filter(
+            [keyless(1, row: 1), keyless(2, row: 2)], run: "r2", retryQueue: true)
+        XCTAssertEqual(next.retried, 1)
+        XCTAssertEqual(next.superseded, 1, "the fresh copy supersedes the queued one")
+        XCTAssertEqual(next.duplicates, 1, "n=1 was delivered")
+        XCTAssertEqual(next.recordsOut, 1)
+        XCTAssertEqual(Array(again.keys), [refused])
     }
 
     func testChangedOnlyIgnoresKeyOrderAndNumberFormatButNotRealChanges() throws {

@@ -144,3 +144,37 @@ func assertSIGINTCancels(
         line: line)
     XCTAssertEqual(stub.requests.last.map { "\($0.method) \($0.path)" }, cancelRequest, file: file, line: line)
 }
+
+/// One implementation of BigQuery's REST API on loopback (crucible-emulator or bqemulator), and
+/// wh-extract pointed at it: the BigQuery tests run on both.
+struct BigQueryEmulator {
+    let api: String
+    let project = "wh-test"
+
+    init(_ variable: String) throws {
+        api = try CloudEmulators.url(variable)
+        _ = try HTTP.post(
+            api + "/bigquery/v2/projects/\(project)/datasets",
+            #"{"datasetReference":{"projectId":"wh-test","datasetId":"ds"}}"#)
+    }
+
+    /// Test set-up through the emulator's own query API (wh-extract only reads).
+    func runSQL(_ sql: String, file: StaticString = #filePath, line: UInt = #line) throws {
+        let body = JSONValue.object(["query": .string(sql), "useLegacySql": .bool(false)]).serialized
+        let response = try HTTP.post(api + "/bigquery/v2/projects/\(project)/queries", body)
+        XCTAssertEqual(response.status, 200, response.body, file: file, line: line)
+        XCTAssertFalse(response.body.contains("\"errors\""), response.body, file: file, line: line)
+    }
+
+    func extract(
+        _ query: String, source: String? = nil, lastSyncTime: Int = 0, environment: [String: String] = [:],
+        measureRSS: Bool = false
+    ) throws -> ToolRun {
+        try ToolRunner.run(
+            "wh-extract", ["--query-text", query, "--last-sync-time", String(lastSyncTime)],
+            environment: [
+                "WH_SOURCE": source ?? "bigquery://\(project)", "BIGQUERY_API_URL": api,
+                "BIGQUERY_ACCESS_TOKEN": "ya29.test-token",
+            ].merging(environment) { $1 }, measureRSS: measureRSS)
+    }
+}

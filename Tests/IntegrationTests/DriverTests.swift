@@ -104,6 +104,38 @@ final class DriverTests: DriverTestCase {
         XCTAssertEqual(events.count, 20)
     }
 
+    /// 2,000 events without an eventId against an API that refuses (503, before processing)
+    /// about half the batches: the next runs re-read all 2,000 rows (the watermark stayed) and
+    /// feed the queued ones. Each event is stored once (it was 3,000 sent, 2,000 stored twice).
+    func testEventsWithoutEventIdAreStoredOnceAfterAnOutage() throws {
+        try writeSync(
+            "orders", ["SOURCE=\(pg)", "TYPE=events", "MAX_ATTEMPTS=1", "BATCH_SIZE=100"],
+            query: """
+                SELECT 'u' || (g % 40) || '@x.com' AS email, 'purchase' AS event_name,
+                       to_timestamp(1767225600 + g) AS timestamp, g AS n
+                FROM generate_series(1, 2000) g WHERE {{last_sync_time}} >= 0
+                """)
+        _ = try HTTP.post(emulator.url + "/_emulator/faults", #"{"errorRate":0.5,"errorStatus":503,"seed":7}"#)
+        _ = try cvSync(["run", "orders"], status: 1)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: "\(home)/state/orders/last_sync_time"))
+        let first = try history("orders").last
+        func count(_ value: JSONValue?) -> Int { if case .number(let n)? = value { Int(n) ?? 0 } else { 0 } }
+        XCTAssertGreaterThan(count(first?["succeeded"]), 0, "some batches got through")
+        XCTAssertGreaterThan(count(first?["retryQueued"]), 0, "some were refused and queued")
+        _ = try HTTP.post(emulator.url + "/_emulator/faults", #"{"errorRate":0}"#)
+        try cvSync(["run", "orders"])
+        try cvSync(["run", "orders"])
+        guard case .array(let events)? = try HTTP.get(emulator.url + "/_emulator/events").json else { return XCTFail() }
+        let numbers = events.map { count($0.objectValue?["data"]?.objectValue?["n"]) }
+        XCTAssertEqual(numbers.count, 2000, "stored once each, not \(numbers.count)")
+        XCTAssertEqual(Set(numbers).count, 2000)
+        let runs = try history("orders")
+        XCTAssertEqual(
+            runs.map { count($0["recordsSent"]) }.reduce(0, +) - count(first?["failed"]), 2000,
+            "each event sent once, plus the refused ones once more")
+        XCTAssertEqual(runs.last?["recordsSent"], .number("0"), "the third run finds nothing new")
+    }
+
     func testDueHonoursSchedules() throws {
         try contactsSync(extra: ["SCHEDULE=1h"])
         try writeSync(
@@ -157,7 +189,7 @@ final class DriverTests: DriverTestCase {
         try "SOURCE=postgresql://u:secret@h/db\nTYPE=contacts\nQUERY=evil.sql\n".write(
             toFile: home + "/syncs/leaky.sync", atomically: true, encoding: .utf8)
         _ = try cvSync(["run", "evil"], status: 2)
-        _ = try cvSync(["check", "evil"], status: 1)
+        _ = try cvSync(["check", "evil"], status: 2)
         XCTAssertFalse(FileManager.default.fileExists(atPath: marker), "the value was executed")
         let (_, _, err) = try cvSync(["check", "leaky"], status: 2)
         XCTAssertTrue(err.contains("SOURCE holds a password"), err)
@@ -172,10 +204,10 @@ final class DriverTests: DriverTestCase {
         let (_, _, err) = try cvSync(["check", "down"], status: 1)
         XCTAssertTrue(err.contains("down: warehouse: connection failed: host '127.0.0.1' port 1"), err)
         // A query error is the query's, not the connection's.
-        try writeSync("typo", ["SOURCE=\(pg)", "TYPE=contacts"], query: "SELEC 1")
+        try writeSync("typo", ["SOURCE=\(pg)", "TYPE=contacts"], query: "SELECT nosuch")
         let (_, _, syntax) = try cvSync(["check", "typo"], status: 1)
         XCTAssertTrue(
-            syntax.contains("typo: warehouse: query failed at line 1 column 1: syntax error at or near \"SELEC\""),
+            syntax.contains("typo: warehouse: query failed at line 1 column 8: column \"nosuch\" does not exist"),
             syntax)
         XCTAssertFalse(syntax.lowercased().contains("connection"), syntax)
         // An object type the workspace does not have is found by check, before any run.

@@ -5,32 +5,22 @@ import XCTest
 /// wh-extract against crucible-emulator (BigQuery REST), and against loopback stubs for the
 /// token endpoint and the refusals no emulator produces.
 final class ExtractBigQueryTests: XCTestCase {
-    private var api = ""
-    private let project = "wh-test"
+    private var emulator: BigQueryEmulator!
+    private var api: String { emulator.api }
+    private var project: String { emulator.project }
 
     override func setUpWithError() throws {
-        api = try CloudEmulators.url("WH_TEST_BIGQUERY_URL")
-        _ = try HTTP.post(
-            api + "/bigquery/v2/projects/\(project)/datasets",
-            #"{"datasetReference":{"projectId":"wh-test","datasetId":"ds"}}"#)
+        emulator = try BigQueryEmulator("WH_TEST_BIGQUERY_URL")
     }
 
-    private func runSQL(_ sql: String) throws {
-        let body = JSONValue.object(["query": .string(sql), "useLegacySql": .bool(false)]).serialized
-        let response = try HTTP.post(api + "/bigquery/v2/projects/\(project)/queries", body)
-        XCTAssertEqual(response.status, 200, response.body)
-    }
+    private func runSQL(_ sql: String) throws { try emulator.runSQL(sql) }
 
     private func extract(
         _ query: String, source: String? = nil, lastSyncTime: Int = 0, environment: [String: String] = [:],
         measureRSS: Bool = false
     ) throws -> ToolRun {
-        try ToolRunner.run(
-            "wh-extract", ["--query-text", query, "--last-sync-time", String(lastSyncTime)],
-            environment: [
-                "WH_SOURCE": source ?? "bigquery://\(project)", "BIGQUERY_API_URL": api,
-                "BIGQUERY_ACCESS_TOKEN": "ya29.test-token",
-            ].merging(environment) { $1 }, measureRSS: measureRSS)
+        try emulator.extract(
+            query, source: source, lastSyncTime: lastSyncTime, environment: environment, measureRSS: measureRSS)
     }
 
     func testEveryTypeAndNullMapsExactly() throws {

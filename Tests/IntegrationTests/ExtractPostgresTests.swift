@@ -61,16 +61,68 @@ final class ExtractPostgresTests: XCTestCase {
     func testNonSelectStatementIsRefused() throws {
         let run = try ToolRunner.run(
             "wh-extract", ["--query-text", "CREATE TEMP TABLE x (a int)"], environment: ["WH_SOURCE": url])
-        XCTAssertEqual(run.status, 1)
+        XCTAssertEqual(run.status, 2)
         XCTAssertEqual(
             run.stderr,
             """
-            wh-extract: query failed: cannot execute CREATE TABLE in a read-only transaction \
-            (a sync query may only read: wh-extract runs it in a read-only transaction)
+            wh-extract: refused: it starts with CREATE; a sync query must be one SELECT, WITH, VALUES or TABLE for \
+            PostgreSQL
 
             """)
-        let show = try ToolRunner.run("wh-extract", ["--query-text", "SHOW TimeZone"], environment: ["WH_SOURCE": url])
-        XCTAssertEqual(show.stdout, "{\"TimeZone\":\"UTC\"}\n", "a statement that reads and returns rows is fine")
+        let table = try ToolRunner.run(
+            "wh-extract", ["--query-text", "TABLE pg_am LIMIT 1"], environment: ["WH_SOURCE": url])
+        XCTAssertEqual(table.status, 0, table.stderr)
+    }
+
+    /// `COPY (SELECT …) TO 'file'` wrote a file on the server inside the read-only transaction
+    /// (the test role is a superuser) and then exited 1; it is refused before it is sent.
+    func testCopyToAServerFileIsRefusedBeforeItReachesTheServer() throws {
+        let target = "/tmp/wx-copy-\(UUID().uuidString)"
+        for query in [
+            "COPY (SELECT 1) TO '\(target)'", "SELECT 1; COPY (SELECT 1) TO '\(target)'",
+            "WITH a AS (SELECT 1) SELECT lo_export(0, '\(target)')", "SELECT 1 AS a INTO wx_new_table",
+            "/* a /* nested */ comment */ COPY (SELECT 1) TO '\(target)'",
+            "SELECT $t$ ' $t$ AS a; COPY (SELECT 1) TO '\(target)'",
+            "SELECT 'x\\' AS a, 1 FROM (COPY (SELECT 1) TO '\(target)') c --'",
+        ] {
+            let run = try ToolRunner.run("wh-extract", ["--query-text", query], environment: ["WH_SOURCE": url])
+            XCTAssertEqual(run.status, 2, "\(query): \(run.stderr)")
+            XCTAssertTrue(run.stderr.hasPrefix("wh-extract: refused: "), "\(query): \(run.stderr)")
+        }
+        XCTAssertFalse(FileManager.default.fileExists(atPath: target), "a query wrote \(target)")
+        // Strings, quoted names and dollar quotes may hold any word.
+        let quoted = try ToolRunner.run(
+            "wh-extract", ["--query-text", #"SELECT 'COPY; DELETE' AS "insert", $q$ DROP $q$ AS b, E'\\' AS c"#],
+            environment: ["WH_SOURCE": url])
+        XCTAssertEqual(quoted.stdout, #"{"insert":"COPY; DELETE","b":" DROP ","c":"\\"}"# + "\n", quoted.stderr)
+    }
+
+    /// What the lexer lets through still runs in a read-only transaction.
+    func testTheReadOnlyTransactionIsStillTheSecondNet() throws {
+        try TestServers.psql(url, "CREATE SEQUENCE IF NOT EXISTS wx_seq")
+        let run = try ToolRunner.run(
+            "wh-extract", ["--query-text", "SELECT nextval('wx_seq')"], environment: ["WH_SOURCE": url])
+        XCTAssertEqual(run.status, 1)
+        XCTAssertTrue(run.stderr.contains("in a read-only transaction"), run.stderr)
+    }
+
+    /// A NUL byte ended the query where libpq reads it as a C string: the WHERE after it was lost.
+    func testANulByteInTheQueryIsAnErrorNamingItsOffset() throws {
+        let run = try ToolRunner.run(
+            "wh-extract", ["--query", "-"], environment: ["WH_SOURCE": url],
+            stdin: "SELECT 1 AS id WHERE 1 < 3\0 AND 1 > 100")
+        XCTAssertEqual(run.status, 2)
+        XCTAssertEqual(run.stdout, "")
+        XCTAssertTrue(run.stderr.hasPrefix("wh-extract: query line 1: a NUL byte at byte offset 26"), run.stderr)
+    }
+
+    /// libpq's key=value strings and service names are sources too.
+    func testLibpqKeywordConninfoConnects() throws {
+        let (host, port, database) = TestServers.parts(of: url)
+        let run = try ToolRunner.run(
+            "wh-extract", ["--query-text", "SELECT current_database() AS d"],
+            environment: ["WH_SOURCE": "host=\(host) port=\(port) dbname=\(database) user=postgres"])
+        XCTAssertEqual(run.stdout, "{\"d\":\"\(database)\"}\n", run.stderr)
     }
 
     func testUnknownVariableIsAConfigurationError() throws {
@@ -101,15 +153,21 @@ final class ExtractPostgresTests: XCTestCase {
             """)
         let wrong = "Wr0ng-S3cret-Pw"
         let withUser = url.replacingOccurrences(of: "postgres@", with: "wx_secret:\(wrong)@")
-        for (env, args) in [
-            (["WH_SOURCE": withUser], [String]()),
-            (["WH_SOURCE": url.replacingOccurrences(of: "postgres@", with: "wx_secret@"), "PGPASSWORD": wrong], []),
-            ([:], ["--source", withUser]),
+        for env in [
+            ["WH_SOURCE": withUser],
+            ["WH_SOURCE": url.replacingOccurrences(of: "postgres@", with: "wx_secret@"), "PGPASSWORD": wrong],
         ] {
-            let run = try ToolRunner.run("wh-extract", args + ["--query-text", "SELECT 1"], environment: env)
+            let run = try ToolRunner.run("wh-extract", ["--query-text", "SELECT 1"], environment: env)
             XCTAssertEqual(run.status, 1)
             XCTAssertTrue(run.stderr.contains("password authentication failed for user \"wx_secret\""), run.stderr)
             XCTAssertFalse(run.stderr.contains(wrong), run.stderr)
+        }
+        // argv is readable by every local user: a password there is refused, whatever its spelling.
+        for source in [withUser, url + "?pass%77ord=\(wrong)", url + "?sslpassword=\(wrong)"] {
+            let argv = try ToolRunner.run("wh-extract", ["--source", source, "--query-text", "SELECT 1"])
+            XCTAssertEqual(argv.status, 2, argv.stderr)
+            XCTAssertTrue(argv.stderr.contains("the source holds a secret"), argv.stderr)
+            XCTAssertFalse(argv.stderr.contains(wrong), argv.stderr)
         }
         let passwordFile = NSTemporaryDirectory() + "wx-pw-\(UUID().uuidString)"
         try "Right-Pw-81\n".write(toFile: passwordFile, atomically: true, encoding: .utf8)

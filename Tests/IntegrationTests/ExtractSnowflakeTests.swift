@@ -167,6 +167,20 @@ final class ExtractSnowflakeTests: XCTestCase {
             "wh-extract: fetching row 3 failed: Snowflake partition 1 held 1 rows, but partitionInfo announced 2\n")
     }
 
+    /// A 200 answer whose sqlState says the statement failed is a failure, never zero rows.
+    func testAFailedStatementIsNeverAnEmptyResult() throws {
+        let stub = try StubHTTPServer { _ in
+            .init(
+                200,
+                #"{"code":"002003","sqlState":"42S02","message":"Object 'T' does not exist.","statementHandle":"h1","resultSetMetaData":{"numRows":0,"partitionInfo":[{"rowCount":0}],"rowType":[]},"data":[]}"#
+            )
+        }
+        let run = try extract("SELECT n FROM t", api: stub.url)
+        XCTAssertEqual(run.status, 1)
+        XCTAssertEqual(run.stdout, "")
+        XCTAssertEqual(run.stderr, "wh-extract: query failed: Object 'T' does not exist. (SQL state 42S02)\n")
+    }
+
     func testSIGINTCancelsTheStatementOnSnowflake() throws {
         let stub = try StubHTTPServer { request in
             request.path.hasSuffix("/cancel")

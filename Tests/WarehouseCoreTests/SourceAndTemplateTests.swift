@@ -41,11 +41,14 @@ final class SourceAndTemplateTests: XCTestCase {
         XCTAssertThrowsError(try WarehouseSource.parse("odbc:"))
     }
 
-    func testEmbeddedPasswordsAreFoundForScrubbing() throws {
-        XCTAssertEqual(try WarehouseSource.parse("postgres://u:p%40ss@h/db").embeddedPassword, "p@ss")
-        XCTAssertEqual(try WarehouseSource.parse("postgres://u@h/db?password=zz").embeddedPassword, "zz")
-        XCTAssertNil(try WarehouseSource.parse("postgres://u@h/db").embeddedPassword)
-        XCTAssertEqual(try WarehouseSource.parse("odbc:Driver=X;Server=h;pwd={se;cret};").embeddedPassword, "se;cret")
+    func testLibpqKeywordStringsAreReadAsPostgresSources() throws {
+        XCTAssertEqual(try WarehouseSource.parse("service=wh"), .postgres(conninfo: "service=wh", redshift: false))
+        XCTAssertEqual(
+            try WarehouseSource.parse("host=db dbname=dw"), .postgres(conninfo: "host=db dbname=dw", redshift: false))
+        XCTAssertThrowsError(try WarehouseSource.parse("Host=db"))
+    }
+
+    func testScrubberRemovesSecrets() throws {
         let scrubber = SecretScrubber(secrets: ["se;cret", nil])
         XCTAssertEqual(scrubber.scrub("login failed for se;cret\n"), "login failed for ***")
     }

@@ -135,12 +135,17 @@ validate_sync() {
     unset -n value_of
   done
   case "$S_EVENT_ID" in ""|column|derive) ;; *) bad EVENT_ID "EVENT_ID must be 'column' (the default) or 'derive', got '$S_EVENT_ID'" ;; esac
-  # Secrets come from the environment or files, never from the sync file.
-  # Checked on the decoded, lower-cased text: %70assword= and PWD = are the same secret.
-  local decoded
-  decoded=$(printf '%b' "${S_SOURCE//%/\\x}" 2>/dev/null | tr '[:upper:]' '[:lower:]') || decoded=${S_SOURCE,,}
-  if [[ $decoded =~ ://[^/@]*:[^/@]*@ || $decoded =~ (^|[^a-z_])(sslpassword|password|pwd|pass|passwd|token|secret|private_key)[[:space:]]*= ]]; then
-    bad SOURCE "SOURCE holds a password or token; put it in WH_PASSWORD, PGPASSWORD, a password file or the warehouse's credential variable instead"
+  # Secrets come from the environment or files, never from the sync file. wh-extract parses the
+  # source as the warehouse's own client would (libpq for PostgreSQL) and names the option.
+  local refused
+  if [ ! -x "$CV_BIN/wh-extract" ]; then
+    bad SOURCE "cannot check SOURCE: $CV_BIN/wh-extract not found; build with 'make build' or set CV_BIN"
+  elif ! refused=$(WH_SOURCE="$S_SOURCE" "$CV_BIN/wh-extract" --check-source 2>&1); then
+    refused=${refused##*wh-extract: }
+    case "$refused" in
+      "the source holds a secret"*) bad SOURCE "SOURCE holds a password or token${refused#the source holds a secret}" ;;
+      *) bad SOURCE "SOURCE: $refused" ;;
+    esac
   fi
   S_QUERY=$(resolve_path "$S_QUERY")
   [ -f "$S_QUERY" ] || bad QUERY "query file '$S_QUERY' not found"
