@@ -42,6 +42,13 @@ final class Intake {
             switch line {
             case .blank:
                 stats.blankLines += 1
+            case .overlong(let length):
+                stats.recordsIn += 1
+                try rejects.add(
+                    Reject(
+                        stage: .dedupe, row: reader.lineNumber, code: .lineTooLong,
+                        message: reader.describe(overlong: length)),
+                    input: nil)
             case .invalid(let error):
                 stats.recordsIn += 1
                 try rejects.add(

@@ -73,6 +73,11 @@ public enum Loader {
                 case .invalid(let error):
                     counters.update { $0.recordsIn += 1 }
                     try writer.reject(invalid: reader.line, row: reader.lineNumber, message: reader.describe(error))
+                case .overlong(let length):
+                    counters.update { $0.recordsIn += 1 }
+                    try writer.reject(
+                        invalid: reader.line, row: reader.lineNumber, message: reader.describe(overlong: length),
+                        code: .lineTooLong)
                 case .object:
                     counters.update { $0.recordsIn += 1 }
                     let endpoint: Endpoint

@@ -31,13 +31,13 @@ final class OutcomeWriter: Sendable {
     }
 
     /// A record that never became a request (not a valid record).
-    func reject(invalid raw: Span<UInt8>, row: Int, message: String) throws {
+    func reject(invalid raw: Span<UInt8>, row: Int, message: String, code: RejectCode = .invalidRecord) throws {
         // Copied (a rare path): what is under the lock must not take in the caller's buffer.
         let line = raw.array
-        let reject = Reject(stage: .load, row: row, code: .invalidRecord, message: message)
+        let reject = Reject(stage: .load, row: row, code: code, message: message)
         try files.withLock { files in
-            try files.rejects.add(reject, input: nil, rawInput: line.span)
-            counters.update { $0.countReject(RejectCode.invalidRecord.rawValue) }
+            try files.rejects.add(reject, input: nil, rawInput: line.isEmpty ? nil : line.span)
+            counters.update { $0.countReject(code.rawValue) }
         }
     }
 

@@ -23,6 +23,13 @@ public enum Mapper {
                 case .blank:
                     stats.blankLines += 1
                     continue
+                case .overlong(let length):
+                    stats.rows += 1
+                    try rejects.add(
+                        Reject(
+                            stage: .map, row: reader.lineNumber, code: .lineTooLong,
+                            message: reader.describe(overlong: length)),
+                        input: nil)
                 case .invalid(let error):
                     stats.rows += 1
                     let message =

@@ -26,7 +26,10 @@ public enum InputError: ToolError, Equatable {
 }
 
 /// Splits a file descriptor into lines with `read(2)` into one reusable buffer and `memchr`.
-/// Memory is the longest line plus one read, whatever the input size.
+/// Memory is the longest line plus one read, whatever the input size. A line longer than
+/// `maxLineLength` is read past, not kept: it comes back empty with `overlongLength` set, so
+/// the caller rejects that line alone and the rest of the input goes on. A UTF-8 byte-order
+/// mark at the very start (Excel, PowerShell) is not part of the first line.
 public struct LineReader: ~Copyable {
     public let sourceName: String
     public let maxLineLength: Int
@@ -39,6 +42,11 @@ public struct LineReader: ~Copyable {
     private var atEOF = false
     /// 1-based number of the line last returned.
     public private(set) var lineNumber = 0
+    /// The length of the line last returned when it was longer than `maxLineLength` (it was
+    /// returned empty); nil otherwise.
+    public private(set) var overlongLength: Int?
+    /// Bytes of an over-long line read past so far.
+    private var discarded: Int?
 
     public init(fd: Int32, sourceName: String, maxLineLength: Int = 256 << 20) {
         self.init(fd: fd, sourceName: sourceName, maxLineLength: maxLineLength, ownsDescriptor: false)
@@ -50,7 +58,10 @@ public struct LineReader: ~Copyable {
         self.maxLineLength = maxLineLength
         self.ownsDescriptor = ownsDescriptor
         self.capacity = 1 << 20
-        self.buffer = .allocate(capacity: capacity)
+        // malloc and realloc, not allocate: a large buffer grows in place (glibc remaps its
+        // pages) instead of being copied, which held the old and the new one at once.
+        guard let memory = malloc(capacity) else { fatalError("out of memory for a 1 MiB line buffer") }
+        self.buffer = memory.assumingMemoryBound(to: UInt8.self)
     }
 
     /// Reads `path`, or standard input for nil or "-".
@@ -65,20 +76,21 @@ public struct LineReader: ~Copyable {
     }
 
     deinit {
-        buffer.deallocate()
+        free(buffer)
         if ownsDescriptor { close(fd) }
     }
 
     /// The next line without its `\n` (and without a trailing `\r`), or nil at end of input.
     /// The bytes stay valid until the next call.
     public mutating func next() throws(InputError) -> UnsafeBufferPointer<UInt8>? {
+        overlongLength = nil
         while true {
             if end > start, let nl = memchr(buffer + start, 0x0A, end - start) {
                 let lineEnd = nl.assumingMemoryBound(to: UInt8.self) - buffer
                 return emit(from: start, to: lineEnd, consumed: lineEnd + 1)
             }
             if atEOF {
-                guard end > start else { return nil }
+                guard end > start || discarded != nil else { return nil }
                 return emit(from: start, to: end, consumed: end)
             }
             try fill()
@@ -88,9 +100,18 @@ public struct LineReader: ~Copyable {
     private mutating func emit(from: Int, to: Int, consumed: Int) -> UnsafeBufferPointer<UInt8> {
         lineNumber += 1
         start = consumed
+        if let skipped = discarded {
+            discarded = nil
+            overlongLength = skipped + (to - from)
+            return UnsafeBufferPointer(start: buffer + from, count: 0)
+        }
+        var first = from
+        if lineNumber == 1, to - from >= 3, buffer[from] == 0xEF, buffer[from + 1] == 0xBB, buffer[from + 2] == 0xBF {
+            first += 3
+        }
         var last = to
-        if last > from && buffer[last - 1] == 0x0D { last -= 1 }
-        return UnsafeBufferPointer(start: buffer + from, count: last - from)
+        if last > first && buffer[last - 1] == 0x0D { last -= 1 }
+        return UnsafeBufferPointer(start: buffer + first, count: last - first)
     }
 
     private mutating func fill() throws(InputError) {
@@ -99,14 +120,16 @@ public struct LineReader: ~Copyable {
             end -= start
             start = 0
         }
+        if end == capacity && capacity >= maxLineLength + 1 {
+            // One line fills the largest buffer: read past it, keeping only its length.
+            discarded = (discarded ?? 0) + end
+            end = 0
+        }
         if end == capacity {
-            guard capacity < maxLineLength + 1 else {
-                throw .lineTooLong(source: sourceName, line: lineNumber + 1, limit: maxLineLength)
+            guard let bigger = realloc(buffer, min(capacity * 2, maxLineLength + 1)) else {
+                throw .readFailed(source: sourceName, errno: ENOMEM)
             }
-            let bigger = UnsafeMutablePointer<UInt8>.allocate(capacity: min(capacity * 2, maxLineLength + 1))
-            bigger.update(from: buffer, count: end)
-            buffer.deallocate()
-            buffer = bigger
+            buffer = bigger.assumingMemoryBound(to: UInt8.self)
             capacity = min(capacity * 2, maxLineLength + 1)
         }
         while true {

@@ -8,6 +8,8 @@ public enum NDJSONLine {
     case blank
     /// Not a JSON object: the syntax error, or nil when the line is valid JSON of another type.
     case invalid(JSONSyntaxError?)
+    /// A line longer than the reader's limit (its length), read past: reject it alone.
+    case overlong(Int)
 }
 
 /// Reads NDJSON objects one line at a time into a reused tape.
@@ -38,6 +40,7 @@ public struct NDJSONReader: ~Copyable {
     public mutating func next() throws(InputError) -> NDJSONLine? {
         guard let line = try lines.next() else { return nil }
         current = line
+        if let length = lines.overlongLength { return .overlong(length) }
         if line.allSatisfy({ $0 == 0x20 || $0 == 0x09 }) { return .blank }
         do {
             try parser.parse(line, into: &tape)
@@ -45,6 +48,12 @@ public struct NDJSONReader: ~Copyable {
             return .invalid(error)
         }
         return tape[0].kind == .object ? .object : .invalid(nil)
+    }
+
+    /// The message for an over-long line, in the `source:line: …` form.
+    public func describe(overlong length: Int) -> String {
+        "\(sourceName):\(lineNumber): a line of \(length) bytes, longer than the limit of \(lines.maxLineLength) "
+            + "bytes; rejected alone"
     }
 
     /// The message for an invalid line, in the `source:line: …` form.

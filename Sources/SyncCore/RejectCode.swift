@@ -26,6 +26,8 @@ public struct RejectCode: RawRepresentable, Hashable, Sendable, CustomStringConv
     public static let invalidJSON = RejectCode("invalid_json")
     /// Two columns of one row have the same name.
     public static let duplicateColumn = RejectCode("duplicate_column")
+    /// Any stage: the line is longer than the stage reads (256 MiB); it is rejected alone.
+    public static let lineTooLong = RejectCode("line_too_long")
 
     // cv-dedupe commit: why a record went into the retry queue, and why it left it.
     /// An object's relationship refused for a retryable reason (queued, not a reject).
@@ -68,7 +70,7 @@ public struct RejectCode: RawRepresentable, Hashable, Sendable, CustomStringConv
     /// `gave_up_after_N_runs` are families, documented by their pattern.
     public static let documented: [RejectCode] = [
         .missingRequiredField, .invalidFieldValue, .invalidEmail, .invalidSubscriptionStatus, .invalidJSON,
-        .duplicateColumn, .invalidField, .invalidRecord, .missingIdentifier, .conflictingIdentifier,
+        .duplicateColumn, .lineTooLong, .invalidField, .invalidRecord, .missingIdentifier, .conflictingIdentifier,
         .contactNotFound, .objectTypeNotFound, .internalError, .upsertFailed, .serverError, .invalidResponse,
         .transportError, .timeout, .notSent, .relationshipFailed,
     ]

@@ -32,12 +32,29 @@ final class LineReaderTests: XCTestCase {
         XCTAssertEqual(try lines("s\n\(long)\nt\n", maxLineLength: 4 << 20), ["s", long, "t"])
     }
 
-    func testLineLimitNamesTheLine() throws {
-        let long = String(repeating: "x", count: 2 << 20)
-        XCTAssertThrowsError(try lines("ok\n\(long)\n", maxLineLength: 1 << 20)) { error in
-            XCTAssertTrue(
-                (error as? InputError)?.message.hasSuffix(":2: line longer than 1048576 bytes") ?? false, "\(error)")
+    /// One line over the limit failed the whole input, the lines before it included; it is
+    /// now read past and comes back empty with its length, and the next lines follow.
+    func testALineOverTheLimitIsReadPastAlone() throws {
+        for length in [(1 << 20) + 1, 2 << 20, (5 << 20) + 123] {
+            let long = String(repeating: "x", count: length)
+            var seen: [(String, Int?)] = []
+            try withFile(Array("ok\n\(long)\r\nnext\n\(long)".utf8)) { path in
+                var reader = try LineReader(path: path, maxLineLength: 1 << 20)
+                while let line = try reader.next() {
+                    seen.append((String(decoding: line, as: UTF8.self), reader.overlongLength))
+                }
+            }
+            XCTAssertEqual(seen.map(\.0), ["ok", "", "next", ""])
+            XCTAssertEqual(seen.map(\.1), [nil, length + 1, nil, length], "the length, its \\r included")
         }
+        XCTAssertEqual(
+            try lines("ok\n" + String(repeating: "y", count: 1 << 20) + "\n", maxLineLength: 1 << 20).count, 2)
+    }
+
+    /// A byte-order mark starts files that Excel and PowerShell write: it is not part of the row.
+    func testAByteOrderMarkAtTheStartIsSkipped() throws {
+        XCTAssertEqual(try lines("\u{FEFF}{\"a\":1}\n\u{FEFF}b\n"), ["{\"a\":1}", "\u{FEFF}b"], "only at the start")
+        XCTAssertEqual(try lines("\u{FEFF}"), [""])
     }
 
     func testNDJSONClassification() throws {
@@ -50,6 +67,7 @@ final class LineReaderTests: XCTestCase {
                 case .object: seen.append("object:" + reader.tape.value(at: 0).serialized)
                 case .blank: seen.append("blank")
                 case .invalid(let error): seen.append(reader.describe(error).replacingOccurrences(of: path, with: "F"))
+                case .overlong(let length): seen.append("overlong \(length)")
                 }
             }
             XCTAssertEqual(
