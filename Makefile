@@ -2,7 +2,13 @@
 PREFIX ?= /usr/local
 DESTDIR ?=
 TOOLS := wh-extract cv-map cv-dedupe cv-load cv-emulator
-BINS := $(TOOLS:%=.build/release/%)
+# The installed tools are built in their own folder: a plain `swift build -c release` in .build
+# links the toolchain's libswiftCore.so, and installing those would break on the machines the
+# tools are meant for.
+STATIC := .build-static
+RELEASE := $(STATIC)/release
+SWIFT_STATIC := swift build -c release --static-swift-stdlib --scratch-path $(STATIC)
+BINS := $(TOOLS:%=$(RELEASE)/%)
 SOURCES := Package.swift $(shell find Sources -type f)
 
 BIN_DIR = $(DESTDIR)$(PREFIX)/bin
@@ -22,7 +28,7 @@ setup:
 # Rebuilt only when a source changed.
 build: $(BINS)
 $(BINS) &: $(SOURCES)
-	swift build -c release --static-swift-stdlib
+	$(SWIFT_STATIC)
 
 test:
 	bash scripts/test
@@ -33,25 +39,34 @@ demo:
 bench:
 	bash scripts/bench all
 
-.build/release/generate-manual: Package.swift
-	swift build -c release --static-swift-stdlib --product generate-manual
-
-man: $(BINS) .build/release/generate-manual scripts/cv-sync
+# Each page is the tool's own --help, laid out as a manual (cv-dedupe's with its subcommands).
+man: $(BINS) scripts/cv-sync scripts/package/tool-man scripts/package/cv-sync-man README.md
 	rm -rf .build/man && mkdir -p .build/man
-	for t in $(TOOLS); do .build/release/generate-manual .build/release/$$t --section 1 -o .build/man; done
+	for t in $(TOOLS); do \
+	  subs=""; [ $$t != cv-dedupe ] || subs="commit forget stats check"; \
+	  bash scripts/package/tool-man $(RELEASE)/$$t $$subs >.build/man/$$t.1; \
+	done
 	bash scripts/package/cv-sync-man >.build/man/cv-sync.1
 
 completions: $(BINS)
 	rm -rf .build/completions && mkdir -p .build/completions/bash .build/completions/zsh .build/completions/fish
 	for t in $(TOOLS); do \
-	  .build/release/$$t --generate-completion-script bash >.build/completions/bash/$$t; \
-	  .build/release/$$t --generate-completion-script zsh >.build/completions/zsh/_$$t; \
-	  .build/release/$$t --generate-completion-script fish >.build/completions/fish/$$t.fish; \
+	  $(RELEASE)/$$t --generate-completion-script bash >.build/completions/bash/$$t; \
+	  $(RELEASE)/$$t --generate-completion-script zsh >.build/completions/zsh/_$$t; \
+	  $(RELEASE)/$$t --generate-completion-script fish >.build/completions/fish/$$t.fish; \
 	done
 
 install: $(BINS) man completions
 	install -d $(BIN_DIR) $(LIB_DIR)/scripts/lib $(MAN_DIR) $(DOC_DIR)/examples $(BASH_DIR) $(ZSH_DIR) $(FISH_DIR)
-	for t in $(TOOLS); do install -m 755 .build/release/$$t $(BIN_DIR)/$$t; done
+	# Stripped (the static tools carry 20-30 MB of symbols each), and refused if one still needs
+	# the Swift runtime of the machine that built it.
+	for t in $(TOOLS); do \
+	  install -m 755 -s $(RELEASE)/$$t $(BIN_DIR)/$$t; \
+	  if readelf -d $(BIN_DIR)/$$t | grep -E 'NEEDED.*lib(swift|Foundation|dispatch|BlocksRuntime)'; then \
+	    echo "make install: $(BIN_DIR)/$$t needs the Swift runtime above; it would not run without a toolchain" >&2; \
+	    exit 1; \
+	  fi; \
+	done
 	install -m 755 scripts/cv-sync $(LIB_DIR)/scripts/cv-sync
 	install -m 644 scripts/lib/*.sh $(LIB_DIR)/scripts/lib/
 	ln -sf ../lib/conversion-warehouse-sync/scripts/cv-sync $(BIN_DIR)/cv-sync

@@ -25,9 +25,10 @@ struct Filter: ToolCommand {
               later rows winning field by field; objects with the same type and id are
               merged, relationships unioned per contact. Across runs: events whose eventId
               was acknowledged are dropped, and with --changed-only so is any record whose
-              content equals what Conversion acknowledged. Events without eventId always
-              pass, unless --derive-event-ids gives them one (a hash of the whole event:
-              two identical events then count as one). Order is not preserved. With
+              content equals what Conversion acknowledged. An event without eventId is
+              keyed by a hash of its content (two identical events count as one, and one
+              acknowledged is not sent again); --derive-event-ids also sends that hash as
+              its eventId. Order is not preserved. With
               --retry-queue, the records of DB's retry queue are read first; a fresh
               record with the same key supersedes a queued one (objects keep the queued
               relationships).

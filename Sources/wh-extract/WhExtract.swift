@@ -28,6 +28,8 @@ struct WhExtract: ToolCommand {
               odbc:Driver=NAME;Server=…, odbc:DSN=NAME
                                         any ODBC driver through unixODBC
               sqlite:PATH               the embedded default (SQLite3 ODBC driver)
+              host=H dbname=D …, service=NAME
+                                        libpq's key=value form (and pg_service.conf)
               bigquery://PROJECT[?location=L&dataset=D&page_size=N]
                                         BigQuery REST API (jobs.query)
               snowflake://ACCOUNT/DATABASE/SCHEMA?warehouse=W&role=R&user=U
@@ -36,11 +38,17 @@ struct WhExtract: ToolCommand {
                                         Databricks SQL Statement Execution API
                                         (&disposition=INLINE for small results)
 
-            CLOUD CREDENTIALS (never in the URL)
-              BigQuery: --credentials FILE or GOOGLE_APPLICATION_CREDENTIALS, a
-                service-account key (RS256 JWT exchanged at its token_uri) or an
-                authorized_user file; or an access token in --token-file FILE,
-                BIGQUERY_ACCESS_TOKEN or GOOGLE_OAUTH_ACCESS_TOKEN.
+            CLOUD CREDENTIALS (never in the URL), each in this order
+              BigQuery: --credentials FILE or GOOGLE_APPLICATION_CREDENTIALS: a
+                service-account key (RS256 JWT exchanged at its token_uri), an
+                authorized_user file, or an external_account file (workload
+                identity federation: a subject token from a file or URL,
+                exchanged at Google's STS); then gcloud's
+                ~/.config/gcloud/application_default_credentials.json
+                (CLOUDSDK_CONFIG); then the metadata server of a Google Cloud
+                VM, GKE or Cloud Run (GCE_METADATA_HOST). Or a ready access
+                token: --token-file FILE, BIGQUERY_ACCESS_TOKEN or
+                GOOGLE_OAUTH_ACCESS_TOKEN.
               Snowflake: --credentials FILE or SNOWFLAKE_PRIVATE_KEY_PATH, the
                 user's PKCS#8 key (key-pair JWT; passphrase in --password-file,
                 WH_PASSWORD or SNOWFLAKE_PRIVATE_KEY_PASSPHRASE; user from ?user=
@@ -49,7 +57,9 @@ struct WhExtract: ToolCommand {
               Databricks: a personal access token in --token-file FILE or
                 DATABRICKS_TOKEN; or a service principal (OAuth M2M):
                 DATABRICKS_CLIENT_ID or ?client_id=, and DATABRICKS_CLIENT_SECRET,
-                --password-file or WH_PASSWORD.
+                --password-file or WH_PASSWORD; else a profile of
+                ~/.databrickscfg (DATABRICKS_CONFIG_FILE; DATABRICKS_CONFIG_PROFILE,
+                else [DEFAULT]): its token, or its client_id and client_secret.
               Other endpoints (emulators, private links): BIGQUERY_API_URL,
               BIGQUERY_TOKEN_URL, SNOWFLAKE_API_URL, DATABRICKS_API_URL,
               DATABRICKS_TOKEN_URL.
@@ -57,9 +67,11 @@ struct WhExtract: ToolCommand {
             INPUT
               The query comes from --query FILE (- for stdin) or --query-text.
               {{last_sync_time}} (inner spaces allowed) becomes the bare integer;
-              any other {{name}} is an error. Passwords: in the source URL,
-              PGPASSWORD/PGPASSFILE (PostgreSQL), WH_PASSWORD, or --password-file.
-              Prefer WH_SOURCE and files: argv is visible to every local user.
+              any other {{name}} is an error; so is a NUL byte. Only one SELECT,
+              WITH, VALUES (or TABLE on PostgreSQL and Redshift) statement is run.
+              Passwords: PGPASSWORD/PGPASSFILE (PostgreSQL), WH_PASSWORD,
+              --password-file, or the source in WH_SOURCE. A --source that holds
+              a password or token is refused: argv is visible to every local user.
 
             OUTPUT
               One JSON object per row on stdout, keys in SELECT order with the

@@ -33,6 +33,28 @@ final class DriverArgumentTests: DriverTestCase {
         XCTAssertFalse(FileManager.default.fileExists(atPath: "\(home)/state/later/history.ndjson"))
     }
 
+    /// Every help text fits 80 columns: cv-sync's per-command help ran to 93.
+    func testEveryHelpFitsEightyColumns() throws {
+        var texts: [(String, String)] = []
+        for command in [
+            "", "run", "preview", "due", "status", "schedule", "history", "errors", "reset", "replay", "retry", "check",
+        ] {
+            texts.append(("cv-sync \(command)", try cvSync(command.isEmpty ? ["--help"] : [command, "--help"]).1))
+        }
+        for tool in [["wh-extract"], ["cv-map"], ["cv-dedupe"], ["cv-dedupe", "commit"], ["cv-load"], ["cv-emulator"]] {
+            let run = try ToolRunner.run(tool[0], Array(tool.dropFirst()) + ["--help"], environment: ["COLUMNS": "80"])
+            XCTAssertEqual(run.status, 0, run.stderr)
+            texts.append((tool.joined(separator: " "), run.stdout))
+        }
+        for (name, text) in texts {
+            XCTAssertFalse(text.isEmpty, name)
+            for line in text.split(separator: "\n") where line.count > 80 {
+                XCTFail("\(name) --help: \(line.count) columns: \(line)")
+            }
+        }
+        XCTAssertTrue(texts[1].1.hasPrefix("usage: cv-sync run NAME… [--dry-run]\n  one run of each sync"), texts[1].1)
+    }
+
     /// `run A B` checks both sync files before running either.
     func testEveryNamedSyncIsCheckedBeforeAnyRuns() throws {
         try contactsSync()
