@@ -15,7 +15,7 @@ final class InstallTests: XCTestCase {
             """
             set -e
             mkdir -p '\(copy)/.build/release'
-            cp -R '\(repo)/Makefile' '\(repo)/Package.swift' '\(repo)/Sources' '\(repo)/scripts' '\(copy)/'
+            cp -R '\(repo)/Makefile' '\(repo)/Package.swift' '\(repo)/README.md' '\(repo)/Sources' '\(repo)/scripts' '\(copy)/'
             cd '\(copy)'
             for t in \(tools.joined(separator: " ")); do touch -d '+1 hour' .build/release/$t; done
             make -n install DESTDIR='\(copy)/staged' PREFIX=/opt/cv
