@@ -1,7 +1,7 @@
 # Thin targets over the scripts; see README.md.
 PREFIX ?= /usr/local
 DESTDIR ?=
-TOOLS := wh-extract cv-map cv-dedupe cv-load cv-emulator
+TOOLS := wh-extract cv-map cv-dedupe cv-load cv-run cv-emulator
 # The installed tools are built in their own folder: a plain `swift build -c release` in .build
 # links the toolchain's libswiftCore.so, and installing those would break on the machines the
 # tools are meant for.

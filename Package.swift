@@ -20,6 +20,7 @@ let package = Package(
         .executable(name: "cv-dedupe", targets: ["cv-dedupe"]),
         .executable(name: "cv-emulator", targets: ["cv-emulator"]),
         .executable(name: "cv-load", targets: ["cv-load"]),
+        .executable(name: "cv-run", targets: ["cv-run"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -75,6 +76,9 @@ let package = Package(
                 "StreamIO",
             ]),
 
+        // What a run was: its id and order, status rules, history line, alerts, schedule.
+        .target(name: "RunRecord", dependencies: ["JSONCodec", "StreamIO", "TimeFormats"]),
+
         .target(name: "Mapping", dependencies: ["ConversionAPI", "SyncCore", "JSONCodec", "StreamIO", "TimeFormats"]),
         .target(
             name: "Dedupe",
@@ -100,6 +104,13 @@ let package = Package(
             name: "wh-extract",
             dependencies: [
                 "Extraction", "WarehouseCore", "SyncCore", "ToolRuntime", "CurlHTTP", "StreamIO",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]),
+
+        .executableTarget(
+            name: "cv-run",
+            dependencies: [
+                "RunRecord", "JSONCodec", "StreamIO", "SyncCore", "TimeFormats", "ToolRuntime",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
 
@@ -136,6 +147,7 @@ let package = Package(
         .testTarget(name: "SyncCoreTests", dependencies: ["SyncCore", "StreamIO", "JSONCodec"]),
         .testTarget(name: "StreamIOTests", dependencies: ["StreamIO", "SyncCore", "JSONCodec"]),
         .testTarget(name: "TimeFormatsTests", dependencies: ["TimeFormats", "SyncCore"]),
+        .testTarget(name: "RunRecordTests", dependencies: ["RunRecord", "JSONCodec", "StreamIO"]),
         .testTarget(
             name: "ToolRuntimeTests",
             dependencies: [

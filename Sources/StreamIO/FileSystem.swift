@@ -86,6 +86,12 @@ public enum FileTree {
         return fd
     }
 
+    /// Whether anything is at `path` (a dangling link counts).
+    public static func exists(_ path: String) -> Bool {
+        var info = stat()
+        return lstat(path, &info) == 0
+    }
+
     /// Creates a private directory (an existing one is fine).
     public static func makeDirectory(_ path: String) throws(OutputError) {
         guard mkdir(path, 0o700) == 0 || errno == EEXIST else { throw .openFailed(path: path, errno: errno) }

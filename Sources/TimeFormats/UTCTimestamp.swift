@@ -21,6 +21,17 @@ public enum UTCTimestamp {
         return ok ? String(decoding: out, as: UTF8.self) : nil
     }
 
+    /// The Unix time (whole seconds) of a timestamp of the form `rewrite` reads; nil otherwise.
+    public static func epochSeconds(_ text: String) -> Int64? {
+        var copy = text
+        return copy.withUTF8 { bytes -> Int64? in
+            guard var t = Parsed(bytes.span) else { return nil }
+            if t.offsetSeconds != 0 { t.shiftToUTC() }
+            return days(year: t.year, month: t.month, day: t.day) * 86_400
+                + Int64(t.hour * 3600 + t.minute * 60 + t.second)
+        }
+    }
+
     /// RFC 3339 UTC for a Unix time in seconds plus nanoseconds.
     public static func rfc3339(epochSeconds: Int64, nanoseconds: Int = 0) -> String {
         var out: [UInt8] = []

@@ -144,7 +144,7 @@ final class DriverConfigurationTests: DriverTestCase {
         let copy = try PipelineTests.shell(
             """
             mkdir -p '\(install)/bin' && cp -r '\(SyncHome.repo.path)/scripts' '\(install)/' &&
-            for t in wh-extract cv-map cv-dedupe cv-load; do cp '\(ToolRunner.binDirectory.path)'/$t '\(install)/bin/'; done &&
+            for t in wh-extract cv-map cv-dedupe cv-load cv-run; do cp '\(ToolRunner.binDirectory.path)'/$t '\(install)/bin/'; done &&
             chmod -R a+rX '\(install)' '\(home)'
             """)
         XCTAssertEqual(copy.0, 0, copy.2)
@@ -160,18 +160,24 @@ final class DriverConfigurationTests: DriverTestCase {
         XCTAssertFalse(err.contains("unbound variable"), err)
     }
 
-    /// A run whose history line cannot be written fails loudly: `run_sync` runs where bash
-    /// ignores `set -e`, so a failed write went unnoticed and the run looked recorded.
+    /// A run whose history cannot be written fails loudly (a failed write once went unnoticed
+    /// and the run looked recorded), and now before anything is extracted: numbering the run
+    /// reads the history.
     func testARunThatCannotBeRecordedFailsLoudly() throws {
         try writeRaw("people", "SOURCE=\(pg)\nTYPE=contacts\nQUERY=people.sql\n")
         try cvSync(["run", "people"])
         try FileManager.default.removeItem(atPath: "\(home)/state/people/history.ndjson")
         try FileManager.default.createDirectory(
             atPath: "\(home)/state/people/history.ndjson", withIntermediateDirectories: true)
+        try TestServers.psql(pg, "UPDATE \(table) SET first_name = 'Changed', updated_at = now()")
         let (_, _, err) = try cvSync(["run", "people"], status: 1)
         XCTAssertTrue(
             err.contains(
-                "could not append to \(home)/state/people/history.ndjson: this run (succeeded) is not in the history"),
+                "people: cannot start a run: \(home)/state/people/history.ndjson: read failed: Is a directory"),
             err)
+        guard case .array(let contacts)? = try HTTP.get(emulator.url + "/_emulator/contacts").json else {
+            return XCTFail()
+        }
+        XCTAssertFalse(contacts.contains { "\($0)".contains("Changed") }, "nothing was sent")
     }
 }

@@ -97,13 +97,21 @@ final class DriverRecoveryTests: DriverTestCase {
             _ = try HTTP.post(emulator.url + "/v2/contacts", "{\"email\":\"g\(i)@x.com\",\"userId\":\"ghost-\(i)\"}")
         }
         let run = try sync.history("signups").last!["run"]!.stringValue!
-        // The rows run fails again (its one row still has no event_name); the records run delivers.
-        let (_, _, err) = try cvSync(["retry", "signups", run], status: 1)
+        // The row is re-mapped and still has no event_name: reported as such, it does not fail
+        // the retry (it sent 0 records, so nothing of what could be sent failed); the records
+        // run delivers. (A retry once exited 1 here, its row counted by the 100% rule.)
+        let (_, _, err) = try cvSync(["retry", "signups", run])
         XCTAssertTrue(err.contains("1 rows, 2 records"), err)
         let runs = try sync.history("signups").suffix(2)
         XCTAssertEqual(runs.map { $0["mode"] }, [.string("rows"), .string("records")])
+        XCTAssertEqual(runs.map { $0["manual"] }, [.bool(true), .bool(true)])
+        XCTAssertEqual(runs.first?["status"], .string("partially_failed"))
         XCTAssertEqual(runs.first?["failed"], .number("1"), "the row is still missing its event_name")
         XCTAssertEqual(runs.last?["succeeded"], .number("2"))
+        // The sync's last run, for status, is still the scheduled one that failed.
+        let status = try cvSync(["status"]).1
+        XCTAssertTrue(status.contains("signups") && status.contains("failed"), status)
+        XCTAssertFalse(status.contains("partially_failed"), status)
     }
 
     /// An object type created in Conversion after the first run: that run fails (not about

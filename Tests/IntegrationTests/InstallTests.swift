@@ -10,7 +10,7 @@ final class InstallTests: XCTestCase {
         let copy = NSTemporaryDirectory() + "install-\(UUID().uuidString)"
         defer { try? FileManager.default.removeItem(atPath: copy) }
         let repo = SyncHome.repo.path
-        let tools = ["wh-extract", "cv-map", "cv-dedupe", "cv-load", "cv-emulator"]
+        let tools = ["wh-extract", "cv-map", "cv-dedupe", "cv-load", "cv-run", "cv-emulator"]
         let (status, out, err) = try PipelineTests.shell(
             """
             set -e

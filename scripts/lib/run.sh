@@ -5,7 +5,7 @@
 # Returns 0 (succeeded, partially_failed or skipped), 1 (failed) or 2 (configuration error).
 # With DRY_RUN=1 the pipeline runs on a copy of the state and sends nothing (dry_run_sync).
 run_sync() {
-  local name=$1 mode=${2:-extract} input=${3:-}
+  local name=$1 mode=${2:-extract} input=${3:-} manual=${4:-}
   load_sync "$name"
   if [ "${DRY_RUN:-0}" = 1 ]; then dry_run_sync "$name" "$mode" "$input"; return; fi
   local state="$SYNC_HOME/state/$name" lock_fd
@@ -15,16 +15,20 @@ run_sync() {
   fi
   local start; start=$(date +%s)
   if ! flock -n "$lock_fd"; then
-    instant_history "$name" "skipped-$start" skipped reason "the previous run is still running"
+    record_instant "$name" skipped "the previous run is still running" || true
     say "$name: the previous run is still running; this run is skipped"
     return 0
   fi
   commit_interrupted_runs "$name" "$state"
   remove_dead_work "$state"
-  # Sortable and unique even for two runs of one driver in the same second (retry, replay).
-  local run; run="$(date -u +%Y%m%dT%H%M%S.%NZ)-$$"
+  # Ids come from the sync's run counter, in run order whatever the host clock does.
+  local run
+  if ! run=$(cv_run begin --state "$state" 2>&1); then
+    shout "$name: cannot start a run: ${run##*cv-run: }"
+    flock -u "$lock_fd"
+    return 1
+  fi
   local dir="$state/runs/$run"
-  mkdir -p "$dir"
   local last status=succeeded error="" code=0
   last=$(stored_watermark "$state")
   if ! [[ $last =~ ^[0-9]{1,12}$ ]]; then
@@ -32,7 +36,7 @@ run_sync() {
     error="state/$name/last_sync_time holds '$(head -c 40 "$state/last_sync_time" | tr -cd '[:print:]')', not Unix seconds; fix it or run 'cv-sync reset $name --yes'"
     last=0
   fi
-  if [ "$mode" = extract ] && ! echo "$start" 2>/dev/null >"$state/last_start"; then
+  if [ "$mode" = extract ] && [ -z "$manual" ] && ! echo "$start" 2>/dev/null >"$state/last_start"; then
     status=failed code=1 error="could not write $state/last_start (the schedule reads it)"
   fi
   # Preflight: what would make the run fail late fails it now, before anything is extracted.
@@ -44,7 +48,7 @@ run_sync() {
     if ! pipeline "$mode" "$input" "$last" "$state/dedupe.db" "$run" "$dir"; then
       status=failed
       error=$(first_error "$dir")
-      grep -q ' 2$' "$dir/exit-status" && code=2
+      if grep -q ' 2$' "$dir/exit-status"; then code=2; fi
     fi
     if [ -n "$CANCELLED" ]; then status=cancelled code=$CANCEL_STATUS error="cancelled by $CANCELLED; the acks received so far are committed"; fi
     # Acks are facts: whatever the run's outcome, what Conversion took is recorded, what it
@@ -53,64 +57,68 @@ run_sync() {
       status=failed
       error=${error:-$(tail -n 1 "$dir/commit.log")}
     fi
-    load_stats "$dir"
-    if [ "$status" = succeeded ] && [ -z "$CANCELLED" ]; then
-      if ! error=$(check_counts "$dir" "$mode"); then
-        status=failed
-      elif ! error=$(check_reject_share "$dir" "$mode"); then
-        status=failed
-      else
-        if [ "$mode" = extract ]; then
-          local watermark; watermark=$(stat_of "$dir/extract.json" startTime)
-          [ "$watermark" -gt 0 ] || watermark=$start
-          if ! write_atomically "$state/last_sync_time" "$watermark"; then
-            status=failed error="could not write $state/last_sync_time"
-          fi
+    if [ "$status" = succeeded ]; then
+      local verdict watermark manual_flag=()
+      [ -n "$manual" ] && manual_flag=(--manual)
+      verdict=$(cv_run verdict --run-dir "$dir" --mode "$mode" --max-reject-percent "$S_MAX_REJECT_PERCENT" "${manual_flag[@]}") \
+        || verdict=$'failed\t0\tcould not judge the run: cv-run verdict failed'
+      IFS=$'\t' read -r status watermark error <<<"$verdict"
+      if [ "$status" != failed ] && [ "$mode" = extract ]; then
+        [ "$watermark" -gt 0 ] || watermark=$start
+        if ! write_atomically "$state/last_sync_time" "$watermark"; then
+          status=failed error="could not write $state/last_sync_time ($(disk_problem "$state"))"
         fi
-        if [ "$status" = succeeded ] && [ -s "$dir/rejects.ndjson" ]; then status=partially_failed; fi
       fi
     fi
   fi
-  [ "$status" = failed ] && [ "$code" = 0 ] && code=1
-  local end line summary; end=$(date +%s)
-  # One jq call makes both: the history line, then the summary (which may run over lines).
-  summary=$(history_line "$run" "$start" "$end" "$status" "$last" "$dir" "$error" "$mode" "$name")
-  line=${summary%%$'\n'*} summary=${summary#*$'\n'}
-  # run_sync is called as `run_sync … || code=$?`, where bash ignores set -e: a write that
-  # fails here must be checked by hand, or a run would look recorded when it is not.
-  if ! append_history "$name" "$line" 2>/dev/null; then
-    shout "$name: could not append to $state/history.ndjson: this run ($status) is not in the history"
-    [ "$code" != 0 ] || code=1
-  fi
-  prune_runs "$state" "$S_KEEP_RUNS"
+  if [ "$status" = failed ] && [ "$code" = 0 ]; then code=1; fi
+  finish_run "$name" "$state" "$run" "$status" "$start" "$mode" "$last" "$error" "$manual" || { [ "$code" != 0 ] || code=1; }
   flock -u "$lock_fd"
-  report_columns "$name" "$dir"
-  case "$status" in
-    succeeded) say "$summary" ;;
-    *) shout "$summary"; notify "$name" "$summary" "$line" ;;
-  esac
   return "$code"
 }
 
-# shellcheck disable=SC2016  # jq's variables, not the shell's
-# SUMMARY: the jq filter for the one line a run ends with, from its history line (given as
-# `.`; $name is the sync's name).
-SUMMARY='"\($name): \(.status) in \(.durationSeconds)s: \(.rowsExtracted) rows, \(.recordsSent) sent, \(.succeeded) succeeded, \(.failed) failed, \(.duplicatesSkipped) duplicates, \(.unchangedSkipped) unchanged"
-    + (if (.ignoredColumns | length) > 0 then ", ignored columns: \(.ignoredColumns | join(", "))" else "" end)
-    + (if .error then "; \(.error)" else "" end)
-    + (if .failed > 0 then "; the errors: cv-sync errors \($name) \(.run)" else "" end)'
+# finish_run NAME STATE RUN STATUS START MODE LAST ERROR MANUAL: the run's history line (cv-run
+# record also prunes the run folders), its summary, and an alert when the sync's condition
+# changed: only then does a run speak on stderr under --quiet, and NOTIFY_URL hear of it.
+finish_run() {
+  local name=$1 state=$2 run=$3 status=$4 start=$5 mode=$6 last=$7 error=$8 manual=$9
+  local alert="$state/runs/$run/alert.json" out flags=()
+  [ -n "$manual" ] && flags+=(--manual)
+  if ! out=$(cv_run record --state "$state" --sync "$name" --run "$run" --status "$status" --start "$start" \
+    --end "$(date +%s)" --mode "$mode" --last-sync-time "$last" --error "$error" --keep-runs "$S_KEEP_RUNS" \
+    --alert-file "$alert" "${flags[@]}" 2>&1); then
+    shout "$name: this run ($status) is not in the history: ${out##*cv-run: }"
+    return 1
+  fi
+  local summary=${out%%$'\n'*} note
+  if [ "$out" != "$summary" ]; then
+    while IFS= read -r note; do say "$name: $note"; done <<<"${out#*$'\n'}"
+  fi
+  if [ -s "$alert" ]; then
+    shout "$summary"
+    notify "$name" "$alert"
+  else
+    say "$summary"
+  fi
+}
 
-# notify NAME TEXT HISTORY_LINE: a JSON POST to NOTIFY_URL (sync file, else environment) when a
-# run did not succeed: Slack's "text" plus the history line. The URL is a secret too (a webhook
-# token), so curl reads it from a file descriptor, not argv. A notification that cannot be
-# delivered is logged; it never changes the run's outcome.
+# disk_problem FOLDER: why a write there may have failed, for the message.
+disk_problem() {
+  local free
+  free=$(df -P "$1" 2>/dev/null | awk 'NR == 2 { print $4 }')
+  if [ "${free:-1}" = 0 ]; then echo "the disk is full"; else echo "the write failed"; fi
+}
+
+# notify NAME BODY_FILE: POSTs the alert cv-run wrote (Slack's "text", the history line) to
+# NOTIFY_URL (sync file, else environment). The URL is a secret too (a webhook token), so curl
+# reads it from a file descriptor, not argv. A notification that cannot be delivered is logged;
+# it never changes the run's outcome.
 notify() {
   local url=${S_NOTIFY_URL:-${NOTIFY_URL:-}}
   [ -n "$url" ] || return 0
   command -v curl >/dev/null || { shout "$1: NOTIFY_URL is set but curl is not installed"; return 0; }
-  local body; body=$(jq -c --arg text "cv-sync on $(hostname): $2" --arg sync "$1" '{"text": $text, "sync": $sync, "run": .}' <<<"$3")
   if ! printf 'url = "%s"\n' "${url//\"/%22}" | curl --silent --show-error --fail --max-time 10 --retry 3 --retry-delay 1 --retry-all-errors \
-    --config - -H 'Content-Type: application/json' --data-binary "$body" -o /dev/null 2>"$SYNC_HOME/state/$1/notify.log"; then
+    --config - -H 'Content-Type: application/json' --data-binary "@$2" -o /dev/null 2>"$SYNC_HOME/state/$1/notify.log"; then
     shout "$1: could not notify NOTIFY_URL: $(tail -n 1 "$SYNC_HOME/state/$1/notify.log")"
   fi
   return 0
@@ -125,17 +133,6 @@ remove_dead_work() {
     pid=${work##*.}
     kill -0 "$pid" 2>/dev/null && continue
     rm -rf "$work"
-  done
-}
-
-# prune_runs STATE KEEP: only the newest KEEP run folders stay (rejects, acks, logs); a run whose
-# pending log is not committed yet is kept. The retry queue holds its own copy of every record,
-# so pruning never loses a queued record.
-prune_runs() {
-  local state=$1 keep=$2 run
-  find "$state/runs" -mindepth 1 -maxdepth 1 -type d -printf '%f\n' 2>/dev/null | sort -r | tail -n +$((keep + 1)) | while IFS= read -r run; do
-    [ -e "$state/dedupe.db.pending/$run.bin" ] || [ -e "$state/dedupe.db.pending/$run.bin.tmp" ] && continue
-    rm -rf "${state:?}/runs/$run"
   done
 }
 
@@ -154,11 +151,11 @@ preflight() {
   fi
 }
 
-# record_invalid NAME PROBLEM: a sync that could not be run for its configuration, in its history.
+# record_invalid NAME PROBLEM: a sync that could not be run for its configuration, in its
+# history (once while the problem stays the same). Returns 0 when that is news.
 record_invalid() {
-  local name=$1
-  mkdir -p "$SYNC_HOME/state/$name" 2>/dev/null || return 0
-  instant_history "$name" "invalid-$(date -u +%Y%m%dT%H%M%S.%NZ)" failed error "${2#cv-sync: }" 2>/dev/null || true
+  mkdir -p "$SYNC_HOME/state/$1" 2>/dev/null || return 1
+  record_instant "$1" failed "$2"
 }
 
 # stored_watermark STATE: what state/NAME/last_sync_time holds, without whitespace; 0 when it
@@ -176,7 +173,9 @@ STAGES_PID=""
 on_signal() {
   [ -n "$CANCELLED" ] || { CANCELLED=$1; CANCEL_STATUS=$2; }
   say "$1 received: stopping the running stages"
-  [ -n "$STAGES_PID" ] && pkill -TERM -P "$STAGES_PID" 2>/dev/null
+  # Under set -e a failed pkill ends the driver: when systemd or `kill -- -PGID` signals the
+  # whole group, the stages are already gone and pkill finds nothing to stop.
+  if [ -n "$STAGES_PID" ]; then pkill -TERM -P "$STAGES_PID" 2>/dev/null || true; fi
   return 0
 }
 
@@ -286,6 +285,7 @@ dry_run_sync() {
     if ! flock -n "$dry_lock"; then say "$name: a run is in progress; try the dry run again when it is done"; return 0; fi
   fi
   scratch=$(mktemp -d)
+  TEMPORARY+=("$scratch")
   run="dry-run-$$"
   [ -f "$state/dedupe.db" ] && cp "$state/dedupe.db" "$scratch/dedupe.db"
   last=$(stored_watermark "$state")
@@ -300,10 +300,12 @@ dry_run_sync() {
     [ -z "${dry_lock:-}" ] || exec {dry_lock}>&-
     return "$code"
   fi
-  say "$name: $(stat_of "$scratch/extract.json" rows) rows, $(stat_of "$scratch/load.json" recordsIn) records would be sent in $(stat_of "$scratch/load.json" requests) requests; $(stat_of "$scratch/map.json" rejected) rows rejected, $(stat_of "$scratch/dedupe.json" duplicates) duplicates and $(stat_of "$scratch/dedupe.json" unchanged) unchanged records skipped"
-  report_columns "$name" "$scratch"
-  # The first records that would be sent, as the API would receive them.
-  jq -c '.body | to_entries[0].value[]' "$scratch/requests.ndjson" 2>/dev/null | head -n "${DRY_RUN_SHOW:-5}"
+  # The counts, the column notes, then the first records as the API would receive them (stdout).
+  local line first=1
+  while IFS= read -r line; do
+    if [ "$first" = 1 ] || [[ $line == "$name: "* ]]; then say "$line"; else printf '%s\n' "$line"; fi
+    first=0
+  done < <(cv_run report --run-dir "$scratch" --sync "$name" --kind dry-run --show "${DRY_RUN_SHOW:-5}")
   rm -rf "$scratch"
   [ -z "${dry_lock:-}" ] || exec {dry_lock}>&-
 }
@@ -331,11 +333,7 @@ commit_interrupted_runs() {
     run=$(basename "$file"); run=${run%.tmp}; run=${run%.bin}
     dir="$state/runs/$run"
     mkdir -p "$dir"
-    if commit_run "$state" "$run" "$dir"; then
-      # The run id starts with its start time (20261201T170000.123Z-PID).
-      local started="${run:0:4}-${run:4:2}-${run:6:2}T${run:9:2}:${run:11:2}:${run:13:2}Z"
-      append_history "$name" "$(jq -cn --arg run "$run" --arg start "$started" --argjson acks "$(wc -l <"$dir/acks.ndjson")" \
-        '{"run": $run, "start": $start, "status": "interrupted", "succeeded": $acks, "error": "the run was stopped before it finished; its acks were committed by the next run"}')"
+    if commit_run "$state" "$run" "$dir" && cv_run interrupted --state "$state" --run "$run" --acks "$(wc -l <"$dir/acks.ndjson")"; then
       say "$name: run $run was interrupted; its $(wc -l <"$dir/acks.ndjson" | tr -d ' ') acks are now committed"
     else
       shout "$name: could not commit interrupted run $run: $(tail -n 1 "$dir/commit.log")"
@@ -362,88 +360,6 @@ first_error() {
 }
 
 stage_tool() { case "$1" in extract) echo wh-extract ;; *) echo "cv-$1" ;; esac; }
-
-# check_counts DIR MODE: the conservation sums of the stage contracts; a mismatch means a lost row.
-check_counts() {
-  local dir=$1 mode=$2
-  local rows records map_rejects din dout dup unch merged sup retried drej lin acks lrej
-  rows=$(stat_of "$dir/extract.json" rows)
-  records=$(stat_of "$dir/map.json" records); map_rejects=$(stat_of "$dir/map.json" rejected)
-  din=$(stat_of "$dir/dedupe.json" recordsIn); dout=$(stat_of "$dir/dedupe.json" recordsOut)
-  dup=$(stat_of "$dir/dedupe.json" duplicates); unch=$(stat_of "$dir/dedupe.json" unchanged)
-  merged=$(stat_of "$dir/dedupe.json" merged); drej=$(stat_of "$dir/dedupe.json" rejected)
-  sup=$(stat_of "$dir/dedupe.json" superseded); retried=$(stat_of "$dir/dedupe.json" retried)
-  lin=$(stat_of "$dir/load.json" recordsIn); acks=$(stat_of "$dir/load.json" acks); lrej=$(stat_of "$dir/load.json" rejected)
-  if [ "$mode" = extract ] && [ "$rows" != "$(stat_of "$dir/map.json" rows)" ]; then
-    echo "conservation check failed: wh-extract wrote $rows rows, cv-map read $(stat_of "$dir/map.json" rows)"; return 1
-  fi
-  if [ "$mode" != records ]; then
-    [ "$(stat_of "$dir/map.json" rows)" = $((records + map_rejects)) ] || { echo "conservation check failed: cv-map rows != records + rejects"; return 1; }
-    [ "$records" = "$din" ] || { echo "conservation check failed: cv-map wrote $records records, cv-dedupe read $din"; return 1; }
-  fi
-  [ $((din + retried)) = $((dout + dup + unch + merged + sup + drej)) ] ||
-    { echo "conservation check failed: cv-dedupe in + retried != out + duplicates + unchanged + merged + superseded + rejected"; return 1; }
-  [ "$dout" = "$lin" ] || { echo "conservation check failed: cv-dedupe wrote $dout records, cv-load read $lin"; return 1; }
-  [ "$lin" = $((acks + lrej)) ] || { echo "conservation check failed: cv-load in != acks + rejects"; return 1; }
-}
-
-# check_reject_share DIR MODE: a run in which MAX_REJECT_PERCENT or more of its own records
-# were rejected fails (by default only one where everything was rejected): that is not about
-# rows. Records retried from the queue and refused again count neither way.
-check_reject_share() {
-  local dir=$1 mode=$2 total rejected requeued=0
-  if [ "$mode" = records ]; then total=$(stat_of "$dir/dedupe.json" recordsIn); else total=$(stat_of "$dir/map.json" rows); fi
-  rejected=$(( $(stat_of "$dir/map.json" rejected) + $(stat_of "$dir/dedupe.json" rejected) + $(stat_of "$dir/load.json" rejected) ))
-  if [ "$(stat_of "$dir/dedupe.json" retried)" -gt 0 ] && [ -s "$dir/rejects.ndjson" ]; then
-    requeued=$(jq -c 'select(.stage == "load" and .input.retried == true) | 1' "$dir/rejects.ndjson" | wc -l)
-  fi
-  rejected=$((rejected - requeued))
-  [ "$total" -gt 0 ] && [ "$rejected" -gt 0 ] || return 0
-  if [ $((rejected * 100)) -ge $((S_MAX_REJECT_PERCENT * total)) ]; then
-    echo "$rejected of $total records rejected ($((rejected * 100 / total))%), at or above MAX_REJECT_PERCENT=$S_MAX_REJECT_PERCENT; see 'cv-sync errors'"
-    return 1
-  fi
-}
-
-# report_columns NAME DIR: columns the mapping ignored or took despite their case, where the user looks.
-report_columns() {
-  local name=$1 dir=$2
-  [ -s "$dir/map.json" ] || return 0
-  [ "$(stat_json "$dir/map.json" ignoredColumns '[]')$(stat_json "$dir/map.json" foldedColumns '{}')" != '[]{}' ] || return 0
-  # shellcheck disable=SC2016  # jq's variables, not the shell's
-  jq -r --arg q "'" '. as $s
-    | ((.foldedColumns // {}) | to_entries[] | "column \($q)\(.key)\($q) was taken as \($q)\(.value)\($q) (the warehouse changed its case)"),
-      ((.ignoredColumns // [])[] | . as $c | (($s.ignoredColumnSuggestions // {})[$c] // null) as $hint
-        | "column \($q)\($c)\($q) is ignored: no field of that name" + (if $hint then " (did you mean \($q)\($hint)\($q)?)" else "" end))' \
-    "$dir/map.json" 2>/dev/null | while IFS= read -r line; do say "$name: $line"; done
-}
-
-# history_line RUN START END STATUS LAST DIR ERROR MODE NAME: the run's history line, then
-# the summary it ends with.
-history_line() {
-  local run=$1 start=$2 end=$3 status=$4 last=$5 dir=$6 error=$7 mode=$8 name=$9
-  jq -rn --arg name "$name" --arg run "$run" --arg start "$(iso "$start")" --arg finish "$(iso "$end")" --argjson duration $((end - start)) \
-    --arg status "$status" --argjson last "$last" --arg mode "$mode" --arg error "$error" \
-    --argjson rows "$(stat_of "$dir/extract.json" rows)" --argjson sent "$(stat_of "$dir/load.json" recordsIn)" \
-    --argjson acks "$(stat_of "$dir/load.json" acks)" \
-    --argjson failed $(( $(stat_of "$dir/map.json" rejected) + $(stat_of "$dir/dedupe.json" rejected) + $(stat_of "$dir/load.json" rejected) )) \
-    --argjson dup "$(stat_of "$dir/dedupe.json" duplicates)" --argjson unch "$(stat_of "$dir/dedupe.json" unchanged)" \
-    --argjson merged "$(stat_of "$dir/dedupe.json" merged)" --argjson retried "$(stat_of "$dir/dedupe.json" retried)" \
-    --argjson queued "$(stat_of "$dir/commit.json" retryQueued)" --argjson gaveup "$(stat_of "$dir/commit.json" gaveUp)" \
-    --argjson waiting "$(stat_of "$dir/commit.json" retryQueueSize)" \
-    --argjson ignored "$(stat_json "$dir/map.json" ignoredColumns '[]')" \
-    --argjson clock "$(stat_json "$dir/extract.json" clock '""')" \
-    --argjson next "$(stat_of "$dir/extract.json" startTime)" \
-    '{"run": $run, "start": $start, "end": $finish, "durationSeconds": $duration, "status": $status, "mode": $mode,
-      "lastSyncTime": $last, "rowsExtracted": $rows, "recordsSent": $sent, "succeeded": $acks, "failed": $failed,
-      "duplicatesSkipped": $dup, "unchangedSkipped": $unch, "merged": $merged, "retried": $retried,
-      "retryQueued": $queued, "gaveUp": $gaveup, "retryQueueSize": $waiting, "ignoredColumns": $ignored}
-      + (if $clock == "" then {} else {"watermark": $next, "clock": $clock} end)
-      + (if $error == "" then {} else {"error": $error} end)
-    | tojson, '"$SUMMARY"
-}
-
-iso() { date -u -d "@$1" +%Y-%m-%dT%H:%M:%SZ; }
 
 # write_atomically FILE VALUE: temp file, fsync, rename; fails loudly.
 write_atomically() {

@@ -39,7 +39,7 @@ read_kv_file() {
 
 # load_sync NAME: sets S_<KEY> for every key of syncs/NAME.sync, with defaults; dies on errors.
 load_sync() {
-  local name=$1 file key
+  local name=${1%.sync} file key
   declare -gA SYNC_LINES=()
   [[ $name =~ ^[A-Za-z0-9][A-Za-z0-9_.-]*$ ]] || die 2 "sync name '$name' must be letters, digits, '.', '_' or '-'"
   file="$SYNC_HOME/syncs/$name.sync"
@@ -166,25 +166,10 @@ resolve_path() {
   case "$1" in /*) printf '%s\n' "$1" ;; *) printf '%s\n' "$SYNC_HOME/syncs/$1" ;; esac
 }
 
-# schedule_seconds 15m|1h|6h|1d
-schedule_seconds() {
-  case "$1" in 15m) echo 900 ;; 1h) echo 3600 ;; 6h) echo 21600 ;; 1d) echo 86400 ;; *) echo 0 ;; esac
-}
-
 # try_load_sync NAME: loads the sync like load_sync, but a broken sync file returns 1 with its
 # message in SYNC_PROBLEM instead of ending the driver (due, status and schedule go on).
 SYNC_PROBLEM=""
 try_load_sync() {
   SYNC_PROBLEM=$( (load_sync "$1") 2>&1 ) || { SYNC_PROBLEM=${SYNC_PROBLEM#cv-sync: }; return 1; }
   load_sync "$1"
-}
-
-# next_due NAME: for the loaded sync, the Unix time its SCHEDULE is next due (its last
-# scheduled start plus the interval); nothing when it has no SCHEDULE.
-next_due() {
-  local interval last
-  interval=$(schedule_seconds "$S_SCHEDULE")
-  [ "$interval" -gt 0 ] || return 0
-  last=$(cat "$SYNC_HOME/state/$1/last_start" 2>/dev/null || echo 0)
-  echo $((last + interval))
 }

@@ -1,0 +1,101 @@
+import ArgumentParser
+import JSONCodec
+import RunRecord
+import StreamIO
+import SyncCore
+import TimeFormats
+import ToolRuntime
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+struct Record: ToolCommand {
+    static let toolName = "cv-run"
+    static let configuration = CommandConfiguration(
+        abstract:
+            "Record a finished run: its history line, the run folders KEEP_RUNS keeps, and an alert when the "
+            + "sync's condition changed. Prints the run's summary line, then one line per column note.")
+
+    @Option(name: .long, help: "The sync's state folder (state/NAME).")
+    var state: String
+
+    @Option(name: .long, help: "The sync's name.")
+    var sync: String
+
+    @Option(name: .long, help: "The run's id (from begin).")
+    var run: String
+
+    @Option(name: .long, help: "How it ended: succeeded, partially_failed, failed or cancelled.")
+    var status: String
+
+    @Option(name: .long, help: "Its start and end, Unix seconds.")
+    var start: Int64
+
+    @Option(name: .long, help: "Its end, Unix seconds.")
+    var end: Int64
+
+    @Option(name: .long, help: "What it fed in: extract, rows or records.")
+    var mode: String = "extract"
+
+    @Flag(name: .long, help: "A retry or replay by hand: no alert, and not the sync's last scheduled run.")
+    var manual = false
+
+    @Option(name: .long, help: "The last_sync_time it read.")
+    var lastSyncTime: Int?
+
+    @Option(name: .long, help: "Why it failed or was cancelled.")
+    var error: String?
+
+    @Option(name: .long, help: "Run folders to keep (KEEP_RUNS, default 50).")
+    var keepRuns = 50
+
+    @Option(name: .long, help: "Where to write the alert (a JSON body for NOTIFY_URL) when one is due.")
+    var alertFile: String?
+
+    func execute(diagnostics: Diagnostics) throws -> ExitStatus {
+        let status = try RunCommandLine.status(self.status)
+        let folder = state + "/runs/" + run
+        var line = HistoryLine(run: run, status: status.rawValue)
+        line.seq = RunSequence.sequence(of: run)
+        line.start = UTCTimestamp.rfc3339(epochSeconds: start)
+        line.end = UTCTimestamp.rfc3339(epochSeconds: end)
+        line.durationSeconds = Int(max(0, end - start))
+        line.mode = try RunCommandLine.mode(mode).rawValue
+        line.manual = manual
+        line.lastSyncTime = lastSyncTime
+        let stats = RunStats(folder: folder)
+        line.take(stats)
+        let rejects = try RejectsSummary(path: folder + "/rejects.ndjson")
+        line.rejectsByCode = rejects.byCode
+        line.error = error.flatMap { $0.isEmpty ? nil : $0 }
+
+        let history = History(stateFolder: state)
+        let previous = History.lastScheduled(try history.lines())
+        try history.append(line)
+        RunPruning.prune(stateFolder: state, keep: keepRuns)
+
+        let summary = RunSummary.text(
+            of: line, sync: sync, cause: status == .failed ? RunSummary.cause(rejects) : nil)
+        print(summary)
+        for note in RunSummary.columnNotes(stats) { print(note) }
+        if let alertFile, let alert = Alert.decide(previous: previous, current: line, summary: summary) {
+            try AlertFile.write(alert, line: line, sync: sync, to: alertFile)
+        }
+        return .success
+    }
+}
+
+/// The body NOTIFY_URL receives: Slack's "text", and the history line for machines.
+enum AlertFile {
+    static func write(_ alert: Alert, line: HistoryLine, sync: String, to path: String) throws(OutputError) {
+        var host = [CChar](repeating: 0, count: 256)
+        gethostname(&host, 255)
+        let name = String(decoding: host.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        let body: JSONObject = [
+            "text": .string("cv-sync on \(name): \(alert.text)"), "sync": .string(sync),
+            "alert": .string(alert.kind.rawValue), "run": .object(line.json),
+        ]
+        try AtomicFile.write(Array((JSONValue.object(body).serialized + "\n").utf8), to: path)
+    }
+}
