@@ -10,12 +10,14 @@ final class Intake {
     let configuration: DedupeConfiguration
     let spill: SpillWriter
     let rejects: RejectLog
+    let diagnostics: Diagnostics
     private var hasher = CanonicalHasher()
     /// Scratch for a line that gets a derived eventId.
     private var rewritten = JSONWriter(capacity: 1024)
 
     init(_ configuration: DedupeConfiguration, work: String, diagnostics: Diagnostics) throws {
         self.configuration = configuration
+        self.diagnostics = diagnostics
         spill = try SpillWriter(directory: work, level: 0)
         rejects = try RejectLog(
             path: configuration.rejectsPath, diagnostics: diagnostics, location: configuration.inputPath ?? "<stdin>")
@@ -42,6 +44,8 @@ final class Intake {
             switch line {
             case .blank:
                 stats.blankLines += 1
+            case .cut:
+                diagnostics.warning(reader.cutLine)
             case .overlong(let length):
                 stats.recordsIn += 1
                 try rejects.add(

@@ -73,6 +73,8 @@ public enum Loader {
                 case .invalid(let error):
                     counters.update { $0.recordsIn += 1 }
                     try writer.reject(invalid: reader.line, row: reader.lineNumber, message: reader.describe(error))
+                case .cut:
+                    diagnostics.warning(reader.cutLine)
                 case .overlong(let length):
                     counters.update { $0.recordsIn += 1 }
                     try writer.reject(

@@ -23,6 +23,8 @@ public enum Mapper {
                 case .blank:
                     stats.blankLines += 1
                     continue
+                case .cut:
+                    diagnostics.warning(reader.cutLine)
                 case .overlong(let length):
                     stats.rows += 1
                     try rejects.add(

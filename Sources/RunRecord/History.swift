@@ -2,8 +2,9 @@ import JSONCodec
 import StreamIO
 
 /// A sync's `history.ndjson`: one line per run, appended when the run ends (an interrupted run's
-/// by the next run). Runs are ordered by their sequence number; lines written before there was
-/// one come first, in the order they were written. No clock decides the order.
+/// by the next run). Runs are ordered by their sequence number; a line without one (written
+/// before there were any, or a skip) stays after the runs written before it. No clock decides
+/// the order.
 public struct History: Sendable {
     public let path: String
 
@@ -13,17 +14,16 @@ public struct History: Sendable {
     public func lines() throws -> [HistoryLine] {
         guard let reader = try? LineReader(path: path) else { return [] }
         var ndjson = NDJSONReader(lines: reader)
-        var found: [(line: HistoryLine, index: Int)] = []
+        var found: [(line: HistoryLine, order: Int, index: Int)] = []
+        var highest = 0
         while let line = try ndjson.next() {
             guard case .object = line, let object = ndjson.tape.value(at: 0).objectValue,
                 let history = HistoryLine(json: object)
             else { continue }
-            found.append((history, found.count))
+            highest = max(highest, history.seq ?? 0)
+            found.append((history, history.seq ?? highest, found.count))
         }
-        return found.sorted { a, b in
-            let (x, y) = (a.line.seq ?? 0, b.line.seq ?? 0)
-            return x != y ? x < y : a.index < b.index
-        }.map(\.line)
+        return found.sorted { a, b in a.order != b.order ? a.order < b.order : a.index < b.index }.map(\.line)
     }
 
     public func append(_ line: HistoryLine) throws(OutputError) {

@@ -7,6 +7,11 @@ public struct RunVerdict: Sendable, Equatable {
     public var status: RunStatus
     public var error: String?
 
+    public init(status: RunStatus, error: String?) {
+        self.status = status
+        self.error = error
+    }
+
     public static func judge(
         _ stats: RunStats, mode: RunMode, requeued: Int, maxRejectPercent: Int, hasRejects: Bool
     ) -> RunVerdict {

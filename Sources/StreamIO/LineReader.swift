@@ -45,6 +45,9 @@ public struct LineReader: ~Copyable {
     /// The length of the line last returned when it was longer than `maxLineLength` (it was
     /// returned empty); nil otherwise.
     public private(set) var overlongLength: Int?
+    /// Whether the line last returned ended the input without a newline (its writer may have
+    /// been stopped in the middle of it).
+    public private(set) var lastLineUnterminated = false
     /// Bytes of an over-long line read past so far.
     private var discarded: Int?
 
@@ -91,6 +94,7 @@ public struct LineReader: ~Copyable {
             }
             if atEOF {
                 guard end > start || discarded != nil else { return nil }
+                lastLineUnterminated = true
                 return emit(from: start, to: end, consumed: end)
             }
             try fill()

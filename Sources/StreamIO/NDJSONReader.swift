@@ -10,6 +10,10 @@ public enum NDJSONLine {
     case invalid(JSONSyntaxError?)
     /// A line longer than the reader's limit (its length), read past: reject it alone.
     case overlong(Int)
+    /// The input ended in the middle of a line (no newline, not JSON): its writer was stopped,
+    /// as a cancelled run stops every stage. Not a row or a record, so not a reject either:
+    /// what it would have been is read again by the next run.
+    case cut
 }
 
 /// Reads NDJSON objects one line at a time into a reused tape.
@@ -45,9 +49,15 @@ public struct NDJSONReader: ~Copyable {
         do {
             try parser.parse(line, into: &tape)
         } catch {
-            return .invalid(error)
+            return lines.lastLineUnterminated ? .cut : .invalid(error)
         }
         return tape[0].kind == .object ? .object : .invalid(nil)
+    }
+
+    /// The warning for a line cut off at the end of the input.
+    public var cutLine: String {
+        "\(sourceName):\(lineNumber): the input ended in the middle of a line (its writer was stopped); it is "
+            + "neither a row nor a record, and not a reject"
     }
 
     /// The message for an over-long line, in the `source:line: …` form.

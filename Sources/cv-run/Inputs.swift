@@ -34,6 +34,7 @@ struct Inputs: ToolCommand {
             case .blank: continue
             case .overlong(let length): throw InputFileError.line(reader.describe(overlong: length))
             case .invalid(let error): throw InputFileError.line(reader.describe(error))
+            case .cut: throw InputFileError.line(reader.cutLine)
             case .object:
                 counts.lines += 1
                 guard case .object(var object) = reader.tape.value(at: 0) else { continue }

@@ -15,7 +15,8 @@ struct Record: ToolCommand {
     static let configuration = CommandConfiguration(
         abstract:
             "Record a finished run: its history line, the run folders KEEP_RUNS keeps, and an alert when the "
-            + "sync's condition changed. Prints the run's summary line, then one line per column note.")
+            + "sync's condition changed. Prints the run's summary line (the alert's text when one is due), then "
+            + "one line per column note.")
 
     @Option(name: .long, help: "The sync's state folder (state/NAME).")
     var state: String
@@ -77,11 +78,10 @@ struct Record: ToolCommand {
 
         let summary = RunSummary.text(
             of: line, sync: sync, cause: status == .failed ? RunSummary.cause(rejects) : nil)
-        print(summary)
+        let alert = Alert.decide(previous: previous, current: line, summary: summary)
+        print(alert?.text ?? summary)
         for note in RunSummary.columnNotes(stats) { print(note) }
-        if let alertFile, let alert = Alert.decide(previous: previous, current: line, summary: summary) {
-            try AlertFile.write(alert, line: line, sync: sync, to: alertFile)
-        }
+        if let alertFile, let alert { try AlertFile.write(alert, line: line, sync: sync, to: alertFile) }
         return .success
     }
 }

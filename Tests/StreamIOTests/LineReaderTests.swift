@@ -51,6 +51,28 @@ final class LineReaderTests: XCTestCase {
             try lines("ok\n" + String(repeating: "y", count: 1 << 20) + "\n", maxLineLength: 1 << 20).count, 2)
     }
 
+    /// A cancelled run stops every stage: the next one reads the last line cut off. Without
+    /// its newline and not JSON, it is a cut (no reject); a whole object without a newline is a
+    /// row as before.
+    func testALastLineCutOffIsACutNotAnInvalidLine() throws {
+        for (text, expected) in [
+            ("{\"a\":1}\n{\"b\":", ["object", "cut"]), ("{\"a\":1}\n{\"b\":2}", ["object", "object"]),
+        ] {
+            try withFile(Array(text.utf8)) { path in
+                var reader = NDJSONReader(lines: try LineReader(path: path))
+                var seen: [String] = []
+                while let line = try reader.next() {
+                    if case .cut = line { seen.append("cut") } else if case .object = line { seen.append("object") }
+                }
+                XCTAssertEqual(seen, expected, text)
+            }
+        }
+        try withFile(Array("{\"b\":\n{\"c\":1}\n".utf8)) { path in
+            var reader = NDJSONReader(lines: try LineReader(path: path))
+            guard case .invalid? = try reader.next() else { return XCTFail("a bad line with its newline is invalid") }
+        }
+    }
+
     /// A byte-order mark starts files that Excel and PowerShell write: it is not part of the row.
     func testAByteOrderMarkAtTheStartIsSkipped() throws {
         XCTAssertEqual(try lines("\u{FEFF}{\"a\":1}\n\u{FEFF}b\n"), ["{\"a\":1}", "\u{FEFF}b"], "only at the start")
@@ -68,6 +90,7 @@ final class LineReaderTests: XCTestCase {
                 case .blank: seen.append("blank")
                 case .invalid(let error): seen.append(reader.describe(error).replacingOccurrences(of: path, with: "F"))
                 case .overlong(let length): seen.append("overlong \(length)")
+                case .cut: seen.append("cut")
                 }
             }
             XCTAssertEqual(

@@ -247,7 +247,9 @@ pipeline() {
   local alive
   exec {alive}> >(word=""; read -r word || true; [ "$word" = finished ] || pkill -TERM -P "$STAGES_PID" 2>/dev/null)
   while kill -0 "$STAGES_PID" 2>/dev/null; do wait "$STAGES_PID" 2>/dev/null || true; done
-  echo finished >&"$alive"
+  # In a subshell: a signal to the whole group (Ctrl-C, systemctl stop) has ended the watcher
+  # too, and writing to its pipe would kill the driver with SIGPIPE before it records the run.
+  (echo finished >&"$alive") 2>/dev/null || true
   exec {alive}>&-
   STAGES_PID=""
   if [ -n "${meter:-}" ]; then pkill -P "$meter" 2>/dev/null; kill "$meter" 2>/dev/null; wait "$meter" 2>/dev/null; printf '\r\033[K' >&2; fi

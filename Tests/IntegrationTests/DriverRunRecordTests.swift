@@ -1,0 +1,227 @@
+import Foundation
+import JSONCodec
+import XCTest
+
+/// The run record that cv-run keeps for the driver (issue #25's cases, each reproduced on the
+/// bash bookkeeping before it): a whole process group stopped, clocks that step, pruned runs,
+/// one alert per problem, status for machines, and the papercuts a newcomer met.
+final class DriverRunRecordTests: DriverTestCase {
+    private let faketime = "/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1"
+
+    private func contacts(_ extra: [String] = []) throws {
+        try writeSync(
+            "people", ["SOURCE=\(pg)", "TYPE=contacts"] + extra,
+            query:
+                "SELECT id AS \"userId\", email, first_name FROM \(table) WHERE updated_at > "
+                + "to_timestamp({{last_sync_time}} - 300)")
+    }
+
+    /// What systemctl stop, TimeoutStopSec, a hangup and `kill -- -PGID` send: the signal to
+    /// every process of the group at once. The driver exited 1 at once with no history line
+    /// (its pkill found no stage left, under set -e); now the run is cancelled and recorded, and
+    /// the line the signal cut is not a reject.
+    func testStoppingTheWholeProcessGroupRecordsACancelledRun() throws {
+        try TestServers.psql(
+            pg,
+            "INSERT INTO \(table) SELECT g, 'u' || g || '@x.com', 'N', now() - interval '1 hour' FROM "
+                + "generate_series(10, 59) g")
+        try contacts(["BATCH_SIZE=1", "RATE=5"])
+        for (signal, status) in [(SIGTERM, Int32(143)), (SIGHUP, Int32(129))] {
+            let driver = try Launcher.start(
+                [
+                    "setsid", "/bin/bash", "-c",
+                    "exec '\(SyncHome.repo.appendingPathComponent("scripts/cv-sync").path)' run people",
+                ],
+                environment: [
+                    "CV_SYNC_HOME": home, "CV_BIN": ToolRunner.binDirectory.path, "CONVERSION_API_URL": emulator.url,
+                    "CONVERSION_API_KEY": "sk_test_driver_key",
+                ])
+            XCTAssertTrue(
+                try Waits.until {
+                    FileManager.default.fileExists(atPath: "\(self.home)/state/people/dedupe.db.pending")
+                        && (try? String(contentsOfFile: "\(self.home)/state/people/lock")) != nil
+                        && ((try? FileManager.default.contentsOfDirectory(atPath: "\(self.home)/state/people/runs"))?
+                            .isEmpty == false)
+                })
+            Thread.sleep(forTimeInterval: 0.5)
+            kill(-driver.pid, signal)
+            XCTAssertEqual(driver.wait(), status, driver.stderr)
+            let run = try XCTUnwrap(history("people").last)
+            XCTAssertEqual(run["status"], .string("cancelled"), driver.stderr)
+            let rejects =
+                (try? String(
+                    contentsOfFile: "\(home)/state/people/runs/\(run["run"]?.stringValue ?? "")/rejects.ndjson",
+                    encoding: .utf8)) ?? ""
+            XCTAssertFalse(rejects.contains("invalid_record"), "the line the signal cut is not a reject: \(rejects)")
+            XCTAssertFalse(driver.stderr.contains("Broken pipe"), driver.stderr)
+        }
+    }
+
+    /// After the clock stepped back a day, KEEP_RUNS=2 deleted each new run's folder at the end
+    /// of that run, and `errors` said "no errors" for a run that had rejects.
+    func testAClockSteppedBackNeitherPrunesNewRunsNorHidesTheirErrors() throws {
+        try contacts(["KEEP_RUNS=2"])
+        try cvSync(["run", "people"])
+        try cvSync(["run", "people"])
+        try TestServers.psql(
+            pg,
+            "INSERT INTO \(table) VALUES (7, 'not-an-email', 'X', now()); "
+                + "UPDATE \(table) SET first_name = 'Changed', updated_at = now() WHERE id = 1")
+        sync.environment["LD_PRELOAD"] = faketime
+        sync.environment["FAKETIME"] = "-1d"
+        try cvSync(["run", "people"])
+        let newest = try XCTUnwrap(history("people").last?["run"]?.stringValue)
+        XCTAssertTrue(
+            FileManager.default.fileExists(atPath: "\(home)/state/people/runs/\(newest)"), "the newest run was pruned")
+        let (_, rejects, summary) = try cvSync(["errors", "people"])
+        XCTAssertTrue(rejects.contains("invalid_email"), summary)
+        XCTAssertTrue(summary.contains("run \(newest): 1 rejects"), summary)
+    }
+
+    /// `errors` on a run KEEP_RUNS removed said "no errors"; it says it was pruned, with its
+    /// counts from the history and where its retryable records are.
+    func testAPrunedRunIsSaidToBePruned() throws {
+        try TestServers.psql(
+            pg, "INSERT INTO \(table) VALUES (7, 'not-an-email', 'X', now() - interval '1 hour')")
+        try contacts(["KEEP_RUNS=1"])
+        try cvSync(["run", "people"])
+        let first = try XCTUnwrap(history("people").last?["run"]?.stringValue)
+        try cvSync(["run", "people"])
+        let (_, out, err) = try cvSync(["errors", "people", first])
+        XCTAssertEqual(out, "")
+        XCTAssertTrue(err.contains("run \(first) was pruned (KEEP_RUNS)"), err)
+        XCTAssertTrue(err.contains("with 1 rejects (1 invalid_email)"), err)
+        XCTAssertTrue(err.contains("retry queue"), err)
+        let (_, _, retry) = try cvSync(["retry", "people", first])
+        XCTAssertTrue(retry.contains("was pruned"), retry)
+    }
+
+    /// A day ahead once (a `due` while the clock was wrong), the hourly sync ran 0 times in the
+    /// next 3 `due`s and status showed an age of -86398s.
+    func testALastStartInTheFutureDoesNotStallTheSchedule() throws {
+        try contacts(["SCHEDULE=1h"])
+        sync.environment["LD_PRELOAD"] = faketime
+        sync.environment["FAKETIME"] = "+1d"
+        try cvSync(["due"])
+        sync.environment["LD_PRELOAD"] = nil
+        sync.environment["FAKETIME"] = nil
+        try cvSync(["due"])
+        XCTAssertEqual(try history("people").count, 2, "the clock came back: due at once, not in a day")
+        XCTAssertEqual(try history("people").last?["status"], .string("succeeded"))
+        try cvSync(["due"])
+        XCTAssertEqual(try history("people").count, 2, "then hourly again")
+        let (_, json, _) = try cvSync(["status", "--json"])
+        let status = try XCTUnwrap(JSONValue.parse(json).objectValue)
+        XCTAssertEqual(status["sync"], .string("people"))
+        XCTAssertEqual(status["lastRun"]?.objectValue?["status"], .string("succeeded"))
+        XCTAssertNotNil(status["nextDue"]?.stringValue)
+        let row = try cvSync(["status"]).1.split(separator: "\n").last?.split(separator: " ").map(String.init) ?? []
+        XCTAssertEqual(row.count >= 4 ? row[3].first?.isNumber : false, true, "an age, not a negative one: \(row)")
+    }
+
+    /// A run that failed for a reason outside its rows waited the whole interval; `due` now
+    /// tries it again after a minute, then 2, 4 … and says when.
+    func testAFailedScheduledRunIsTriedAgainSoon() throws {
+        try contacts(["SCHEDULE=1d", "MAX_ATTEMPTS=1"])
+        _ = try HTTP.post(emulator.url + "/_emulator/faults", #"{"errorRate":1}"#)
+        try cvSync(["due"], status: 1)
+        try cvSync(["due"])
+        XCTAssertEqual(try history("people").count, 1, "not before a minute")
+        XCTAssertTrue(try cvSync(["schedule"]).1.contains("1 failed run: tried again 1m after the last start"))
+        _ = try HTTP.post(emulator.url + "/_emulator/faults", #"{"errorRate":0}"#)
+        sync.environment["LD_PRELOAD"] = faketime
+        sync.environment["FAKETIME"] = "+61"
+        try cvSync(["due"])
+        XCTAssertEqual(try history("people").map { $0["status"] }, [.string("failed"), .string("succeeded")])
+    }
+
+    /// One hopeless record alerted 10 runs in a row, and a broken sync file under the
+    /// every-minute `due` wrote a history line and an alert each minute. Now: one alert when a
+    /// problem starts, one when it ends, and the text names the cause.
+    func testOneAlertPerProblem() throws {
+        let hook = try StubHTTPServer { _ in .init(200, "ok") }
+        // Two events for contacts that exist, one for a contact that never will (yet): it is
+        // refused as contact_not_found and queued, and every run refuses it again.
+        try writeSync(
+            "orders", ["SOURCE=\(pg)", "TYPE=events", "SCHEDULE=1h", "NOTIFY_URL=\(hook.url)/hook"],
+            query: """
+                SELECT u AS "userId", 'signup' AS event_name, now() - interval '1 hour' AS timestamp, 'e-' || u AS "eventId"
+                FROM unnest(ARRAY['1', '2', 'ghost']) AS u WHERE {{last_sync_time}} >= 0
+                """)
+        try contacts()
+        try cvSync(["run", "people"])
+        for _ in 1...3 { try cvSync(["--quiet", "run", "orders"]) }
+        XCTAssertEqual(
+            try history("orders").map { $0["status"] }, Array(repeating: .string("partially_failed"), count: 3))
+        XCTAssertEqual(hook.requests.count, 1, "one problem, one alert")
+        _ = try HTTP.post(emulator.url + "/v2/contacts", #"{"email":"ghost@x.com","userId":"ghost"}"#)
+        let (_, _, quiet) = try cvSync(["--quiet", "run", "orders"])
+        XCTAssertEqual(hook.requests.count, 2)
+        XCTAssertTrue(hook.requests.last?.body.contains("(recovered)") ?? false, hook.requests.last?.body ?? "")
+        XCTAssertTrue(quiet.contains("recovered"), quiet)
+        try cvSync(["--quiet", "run", "orders"])
+        XCTAssertEqual(hook.requests.count, 2, "healthy again: nothing to say")
+        // The API down: the alert says why, not only a count.
+        try sync.writeSync(
+            "orders", ["SOURCE=\(pg)", "TYPE=events", "SCHEDULE=1h", "NOTIFY_URL=\(hook.url)/hook", "MAX_ATTEMPTS=1"],
+            query: """
+                SELECT u AS "userId", 'signup' AS event_name, now() - interval '1 hour' AS timestamp, 'e-' || u AS "eventId"
+                FROM unnest(ARRAY['1', '2', 'ghost', '3']) AS u WHERE {{last_sync_time}} >= 0
+                """)
+        _ = try HTTP.post(emulator.url + "/_emulator/faults", #"{"errorRate":1,"errorStatus":503}"#)
+        try cvSync(["--quiet", "run", "orders"], status: 1)
+        XCTAssertEqual(hook.requests.count, 3)
+        let down = hook.requests.last?.body ?? ""
+        XCTAssertTrue(down.contains("(cause: http_503: injected failure"), down)
+        _ = try HTTP.post(emulator.url + "/_emulator/faults", #"{"errorRate":0}"#)
+        // A broken sync file under the every-minute due: one line, one alert (to the environment's
+        // NOTIFY_URL: nothing of a file that does not parse is used).
+        sync.environment["NOTIFY_URL"] = "\(hook.url)/hook"
+        try "SOURCE=\(pg)\nTYPE=event\nQUERY=orders.sql\nNOTIFY_URL=\(hook.url)/hook\n".write(
+            toFile: "\(home)/syncs/orders.sync", atomically: true, encoding: .utf8)
+        try FileManager.default.removeItem(atPath: "\(home)/syncs/people.sync")
+        let before = try history("orders").count
+        var stderrs: [String] = []
+        for _ in 1...3 { stderrs.append(try cvSync(["--quiet", "due"], status: 2).2) }
+        XCTAssertEqual(try history("orders").count, before + 1)
+        XCTAssertEqual(hook.requests.count, 4)
+        XCTAssertTrue(stderrs[0].contains("not run"), stderrs[0])
+        XCTAssertEqual(stderrs[1], "", "said once")
+    }
+
+    /// The papercuts a newcomer met, each reproduced.
+    func testTheCommandLineSaysWhatIsWrong() throws {
+        let (_, _, typo) = try cvSync(["stauts"], status: 2)
+        XCTAssertEqual(typo, "cv-sync: unknown command 'stauts' (did you mean 'status'?); see 'cv-sync --help'\n")
+        try contacts()
+        try cvSync(["run", "people.sync"])
+        XCTAssertEqual(try history("people").count, 1)
+        let garbage = home + "/garbage.ndjson"
+        try "this is not json\n".write(toFile: garbage, atomically: true, encoding: .utf8)
+        let (_, _, replay) = try cvSync(["replay", "people", garbage], status: 2)
+        XCTAssertTrue(replay.contains("garbage.ndjson:1: invalid JSON"), replay)
+        let empty = NSTemporaryDirectory() + "empty-home-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: empty, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: empty) }
+        for command in ["due", "schedule", "status"] {
+            let (status, _, err) = try PipelineTests.shell(
+                "CV_SYNC_HOME='\(empty)' CV_BIN='\(ToolRunner.binDirectory.path)' "
+                    + "'\(SyncHome.repo.appendingPathComponent("scripts/cv-sync").path)' \(command)")
+            XCTAssertEqual(status, 2, command)
+            XCTAssertTrue(err.contains("no syncs/ folder in \(empty)"), err)
+        }
+    }
+
+    /// A failing check left up to 200 sample rows in the temporary folder (its cleanup was a
+    /// RETURN trap, which `exit` skips).
+    func testAFailingCheckLeavesNothingBehind() throws {
+        let temp = NSTemporaryDirectory() + "check-tmp-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: temp, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: temp) }
+        try contacts()
+        sync.environment["TMPDIR"] = temp
+        sync.environment["CONVERSION_API_KEY"] = ""
+        try cvSync(["check", "people"], status: 2)
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: temp), [])
+    }
+}
