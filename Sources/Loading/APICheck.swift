@@ -14,6 +14,16 @@ public enum APICheck {
         case noObjectType(String, String)
 
         public var exitStatus: ExitStatus { .failure }
+
+        /// About the moment, not the setup: no connection, a 5xx or a 429. A run that meets one
+        /// goes on, and its own retries and the retry queue deal with it.
+        public var isTransient: Bool {
+            switch self {
+            case .connection: return true
+            case .unexpected(let status, _): return status >= 500 || status == 429
+            case .refused, .noObjectType: return false
+            }
+        }
         public var message: String {
             switch self {
             case .connection(let m): return "Connection failed: \(m)"

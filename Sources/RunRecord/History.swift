@@ -2,9 +2,9 @@ import JSONCodec
 import StreamIO
 
 /// A sync's `history.ndjson`: one line per run, appended when the run ends (an interrupted run's
-/// by the next run). Runs are ordered by their sequence number; a line without one (written
-/// before there were any, or a skip) stays after the runs written before it. No clock decides
-/// the order.
+/// by the next run). Runs are ordered by their sequence number; a skip, which has none, stays
+/// after the runs written before it. Lines of version 1 (before sequences) come first, by their
+/// start as they always were; no clock orders anything newer.
 public struct History: Sendable {
     public let path: String
 
@@ -14,16 +14,20 @@ public struct History: Sendable {
     public func lines() throws -> [HistoryLine] {
         guard let reader = try? LineReader(path: path) else { return [] }
         var ndjson = NDJSONReader(lines: reader)
-        var found: [(line: HistoryLine, order: Int, index: Int)] = []
+        var found: [(line: HistoryLine, order: Int, start: String, index: Int)] = []
         var highest = 0
         while let line = try ndjson.next() {
             guard case .object = line, let object = ndjson.tape.value(at: 0).objectValue,
                 let history = HistoryLine(json: object)
             else { continue }
             highest = max(highest, history.seq ?? 0)
-            found.append((history, history.seq ?? highest, found.count))
+            let legacy = history.version == 1
+            found.append(
+                (history, legacy ? 0 : history.seq ?? highest, legacy ? history.start ?? "" : "", found.count))
         }
-        return found.sorted { a, b in a.order != b.order ? a.order < b.order : a.index < b.index }.map(\.line)
+        return found.sorted { a, b in
+            (a.order, a.start, a.index) < (b.order, b.start, b.index)
+        }.map(\.line)
     }
 
     public func append(_ line: HistoryLine) throws(OutputError) {

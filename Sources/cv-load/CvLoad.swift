@@ -20,7 +20,7 @@ struct CvLoad: ToolCommand {
                     [--rejects FILE] [--stats FILE] [--batch-size N] [--rate R]
                     [--max-attempts N] [--concurrency N] [--timeout S]
                     [--ca-bundle FILE] [--dry-run] [FILE]
-            cv-load --check [--object-type TYPE] [--api-url URL]
+            cv-load --check [--preflight] [--object-type TYPE] [--api-url URL]
             """,
         discussion: """
             INPUT
@@ -121,6 +121,12 @@ struct CvLoad: ToolCommand {
     @Flag(help: "Only check that the API answers and accepts the key (an empty batch), then exit.")
     var check = false
 
+    @Flag(
+        help: ArgumentHelp(
+            "With --check: before a run. Only what a run cannot fix fails it (a refused key, a URL that is not "
+                + "Conversion's API, a missing object type); a transient failure is a warning."))
+    var preflight = false
+
     @Option(
         help:
             ArgumentHelp(
@@ -159,7 +165,11 @@ struct CvLoad: ToolCommand {
                 setting: "--object-type", other: "--check", why: "records name their own type")
         }
         if check {
-            diagnostics.note(try APICheck.run(configuration, objectType: objectType))
+            do {
+                diagnostics.note(try APICheck.run(configuration, objectType: objectType))
+            } catch let failure as APICheck.Failure where preflight && failure.isTransient {
+                diagnostics.warning(failure.message + "; the run goes on, and retries its requests")
+            }
             return .success
         }
         do {

@@ -189,6 +189,35 @@ final class DriverRunRecordTests: DriverTestCase {
         XCTAssertEqual(stderrs[1], "", "said once")
     }
 
+    /// A wrong endpoint cost a whole extract, said "N sent", and queued every record. One real
+    /// request before extraction finds it, and a missing object type too; nothing is read.
+    func testWhatARunCannotFixFailsItBeforeExtraction() throws {
+        let page = try StubHTTPServer { _ in
+            .init(404, "<html>Not Found</html>", headers: ["Content-Type": "text/html"])
+        }
+        try contacts(["API_URL=\(page.url)"])
+        let (_, _, err) = try cvSync(["run", "people"], status: 1)
+        XCTAssertTrue(err.contains("not the Conversion API, or not working (HTTP 404)"), err)
+        let run = try XCTUnwrap(history("people").last)
+        XCTAssertEqual(run["rowsExtracted"], .number("0"))
+        XCTAssertEqual(run["retryQueueSize"], .number("0"))
+        XCTAssertEqual(page.requests.count, 1, "one request, the check")
+        try #"{"objects": {"plan": {"fields": {"tier": "string"}}}}"#.write(
+            toFile: "\(home)/syncs/plans.json", atomically: true, encoding: .utf8)
+        try writeSync(
+            "plans", ["SOURCE=\(pg)", "TYPE=objects", "OBJECT_TYPE=plan", "SCHEMA=plans.json"],
+            query: "SELECT 'p1' AS id WHERE {{last_sync_time}} >= 0")
+        let (_, _, missing) = try cvSync(["run", "plans"], status: 1)
+        XCTAssertTrue(missing.contains("the workspace has no object type 'plan'"), missing)
+        XCTAssertEqual(try history("plans").last?["rowsExtracted"], .number("0"))
+        // The API down for a moment is not such a failure: the run goes on and queues.
+        _ = try HTTP.post(emulator.url + "/_emulator/faults", #"{"errorRate":1,"errorStatus":503}"#)
+        try contacts(["MAX_ATTEMPTS=1"])
+        try cvSync(["run", "people"], status: 1)
+        XCTAssertEqual(try history("people").last?["rowsExtracted"], .number("3"))
+        XCTAssertEqual(try history("people").last?["retryQueueSize"], .number("3"))
+    }
+
     /// The papercuts a newcomer met, each reproduced.
     func testTheCommandLineSaysWhatIsWrong() throws {
         let (_, _, typo) = try cvSync(["stauts"], status: 2)

@@ -42,6 +42,7 @@ run_sync() {
   # Preflight: what would make the run fail late fails it now, before anything is extracted.
   if [ "$code" = 0 ] && ! error=$(preflight "$state"); then status=failed code=2; fi
   if [ "$code" = 0 ] && ! load_api_key; then status=failed code=2 error=$KEY_ERROR; fi
+  if [ "$code" = 0 ] && ! error=$(api_preflight); then status=failed code=1; fi
   if [ "$code" = 0 ]; then
     # Off a terminal a run prints just its summary line; the start goes to the log.
     if [ -t 2 ]; then say "$name: run $run ($mode, last_sync_time=$last)"; else log_line "$name: run $run ($mode, last_sync_time=$last)"; fi
@@ -149,6 +150,20 @@ preflight() {
     printf '%s\n' "${out##*cv-map: }"
     return 1
   fi
+}
+
+# api_preflight: one real request (an empty batch) before anything is extracted: a refused key,
+# a URL that is not Conversion's API or a missing object type fails the run now, not after a
+# whole extract that would only be queued. The API being down now does not: the run's own
+# retries and the retry queue deal with that. Prints the reason when it fails.
+api_preflight() {
+  local args=(--check --preflight) out
+  [ -n "$S_API_URL" ] && args+=(--api-url "$S_API_URL")
+  [ "$S_TYPE" = objects ] && args+=(--object-type "$S_OBJECT_TYPE")
+  out=$("$CV_BIN/cv-load" "${args[@]}" </dev/null 2>&1) && return 0
+  out=$(printf '%s\n' "$out" | tail -n 1)
+  printf '%s\n' "${out#cv-load: }"
+  return 1
 }
 
 # record_invalid NAME PROBLEM: a sync that could not be run for its configuration, in its
