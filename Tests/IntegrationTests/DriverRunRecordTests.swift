@@ -218,6 +218,45 @@ final class DriverRunRecordTests: DriverTestCase {
         XCTAssertEqual(try history("people").last?["retryQueueSize"], .number("3"))
     }
 
+    /// METRICS_FILE is rewritten after every run in the Prometheus text format, which a real
+    /// parser (prometheus-client's) reads: per sync, the last run and totals that only grow.
+    func testEveryRunWritesTheMetricsFile() throws {
+        guard let python = ProcessInfo.processInfo.environment["CV_TEST_PYTHON"] else {
+            if ProcessInfo.processInfo.environment["CV_REQUIRE_SERVERS"] == "1" { XCTFail("CV_TEST_PYTHON is not set") }
+            throw XCTSkip("no CV_TEST_PYTHON with prometheus-client: run the suite with scripts/test")
+        }
+        let metrics = home + "/cv-sync.prom"
+        sync.environment["METRICS_FILE"] = metrics
+        try TestServers.psql(pg, "INSERT INTO \(table) VALUES (7, 'not-an-email', 'X', now() - interval '1 hour')")
+        try contacts()
+        try cvSync(["run", "people"])
+        try cvSync(["run", "people"])
+        let parse = """
+            import sys
+            from prometheus_client.parser import text_string_to_metric_families
+            for family in text_string_to_metric_families(open(sys.argv[1]).read()):
+                for s in family.samples:
+                    print(family.type, s.name, ",".join(f"{k}={v}" for k, v in sorted(s.labels.items())), int(s.value))
+            """
+        let (status, out, err) = try PipelineTests.shell(
+            "'\(python)' -c '\(parse.replacingOccurrences(of: "'", with: "'\\''"))' '\(metrics)'")
+        XCTAssertEqual(status, 0, err)
+        let samples = Set(out.split(separator: "\n").map(String.init))
+        for expected in [
+            "gauge cv_sync_last_run_status status=partially_failed,sync=people 0",
+            "gauge cv_sync_last_run_status status=succeeded,sync=people 1",
+            "gauge cv_sync_last_run_rows sync=people 0",
+            "counter cv_sync_runs_total status=partially_failed,sync=people 1",
+            "counter cv_sync_runs_total status=succeeded,sync=people 1",
+            "counter cv_sync_rows_total sync=people 4", "counter cv_sync_records_succeeded_total sync=people 3",
+            "counter cv_sync_records_failed_total sync=people 1", "gauge cv_sync_retry_queue_size sync=people 0",
+        ] {
+            XCTAssertTrue(samples.contains(expected), "\(expected) in:\n\(out)")
+        }
+        XCTAssertTrue(out.contains("gauge cv_sync_last_success_timestamp_seconds sync=people "), out)
+        XCTAssertEqual(try cvSync(["metrics"]).1, try String(contentsOfFile: metrics, encoding: .utf8))
+    }
+
     /// The papercuts a newcomer met, each reproduced.
     func testTheCommandLineSaysWhatIsWrong() throws {
         let (_, _, typo) = try cvSync(["stauts"], status: 2)

@@ -101,6 +101,18 @@ finish_run() {
   else
     say "$summary"
   fi
+  write_metrics
+}
+
+# write_metrics: the home's Prometheus textfile (METRICS_FILE, from the environment or the env
+# file), rewritten atomically after every run; a failure is said, never the run's.
+write_metrics() {
+  [ -n "${METRICS_FILE:-}" ] || return 0
+  local name args=() out
+  for name in $(all_syncs); do args+=(--sync "$name"); done
+  if [ "$METRICS_FILE" = - ]; then cv_run metrics --home "$SYNC_HOME" "${args[@]}" --out -; return; fi
+  out=$(cv_run metrics --home "$SYNC_HOME" "${args[@]}" --out "$METRICS_FILE" 2>&1) || shout "could not write METRICS_FILE: ${out##*cv-run: }"
+  return 0
 }
 
 # disk_problem FOLDER: why a write there may have failed, for the message.
