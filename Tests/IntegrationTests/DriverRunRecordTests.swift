@@ -257,6 +257,31 @@ final class DriverRunRecordTests: DriverTestCase {
         XCTAssertEqual(try cvSync(["metrics"]).1, try String(contentsOfFile: metrics, encoding: .utf8))
     }
 
+    /// A stopped stage (SIGSTOP, a hung socket) held the lock forever. STALL_TIMEOUT stops a
+    /// run that made no progress for that long, with that reason, and frees the lock.
+    func testAStalledRunIsStoppedWithItsReason() throws {
+        try TestServers.psql(
+            pg,
+            "INSERT INTO \(table) SELECT g, 'u' || g || '@x.com', 'N', now() - interval '1 hour' FROM "
+                + "generate_series(10, 59) g")
+        try contacts(["BATCH_SIZE=1", "RATE=5", "STALL_TIMEOUT=3"])
+        let driver = try startDriver(["run", "people"])
+        try waitForContacts(2)
+        let stopped = try PipelineTests.shell("pkill -STOP -f '[c]v-load --acks \(home)/state/people/'")
+        XCTAssertEqual(stopped.0, 0, "cv-load was running")
+        let began = Date()
+        XCTAssertEqual(driver.wait(), 1, driver.stderr)
+        XCTAssertLessThan(Date().timeIntervalSince(began), 20, "stopped after about STALL_TIMEOUT")
+        let run = try XCTUnwrap(history("people").last)
+        XCTAssertEqual(run["status"], .string("failed"))
+        XCTAssertTrue(
+            run["error"]?.stringValue?.hasPrefix("stalled: no progress for 3s (STALL_TIMEOUT)") ?? false, "\(run)")
+        XCTAssertEqual(try PipelineTests.shell("pgrep -f '\(home)/[s]tate/people' || true").1, "", "no stage is left")
+        try contacts()
+        try cvSync(["run", "people"])
+        XCTAssertEqual(try history("people").last?["status"], .string("succeeded"), "the lock is free")
+    }
+
     /// The papercuts a newcomer met, each reproduced.
     func testTheCommandLineSaysWhatIsWrong() throws {
         let (_, _, typo) = try cvSync(["stauts"], status: 2)

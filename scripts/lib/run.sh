@@ -51,6 +51,7 @@ run_sync() {
       error=$(first_error "$dir")
       if grep -q ' 2$' "$dir/exit-status"; then code=2; fi
     fi
+    if [ -s "$dir/stalled" ]; then status=failed error="stalled: $(cat "$dir/stalled")"; fi
     if [ -n "$CANCELLED" ]; then status=cancelled code=$CANCEL_STATUS error="cancelled by $CANCELLED; the acks received so far are committed"; fi
     # Acks are facts: whatever the run's outcome, what Conversion took is recorded, what it
     # refused for a retryable reason is queued, and what has no known outcome is sent again.
@@ -267,6 +268,11 @@ pipeline() {
     show_progress "$dir" &
     local meter=$!
   fi
+  local watchdog=""
+  if [ "$S_STALL_TIMEOUT" -gt 0 ]; then
+    stall_watch "$dir" "$S_STALL_TIMEOUT" &
+    watchdog=$!
+  fi
   # Stages must not outlive the driver, even one killed with SIGKILL: only the driver holds the
   # write end of this pipe, so the watcher reads end-of-file when it dies, without "finished" first.
   # (Started after the stages and the meter, so they do not hold it.) The watcher inherits set -e:
@@ -279,7 +285,10 @@ pipeline() {
   (echo finished >&"$alive") 2>/dev/null || true
   exec {alive}>&-
   STAGES_PID=""
-  if [ -n "${meter:-}" ]; then pkill -P "$meter" 2>/dev/null; kill "$meter" 2>/dev/null; wait "$meter" 2>/dev/null; printf '\r\033[K' >&2; fi
+  if [ -n "$watchdog" ]; then kill "$watchdog" 2>/dev/null || true; wait "$watchdog" 2>/dev/null || true; fi
+  # The meter alone, not its `sleep` as well: a subshell whose foreground child dies of a
+  # signal prints "Terminated" after the progress line.
+  if [ -n "${meter:-}" ]; then kill "$meter" 2>/dev/null || true; wait "$meter" 2>/dev/null || true; printf '\r\033[K' >&2; fi
   [ "$requests" = 1 ] || exec {requests}>&-
   read -r -a codes <"$dir/pipestatus" 2>/dev/null || codes=()
   while [ "${#codes[@]}" -lt "${#stages[@]}" ]; do codes+=(143); done
@@ -290,6 +299,31 @@ pipeline() {
     [ "${codes[$i]}" = 0 ] || failed=1
   done
   return "$failed"
+}
+
+# stall_watch DIR SECONDS: stops the stages when they made no progress for SECONDS (a stopped
+# process, a hung socket): neither their reads and writes (/proc/PID/io) nor the run's files
+# changed. It leaves the reason in DIR/stalled. A stopped stage gets SIGCONT to act on SIGTERM.
+stall_watch() {
+  local dir=$1 limit=$2 mark last="" still=0
+  while sleep 1; do
+    mark=$(progress_mark "$dir")
+    if [ "$mark" = "$last" ]; then still=$((still + 1)); else still=0 last=$mark; fi
+    [ "$still" -ge "$limit" ] || continue
+    echo "no progress for ${limit}s (STALL_TIMEOUT); the stages were stopped" >"$dir/stalled"
+    pkill -TERM -P "$STAGES_PID" 2>/dev/null || true
+    pkill -CONT -P "$STAGES_PID" 2>/dev/null || true
+    return 0
+  done
+}
+
+# progress_mark DIR: what changes while the stages make progress.
+progress_mark() {
+  local pid
+  for pid in $(pgrep -P "$STAGES_PID" 2>/dev/null); do
+    awk '/^(rchar|wchar):/ { printf "%s ", $2 }' "/proc/$pid/io" 2>/dev/null || true
+  done
+  du -sb "$1" 2>/dev/null | cut -f1
 }
 
 # show_progress DIR: on a terminal, once a second, what the run has done so far.

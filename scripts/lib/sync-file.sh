@@ -1,7 +1,7 @@
 # shellcheck shell=bash
 # Reading syncs/NAME.sync: KEY=value lines read as data, never sourced or evaluated.
 
-SYNC_KEYS="SOURCE TYPE OBJECT_TYPE QUERY SCHEDULE SCHEMA CHANGED_ONLY API_URL NULLS BATCH_SIZE RATE MAX_ATTEMPTS MAX_REJECT_PERCENT MAX_RETRY_RUNS EVENT_ID KEEP_RUNS NOTIFY_URL"
+SYNC_KEYS="SOURCE TYPE OBJECT_TYPE QUERY SCHEDULE SCHEMA CHANGED_ONLY API_URL NULLS BATCH_SIZE RATE MAX_ATTEMPTS MAX_REJECT_PERCENT MAX_RETRY_RUNS EVENT_ID KEEP_RUNS NOTIFY_URL STALL_TIMEOUT"
 
 # read_kv_file FILE HANDLER: calls HANDLER FILE LINE_NUMBER KEY VALUE for every KEY=value line.
 # Spaces around '=' and at the end, and a ' # comment', are not part of the value; "..." or '...'
@@ -47,7 +47,7 @@ load_sync() {
   [ -r "$file" ] || die 2 "cannot read $file"
   for key in $SYNC_KEYS; do printf -v "S_$key" '%s' ""; done
   # shellcheck disable=SC2034  # the S_ variables are read by lib/run.sh
-  S_CHANGED_ONLY=1 S_NULLS=skip S_MAX_REJECT_PERCENT=100 S_MAX_RETRY_RUNS=10 S_KEEP_RUNS=50
+  S_CHANGED_ONLY=1 S_NULLS=skip S_MAX_REJECT_PERCENT=100 S_MAX_RETRY_RUNS=10 S_KEEP_RUNS=50 S_STALL_TIMEOUT=1800
   read_kv_file "$file" sync_key
   validate_sync "$file"
 }
@@ -122,6 +122,9 @@ validate_sync() {
   fi
   if [ -n "$S_MAX_ATTEMPTS" ] && { ! [[ $S_MAX_ATTEMPTS =~ ^[0-9]{1,2}$ ]] || [ "$S_MAX_ATTEMPTS" -lt 1 ] || [ "$S_MAX_ATTEMPTS" -gt 20 ]; }; then
     bad MAX_ATTEMPTS "MAX_ATTEMPTS must be a whole number from 1 to 20, got '$S_MAX_ATTEMPTS'"
+  fi
+  if ! [[ $S_STALL_TIMEOUT =~ ^[0-9]{1,7}$ ]]; then
+    bad STALL_TIMEOUT "STALL_TIMEOUT must be whole seconds (0: never), got '$S_STALL_TIMEOUT'"
   fi
   if ! [[ $S_KEEP_RUNS =~ ^[0-9]{1,6}$ ]] || [ "$S_KEEP_RUNS" -lt 1 ]; then
     bad KEEP_RUNS "KEEP_RUNS must be a whole number of runs, 1 or more, got '$S_KEEP_RUNS'"
