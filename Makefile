@@ -68,6 +68,8 @@ install: $(BINS) man completions
 	  fi; \
 	done
 	install -m 755 scripts/cv-sync $(LIB_DIR)/scripts/cv-sync
+	# The commit, for cv-sync --version (an install has no git checkout to ask).
+	(git describe --always --dirty 2>/dev/null || echo unknown) >$(LIB_DIR)/VERSION
 	install -m 644 scripts/lib/*.sh $(LIB_DIR)/scripts/lib/
 	ln -sf ../lib/conversion-warehouse-sync/scripts/cv-sync $(BIN_DIR)/cv-sync
 	install -m 644 .build/man/*.1 $(MAN_DIR)/

@@ -13,6 +13,9 @@ import Synchronization
 public final class Diagnostics: Sendable {
     public let tool: String
     public let isTerminal: Bool
+    /// Writing to a log that the driver keeps (CV_LOG_TIMESTAMPS=1): every line starts with its
+    /// UTC time, and what a person at a terminal would see is written too.
+    public let isLog: Bool
     private let write: @Sendable (String) -> Void
     private let state = Mutex(State())
 
@@ -27,7 +30,8 @@ public final class Diagnostics: Sendable {
 
     /// Diagnostics to the process's stderr.
     public convenience init(tool: String) {
-        self.init(tool: tool, isTerminal: isatty(2) == 1) { text in
+        let log = getenv("CV_LOG_TIMESTAMPS").map { String(cString: $0) == "1" } ?? false
+        self.init(tool: tool, isTerminal: isatty(2) == 1, isLog: log) { text in
             var copy = text
             copy.withUTF8 { buffer in
                 var offset = 0
@@ -41,9 +45,12 @@ public final class Diagnostics: Sendable {
     }
 
     /// Diagnostics to any sink (tests capture the text this way).
-    public init(tool: String, isTerminal: Bool = false, write: @escaping @Sendable (String) -> Void) {
+    public init(
+        tool: String, isTerminal: Bool = false, isLog: Bool = false, write: @escaping @Sendable (String) -> Void
+    ) {
         self.tool = tool
         self.isTerminal = isTerminal
+        self.isLog = isLog
         self.write = write
     }
 
@@ -72,6 +79,16 @@ public final class Diagnostics: Sendable {
             defer { state.progressShown = false }
             return state.progressShown
         }
-        write((clear ? "\r\u{1B}[K" : "") + "\(tool): \(message)\n")
+        write((clear ? "\r\u{1B}[K" : "") + (isLog ? Self.now() + " " : "") + "\(tool): \(message)\n")
+    }
+
+    /// `2026-12-07T17:00:00Z`, this moment in UTC.
+    static func now() -> String {
+        var clock = time(nil)
+        var t = tm()
+        gmtime_r(&clock, &t)
+        func two(_ n: Int32) -> String { n < 10 ? "0\(n)" : "\(n)" }
+        return "\(t.tm_year + 1900)-\(two(t.tm_mon + 1))-\(two(t.tm_mday))T\(two(t.tm_hour)):\(two(t.tm_min)):"
+            + "\(two(t.tm_sec))Z"
     }
 }

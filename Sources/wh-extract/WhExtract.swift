@@ -163,7 +163,9 @@ struct WhExtract: ToolCommand {
         if let path = self.stats { try StatsFile.write(stats.json, to: path) }
         let rate = ProgressMeter.rate(stats.rows, stats.seconds)
         diagnostics.progress("")
-        if diagnostics.isTerminal { diagnostics.note("\(stats.rows) rows in \(stats.seconds)s (\(rate) rows/s)") }
+        if diagnostics.isTerminal || diagnostics.isLog {
+            diagnostics.note("\(stats.rows) rows in \(stats.seconds)s (\(rate) rows/s)")
+        }
         return .success
     }
 

@@ -282,6 +282,22 @@ final class DriverRunRecordTests: DriverTestCase {
         XCTAssertEqual(try history("people").last?["status"], .string("succeeded"), "the lock is free")
     }
 
+    /// runs/*/extract.log was always empty off a terminal, and no log line said when it was written.
+    func testTheRunsLogsSayWhatHappenedAndWhen() throws {
+        try contacts()
+        try cvSync(["run", "people"])
+        let run = try XCTUnwrap(history("people").last?["run"]?.stringValue)
+        let extract = try String(contentsOfFile: "\(home)/state/people/runs/\(run)/extract.log", encoding: .utf8)
+        XCTAssertNotNil(
+            extract.range(
+                of: #"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z wh-extract: 3 rows in "#, options: .regularExpression),
+            extract)
+        let load = try String(contentsOfFile: "\(home)/state/people/runs/\(run)/load.log", encoding: .utf8)
+        XCTAssertNotNil(load.range(of: #"^\d{4}-\d{2}-\d{2}T[0-9:]{8}Z cv-load: "#, options: .regularExpression), load)
+        let (_, version, _) = try cvSync(["--version"])
+        XCTAssertNotNil(version.range(of: #"^cv-sync 0\.1\.0 \(\S+\)\n$"#, options: .regularExpression), version)
+    }
+
     /// The papercuts a newcomer met, each reproduced.
     func testTheCommandLineSaysWhatIsWrong() throws {
         let (_, _, typo) = try cvSync(["stauts"], status: 2)

@@ -57,7 +57,7 @@ run_sync() {
     # refused for a retryable reason is queued, and what has no known outcome is sent again.
     if ! commit_run "$state" "$run" "$dir"; then
       status=failed
-      error=${error:-$(tail -n 1 "$dir/commit.log")}
+      error=${error:-$(last_message "$dir/commit.log")}
     fi
     if [ "$status" = succeeded ]; then
       local verdict watermark manual_flag=()
@@ -216,6 +216,7 @@ sync_map_args() {
   return 0
 }
 
+# shellcheck disable=SC2030,SC2031  # CV_LOG_TIMESTAMPS is for the stages' subshells alone
 # pipeline MODE INPUT LAST DB RUN DIR: the four stages, or the last three or two for a replay.
 pipeline() {
   local mode=$1 input=$2 last=$3 db=$4 run=$5 dir=$6
@@ -234,11 +235,14 @@ pipeline() {
   local requests=1
   if [ "${DRY_RUN:-0}" = 1 ]; then load_args+=(--dry-run); exec {requests}>"$dir/requests.ndjson"; fi
   : >"$dir/acks.ndjson"
+  # The stages' stderr goes to the run's logs (CV_LOG_TIMESTAMPS, in each stage's subshell): each
+  # line with its time, and wh-extract's summary too (off a terminal extract.log stayed empty).
   local stages codes
   case "$mode" in
     extract)
       stages=(extract map dedupe load)
       (
+      export CV_LOG_TIMESTAMPS=1
       WH_SOURCE="$S_SOURCE" "$CV_BIN/wh-extract" --query "$S_QUERY" --last-sync-time "$last" --stats "$dir/extract.json" 2>"$dir/extract.log" \
         | "$CV_BIN/cv-map" "${map_args[@]}" 2>"$dir/map.log" \
         | "$CV_BIN/cv-dedupe" "${dedupe_args[@]}" 2>"$dir/dedupe.log" \
@@ -248,6 +252,7 @@ pipeline() {
     rows)
       stages=(map dedupe load)
       (
+      export CV_LOG_TIMESTAMPS=1
       "$CV_BIN/cv-map" "${map_args[@]}" "$input" 2>"$dir/map.log" \
         | "$CV_BIN/cv-dedupe" "${dedupe_args[@]}" 2>"$dir/dedupe.log" \
         | "$CV_BIN/cv-load" "${load_args[@]}" 2>"$dir/load.log" 1>&"$requests"
@@ -256,6 +261,7 @@ pipeline() {
     records)
       stages=(dedupe load)
       (
+      export CV_LOG_TIMESTAMPS=1
       "$CV_BIN/cv-dedupe" "${dedupe_args[@]}" "$input" 2>"$dir/dedupe.log" \
         | "$CV_BIN/cv-load" "${load_args[@]}" 2>"$dir/load.log" 1>&"$requests"
         echo "${PIPESTATUS[*]}" >"$dir/pipestatus") &
@@ -306,7 +312,9 @@ pipeline() {
 # changed. It leaves the reason in DIR/stalled. A stopped stage gets SIGCONT to act on SIGTERM.
 stall_watch() {
   local dir=$1 limit=$2 mark last="" still=0
-  while sleep 1; do
+  # It must not keep the sync's lock (inherited) if the driver is killed, nor outlive the stages.
+  [ -z "${lock_fd:-}" ] || exec {lock_fd}>&-
+  while sleep 1 && kill -0 "$STAGES_PID" 2>/dev/null; do
     mark=$(progress_mark "$dir")
     if [ "$mark" = "$last" ]; then still=$((still + 1)); else still=0 last=$mark; fi
     [ "$still" -ge "$limit" ] || continue
@@ -329,7 +337,8 @@ progress_mark() {
 # show_progress DIR: on a terminal, once a second, what the run has done so far.
 show_progress() {
   local dir=$1 started=$SECONDS acks rejects seconds
-  while sleep 1; do
+  [ -z "${lock_fd:-}" ] || exec {lock_fd}>&-
+  while sleep 1 && kill -0 "$STAGES_PID" 2>/dev/null; do
     acks=$(wc -l <"$dir/acks.ndjson" 2>/dev/null || echo 0)
     rejects=$(wc -l <"$dir/rejects.ndjson" 2>/dev/null || echo 0)
     seconds=$((SECONDS - started))
@@ -382,7 +391,7 @@ commit_run() {
   [ -e "$dir/acks.ndjson" ] || : >"$dir/acks.ndjson"
   local rejects=()
   [ -e "$dir/rejects.ndjson" ] && rejects=(--rejects "$dir/rejects.ndjson")
-  "$CV_BIN/cv-dedupe" commit --state "$state/dedupe.db" --run "$run" --acks "$dir/acks.ndjson" "${rejects[@]}" \
+  CV_LOG_TIMESTAMPS=1 "$CV_BIN/cv-dedupe" commit --state "$state/dedupe.db" --run "$run" --acks "$dir/acks.ndjson" "${rejects[@]}" \
     --max-retry-runs "$S_MAX_RETRY_RUNS" --gave-up "$dir/gave-up.ndjson" --stats "$dir/commit.json" 2>"$dir/commit.log" || return 1
   if [ -s "$dir/gave-up.ndjson" ]; then cat "$dir/gave-up.ndjson" >>"$dir/rejects.ndjson"; fi
 }
@@ -399,7 +408,7 @@ commit_interrupted_runs() {
     if commit_run "$state" "$run" "$dir" && cv_run interrupted --state "$state" --run "$run" --acks "$(wc -l <"$dir/acks.ndjson")"; then
       say "$name: run $run was interrupted; its $(wc -l <"$dir/acks.ndjson" | tr -d ' ') acks are now committed"
     else
-      shout "$name: could not commit interrupted run $run: $(tail -n 1 "$dir/commit.log")"
+      shout "$name: could not commit interrupted run $run: $(last_message "$dir/commit.log")"
     fi
   done
 }
@@ -415,12 +424,18 @@ first_error() {
       echo "$tool was killed by SIG$(kill -l $((code - 128)) 2>/dev/null || echo "nal $((code - 128))")"
       return
     fi
-    message=$(grep -v -E "^$tool: +(Help:|Usage:|See '|OPTIONS:|  )" "$1/$stage.log" 2>/dev/null | tail -n 1)
+    message=$(without_times "$1/$stage.log" | grep -v -E "^$tool: +(Help:|Usage:|See '|OPTIONS:|  )" | tail -n 1)
     echo "${message:-$tool exited $code}"
     return
   done <"$1/exit-status"
   echo "a stage failed; see $1/*.log"
 }
+
+# without_times LOG: a run's log without the time each line starts with (CV_LOG_TIMESTAMPS).
+without_times() { sed -E 's/^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:]{8}Z //' "$1" 2>/dev/null || true; }
+
+# last_message LOG: a log's last line, without its time.
+last_message() { without_times "$1" | tail -n 1; }
 
 stage_tool() { case "$1" in extract) echo wh-extract ;; *) echo "cv-$1" ;; esac; }
 
