@@ -12,6 +12,8 @@ public enum SchemaError: ToolError, Equatable {
     case unknownFieldType(schema: String, at: String, got: String)
     case invalidObjectTypeKey(schema: String?, type: String)
     case objectTypeNotFound(schema: String, type: String)
+    /// A key a section does not have (`"field"` for `"fields"`), which would silently add nothing.
+    case unknownKey(schema: String, at: String, key: String, expected: [String])
 
     public var exitStatus: ExitStatus { .usage }
 
@@ -35,6 +37,9 @@ public enum SchemaError: ToolError, Equatable {
                 + "object type '\(type)' must be \(APIContract.objectTypeKeyRule)"
         case .objectTypeNotFound(let schema, let type):
             return "object type '\(type)' not found in schema \(schema)"
+        case .unknownKey(let schema, let at, let key, let expected):
+            return "schema \(schema): unknown key '\(key)' in '\(at)' (expected "
+                + expected.map { "'\($0)'" }.joined(separator: " or ") + ")"
         }
     }
 }

@@ -49,6 +49,9 @@ public struct WorkspaceSchema: Sendable, Equatable {
         for key in root.keys where !["contacts", "companies", "objects", "events"].contains(key) {
             throw .unknownSection(schema: name, section: key)
         }
+        for (section, keys) in [("contacts", ["fields"]), ("companies", ["fields"]), ("events", ["properties"])] {
+            try onlyKeys(keys, in: root[section], at: section, name: name)
+        }
         // A schema file adds to Conversion's default fields (and may retype them); it never removes them.
         var schema = WorkspaceSchema.builtIn
         for (field, type) in try fieldSet(root["contacts"], key: "fields", at: "contacts", name: name).members {
@@ -66,6 +69,7 @@ public struct WorkspaceSchema: Sendable, Equatable {
                 guard APIContract.isObjectTypeKey(type) else {
                     throw .invalidObjectTypeKey(schema: name, type: type)
                 }
+                try onlyKeys(["fields", "relationshipFields"], in: body, at: "objects.\(type)", name: name)
                 schema.objectTypes[type] = try objectType(body, at: "objects.\(type)", name: name)
             }
         }
@@ -79,6 +83,15 @@ public struct WorkspaceSchema: Sendable, Equatable {
         ObjectType(
             fields: try fieldSet(body, key: "fields", at: path, name: name),
             relationshipFields: try fieldSet(body, key: "relationshipFields", at: path, name: name))
+    }
+
+    private static func onlyKeys(_ keys: [String], in section: JSONValue?, at path: String, name: String)
+        throws(SchemaError)
+    {
+        guard case .object(let body)? = section else { return }
+        if let key = body.keys.first(where: { !keys.contains($0) }) {
+            throw .unknownKey(schema: name, at: path, key: key, expected: keys)
+        }
     }
 
     private static func fieldSet(_ section: JSONValue?, key: String, at path: String, name: String)

@@ -108,9 +108,15 @@ public final class CurlSession: HTTPTransport {
         }
         connectionKept = rc == CURLE_OK && collector.headers["connection"]?.lowercased() != "close"
         guard rc == CURLE_OK else {
-            let detail =
+            var detail =
                 errorBuffer[0] != 0
                 ? String(cString: UnsafePointer(errorBuffer)) : String(cString: curl_easy_strerror(rc))
+            if rc == CURLE_SSL_CONNECT_ERROR {
+                // OpenSSL's own words ("wrong version number") say little to most readers.
+                detail =
+                    "the TLS handshake failed: the server does not speak TLS at that address (is it an http:// "
+                    + "server?), or refused the connection's TLS (\(detail))"
+            }
             let permanent = [
                 CURLE_UNSUPPORTED_PROTOCOL, CURLE_URL_MALFORMAT, CURLE_COULDNT_RESOLVE_HOST,
                 CURLE_PEER_FAILED_VERIFICATION, CURLE_SSL_CACERT_BADFILE,

@@ -139,6 +139,8 @@ public final class EmulatorService: Sendable {
                 guard case .object(let object) = value else {
                     throw FaultPlanError.notAnObject
                 }
+                // The members given change those faults; an empty object clears them all.
+                if object.isEmpty { plan = FaultPlan() }
                 try plan.update(from: object)
                 faults.replace(plan)
                 return Self.json(200, plan.json)

@@ -89,7 +89,14 @@ public final class PostgresWarehouse: Warehouse, @unchecked Sendable {
         {
             lines[0] = String(first[failed.upperBound...])
         }
-        return lines.joined(separator: "; ")
+        var reason = lines.joined(separator: "; ")
+        // libpq's words for "the server wants a password and none was given" name no setting.
+        if reason.contains("fe_sendauth: no password supplied") {
+            reason +=
+                " (the server asks for a password: set PGPASSWORD or PGPASSFILE, WH_PASSWORD, or pass "
+                + "--password-file FILE)"
+        }
+        return reason
     }
 
     /// Makes text output deterministic: UTC timestamps, ISO dates and intervals, exact floats.

@@ -33,6 +33,10 @@ struct Report: ToolCommand {
                     + "\(s[.dedupe, "duplicates"]) duplicates and \(s[.dedupe, "unchanged"]) unchanged records skipped")
         case "sample":
             print("\(sync): the sample maps: \(s[.map, "records"]) records, \(s[.map, "rejected"]) rejected")
+            // Why, one line per reason: the counts alone sent people looking.
+            for entry in try RejectsSummary(path: runDir + "/rejects.ndjson").entries {
+                print("\(sync):   \(entry.count) \(entry.code), e.g. \(entry.message)")
+            }
         default:
             throw ConfigurationError.invalidValue(setting: "--kind", expected: "dry-run or sample", got: kind)
         }

@@ -45,6 +45,19 @@ final class EmulatorServiceTests: XCTestCase {
         XCTAssertEqual(answer(s.handle(request("POST", APIContract.contactsBatchPath, batch))).status, 200)
     }
 
+    /// `{}` left every fault in place; it clears them, and a member given changes only itself.
+    func testAnEmptyFaultPlanClearsTheFaults() throws {
+        let s = try service()
+        _ = s.handle(request("POST", "/_emulator/faults", #"{"errorRate":1,"latencyMs":5}"#))
+        _ = s.handle(request("POST", "/_emulator/faults", #"{"latencyMs":0}"#))
+        XCTAssertEqual(
+            answer(s.handle(request("POST", APIContract.contactsBatchPath, #"{"contacts":[]}"#))).status, 500,
+            "errorRate stays")
+        _ = s.handle(request("POST", "/_emulator/faults", "{}"))
+        XCTAssertEqual(
+            answer(s.handle(request("POST", APIContract.contactsBatchPath, #"{"contacts":[]}"#))).status, 400)
+    }
+
     func testARefusedPlanOrObjectTypeIsTheCallersError() throws {
         let s = try service()
         let unknown = answer(s.handle(request("POST", "/_emulator/faults", #"{"errorRate":0.5,"nope":1}"#)))

@@ -298,6 +298,21 @@ final class DriverRunRecordTests: DriverTestCase {
         XCTAssertNotNil(version.range(of: #"^cv-sync 0\.1\.0 \(\S+\)\n$"#, options: .regularExpression), version)
     }
 
+    /// check said a sample row was rejected but not why, and never tried NOTIFY_URL.
+    func testCheckSaysWhyAndTriesTheWebhook() throws {
+        let hook = try StubHTTPServer { request in request.path == "/hook" ? .init(200, "ok") : .init(404, "no") }
+        try TestServers.psql(pg, "INSERT INTO \(table) VALUES (7, 'not-an-email', 'X', now() - interval '1 hour')")
+        try contacts(["NOTIFY_URL=\(hook.url)/hook"])
+        let (_, _, err) = try cvSync(["check", "people"])
+        XCTAssertTrue(err.contains("the sample maps: 3 records, 1 rejected"), err)
+        XCTAssertTrue(err.contains("1 invalid_email, e.g. column 'email': \"not-an-email\" is not a valid email"), err)
+        XCTAssertTrue(err.contains("NOTIFY_URL took a test message"), err)
+        XCTAssertTrue(hook.requests.last?.body.contains("NOTIFY_URL works") ?? false)
+        try contacts(["NOTIFY_URL=\(hook.url)/wrong"])
+        let (_, _, wrong) = try cvSync(["check", "people"], status: 1)
+        XCTAssertTrue(wrong.contains("NOTIFY_URL did not take a test message"), wrong)
+    }
+
     /// The papercuts a newcomer met, each reproduced.
     func testTheCommandLineSaysWhatIsWrong() throws {
         let (_, _, typo) = try cvSync(["stauts"], status: 2)

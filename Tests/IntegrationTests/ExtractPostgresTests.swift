@@ -162,6 +162,14 @@ final class ExtractPostgresTests: XCTestCase {
             XCTAssertTrue(run.stderr.contains("password authentication failed for user \"wx_secret\""), run.stderr)
             XCTAssertFalse(run.stderr.contains(wrong), run.stderr)
         }
+        // No password at all: libpq's "fe_sendauth: no password supplied" named no setting to use.
+        let none = try ToolRunner.run(
+            "wh-extract", ["--query-text", "SELECT 1"],
+            environment: ["WH_SOURCE": url.replacingOccurrences(of: "postgres@", with: "wx_secret@"), "PGPASSWORD": ""])
+        XCTAssertEqual(none.status, 1)
+        XCTAssertTrue(
+            none.stderr.contains("set PGPASSWORD or PGPASSFILE, WH_PASSWORD, or pass --password-file FILE"), none.stderr
+        )
         // argv is readable by every local user: a password there is refused, whatever its spelling.
         for source in [withUser, url + "?pass%77ord=\(wrong)", url + "?sslpassword=\(wrong)"] {
             let argv = try ToolRunner.run("wh-extract", ["--source", source, "--query-text", "SELECT 1"])

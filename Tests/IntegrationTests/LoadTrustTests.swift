@@ -84,6 +84,14 @@ final class LoadTrustTests: XCTestCase {
         let wrongPath = try ToolRunner.run(
             "cv-load", ["--check", "--api-url", e.url + "/_emulator"], environment: ["CONVERSION_API_KEY": Self.key])
         XCTAssertEqual(wrongPath.status, 1, wrongPath.stderr)
+        // https:// to a plain-HTTP server answered with OpenSSL's raw "wrong version number".
+        let plain = try ToolRunner.run(
+            "cv-load", ["--check", "--api-url", e.url.replacingOccurrences(of: "http://", with: "https://")],
+            environment: ["CONVERSION_API_KEY": Self.key])
+        XCTAssertEqual(plain.status, 1, plain.stderr)
+        XCTAssertTrue(
+            plain.stderr.contains("the server does not speak TLS at that address (is it an http:// server?)"),
+            plain.stderr)
     }
 
     /// One record the server always chokes on is rejected alone; the other 999 are delivered.

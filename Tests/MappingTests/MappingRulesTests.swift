@@ -34,6 +34,17 @@ final class MappingRulesTests: XCTestCase {
                     + "got \"text\""
             ),
             ("{\"objects\":[]}", "schema s.json: 'objects' must be an object of object types"),
+            // "field" for "fields" added nothing, silently.
+            (
+                "{\"contacts\":{\"field\":{\"age\":\"number\"}}}",
+                "schema s.json: unknown key 'field' in 'contacts' (expected 'fields')"
+            ),
+            (
+                "{\"objects\":{\"plan\":{\"relationship_fields\":{}}}}",
+                "schema s.json: unknown key 'relationship_fields' in 'objects.plan' (expected 'fields' or "
+                    + "'relationshipFields')"
+            ),
+            ("{\"events\":{\"fields\":{}}}", "schema s.json: unknown key 'fields' in 'events' (expected 'properties')"),
             (
                 "{\"objects\":{\"../x\":{}}}",
                 "schema s.json: object type '../x' must be 1 to 64 letters, digits, '_' or '-'"
