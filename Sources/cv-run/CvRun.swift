@@ -33,7 +33,7 @@ struct CvRun: ToolCommand {
         version: "0.1.0",
         subcommands: [
             Begin.self, Verdict.self, Record.self, Instant.self, Interrupted.self, HistoryCommand.self,
-            Errors.self, Status.self, Due.self, Report.self, Inputs.self, MetricsCommand.self,
+            Errors.self, Status.self, Due.self, Report.self, Inputs.self, MetricsCommand.self, ReportHTML.self,
         ])
 
     func execute(diagnostics: Diagnostics) throws -> ExitStatus { .success }

@@ -37,7 +37,8 @@ final class DriverArgumentTests: DriverTestCase {
     func testEveryHelpFitsEightyColumns() throws {
         var texts: [(String, String)] = []
         for command in [
-            "", "run", "preview", "due", "status", "metrics", "schedule", "history", "errors", "reset", "replay",
+            "", "run", "preview", "due", "status", "metrics", "report", "schedule", "history", "errors", "reset",
+            "replay",
             "retry", "check",
         ] {
             texts.append(("cv-sync \(command)", try cvSync(command.isEmpty ? ["--help"] : [command, "--help"]).1))

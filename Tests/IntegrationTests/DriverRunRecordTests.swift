@@ -313,6 +313,45 @@ final class DriverRunRecordTests: DriverTestCase {
         XCTAssertTrue(wrong.contains("NOTIFY_URL did not take a test message"), wrong)
     }
 
+    /// `cv-sync report` writes one page a browser shows with no network: a chart per sync.
+    func testTheReportRendersInABrowserWithNoNetwork() throws {
+        guard
+            let chromium = ["/usr/bin/chromium", "/usr/bin/chromium-browser"].first(where: {
+                FileManager.default.isExecutableFile(atPath: $0)
+            })
+        else {
+            if ProcessInfo.processInfo.environment["CV_REQUIRE_SERVERS"] == "1" { XCTFail("chromium is not installed") }
+            throw XCTSkip("no chromium: scripts/setup installs it")
+        }
+        try TestServers.psql(pg, "INSERT INTO \(table) VALUES (7, 'not-an-email', 'X', now() - interval '1 hour')")
+        try contacts()
+        try writeSync("orders", ["SOURCE=\(pg)", "TYPE=events"], query: "SELECT 1 AS \"userId\" WHERE false")
+        try cvSync(["run", "people"])
+        try cvSync(["run", "people"])
+        try cvSync(["run", "orders"], status: nil)
+        let page = home + "/report.html"
+        try cvSync(["report", page])
+        let html = try String(contentsOfFile: page, encoding: .utf8)
+        XCTAssertEqual(html.components(separatedBy: "<svg class=\"runs\"").count - 1, 2, "one chart per sync")
+        XCTAssertTrue(html.contains("invalid_email"), "the reject code")
+        XCTAssertTrue(html.contains("is not a valid email address"), "with an example")
+        XCTAssertNil(html.range(of: #"(src|href)="https?:"#, options: .regularExpression), "nothing to fetch")
+        // A headless browser with every network request refused renders it to a screenshot.
+        let shot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent(".build/test-output/report.png").path
+        try FileManager.default.createDirectory(
+            atPath: (shot as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+        try? FileManager.default.removeItem(atPath: shot)
+        let (status, _, err) = try PipelineTests.shell(
+            "timeout 60 '\(chromium)' --headless --no-sandbox --disable-gpu --no-first-run "
+                + "--proxy-server=127.0.0.1:9 --host-resolver-rules='MAP * ~NOTFOUND' --window-size=900,900 "
+                + "--user-data-dir='\(home)/chromium' --screenshot='\(shot)' 'file://\(page)'",
+            environment: ["HOME": home])
+        XCTAssertEqual(status, 0, err)
+        let size = (try? FileManager.default.attributesOfItem(atPath: shot)[.size] as? Int) ?? 0
+        XCTAssertGreaterThan(size ?? 0, 10_000, "a screenshot of the page in \(shot)")
+    }
+
     /// The papercuts a newcomer met, each reproduced.
     func testTheCommandLineSaysWhatIsWrong() throws {
         let (_, _, typo) = try cvSync(["stauts"], status: 2)
