@@ -1,7 +1,7 @@
 # bash completion for cv-sync: commands, their options, and the names of the syncs in
 # $CV_SYNC_HOME/syncs (default: the current folder).
 _cv_sync() {
-  local cur=${COMP_WORDS[COMP_CWORD]} commands="run preview due status schedule history errors reset replay retry check help"
+  local cur=${COMP_WORDS[COMP_CWORD]} commands="run preview due status metrics report schedule history errors reset replay retry check help"
   local i command=""
   for ((i = 1; i < COMP_CWORD; i++)); do
     case "${COMP_WORDS[i]}" in
@@ -20,12 +20,13 @@ _cv_sync() {
   case "$command" in
     run) options="--dry-run --help" ;;
     schedule) options="--systemd --help" ;;
-    history) options="--json --help" ;;
+    history|status) options="--json --help" ;;
     reset) options="--yes --help" ;;
   esac
   if [[ $cur == -* ]]; then mapfile -t COMPREPLY < <(compgen -W "$options" -- "$cur"); return; fi
   case "$command" in
-    due|status|schedule|help) COMPREPLY=() ;;
+    due|status|metrics|schedule|help) COMPREPLY=() ;;
+    report) mapfile -t COMPREPLY < <(compgen -f -- "$cur") ;;
     *)
       local syncs
       syncs=$(find "${CV_SYNC_HOME:-.}/syncs" -maxdepth 1 -name '*.sync' -printf '%f\n' 2>/dev/null | sed 's/\.sync$//')

@@ -1,5 +1,5 @@
 # fish completion for cv-sync
-set -l commands run preview due status schedule history errors reset replay retry check help
+set -l commands run preview due status metrics report schedule history errors reset replay retry check help
 complete -c cv-sync -f
 complete -c cv-sync -n "not __fish_seen_subcommand_from $commands" -a "$commands"
 complete -c cv-sync -n "not __fish_seen_subcommand_from $commands" -l quiet -s q -d "nothing on success"
