@@ -13,11 +13,9 @@ struct Errors: ToolCommand {
             + "the newest run in run order that was not skipped. A pruned run is said to be pruned, with its "
             + "counts from the history.")
 
-    @Option(name: .long, help: "The sync's state folder (state/NAME).")
-    var state: String
-
-    @Option(name: .long, help: "The sync's name.")
-    var sync: String
+    @OptionGroup var options: SyncOptions
+    var state: String { options.state }
+    var sync: String { options.sync }
 
     @Option(name: .long, help: "The run (default: the newest that was not skipped).")
     var run: String?

@@ -10,8 +10,8 @@ struct HistoryCommand: ToolCommand {
         commandName: "history",
         abstract: "The runs of a sync in run order, as a table or (--json) one history line each.")
 
-    @Option(name: .long, help: "The sync's state folder (state/NAME).")
-    var state: String
+    @OptionGroup var folder: StateOption
+    var state: String { folder.state }
 
     @Flag(name: .long, help: "NDJSON: the history lines themselves.")
     var json = false

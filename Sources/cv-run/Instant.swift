@@ -15,11 +15,9 @@ struct Instant: ToolCommand {
             "Record a run that ended where it began: skipped (the previous run holds the lock) or refused for its "
             + "sync file. A refusal that repeats the last one is not recorded again, nor alerted.")
 
-    @Option(name: .long, help: "The sync's state folder (state/NAME).")
-    var state: String
-
-    @Option(name: .long, help: "The sync's name.")
-    var sync: String
+    @OptionGroup var options: SyncOptions
+    var state: String { options.state }
+    var sync: String { options.sync }
 
     @Option(name: .long, help: "skipped, or failed (a sync file that cannot run).")
     var status: String
@@ -61,8 +59,8 @@ struct Interrupted: ToolCommand {
     static let configuration = CommandConfiguration(
         abstract: "Record a run whose driver died, once the next run has committed its acks.")
 
-    @Option(name: .long, help: "The sync's state folder (state/NAME).")
-    var state: String
+    @OptionGroup var folder: StateOption
+    var state: String { folder.state }
 
     @Option(name: .long, help: "The run's id.")
     var run: String

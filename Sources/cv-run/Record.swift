@@ -18,11 +18,9 @@ struct Record: ToolCommand {
             + "sync's condition changed. Prints the run's summary line (the alert's text when one is due), then "
             + "one line per column note.")
 
-    @Option(name: .long, help: "The sync's state folder (state/NAME).")
-    var state: String
-
-    @Option(name: .long, help: "The sync's name.")
-    var sync: String
+    @OptionGroup var options: SyncOptions
+    var state: String { options.state }
+    var sync: String { options.sync }
 
     @Option(name: .long, help: "The run's id (from begin).")
     var run: String

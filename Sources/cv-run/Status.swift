@@ -129,8 +129,8 @@ struct Due: ToolCommand {
             + "sooner than a full interval (a failed run is tried again after 1, 2, 4… minutes; a last start in the "
             + "future, after the clock went back, is due at once).")
 
-    @Option(name: .long, help: "The sync's state folder (state/NAME).")
-    var state: String
+    @OptionGroup var folder: StateOption
+    var state: String { folder.state }
 
     @Option(name: .long, help: "The sync's SCHEDULE: 15m, 1h, 6h or 1d.")
     var schedule: String
