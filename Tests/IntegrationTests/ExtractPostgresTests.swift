@@ -116,6 +116,20 @@ final class ExtractPostgresTests: XCTestCase {
         XCTAssertTrue(run.stderr.hasPrefix("wh-extract: query line 1: a NUL byte at byte offset 26"), run.stderr)
     }
 
+    /// A fixed connect_timeout=10 overrode PGCONNECT_TIMEOUT: a server that never answers the
+    /// startup packet (a loopback listener that reads and says nothing) held wh-extract 10 s.
+    func testPGCONNECT_TIMEOUTIsHonoured() throws {
+        let silent = try StubHTTPServer { _ in .init(200, "never reached: libpq speaks no HTTP") }
+        let port = URLComponents(string: silent.url)?.port ?? 0
+        let began = Date()
+        let run = try ToolRunner.run(
+            "wh-extract", ["--query-text", "SELECT 1"],
+            environment: ["WH_SOURCE": "postgresql://postgres@127.0.0.1:\(port)/dev", "PGCONNECT_TIMEOUT": "2"])
+        XCTAssertEqual(run.status, 1, run.stderr)
+        XCTAssertLessThan(Date().timeIntervalSince(began), 6, "PGCONNECT_TIMEOUT=2, not the fixed 10 s: \(run.stderr)")
+        XCTAssertTrue(run.stderr.contains("connection failed"), run.stderr)
+    }
+
     /// libpq's key=value strings and service names are sources too.
     func testLibpqKeywordConninfoConnects() throws {
         let (host, port, database) = TestServers.parts(of: url)
