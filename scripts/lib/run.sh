@@ -1,22 +1,28 @@
 # shellcheck shell=bash
 # One run of a sync: lock, pipeline, conservation checks, commit, last_sync_time, history.
 
-# run_sync NAME [MODE FILE]: MODE is extract (default), rows or records (replay of FILE).
-# Returns 0 (succeeded, partially_failed or skipped), 1 (failed) or 2 (configuration error).
+# run_sync NAME [MODE FILE [manual]]: MODE is extract (default), rows or records (replay of
+# FILE). Sets RUN_CODE: 0 (succeeded, partially_failed or skipped), 1 (failed) or 2
+# (configuration error), and returns 0. The run path is called plainly, never under `||`, `&&`
+# or `if`, which would turn set -e off for the whole function (scripts/lint checks it).
 # With DRY_RUN=1 the pipeline runs on a copy of the state and sends nothing (dry_run_sync).
+# shellcheck disable=SC2034  # RUN_CODE is read by cv-sync, which sources this file
+RUN_CODE=0
 run_sync() {
   local name=$1 mode=${2:-extract} input=${3:-} manual=${4:-}
   load_sync "$name"
-  if [ "${DRY_RUN:-0}" = 1 ]; then dry_run_sync "$name" "$mode" "$input"; return; fi
+  if [ "${DRY_RUN:-0}" = 1 ]; then dry_run_sync "$name" "$mode" "$input"; return 0; fi
   local state="$SYNC_HOME/state/$name" lock_fd
   if ! mkdir -p "$state/runs" 2>/dev/null || ! [ -w "$state" ] || ! { exec {lock_fd}>"$state/lock"; } 2>/dev/null; then
     shout "$name: cannot write the state folder $state: the user running cv-sync needs write access to it"
-    return 2
+    RUN_CODE=2
+    return 0
   fi
   local start; start=$(date +%s)
   if ! flock -n "$lock_fd"; then
     record_instant "$name" skipped "the previous run is still running" || true
     say "$name: the previous run is still running; this run is skipped"
+    RUN_CODE=0
     return 0
   fi
   commit_interrupted_runs "$name" "$state"
@@ -26,7 +32,8 @@ run_sync() {
   if ! run=$(cv_run begin --state "$state" 2>&1); then
     shout "$name: cannot start a run: ${run##*cv-run: }"
     flock -u "$lock_fd"
-    return 1
+    RUN_CODE=1
+    return 0
   fi
   local dir="$state/runs/$run"
   local last status=succeeded error="" code=0
@@ -46,7 +53,8 @@ run_sync() {
   if [ "$code" = 0 ]; then
     # Off a terminal a run prints just its summary line; the start goes to the log.
     if [ -t 2 ]; then say "$name: run $run ($mode, last_sync_time=$last)"; else log_line "$name: run $run ($mode, last_sync_time=$last)"; fi
-    if ! pipeline "$mode" "$input" "$last" "$state/dedupe.db" "$run" "$dir"; then
+    pipeline "$mode" "$input" "$last" "$state/dedupe.db" "$run" "$dir"
+    if [ "$PIPELINE_FAILED" = 1 ]; then
       status=failed
       error=$(first_error "$dir")
       if grep -q ' 2$' "$dir/exit-status"; then code=2; fi
@@ -74,14 +82,17 @@ run_sync() {
     fi
   fi
   if [ "$status" = failed ] && [ "$code" = 0 ]; then code=1; fi
-  finish_run "$name" "$state" "$run" "$status" "$start" "$mode" "$last" "$error" "$manual" || { [ "$code" != 0 ] || code=1; }
+  finish_run "$name" "$state" "$run" "$status" "$start" "$mode" "$last" "$error" "$manual"
+  if [ "$RECORDED" = 0 ] && [ "$code" = 0 ]; then code=1; fi
   flock -u "$lock_fd"
-  return "$code"
+  RUN_CODE=$code
 }
 
 # finish_run NAME STATE RUN STATUS START MODE LAST ERROR MANUAL: the run's history line (cv-run
 # record also prunes the run folders), its summary, and an alert when the sync's condition
 # changed: only then does a run speak on stderr under --quiet, and NOTIFY_URL hear of it.
+# Sets RECORDED to 1, or 0 when the history line could not be written.
+RECORDED=1
 finish_run() {
   local name=$1 state=$2 run=$3 status=$4 start=$5 mode=$6 last=$7 error=$8 manual=$9
   local alert="$state/runs/$run/alert.json" out flags=()
@@ -90,8 +101,10 @@ finish_run() {
     --end "$(date +%s)" --mode "$mode" --last-sync-time "$last" --error "$error" --keep-runs "$S_KEEP_RUNS" \
     --alert-file "$alert" "${flags[@]}" 2>&1); then
     shout "$name: this run ($status) is not in the history: ${out##*cv-run: }"
-    return 1
+    RECORDED=0
+    return 0
   fi
+  RECORDED=1
   local summary=${out%%$'\n'*} note
   if [ "$out" != "$summary" ]; then
     while IFS= read -r note; do say "$name: $note"; done <<<"${out#*$'\n'}"
@@ -242,6 +255,8 @@ pipeline() {
     extract)
       stages=(extract map dedupe load)
       (
+      # Every stage's status is recorded, so a failed one must not end this subshell first.
+      set +e
       export CV_LOG_TIMESTAMPS=1
       WH_SOURCE="$S_SOURCE" "$CV_BIN/wh-extract" --query "$S_QUERY" --last-sync-time "$last" --stats "$dir/extract.json" 2>"$dir/extract.log" \
         | "$CV_BIN/cv-map" "${map_args[@]}" 2>"$dir/map.log" \
@@ -252,6 +267,8 @@ pipeline() {
     rows)
       stages=(map dedupe load)
       (
+      # Every stage's status is recorded, so a failed one must not end this subshell first.
+      set +e
       export CV_LOG_TIMESTAMPS=1
       "$CV_BIN/cv-map" "${map_args[@]}" "$input" 2>"$dir/map.log" \
         | "$CV_BIN/cv-dedupe" "${dedupe_args[@]}" 2>"$dir/dedupe.log" \
@@ -261,6 +278,8 @@ pipeline() {
     records)
       stages=(dedupe load)
       (
+      # Every stage's status is recorded, so a failed one must not end this subshell first.
+      set +e
       export CV_LOG_TIMESTAMPS=1
       "$CV_BIN/cv-dedupe" "${dedupe_args[@]}" "$input" 2>"$dir/dedupe.log" \
         | "$CV_BIN/cv-load" "${load_args[@]}" 2>"$dir/load.log" 1>&"$requests"
@@ -296,7 +315,7 @@ pipeline() {
   # signal prints "Terminated" after the progress line.
   if [ -n "${meter:-}" ]; then kill "$meter" 2>/dev/null || true; wait "$meter" 2>/dev/null || true; printf '\r\033[K' >&2; fi
   [ "$requests" = 1 ] || exec {requests}>&-
-  read -r -a codes <"$dir/pipestatus" 2>/dev/null || codes=()
+  read -r -a codes 2>/dev/null <"$dir/pipestatus" || codes=()
   while [ "${#codes[@]}" -lt "${#stages[@]}" ]; do codes+=(143); done
   local i failed=0
   : >"$dir/exit-status"
@@ -304,7 +323,7 @@ pipeline() {
     echo "${stages[$i]} ${codes[$i]}" >>"$dir/exit-status"
     [ "${codes[$i]}" = 0 ] || failed=1
   done
-  return "$failed"
+  PIPELINE_FAILED=$failed
 }
 
 # stall_watch DIR SECONDS: stops the stages when they made no progress for SECONDS (a stopped
@@ -331,7 +350,7 @@ progress_mark() {
   for pid in $(pgrep -P "$STAGES_PID" 2>/dev/null); do
     awk '/^(rchar|wchar):/ { printf "%s ", $2 }' "/proc/$pid/io" 2>/dev/null || true
   done
-  du -sb "$1" 2>/dev/null | cut -f1
+  du -sb "$1" 2>/dev/null | cut -f1 || true
 }
 
 # show_progress DIR: on a terminal, once a second, what the run has done so far.
@@ -354,7 +373,11 @@ dry_run_sync() {
   # The lock keeps a real run from committing while the state is copied; a dry run records nothing.
   if [ -d "$state" ]; then
     exec {dry_lock}>"$state/lock"
-    if ! flock -n "$dry_lock"; then say "$name: a run is in progress; try the dry run again when it is done"; return 0; fi
+    if ! flock -n "$dry_lock"; then
+      say "$name: a run is in progress; try the dry run again when it is done"
+      RUN_CODE=0
+      return 0
+    fi
   fi
   scratch=$(mktemp -d)
   TEMPORARY+=("$scratch")
@@ -363,14 +386,15 @@ dry_run_sync() {
   last=$(stored_watermark "$state")
   [[ $last =~ ^[0-9]{1,12}$ ]] || last=0
   say "$name: dry run ($mode, last_sync_time=$last); nothing is sent and no state moves"
-  pipeline "$mode" "$input" "$last" "$scratch/dedupe.db" "$run" "$scratch" || code=$?
-  if [ "$code" != 0 ]; then
+  pipeline "$mode" "$input" "$last" "$scratch/dedupe.db" "$run" "$scratch"
+  if [ "$PIPELINE_FAILED" = 1 ]; then
     shout "$name: dry run failed: $(first_error "$scratch")"
     code=1
     grep -q ' 2$' "$scratch/exit-status" 2>/dev/null && code=2
     rm -rf "$scratch"
     [ -z "${dry_lock:-}" ] || exec {dry_lock}>&-
-    return "$code"
+    RUN_CODE=$code
+    return 0
   fi
   # The counts, the column notes, then the first records as the API would receive them (stdout).
   local line first=1
@@ -380,6 +404,8 @@ dry_run_sync() {
   done < <(cv_run report --run-dir "$scratch" --sync "$name" --kind dry-run --show "${DRY_RUN_SHOW:-5}")
   rm -rf "$scratch"
   [ -z "${dry_lock:-}" ] || exec {dry_lock}>&-
+  # shellcheck disable=SC2034  # read by cv-sync
+  RUN_CODE=0
 }
 
 # commit_run STATE RUN DIR: applies the run's acks and rejects to the dedupe state (when the
