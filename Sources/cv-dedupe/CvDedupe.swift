@@ -29,7 +29,7 @@ struct CvDedupe: ToolCommand {
               cv-dedupe commit --state s.db --run r1 --acks acks.ndjson
               cv-dedupe forget --state s.db --type events --yes
             """,
-        version: "0.1.0",
+        version: ToolVersion.text,
         subcommands: [Filter.self, Commit.self, Forget.self, Stats.self, Check.self],
         defaultSubcommand: Filter.self)
 

@@ -51,7 +51,7 @@ struct CvEmulator: ToolCommand {
               URL=$(cv-emulator --port 0 | head -n 1) ...
               curl -s "$URL/_emulator/contacts" | jq length
             """,
-        version: "0.1.0")
+        version: ToolVersion.text)
 
     @Option(help: "Address to listen on (loopback only unless you say otherwise).")
     var host = "127.0.0.1"

@@ -69,7 +69,7 @@ struct CvLoad: ToolCommand {
                 cv-load --acks acks.ndjson --rejects rejects.ndjson --stats load.json
               cv-load --dry-run records.ndjson | jq -c '.body.contacts[0]'
             """,
-        version: "0.1.0")
+        version: ToolVersion.text)
 
     @Option(help: "API base URL (default: CONVERSION_API_URL, else \(APIContract.productionBaseURL)).")
     var apiUrl: String?

@@ -48,7 +48,7 @@ struct CvMap: ToolCommand {
               cv-map --type objects --object-type product --schema schema.json rows.ndjson
               cv-map --type events --stats map.json rows.ndjson | jq -c 'select(.row < 3)'
             """,
-        version: "0.1.0")
+        version: ToolVersion.text)
 
     @Option(name: .long, help: "What the rows become: contacts, objects or events.")
     var type: String

@@ -30,7 +30,7 @@ struct CvRun: ToolCommand {
               cv-run history --state state/people
               cv-run status --home . --sync people=1h --sync orders= --json
             """,
-        version: "0.1.0",
+        version: ToolVersion.text,
         subcommands: [
             Begin.self, Verdict.self, Record.self, Instant.self, Interrupted.self, HistoryCommand.self,
             Errors.self, Status.self, Due.self, Report.self, Inputs.self, MetricsCommand.self, ReportHTML.self,

@@ -94,7 +94,7 @@ struct WhExtract: ToolCommand {
               GOOGLE_APPLICATION_CREDENTIALS=sa.json WH_SOURCE=bigquery://my-proj \\
                 wh-extract --query q.sql --last-sync-time 1767225600
             """,
-        version: "0.1.0")
+        version: ToolVersion.text)
 
     @Option(name: .long, help: "Warehouse URL (default: the WH_SOURCE environment variable).")
     var source: String?

@@ -28,4 +28,22 @@ final class InstallTests: XCTestCase {
         XCTAssertTrue(out.contains("install -m 755 -s .build-static/release/$t \(copy)/staged/opt/cv/bin/$t"), out)
         XCTAssertTrue(out.contains("needs the Swift runtime"), "the installed tools are checked")
     }
+
+    /// The tools' versions were five literals and named no commit: an installed tool reads the
+    /// VERSION file make install writes beside its bin folder, as cv-sync does.
+    func testAnInstalledToolNamesItsCommit() throws {
+        let prefix = NSTemporaryDirectory() + "version-\(UUID().uuidString)"
+        defer { try? FileManager.default.removeItem(atPath: prefix) }
+        let (status, out, err) = try PipelineTests.shell(
+            """
+            set -e
+            mkdir -p '\(prefix)/bin' '\(prefix)/lib/conversion-warehouse-sync'
+            cp '\(ToolRunner.binDirectory.path)/cv-map' '\(prefix)/bin/'
+            echo 7b2d3fb-dirty >'\(prefix)/lib/conversion-warehouse-sync/VERSION'
+            '\(prefix)/bin/cv-map' --version
+            '\(ToolRunner.binDirectory.path)/cv-map' --version
+            """)
+        XCTAssertEqual(status, 0, err)
+        XCTAssertEqual(out, "0.1.0 (7b2d3fb-dirty)\n0.1.0\n", "installed, then in the build folder")
+    }
 }
