@@ -189,6 +189,40 @@ final class DriverRunRecordTests: DriverTestCase {
         XCTAssertEqual(stderrs[1], "", "said once")
     }
 
+    /// Ctrl-C on a terminal: the kernel signals the terminal's whole foreground group. The
+    /// driver printed "echo: write error: Broken pipe" and a stray "Terminated" after its
+    /// progress line; it now says it stopped the stages, records the run as cancelled, exits 130.
+    func testCtrlCOnATerminalStopsTheRunCleanly() throws {
+        try TestServers.psql(
+            pg,
+            "INSERT INTO \(table) SELECT g, 'u' || g || '@x.com', 'N', now() - interval '1 hour' FROM "
+                + "generate_series(10, 59) g")
+        try contacts(["BATCH_SIZE=1", "RATE=5"])
+        let screen = home + "/screen.txt"
+        let command =
+            "CV_SYNC_HOME='\(home)' CV_BIN='\(ToolRunner.binDirectory.path)' CONVERSION_API_URL='\(emulator.url)' "
+            + "CONVERSION_API_KEY=sk_test_driver_key '\(SyncHome.repo.appendingPathComponent("scripts/cv-sync").path)' "
+            + "run people"
+        // script(1) runs the driver on a new pty and returns its exit status.
+        let terminal = try Launcher.start(["script", "-qfec", command, screen], environment: [:])
+        try waitForContacts(2)
+        Thread.sleep(forTimeInterval: 1.5)
+        // The pty's foreground group is the driver's: a keyboard Ctrl-C sends SIGINT to all of it.
+        let group = try PipelineTests.shell(
+            "ps -o tpgid= -p $(pgrep -f '^bash .*scripts/cv-sync run people$' | head -n 1) | tr -d ' '"
+        ).1
+            .trimmingCharacters(in: .whitespacesAndNewlines)
+        guard let pgid = Int32(group), pgid > 1 else { return XCTFail("no foreground group: '\(group)'") }
+        kill(-pgid, SIGINT)
+        XCTAssertEqual(terminal.wait(), 130, (try? String(contentsOfFile: screen, encoding: .utf8)) ?? "")
+        let shown = try String(contentsOfFile: screen, encoding: .utf8)
+        XCTAssertTrue(shown.contains("SIGINT received: stopping the running stages"), shown)
+        XCTAssertTrue(shown.contains("people: cancelled in "), shown)
+        XCTAssertFalse(shown.contains("Broken pipe"), shown)
+        XCTAssertFalse(shown.contains("Terminated"), shown)
+        XCTAssertEqual(try history("people").last?["status"], .string("cancelled"))
+    }
+
     /// A wrong endpoint cost a whole extract, said "N sent", and queued every record. One real
     /// request before extraction finds it, and a missing object type too; nothing is read.
     func testWhatARunCannotFixFailsItBeforeExtraction() throws {
