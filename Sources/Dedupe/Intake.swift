@@ -48,11 +48,7 @@ final class Intake {
                 diagnostics.warning(reader.cutLine)
             case .overlong(let length):
                 stats.recordsIn += 1
-                try rejects.add(
-                    Reject(
-                        stage: .dedupe, row: reader.lineNumber, code: .lineTooLong,
-                        message: reader.describe(overlong: length)),
-                    input: nil)
+                try rejects.add(reader.overlongReject(length, stage: .dedupe), input: nil)
             case .invalid(let error):
                 stats.recordsIn += 1
                 try rejects.add(

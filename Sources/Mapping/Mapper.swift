@@ -27,11 +27,7 @@ public enum Mapper {
                     diagnostics.warning(reader.cutLine)
                 case .overlong(let length):
                     stats.rows += 1
-                    try rejects.add(
-                        Reject(
-                            stage: .map, row: reader.lineNumber, code: .lineTooLong,
-                            message: reader.describe(overlong: length)),
-                        input: nil)
+                    try rejects.add(reader.overlongReject(length, stage: .map), input: nil)
                 case .invalid(let error):
                     stats.rows += 1
                     let message =

@@ -1,4 +1,5 @@
 import JSONCodec
+import SyncCore
 
 /// One line of an NDJSON stream, classified; its bytes are the reader's `line`.
 public enum NDJSONLine {
@@ -64,6 +65,11 @@ public struct NDJSONReader: ~Copyable {
     public func describe(overlong length: Int) -> String {
         "\(sourceName):\(lineNumber): a line of \(length) bytes, longer than the limit of \(lines.maxLineLength) "
             + "bytes; rejected alone"
+    }
+
+    /// The reject of an over-long line at `stage`; its input is not repeated.
+    public func overlongReject(_ length: Int, stage: Stage) -> Reject {
+        Reject(stage: stage, row: lineNumber, code: .lineTooLong, message: describe(overlong: length))
     }
 
     /// The message for an invalid line, in the `source:line: …` form.
