@@ -1,3 +1,5 @@
+import StreamIO
+
 /// When a sync with a `SCHEDULE` is next due. The schedule's clock is the host's, so it is
 /// read defensively: a last start in the future (the clock stepped back) never stalls the sync,
 /// and a run that failed for a reason outside its rows is tried again before the next interval.
@@ -13,6 +15,11 @@ public struct Schedule: Sendable, Equatable {
         case "1d": interval = 86_400
         default: return nil
         }
+    }
+
+    /// The last scheduled start the driver wrote (state/NAME/last_start), if any.
+    public static func lastStart(stateFolder: String) -> Int64? {
+        (try? TextFile.read(stateFolder + "/last_start")).flatMap { Int64($0.trimmingCharacters(in: " \n")) }
     }
 
     public struct Due: Sendable, Equatable {

@@ -52,10 +52,11 @@ struct Verdict: ToolCommand {
     func execute(diagnostics: Diagnostics) throws -> ExitStatus {
         let mode = try RunCommandLine.mode(self.mode)
         let rejects = try RejectsSummary(path: runDir + "/rejects.ndjson")
+        let stats = RunStats(folder: runDir)
         let verdict = RunVerdict.judge(
-            RunStats(folder: runDir), mode: mode, requeued: rejects.requeued,
+            stats, mode: mode, requeued: rejects.requeued,
             maxRejectPercent: manual ? Int.max : maxRejectPercent, hasRejects: rejects.total > 0)
-        let watermark = RunStats(folder: runDir)[.extract, "startTime"]
+        let watermark = stats[.extract, "startTime"]
         print(verdict.status.rawValue + "\t" + String(watermark) + "\t" + (verdict.error ?? ""))
         return .success
     }

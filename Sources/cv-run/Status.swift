@@ -72,7 +72,7 @@ struct SyncReport {
         self.now = now
         last = History.lastScheduled(lines)
         lastSuccess = lines.last { $0.runStatus == .succeeded || $0.runStatus == .partiallyFailed }
-        let lastStart = (try? TextFile.read(state + "/last_start")).flatMap { Int64($0.trimmingCharacters(in: " \n")) }
+        let lastStart = Schedule.lastStart(stateFolder: state)
         due = Schedule(schedule).map { $0.nextDue(lastStart: lastStart, history: lines, now: now) }
     }
 
@@ -140,7 +140,7 @@ struct Due: ToolCommand {
             throw ConfigurationError.invalidValue(setting: "--schedule", expected: "15m, 1h, 6h or 1d", got: schedule)
         }
         let now = Int64(time(nil))
-        let lastStart = (try? TextFile.read(state + "/last_start")).flatMap { Int64($0.trimmingCharacters(in: " \n")) }
+        let lastStart = Schedule.lastStart(stateFolder: state)
         let due = schedule.nextDue(lastStart: lastStart, history: try History(stateFolder: state).lines(), now: now)
         print((due.at <= now ? "due" : "wait \(due.at)") + "\t" + (due.why ?? ""))
         return .success

@@ -141,14 +141,22 @@ disk_problem() {
 # reads it from a file descriptor, not argv. A notification that cannot be delivered is logged;
 # it never changes the run's outcome.
 notify() {
-  local url=${S_NOTIFY_URL:-${NOTIFY_URL:-}}
-  [ -n "$url" ] || return 0
+  [ -n "${S_NOTIFY_URL:-${NOTIFY_URL:-}}" ] || return 0
   command -v curl >/dev/null || { shout "$1: NOTIFY_URL is set but curl is not installed"; return 0; }
-  if ! printf 'url = "%s"\n' "${url//\"/%22}" | curl --silent --show-error --fail --max-time 10 --retry 3 --retry-delay 1 --retry-all-errors \
-    --config - -H 'Content-Type: application/json' --data-binary "@$2" -o /dev/null 2>"$SYNC_HOME/state/$1/notify.log"; then
+  if ! post_to_notify_url "$2" "$SYNC_HOME/state/$1/notify.log" --retry 3 --retry-delay 1 --retry-all-errors; then
     shout "$1: could not notify NOTIFY_URL: $(tail -n 1 "$SYNC_HOME/state/$1/notify.log")"
   fi
   return 0
+}
+
+# post_to_notify_url BODY_FILE ERROR_FILE [CURL_OPTION…]: POSTs the JSON in BODY_FILE to
+# NOTIFY_URL (sync file, else environment); curl's message goes to ERROR_FILE. The URL is a
+# secret (a webhook token): curl reads it from stdin, never from argv.
+post_to_notify_url() {
+  local url=${S_NOTIFY_URL:-${NOTIFY_URL:-}} body=$1 errors=$2
+  shift 2
+  printf 'url = "%s"\n' "${url//\"/%22}" | curl --silent --show-error --fail --max-time 10 "$@" --config - \
+    -H 'Content-Type: application/json' --data-binary "@$body" -o /dev/null 2>"$errors"
 }
 
 # remove_dead_work STATE: spill folders of cv-dedupe processes that are gone (under the sync's
