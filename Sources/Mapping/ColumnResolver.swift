@@ -22,12 +22,12 @@ struct ColumnResolver {
     /// Columns taken as a reserved name whose case the warehouse folded (`userid` → `userId`),
     /// in the order first used: a folded name that a row also has exactly is not used.
     private(set) var folded: [FoldedColumn] = []
-    /// Every folded name met, by the index a `Resolved` carries, and whether it was used or
-    /// shadowed (reported once each).
+    /// Every folded name met, by the index a `Resolved` carries, and whether it was used
+    /// (reported once).
     private var foldCandidates: [FoldedColumn] = []
     private var foldUsed: [Bool] = []
-    private var foldShadowed: [Bool] = []
-    /// Ignored columns that are a folded reserved name, with the exact name that won.
+    /// Ignored columns that are a folded reserved name, with the exact name that won (each
+    /// reported once, when first shadowed).
     private(set) var shadowedBy: [String: String] = [:]
 
     init(destination: Destination, schema: WorkspaceSchema) {
@@ -77,7 +77,6 @@ struct ColumnResolver {
                 resolved = Resolved(slot: resolve(reserved), fold: Int32(foldCandidates.count))
                 foldCandidates.append(FoldedColumn(column: name, reserved: reserved))
                 foldUsed.append(false)
-                foldShadowed.append(false)
             }
         }
         byName[key] = resolved
@@ -94,10 +93,10 @@ struct ColumnResolver {
             let slot = columns[i].slot
             if columns.contains(where: { $0.slot == slot && $0.fold < 0 }) {
                 columns[i].slot = .ignored
-                if !foldShadowed[fold] {
-                    foldShadowed[fold] = true
-                    ignored.append(foldCandidates[fold].column)
-                    shadowedBy[foldCandidates[fold].column] = foldCandidates[fold].reserved
+                let candidate = foldCandidates[fold]
+                if shadowedBy[candidate.column] == nil {
+                    shadowedBy[candidate.column] = candidate.reserved
+                    ignored.append(candidate.column)
                 }
             } else if !foldUsed[fold] {
                 foldUsed[fold] = true

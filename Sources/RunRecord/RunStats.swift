@@ -22,9 +22,6 @@ public struct RunStats: Sendable {
 
     public init(_ objects: [File: JSONObject]) { self.objects = objects }
 
-    /// Whether the stage's file was there.
-    public func has(_ file: File) -> Bool { objects[file] != nil }
-
     public subscript(file: File, key: String) -> Int {
         guard case .number(let text)? = objects[file]?[key] else { return 0 }
         return Int(text) ?? 0
