@@ -25,6 +25,7 @@ struct CvRun: ToolCommand {
               0  success
               1  a file could not be read or written
               2  usage error
+              3  record and instant: recorded, and an alert is due
 
             EXAMPLES
               cv-run history --state state/people

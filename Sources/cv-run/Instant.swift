@@ -13,7 +13,8 @@ struct Instant: ToolCommand {
     static let configuration = CommandConfiguration(
         abstract:
             "Record a run that ended where it began: skipped (the previous run holds the lock) or refused for its "
-            + "sync file. A refusal that repeats the last one is not recorded again, nor alerted.")
+            + "sync file. A refusal that repeats the last one is not recorded again, nor alerted. Exits 3 when "
+            + "an alert is due.")
 
     @OptionGroup var options: SyncOptions
     var state: String { options.state }
@@ -45,10 +46,8 @@ struct Instant: ToolCommand {
         }
         try history.append(line)
         let summary = "\(sync): \(status.rawValue): \(why)"
-        if let alertFile,
-            let alert = Alert.decide(previous: History.lastScheduled(lines), current: line, summary: summary)
-        {
-            try AlertFile.write(alert, line: line, sync: sync, to: alertFile)
+        if let alert = Alert.decide(previous: History.lastScheduled(lines), current: line, summary: summary) {
+            try AlertFile.due(alert, line: line, sync: sync, to: alertFile)
         }
         return .success
     }

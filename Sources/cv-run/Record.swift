@@ -16,7 +16,9 @@ struct Record: ToolCommand {
         abstract:
             "Record a finished run: its history line, the run folders KEEP_RUNS keeps, and an alert when the "
             + "sync's condition changed. Prints the run's summary line (the alert's text when one is due), then "
-            + "one line per column note.")
+            + "one line per column note. Exits 3 when the run is recorded and an alert is due (its body is in "
+            + "--alert-file unless the disk refused it, which a note says), 1 when the history line could not be "
+            + "written.")
 
     @OptionGroup var options: SyncOptions
     var state: String { options.state }
@@ -79,13 +81,29 @@ struct Record: ToolCommand {
         let alert = Alert.decide(previous: previous, current: line, summary: summary)
         print(alert?.text ?? summary)
         for note in RunSummary.columnNotes(stats) { print(note) }
-        if let alertFile, let alert { try AlertFile.write(alert, line: line, sync: sync, to: alertFile) }
+        if let alert { try AlertFile.due(alert, line: line, sync: sync, to: alertFile) }
         return .success
     }
 }
 
 /// The body NOTIFY_URL receives: Slack's "text", and the history line for machines.
 enum AlertFile {
+    /// Exit status 3: the run is recorded and an alert is due. The caller learns it from the
+    /// status, not from the file, which a full disk may have refused (a line on stdout says so,
+    /// after the summary, where the driver reads notes).
+    static let dueStatus = ExitCode(3)
+
+    static func due(_ alert: Alert, line: HistoryLine, sync: String, to path: String?) throws -> Never {
+        if let path {
+            do {
+                try write(alert, line: line, sync: sync, to: path)
+            } catch {
+                print("the alert's body for NOTIFY_URL could not be saved: \(error.message)")
+            }
+        }
+        throw dueStatus
+    }
+
     static func write(_ alert: Alert, line: HistoryLine, sync: String, to path: String) throws(OutputError) {
         var host = [CChar](repeating: 0, count: 256)
         gethostname(&host, 255)

@@ -421,4 +421,50 @@ final class DriverRunRecordTests: DriverTestCase {
         try cvSync(["check", "people"], status: 2)
         XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: temp), [])
     }
+
+    /// A disk that filled up after the commit left a bare `failed`. Now the run names the full
+    /// disk, last_sync_time keeps its value (so the rows are extracted again), and once there is
+    /// room the next run sends nothing twice: the commit before the disk filled holds.
+    func testAFullDiskAfterTheCommitIsNamed() throws {
+        guard getuid() == 0 else { throw XCTSkip("a small tmpfs to fill needs root (CI runs as root)") }
+        let state = "\(home)/state"
+        try FileManager.default.createDirectory(atPath: state, withIntermediateDirectories: true)
+        XCTAssertEqual(try PipelineTests.shell("mount -t tmpfs -o size=8m tmpfs '\(state)'").0, 0)
+        defer { _ = try? PipelineTests.shell("umount -l '\(state)'") }
+        // The tools, with cv-dedupe's commit followed by a disk that fills up.
+        let bin = "\(home)/bin"
+        let real = ToolRunner.binDirectory.path
+        XCTAssertEqual(
+            try PipelineTests.shell(
+                """
+                mkdir '\(bin)' && for t in '\(real)'/*; do [ -x "$t" ] && [ -f "$t" ] && ln -s "$t" '\(bin)'/; done
+                rm '\(bin)/cv-dedupe'
+                printf '%s\\n' '#!/bin/bash' '"\(real)/cv-dedupe" "$@" || exit' \\
+                  '[ "$1" != commit ] || dd if=/dev/zero of=\(state)/filler bs=64k 2>/dev/null' 'exit 0' >'\(bin)/cv-dedupe'
+                chmod +x '\(bin)/cv-dedupe'
+                """
+            ).0, 0)
+        try contacts()
+        try cvSync(["run", "people"])
+        let watermark = try String(contentsOfFile: "\(state)/people/last_sync_time", encoding: .utf8)
+        try TestServers.psql(pg, "UPDATE \(table) SET first_name = 'Zed', updated_at = now() WHERE id = 2")
+
+        sync.environment["CV_BIN"] = bin
+        let (_, _, err) = try cvSync(["run", "people"], status: 1)
+        XCTAssertTrue(FileManager.default.fileExists(atPath: "\(state)/filler"), "the disk filled after the commit")
+        XCTAssertTrue(err.contains("could not write \(state)/people/last_sync_time (the disk is full)"), err)
+        XCTAssertFalse(err.contains("not in the history"), "the history line fitted: \(err)")
+        XCTAssertTrue(err.contains("people: failed in "), "the alert is said on stderr: \(err)")
+        XCTAssertEqual(try String(contentsOfFile: "\(state)/people/last_sync_time", encoding: .utf8), watermark)
+        let run = try XCTUnwrap(history("people").last)
+        XCTAssertEqual(run["status"], .string("failed"), err)
+        XCTAssertTrue(run["error"]?.stringValue?.contains("the disk is full") ?? false, "\(run)")
+
+        try FileManager.default.removeItem(atPath: "\(state)/filler")
+        sync.environment["CV_BIN"] = nil
+        try cvSync(["run", "people"])
+        let after = try XCTUnwrap(history("people").last)
+        XCTAssertEqual(after["status"], .string("succeeded"))
+        XCTAssertEqual(after["recordsSent"], .number("0"), "Zed was committed before the disk filled: \(after)")
+    }
 }

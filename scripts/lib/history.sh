@@ -8,11 +8,11 @@ cv_run() { "$CV_BIN/cv-run" "$@"; }
 # the lock) or failed (its sync file cannot run). Returns 0 when this is news (an alert is due),
 # 1 when it repeats what the sync already said.
 record_instant() {
-  local state="$SYNC_HOME/state/$1" alert
+  local state="$SYNC_HOME/state/$1" alert code=0
   alert="$state/alert.json"
   rm -f "$alert"
-  cv_run instant --state "$state" --sync "$1" --status "$2" --why "${3#cv-sync: }" --alert-file "$alert" 2>/dev/null || return 1
-  [ -s "$alert" ] || return 1
+  cv_run instant --state "$state" --sync "$1" --status "$2" --why "${3#cv-sync: }" --alert-file "$alert" >/dev/null 2>&1 || code=$?
+  [ "$code" = 3 ] || return 1
   notify "$1" "$alert"
   rm -f "$alert"
 }

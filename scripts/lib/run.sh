@@ -95,11 +95,13 @@ run_sync() {
 RECORDED=1
 finish_run() {
   local name=$1 state=$2 run=$3 status=$4 start=$5 mode=$6 last=$7 error=$8 manual=$9
-  local alert="$state/runs/$run/alert.json" out flags=()
+  local alert="$state/runs/$run/alert.json" out flags=() code=0
   [ -n "$manual" ] && flags+=(--manual)
-  if ! out=$(cv_run record --state "$state" --sync "$name" --run "$run" --status "$status" --start "$start" \
+  out=$(cv_run record --state "$state" --sync "$name" --run "$run" --status "$status" --start "$start" \
     --end "$(date +%s)" --mode "$mode" --last-sync-time "$last" --error "$error" --keep-runs "$S_KEEP_RUNS" \
-    --alert-file "$alert" "${flags[@]}" 2>&1); then
+    --alert-file "$alert" "${flags[@]}" 2>&1) || code=$?
+  # 3: recorded, and an alert is due.
+  if [ "$code" != 0 ] && [ "$code" != 3 ]; then
     shout "$name: this run ($status) is not in the history: ${out##*cv-run: }"
     RECORDED=0
     return 0
@@ -109,7 +111,7 @@ finish_run() {
   if [ "$out" != "$summary" ]; then
     while IFS= read -r note; do say "$name: $note"; done <<<"${out#*$'\n'}"
   fi
-  if [ -s "$alert" ]; then
+  if [ "$code" = 3 ]; then
     shout "$summary"
     notify "$name" "$alert"
   else
@@ -142,6 +144,7 @@ disk_problem() {
 # it never changes the run's outcome.
 notify() {
   [ -n "${S_NOTIFY_URL:-${NOTIFY_URL:-}}" ] || return 0
+  [ -s "$2" ] || { shout "$1: NOTIFY_URL was not told: the alert's body could not be saved"; return 0; }
   command -v curl >/dev/null || { shout "$1: NOTIFY_URL is set but curl is not installed"; return 0; }
   if ! post_to_notify_url "$2" "$SYNC_HOME/state/$1/notify.log" --retry 3 --retry-delay 1 --retry-all-errors; then
     shout "$1: could not notify NOTIFY_URL: $(tail -n 1 "$SYNC_HOME/state/$1/notify.log")"
