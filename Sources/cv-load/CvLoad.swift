@@ -16,7 +16,7 @@ struct CvLoad: ToolCommand {
             "Send records to the Conversion API in batches, with rate limiting and retries; every record ends as an "
             + "ack or a reject.",
         usage: """
-            cv-load [--api-url URL] [--api-key-file FILE] [--acks FILE]
+            cv-load [--api-url URL] [--api-key-file FILE | --api-key-env NAME] [--acks FILE]
                     [--rejects FILE] [--stats FILE] [--batch-size N] [--rate R]
                     [--max-attempts N] [--concurrency N] [--timeout S]
                     [--ca-bundle FILE] [--dry-run] [FILE]
@@ -25,8 +25,8 @@ struct CvLoad: ToolCommand {
         discussion: """
             INPUT
               Records (cv-map or cv-dedupe output) from FILE or stdin; contacts, objects
-              and events may mix. The API key comes from CONVERSION_API_KEY or
-              --api-key-file, never from argv.
+              and events may mix. The API key comes from CONVERSION_API_KEY, the
+              variable --api-key-env names, or --api-key-file; never from argv.
 
             OUTPUT
               --acks FILE: one line per accepted record: its key, type, row, Conversion's
@@ -76,6 +76,12 @@ struct CvLoad: ToolCommand {
 
     @Option(help: "Read the API key from the first line of this file (default: CONVERSION_API_KEY).")
     var apiKeyFile: String?
+
+    @Option(
+        help: ArgumentHelp(
+            "Read the API key from this environment variable instead of CONVERSION_API_KEY (one per workspace).",
+            valueName: "NAME"))
+    var apiKeyEnv: String?
 
     @Option(help: "Largest batch; lowers the endpoint limits (1000 contacts, 200 events, 200 objects).")
     var batchSize: Int?
@@ -144,11 +150,15 @@ struct CvLoad: ToolCommand {
     func execute(diagnostics: Diagnostics) throws -> ExitStatus {
         try TLSTrust.checkEnvironment()
         if let caBundle { try TLSTrust.use(caBundle: caBundle) }
+        if apiKeyFile != nil && apiKeyEnv != nil {
+            throw ConfigurationError.exclusive("--api-key-file", "--api-key-env")
+        }
+        let variable = apiKeyEnv ?? "CONVERSION_API_KEY"
         let key =
             try apiKeyFile.map { path throws(InputError) in try TextFile.readSecret(path) }
-            ?? TextFile.environment("CONVERSION_API_KEY")
+            ?? TextFile.environment(variable)
         guard dryRun || !(key ?? "").isEmpty else {
-            throw ConfigurationError.missing("API key", remedy: "set CONVERSION_API_KEY or pass --api-key-file FILE")
+            throw ConfigurationError.missing("API key", remedy: "set \(variable) or pass --api-key-file FILE")
         }
         let configuration = try LoadConfiguration(
             apiURL: apiUrl ?? TextFile.environment("CONVERSION_API_URL") ?? APIContract.productionBaseURL,

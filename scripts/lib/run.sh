@@ -194,7 +194,7 @@ preflight() {
 # whole extract that would only be queued. The API being down now does not: the run's own
 # retries and the retry queue deal with that. Prints the reason when it fails.
 api_preflight() {
-  local args=(--check --preflight) out
+  local args=(--check --preflight "${KEY_ARGS[@]}") out
   [ -n "$S_API_URL" ] && args+=(--api-url "$S_API_URL")
   [ "$S_TYPE" = objects ] && args+=(--object-type "$S_OBJECT_TYPE")
   out=$("$CV_BIN/cv-load" "${args[@]}" </dev/null 2>&1) && return 0
@@ -249,7 +249,8 @@ pipeline() {
   local dedupe_args=(--state "$db" --run "$run" --rejects "$dir/rejects.ndjson" --stats "$dir/dedupe.json" --retry-queue)
   [ "$S_CHANGED_ONLY" = 1 ] && dedupe_args+=(--changed-only)
   [ "$S_EVENT_ID" = derive ] && dedupe_args+=(--derive-event-ids)
-  local load_args=(--acks "$dir/acks.ndjson" --rejects "$dir/rejects.ndjson" --stats "$dir/load.json")
+  local load_args=(--acks "$dir/acks.ndjson" --rejects "$dir/rejects.ndjson" --stats "$dir/load.json" "${KEY_ARGS[@]}")
+  sync_extract_args
   [ -n "$S_API_URL" ] && load_args+=(--api-url "$S_API_URL")
   [ -n "$S_BATCH_SIZE" ] && load_args+=(--batch-size "$S_BATCH_SIZE")
   [ -n "$S_RATE" ] && load_args+=(--rate "$S_RATE")
@@ -269,7 +270,7 @@ pipeline() {
       # Every stage's status is recorded, so a failed one must not end this subshell first.
       set +e
       export CV_LOG_TIMESTAMPS=1
-      WH_SOURCE="$S_SOURCE" "$CV_BIN/wh-extract" --query "$S_QUERY" --last-sync-time "$last" --stats "$dir/extract.json" 2>"$dir/extract.log" \
+      WH_SOURCE="$S_SOURCE" "$CV_BIN/wh-extract" "${EXTRACT_ARGS[@]}" --query "$S_QUERY" --last-sync-time "$last" --stats "$dir/extract.json" 2>"$dir/extract.log" \
         | "$CV_BIN/cv-map" "${map_args[@]}" 2>"$dir/map.log" \
         | "$CV_BIN/cv-dedupe" "${dedupe_args[@]}" 2>"$dir/dedupe.log" \
         | "$CV_BIN/cv-load" "${load_args[@]}" 2>"$dir/load.log" 1>&"$requests"

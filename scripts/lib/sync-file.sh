@@ -1,7 +1,7 @@
 # shellcheck shell=bash
 # Reading syncs/NAME.sync: KEY=value lines read as data, never sourced or evaluated.
 
-SYNC_KEYS="SOURCE TYPE OBJECT_TYPE QUERY SCHEDULE SCHEMA CHANGED_ONLY API_URL NULLS BATCH_SIZE RATE MAX_ATTEMPTS MAX_REJECT_PERCENT MAX_RETRY_RUNS EVENT_ID KEEP_RUNS NOTIFY_URL STALL_TIMEOUT"
+SYNC_KEYS="SOURCE TYPE OBJECT_TYPE QUERY SCHEDULE SCHEMA CHANGED_ONLY API_URL NULLS BATCH_SIZE RATE MAX_ATTEMPTS MAX_REJECT_PERCENT MAX_RETRY_RUNS EVENT_ID KEEP_RUNS NOTIFY_URL STALL_TIMEOUT API_KEY_FILE API_KEY_ENV PASSWORD_FILE TOKEN_FILE CREDENTIALS_FILE"
 
 # read_kv_file FILE HANDLER: calls HANDLER FILE LINE_NUMBER KEY VALUE for every KEY=value line.
 # Spaces around '=' and at the end, and a ' # comment', are not part of the value; "..." or '...'
@@ -46,6 +46,8 @@ load_sync() {
   [ -f "$file" ] || die 2 "no sync '$name' (expected $file)"
   [ -r "$file" ] || die 2 "cannot read $file"
   for key in $SYNC_KEYS; do printf -v "S_$key" '%s' ""; done
+  # shellcheck disable=SC2034  # KEY_ARGS, the last sync's cv-load key options, is cv-sync's
+  KEY_ARGS=()
   # shellcheck disable=SC2034  # the S_ variables are read by lib/run.sh
   S_CHANGED_ONLY=1 S_NULLS=skip S_MAX_REJECT_PERCENT=100 S_MAX_RETRY_RUNS=10 S_KEEP_RUNS=50 S_STALL_TIMEOUT=1800
   read_kv_file "$file" sync_key
@@ -81,7 +83,7 @@ load_env_file() {
 env_key() {
   local file=$1 n=$2 key=$3 value=$4
   case "$key" in
-    S_*|BASH*|SHELLOPTS|IFS|ENV|PS4|LD_PRELOAD|ROOT|SYNC_HOME|DRY_RUN|DRY_RUN_SHOW|QUIET|CANCELLED|CANCEL_STATUS|STAGES_PID|KEY_ERROR)
+    S_*|BASH*|SHELLOPTS|IFS|ENV|PS4|LD_PRELOAD|ROOT|SYNC_HOME|DRY_RUN|DRY_RUN_SHOW|QUIET|CANCELLED|CANCEL_STATUS|STAGES_PID|KEY_ERROR|KEY_ARGS|EXTRACT_ARGS|MAP_ARGS)
       die 2 "$file:$n: $key cannot be set from an env file" ;;
   esac
   [ -n "${!key+set}" ] || export "$key=$value"
@@ -150,6 +152,7 @@ validate_sync() {
       *) bad SOURCE "SOURCE: $refused" ;;
     esac
   fi
+  validate_credentials
   S_QUERY=$(resolve_path "$S_QUERY")
   [ -f "$S_QUERY" ] || bad QUERY "query file '$S_QUERY' not found"
   [ -r "$S_QUERY" ] || bad QUERY "cannot read the query file '$S_QUERY'"
@@ -162,6 +165,45 @@ validate_sync() {
     local db=${S_SOURCE#sqlite:}
     S_SOURCE="sqlite:$(resolve_path "$db")"
   fi
+}
+
+# validate_credentials: the keys that say where this sync's secrets are (two syncs of one home
+# may write to two workspaces from two warehouses). They name a file or a variable, never hold
+# the secret: an API key is refused, and a file that is not there is not quoted (the value might
+# be the secret itself). A file any user can read is refused, as ssh refuses a key.
+validate_credentials() {
+  if [ -n "$S_API_KEY_FILE" ] && [ -n "$S_API_KEY_ENV" ]; then
+    bad API_KEY_ENV "API_KEY_FILE and API_KEY_ENV both name this sync's API key; keep one"
+  fi
+  local key mode
+  for key in API_KEY_FILE API_KEY_ENV PASSWORD_FILE TOKEN_FILE CREDENTIALS_FILE; do
+    local -n where="S_$key"
+    if [ -z "$where" ]; then unset -n where; continue; fi
+    if [[ $where == sk_live_* || $where == sk_test_* ]]; then
+      bad "$key" "$key holds an API key; it must name where the key is, never hold it (the value is not repeated here)"
+    fi
+    if [ "$key" = API_KEY_ENV ]; then
+      [[ $where =~ ^[A-Za-z_][A-Za-z0-9_]{0,127}$ ]] || bad "$key" "API_KEY_ENV must be the name of an environment variable (letters, digits, '_')"
+    else
+      where=$(resolve_path "$where")
+      if ! [ -f "$where" ] || ! [ -r "$where" ]; then
+        bad "$key" "$key names no readable file (relative paths start at syncs/; the value is not repeated, in case it is the secret itself)"
+      fi
+      mode=$(stat -L -c %a "$where")
+      (( (8#$mode & 8#004) == 0 )) || bad "$key" "$key's file can be read by any user (mode $mode); it holds a secret: chmod o-r it"
+    fi
+    unset -n where
+  done
+}
+
+# sync_extract_args: wh-extract's options for the sync's own warehouse secrets (files, so
+# nothing secret in argv). Sets EXTRACT_ARGS.
+sync_extract_args() {
+  EXTRACT_ARGS=()
+  [ -n "$S_PASSWORD_FILE" ] && EXTRACT_ARGS+=(--password-file "$S_PASSWORD_FILE")
+  [ -n "$S_TOKEN_FILE" ] && EXTRACT_ARGS+=(--token-file "$S_TOKEN_FILE")
+  [ -n "$S_CREDENTIALS_FILE" ] && EXTRACT_ARGS+=(--credentials "$S_CREDENTIALS_FILE")
+  return 0
 }
 
 # Paths in a sync file are relative to the syncs/ folder.
