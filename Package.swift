@@ -4,9 +4,9 @@ import PackageDescription
 // Layout: pure-Swift libraries hold the logic (JSONCodec, SyncCore, StreamIO, TimeFormats,
 // Retrying, WarehouseCore, Extraction, …);
 // each C library is imported by exactly one adapter (PostgresWarehouse → libpq,
-// ODBCWarehouse → unixODBC, CurlHTTP → libcurl, SQLiteDatabase → SQLite); ToolRuntime is the
-// only library that sees ArgumentParser; executables are thin mains. Every target declares
-// exactly the modules it imports.
+// ODBCWarehouse → unixODBC, CurlHTTP → libcurl, SQLiteDatabase → SQLite, RedisClient →
+// hiredis); ToolRuntime is the only library that sees ArgumentParser; executables are thin
+// mains. Every target declares exactly the modules it imports.
 // Lifetimes: the codec and the stream layer return `Span` views whose lifetime the compiler
 // checks (a view of a tape or a buffer cannot outlive it), so no module above needs a pointer.
 let spanViews: [SwiftSetting] = [.enableExperimentalFeature("Lifetimes")]
@@ -33,6 +33,9 @@ let package = Package(
         .systemLibrary(name: "CUnixODBC", pkgConfig: "odbc", providers: [.apt(["unixodbc-dev"])]),
         .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
         .systemLibrary(name: "CSQLite3", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
+        // No pkgConfig: hiredis.pc adds -D_FILE_OFFSET_BITS=64, a flag SwiftPM warns about and the
+        // default include path already holds <hiredis/hiredis.h>.
+        .systemLibrary(name: "CHiredis", providers: [.apt(["libhiredis-dev"])]),
 
         // Pure Swift core.
         .target(name: "JSONCodec", swiftSettings: spanViews),
@@ -57,6 +60,7 @@ let package = Package(
         .target(name: "ODBCWarehouse", dependencies: ["CUnixODBC", "WarehouseCore", "JSONCodec", "SyncCore"]),
         .target(name: "SQLiteDatabase", dependencies: ["CSQLite3", "SyncCore"]),
         .target(name: "CurlHTTP", dependencies: ["CCurl", "SyncCore", "Retrying", "StreamIO"]),
+        .target(name: "RedisClient", dependencies: ["CHiredis"]),
 
         // BigQuery, Snowflake and Databricks over their REST APIs (HTTP through CurlHTTP; RS256
         // JWTs through swift-crypto).
@@ -86,7 +90,9 @@ let package = Package(
         .target(name: "ConversionAPI", dependencies: ["JSONCodec", "SyncCore", "StreamIO"]),
         .target(
             name: "Loading",
-            dependencies: ["ConversionAPI", "CurlHTTP", "JSONCodec", "SyncCore", "Retrying", "StreamIO"]),
+            dependencies: [
+                "ConversionAPI", "CurlHTTP", "RedisClient", "JSONCodec", "SyncCore", "Retrying", "StreamIO",
+            ]),
         .target(
             name: "EmulatorStore",
             dependencies: ["ConversionAPI", "JSONCodec", "SQLiteDatabase", "SyncCore", "StreamIO", "TimeFormats"]),
@@ -139,7 +145,7 @@ let package = Package(
             name: "cv-load",
             dependencies: [
                 "Loading", "ConversionAPI", "SyncCore", "ToolRuntime", "CurlHTTP", "Retrying", "StreamIO",
-                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                "RedisClient", .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
 
         // Tests.
@@ -178,7 +184,7 @@ let package = Package(
         .testTarget(name: "CurlHTTPTests", dependencies: ["CurlHTTP", "SyncCore", "Retrying"]),
         .testTarget(
             name: "LoadingTests",
-            dependencies: ["Loading", "ConversionAPI", "CurlHTTP", "JSONCodec", "SyncCore", "Retrying"]),
+            dependencies: ["Loading", "ConversionAPI", "CurlHTTP", "JSONCodec", "SyncCore", "Retrying", "RedisClient"]),
         .testTarget(
             name: "EmulatorTests",
             dependencies: [

@@ -184,7 +184,7 @@ final class BatchSender: @unchecked Sendable {
                         attempts: attempt)
                 case 429:
                     counters.update { $0.http429 += 1 }
-                    if let retryAfter = Backoff.retryAfter(response) { limiter.pause(for: retryAfter) }
+                    limiter.rateLimited(retryAfter: Backoff.retryAfter(response))
                     last = (.http(429), "rate limited (HTTP 429)", 429)
                 case let status where Backoff.isRetryable(status: status):
                     counters.update { $0.http5xx += 1 }

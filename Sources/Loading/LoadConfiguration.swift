@@ -1,4 +1,5 @@
 import ConversionAPI
+import RedisClient
 import SyncCore
 import Retrying
 
@@ -23,12 +24,16 @@ public struct LoadConfiguration: Sendable {
     /// Where the rate budget shared by all cv-load processes of one API key lives; nil keeps
     /// the budget to this process.
     public var budgetDirectory: String?
+    /// A Redis server that holds the budget for every host (--budget-url); its password comes
+    /// from REDISCLI_AUTH, never from the URL.
+    public var budgetServer: RedisEndpoint?
+    public var budgetPassword: String?
 
     public init(
         apiURL: String, apiKey: String, batchSize: Int? = nil, rate: Double = APIContract.requestsPerSecond,
         concurrency: Int = 4, retry: RetryPolicy = RetryPolicy(), inputPath: String? = nil, acksPath: String? = nil,
         rejectsPath: String? = nil, dryRun: Bool = false, includeUserId: Bool = true, timeoutSeconds: Int = 60,
-        budgetDirectory: String? = nil
+        budgetDirectory: String? = nil, budgetServer: RedisEndpoint? = nil, budgetPassword: String? = nil
     )
         throws(ConfigurationError)
     {
@@ -61,6 +66,8 @@ public struct LoadConfiguration: Sendable {
         self.includeUserId = includeUserId
         self.timeoutSeconds = timeoutSeconds
         self.budgetDirectory = budgetDirectory
+        self.budgetServer = budgetServer
+        self.budgetPassword = budgetPassword
     }
 
     func limit(_ endpoint: Endpoint) -> Int { min(endpoint.limit, batchSize ?? endpoint.limit) }

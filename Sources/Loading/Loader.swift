@@ -24,7 +24,8 @@ public enum Loader {
         defer { signals?.cancel() }
         let limiter = RequestPacer(
             rate: configuration.rate, scope: configuration.apiURL + "\n" + configuration.apiKey,
-            directory: configuration.budgetDirectory)
+            directory: configuration.budgetDirectory, redis: configuration.budgetServer,
+            redisPassword: configuration.budgetPassword, say: { diagnostics.warning($0) })
         let queue = BlockingQueue<Batch>(capacity: configuration.concurrency)
         let workers = DispatchGroup()
         let makeTransport =

@@ -75,6 +75,11 @@ struct CvEmulator: ToolCommand {
     @Option(help: "Requests per second before answering 429 with Retry-After (default: no limit).")
     var rateLimit: Double?
 
+    @Option(
+        help: "Requests in any sliding second before answering 429: the strictest way to count a limit (default: none)."
+    )
+    var windowLimit: Int?
+
     @Option(help: "Fraction of requests answered --error-status without processing.")
     var errorRate = 0.0
 
@@ -97,6 +102,7 @@ struct CvEmulator: ToolCommand {
         var plan = FaultPlan()
         var given: JSONObjectBuilder = [:]
         if let rateLimit { given["rateLimit"] = .number(String(rateLimit)) }
+        if let windowLimit { given["windowLimit"] = .number(String(windowLimit)) }
         given["errorRate"] = .number(String(errorRate))
         given["errorStatus"] = .number(String(errorStatus))
         given["latencyMs"] = .number(String(latencyMs))

@@ -2,6 +2,7 @@ import ArgumentParser
 import ConversionAPI
 import CurlHTTP
 import Loading
+import RedisClient
 import SyncCore
 import ToolRuntime
 import Retrying
@@ -97,6 +98,13 @@ struct CvLoad: ToolCommand {
     )
     var budgetDir: String?
 
+    @Option(
+        help: ArgumentHelp(
+            "A Redis server that keeps the rate budget for every host syncing into the workspace (default: "
+                + "CV_LOAD_BUDGET_URL); its password from REDISCLI_AUTH. This host's budget is the fallback.",
+            valueName: "redis://HOST[:PORT][/DB]"))
+    var budgetUrl: String?
+
     @Flag(help: "Keep the rate budget to this process instead of sharing it.")
     var privateBudget = false
 
@@ -169,7 +177,8 @@ struct CvLoad: ToolCommand {
             budgetDirectory: privateBudget
                 ? nil
                 : budgetDir ?? TextFile.environment("CV_LOAD_BUDGET_DIR")
-                    ?? TextFile.environment("XDG_RUNTIME_DIR") ?? "/tmp")
+                    ?? TextFile.environment("XDG_RUNTIME_DIR") ?? "/tmp",
+            budgetServer: try budgetServer(), budgetPassword: TextFile.environment("REDISCLI_AUTH"))
         if objectType != nil && !check {
             throw ConfigurationError.needs(
                 setting: "--object-type", other: "--check", why: "records name their own type")
@@ -197,5 +206,22 @@ struct CvLoad: ToolCommand {
         }
     }
 
+    /// The Redis server of --budget-url or CV_LOAD_BUDGET_URL; none with --private-budget.
+    private func budgetServer() throws(BudgetURLError) -> RedisEndpoint? {
+        guard !privateBudget, let url = budgetUrl ?? TextFile.environment("CV_LOAD_BUDGET_URL"), !url.isEmpty else {
+            return nil
+        }
+        do {
+            return try RedisEndpoint(url: url)
+        } catch {
+            throw BudgetURLError(message: "--budget-url: " + error.message)
+        }
+    }
+
     static func main() { ToolMain.main(CvLoad.self) }
+}
+
+struct BudgetURLError: ToolError {
+    var message: String
+    var exitStatus: ExitStatus { .usage }
 }

@@ -140,4 +140,21 @@ final class DriverWorkspacesTests: DriverTestCase {
         XCTAssertTrue(unset.contains("API_KEY_ENV names NOBODY_SET_THIS, which is not set"), unset)
         try assertNoSecretIn([err, unset])
     }
+
+    /// BUDGET_URL reaches cv-load (a Redis that is not there: the run says so in its load log and
+    /// delivers on the host's budget); one with a password is refused without showing it.
+    func testTheBudgetURLReachesCvLoad() throws {
+        let dead = "redis://127.0.0.1:\(try RedisProcess.freePort())/0"
+        try writeSyncs(a: ["BUDGET_URL=\(dead)"])
+        try cvSync(["run", "a"])
+        XCTAssertEqual(try emails(emulator), ["a@x.com", "b@x.com", "c@x.com"])
+        let run = try XCTUnwrap(history("a").last?["run"]?.stringValue)
+        let log = try String(contentsOfFile: "\(home)/state/a/runs/\(run)/load.log", encoding: .utf8)
+        XCTAssertTrue(log.contains("the rate budget at \(dead) did not answer"), log)
+
+        try writeSyncs(a: ["BUDGET_URL=redis://sync:Hunter-22@127.0.0.1:6379"])
+        let (_, _, err) = try cvSync(["run", "a"], status: 2)
+        XCTAssertTrue(err.contains("BUDGET_URL holds a password; set REDISCLI_AUTH"), err)
+        XCTAssertFalse(err.contains("Hunter-22"), err)
+    }
 }

@@ -254,6 +254,7 @@ pipeline() {
   [ -n "$S_API_URL" ] && load_args+=(--api-url "$S_API_URL")
   [ -n "$S_BATCH_SIZE" ] && load_args+=(--batch-size "$S_BATCH_SIZE")
   [ -n "$S_RATE" ] && load_args+=(--rate "$S_RATE")
+  [ -n "$S_BUDGET_URL" ] && load_args+=(--budget-url "$S_BUDGET_URL")
   [ -n "$S_MAX_ATTEMPTS" ] && load_args+=(--max-attempts "$S_MAX_ATTEMPTS")
   # A dry run's cv-load prints the requests it would send instead of sending them (to a file:
   # reopening /dev/stdout would truncate a log that cron appends to).

@@ -1,7 +1,7 @@
 # shellcheck shell=bash
 # Reading syncs/NAME.sync: KEY=value lines read as data, never sourced or evaluated.
 
-SYNC_KEYS="SOURCE TYPE OBJECT_TYPE QUERY SCHEDULE SCHEMA CHANGED_ONLY API_URL NULLS BATCH_SIZE RATE MAX_ATTEMPTS MAX_REJECT_PERCENT MAX_RETRY_RUNS EVENT_ID KEEP_RUNS NOTIFY_URL STALL_TIMEOUT API_KEY_FILE API_KEY_ENV PASSWORD_FILE TOKEN_FILE CREDENTIALS_FILE"
+SYNC_KEYS="SOURCE TYPE OBJECT_TYPE QUERY SCHEDULE SCHEMA CHANGED_ONLY API_URL NULLS BATCH_SIZE RATE MAX_ATTEMPTS MAX_REJECT_PERCENT MAX_RETRY_RUNS EVENT_ID KEEP_RUNS NOTIFY_URL STALL_TIMEOUT API_KEY_FILE API_KEY_ENV PASSWORD_FILE TOKEN_FILE CREDENTIALS_FILE BUDGET_URL"
 
 # read_kv_file FILE HANDLER: calls HANDLER FILE LINE_NUMBER KEY VALUE for every KEY=value line.
 # Spaces around '=' and at the end, and a ' # comment', are not part of the value; "..." or '...'
@@ -139,6 +139,14 @@ validate_sync() {
     fi
     unset -n value_of
   done
+  if [ -n "$S_BUDGET_URL" ]; then
+    [[ $S_BUDGET_URL =~ ^redis://[^[:space:]]+$ ]] || bad BUDGET_URL "BUDGET_URL must be a redis://HOST[:PORT][/DB] URL"
+    local authority=${S_BUDGET_URL#redis://}
+    authority=${authority%%/*}
+    if [[ $authority == *@* && ${authority%@*} == *:* ]]; then
+      bad BUDGET_URL "BUDGET_URL holds a password; set REDISCLI_AUTH in the env file instead (the value is not repeated here)"
+    fi
+  fi
   case "$S_EVENT_ID" in ""|column|derive) ;; *) bad EVENT_ID "EVENT_ID must be 'column' (the default) or 'derive', got '$S_EVENT_ID'" ;; esac
   # Secrets come from the environment or files, never from the sync file. wh-extract parses the
   # source as the warehouse's own client would (libpq for PostgreSQL) and names the option.
