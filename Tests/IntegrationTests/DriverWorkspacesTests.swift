@@ -144,7 +144,7 @@ final class DriverWorkspacesTests: DriverTestCase {
     /// BUDGET_URL reaches cv-load (a Redis that is not there: the run says so in its load log and
     /// delivers on the host's budget); one with a password is refused without showing it.
     func testTheBudgetURLReachesCvLoad() throws {
-        let dead = "redis://127.0.0.1:\(try RedisProcess.freePort())/0"
+        let dead = "redis://127.0.0.1:\(try LoopbackPort.free())/0"
         try writeSyncs(a: ["BUDGET_URL=\(dead)"])
         try cvSync(["run", "a"])
         XCTAssertEqual(try emails(emulator), ["a@x.com", "b@x.com", "c@x.com"])

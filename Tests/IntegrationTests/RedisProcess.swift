@@ -19,7 +19,7 @@ final class RedisProcess {
             }
             throw XCTSkip("no redis-server: scripts/setup installs it")
         }
-        port = try Self.freePort()
+        port = try LoopbackPort.free()
         process = try Launcher.start([
             "/usr/bin/redis-server", "--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
             "--dir", NSTemporaryDirectory(), "--logfile", "",
@@ -33,9 +33,12 @@ final class RedisProcess {
     }
 
     func stop() { process.stop() }
+}
 
+/// Ports on 127.0.0.1 for the servers tests start.
+enum LoopbackPort {
     /// A port nothing listens on now (the kernel's choice for a socket bound to port 0).
-    static func freePort() throws -> Int {
+    static func free() throws -> Int {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         defer { close(fd) }
         var address = sockaddr_in()
@@ -48,7 +51,7 @@ final class RedisProcess {
                 bind(fd, pointer, length) == 0 && getsockname(fd, pointer, &length) == 0
             }
         }
-        guard bound else { throw NSError(domain: "redis", code: 2) }
+        guard bound else { throw NSError(domain: "port", code: 2) }
         return Int(UInt16(bigEndian: address.sin_port))
     }
 }

@@ -89,7 +89,7 @@ final class SharedBudgetTests: XCTestCase {
         }
 
         // Nothing listening from the start: the same, at once.
-        let dead = "redis://127.0.0.1:\(try RedisProcess.freePort())"
+        let dead = "redis://127.0.0.1:\(try LoopbackPort.free())"
         let began = Date()
         let late = try loadFromHosts(1, records: 5, emulator: emulator, budgetURL: dead)
         XCTAssertEqual(late[0].wait(), 0, late[0].stderr)

@@ -118,6 +118,7 @@ finish_run() {
     say "$summary"
   fi
   write_metrics
+  push_metrics "$name" "$state/runs/$run"
 }
 
 # write_metrics: the home's Prometheus textfile (METRICS_FILE, from the environment or the env
@@ -128,6 +129,27 @@ write_metrics() {
   for name in $(all_syncs); do args+=(--sync "$name"); done
   if [ "$METRICS_FILE" = - ]; then cv_run metrics --home "$SYNC_HOME" "${args[@]}" --out -; return; fi
   out=$(cv_run metrics --home "$SYNC_HOME" "${args[@]}" --out "$METRICS_FILE" 2>&1) || shout "could not write METRICS_FILE: ${out##*cv-run: }"
+  return 0
+}
+
+# push_metrics NAME RUN_DIR: the sync's metrics (the families of METRICS_FILE) to a Prometheus
+# Pushgateway (PUSHGATEWAY_URL), the convention for batch jobs such as a CronJob's pod that is
+# gone before any scrape. One group per sync, replaced by each run (PUT):
+# /metrics/job/${PUSHGATEWAY_JOB:-cv-sync}/sync/NAME. The URL may hold a password, so curl reads
+# it from stdin, not argv; a push that fails is said, never the run's outcome.
+push_metrics() {
+  local url=${PUSHGATEWAY_URL:-} job=${PUSHGATEWAY_JOB:-cv-sync} body="$2/metrics.prom" out
+  [ -n "$url" ] || return 0
+  if ! [[ $job =~ ^[A-Za-z0-9_.-]+$ ]]; then shout "$1: PUSHGATEWAY_JOB must be letters, digits, '.', '_' or '-'"; return 0; fi
+  if ! out=$(cv_run metrics --home "$SYNC_HOME" --sync "$1" --out "$body" 2>&1); then
+    shout "$1: could not push metrics: ${out##*cv-run: }"
+    return 0
+  fi
+  url="${url%/}/metrics/job/$job/sync/$1"
+  if ! out=$(printf 'url = "%s"\n' "${url//\"/%22}" | curl --silent --show-error --fail --max-time 10 --config - \
+    -X PUT -H 'Content-Type: text/plain; version=0.0.4' --data-binary "@$body" -o /dev/null 2>&1); then
+    shout "$1: could not push metrics to PUSHGATEWAY_URL: ${out##*curl: }"
+  fi
   return 0
 }
 
