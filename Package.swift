@@ -82,6 +82,8 @@ let package = Package(
 
         // What a run was: its id and order, status rules, history line, alerts, schedule.
         .target(name: "RunRecord", dependencies: ["JSONCodec", "StreamIO", "TimeFormats"]),
+        // What runs a sync home elsewhere: Kubernetes manifests.
+        .target(name: "Deployment", dependencies: ["JSONCodec"]),
 
         .target(name: "Mapping", dependencies: ["ConversionAPI", "SyncCore", "JSONCodec", "StreamIO", "TimeFormats"]),
         .target(
@@ -116,7 +118,7 @@ let package = Package(
         .executableTarget(
             name: "cv-run",
             dependencies: [
-                "RunRecord", "JSONCodec", "StreamIO", "SyncCore", "TimeFormats", "ToolRuntime",
+                "RunRecord", "Deployment", "JSONCodec", "StreamIO", "SyncCore", "TimeFormats", "ToolRuntime",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
 

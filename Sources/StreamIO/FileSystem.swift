@@ -86,6 +86,12 @@ public enum FileTree {
         return fd
     }
 
+    /// A regular file (after symlinks): not a folder, a socket or a device.
+    public static func isRegularFile(_ path: String) -> Bool {
+        var info = stat()
+        return stat(path, &info) == 0 && (info.st_mode & S_IFMT) == S_IFREG
+    }
+
     /// Whether anything is at `path` (a dangling link counts).
     public static func exists(_ path: String) -> Bool {
         var info = stat()

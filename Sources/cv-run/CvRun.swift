@@ -13,6 +13,7 @@ struct CvRun: ToolCommand {
         usage: """
             cv-run begin|verdict|record|instant|interrupted … (for cv-sync)
             cv-run history|errors|status|due … (what cv-sync shows)
+            cv-run kubernetes --home HOME --image IMAGE --sync NAME=SCHEDULE …
             """,
         discussion: """
             STATE
@@ -35,6 +36,7 @@ struct CvRun: ToolCommand {
         subcommands: [
             Begin.self, Verdict.self, Record.self, Instant.self, Interrupted.self, HistoryCommand.self,
             Errors.self, Status.self, Due.self, Report.self, Inputs.self, MetricsCommand.self, ReportHTML.self,
+            Kubernetes.self,
         ])
 
     func execute(diagnostics: Diagnostics) throws -> ExitStatus { .success }

@@ -66,7 +66,8 @@ sync_key() {
 
 # load_env_file FILE REQUIRED: KEY=value lines exported to the stages (secrets for unattended
 # runs: cron and systemd start with an empty environment). Read as data, never sourced; refused
-# unless only its owner, the user running cv-sync, can read it. A variable already set wins.
+# unless only its owner, the user running cv-sync, can read it (or it is root's and closed to
+# other users: a Kubernetes Secret's mount). A variable already set wins.
 load_env_file() {
   local file=$1 required=$2 mode owner
   if [ ! -e "$file" ]; then
@@ -75,8 +76,14 @@ load_env_file() {
   fi
   if [ ! -f "$file" ] || [ ! -r "$file" ]; then die 2 "cannot read the env file '$file'"; fi
   read -r mode owner < <(stat -L -c '%a %u' "$file")
-  [ "$owner" = "$(id -u)" ] || die 2 "env file '$file' belongs to another user (uid $owner); it holds secrets: it must be yours"
-  (( (8#$mode & 8#077) == 0 )) || die 2 "env file '$file' can be read by others (mode $mode); it holds secrets: chmod 600 '$file'"
+  if [ "$owner" = 0 ] && [ "$(id -u)" != 0 ]; then
+    # A Kubernetes Secret is mounted owned by root and readable by the pod's group (fsGroup):
+    # root's, closed to other users, is as private as the user's own.
+    (( (8#$mode & 8#007) == 0 )) || die 2 "env file '$file' can be read by any user (mode $mode); it holds secrets"
+  else
+    [ "$owner" = "$(id -u)" ] || die 2 "env file '$file' belongs to another user (uid $owner); it holds secrets: it must be yours"
+    (( (8#$mode & 8#077) == 0 )) || die 2 "env file '$file' can be read by others (mode $mode); it holds secrets: chmod 600 '$file'"
+  fi
   read_kv_file "$file" env_key
 }
 
