@@ -19,7 +19,7 @@ BASH_DIR = $(DESTDIR)$(PREFIX)/share/bash-completion/completions
 ZSH_DIR = $(DESTDIR)$(PREFIX)/share/zsh/vendor-completions
 FISH_DIR = $(DESTDIR)$(PREFIX)/share/fish/vendor_completions.d
 
-.PHONY: build test demo install uninstall deb bench setup man completions
+.PHONY: build test demo install uninstall deb image bench setup man completions
 
 setup:
 	bash scripts/setup
@@ -91,3 +91,8 @@ uninstall:
 # A Debian package of everything install puts in place, under /usr.
 deb:
 	bash scripts/package/deb
+
+# The OCI image (buildah, podman or docker): Debian with the .deb, cv-sync as the entry point.
+# BASE=IMAGE starts from another Debian image of the same release.
+image:
+	bash scripts/package/image
