@@ -17,8 +17,10 @@ struct CvLoad: ToolCommand {
             "Send records to the Conversion API in batches, with rate limiting and retries; every record ends as an "
             + "ack or a reject.",
         usage: """
-            cv-load [--api-url URL] [--api-key-file FILE | --api-key-env NAME] [--acks FILE]
-                    [--rejects FILE] [--stats FILE] [--batch-size N] [--rate R]
+            cv-load [--api-url URL] [--api-key-file FILE | --api-key-env NAME]
+                    [--acks FILE] [--rejects FILE] [--stats FILE]
+                    [--batch-size N] [--rate R] [--budget-dir DIR]
+                    [--budget-url redis://HOST[:PORT][/DB]]
                     [--max-attempts N] [--concurrency N] [--timeout S]
                     [--ca-bundle FILE] [--dry-run] [FILE]
             cv-load --check [--preflight] [--object-type TYPE] [--api-url URL]
