@@ -27,8 +27,9 @@ public enum Extractor {
         throws(ExtractError) -> ExtractStats
     {
         let warehouse = try WarehouseConnector.connect(configuration)
-        let canceller = SignalCanceller(warehouse: warehouse)
-        defer { canceller.stop() }
+        // A signal cancels the running statement on the server; the stream then ends.
+        let signals = SignalWatcher { _ in warehouse.cancel() }
+        defer { signals.cancel() }
         let clock = try StartClock(
             lastSyncTime: configuration.lastSyncTime,
             reading: WarehouseClock.read(warehouse, source: configuration.source, diagnostics: diagnostics))
@@ -42,7 +43,7 @@ public enum Extractor {
             start = try sink.clock.settle(warehouse)
             do throws(OutputError) { try output.flush(&writer.bytes) } catch { throw ExtractError.output(error) }
         } catch {
-            if case .cancelled = error { throw .cancelled(signal: canceller.signalName ?? "signal") }
+            if case .cancelled = error { throw .cancelled(signal: signals.firstSignal ?? "signal") }
             switch error {
             case .output(.closedPipe), .watermarkInFuture, .duplicateColumn: warehouse.cancel()
             default: break

@@ -20,7 +20,10 @@ public enum Loader {
             path: configuration.rejectsPath, diagnostics: diagnostics, location: reader.sourceName)
         let writer = try OutcomeWriter(acksPath: configuration.acksPath, rejects: rejects, counters: counters)
         let stop = StopSignal()
-        let signals = configuration.dryRun ? nil : StopOnSignal(stop)
+        // A signal stops cv-load as a refused key does: nothing more is sent, requests in flight
+        // finish, every record left becomes a retryable not_sent reject, and all that is known
+        // reaches the acks and rejects before the exit (1), for the driver to commit.
+        let signals = configuration.dryRun ? nil : SignalWatcher { stop.stop(.cancelled(signal: $0)) }
         defer { signals?.cancel() }
         let limiter = RequestPacer(
             rate: configuration.rate, scope: configuration.apiURL + "\n" + configuration.apiKey,

@@ -33,7 +33,7 @@ public final class Statement {
     /// a heap copy of every short string first: a few percent of the emulator's store work.
     public func bind(_ index: Int32, text: String) {
         var text = text
-        text.withUTF8 { sqlite3_bind_text(handle, index, $0.baseAddress, Int32($0.count), cvsqlite_transient()) }
+        _ = text.withUTF8 { sqlite3_bind_text(handle, index, $0.baseAddress, Int32($0.count), cvsqlite_transient()) }
     }
 
     /// Steps once: true when a row is available, false when done.

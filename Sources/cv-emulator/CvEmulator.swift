@@ -122,15 +122,9 @@ struct CvEmulator: ToolCommand {
         fflush(nil)
         diagnostics.note("listening on \(server.url)" + (db.map { ", store \($0)" } ?? ", store in memory"))
         let stop = DispatchSemaphore(value: 0)
-        var sources: [DispatchSourceSignal] = []
-        for number in [SIGINT, SIGTERM] {
-            signal(number, SIG_IGN)
-            let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
-            source.setEventHandler { stop.signal() }
-            source.resume()
-            sources.append(source)
-        }
+        let signals = SignalWatcher { _ in stop.signal() }
         stop.wait()
+        signals.cancel()
         server.close()
         diagnostics.note("stopped")
         return .success

@@ -106,7 +106,7 @@ final class DedupeTests: XCTestCase {
         let delivered = try XCTUnwrap(out.first { $0.value["data"] == .object(["n": .number("1")]) }?.key)
         let refused = try XCTUnwrap(out.first { $0.value["data"] == .object(["n": .number("2")]) }?.key)
         // n=1 acknowledged; n=2 refused before processing (503): queued.
-        let rejects = try JSONValue.object([
+        let rejects = JSONValue.object([
             "stage": .string("load"), "code": .string("http_503"), "retryable": .bool(true),
             "message": .string("HTTP 503"), "input": out[refused].map(JSONValue.object) ?? .null,
         ]).serialized
@@ -115,7 +115,7 @@ final class DedupeTests: XCTestCase {
         options.rejectsPath = h.rejects
         try (#"{"key":"\#(delivered)","status":"created"}"# + "\n").write(
             toFile: h.dir + "/r1.acks.ndjson", atomically: true, encoding: .utf8)
-        try DedupeState(path: h.state).commit(run: "r1", options)
+        _ = try DedupeState(path: h.state).commit(run: "r1", options)
         try FileManager.default.removeItem(atPath: h.rejects)
         // The watermark stayed: the same rows come again, behind the queued copy of n=2.
         let (again, next) = try h.filter(
