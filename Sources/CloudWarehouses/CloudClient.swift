@@ -91,7 +91,7 @@ final class CloudClient: @unchecked Sendable {
         }
     }
 
-    static let userAgent = "wh-extract/0.1 (conversion-warehouse-sync)"
+    static let userAgent = Product.userAgent(tool: "wh-extract")
     static let jsonHeaders = ["Content-Type: application/json", "Accept: application/json"]
 
     /// Waits, noticing a cancel within a tenth of a second.

@@ -9,7 +9,9 @@ import SyncCore
 /// keep-alive, HTTP/2 where a TLS server offers it). TLS is verified. Not thread-safe: one
 /// session per worker.
 public final class CurlSession: HTTPTransport {
-    private let handle: UnsafeMutableRawPointer
+    /// Nil when libcurl could not allocate one (out of memory): every request then fails as a
+    /// transport error instead of the process crashing.
+    private let handle: UnsafeMutableRawPointer?
     private let userAgent: String
     private let connectTimeout: Int
     private let totalTimeout: Int
@@ -43,7 +45,7 @@ public final class CurlSession: HTTPTransport {
     }
 
     deinit {
-        curl_easy_cleanup(handle)
+        if let handle { curl_easy_cleanup(handle) }
         errorBuffer.deallocate()
     }
 
@@ -54,6 +56,11 @@ public final class CurlSession: HTTPTransport {
     /// With `bodyFile`, the response body is written to that file descriptor instead of memory
     /// (for large downloads); the returned response then has an empty body.
     public func perform(_ request: HTTPRequest, bodyFile: Int32?) throws(HTTPTransportError) -> HTTPResponse {
+        guard let handle else {
+            throw HTTPTransportError(
+                code: Int(CURLE_FAILED_INIT.rawValue), message: "libcurl could not start a session (out of memory)",
+                isTimeout: false)
+        }
         let collector = ResponseCollector()
         collector.file = bodyFile
         let box = Unmanaged.passRetained(collector)

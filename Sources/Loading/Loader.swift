@@ -8,7 +8,7 @@ import StreamIO
 
 /// cv-load's entry point: records in, one ack or one reject out for every record.
 public enum Loader {
-    public static let userAgent = "conversion-warehouse-sync/0.1.0 (cv-load; libcurl)"
+    public static let userAgent = Product.userAgent(tool: "cv-load")
 
     public static func run(
         _ configuration: LoadConfiguration, output: ByteSink, diagnostics: Diagnostics,

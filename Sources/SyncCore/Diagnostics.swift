@@ -32,14 +32,13 @@ public final class Diagnostics: Sendable {
     public convenience init(tool: String) {
         let log = getenv("CV_LOG_TIMESTAMPS").map { String(cString: $0) == "1" } ?? false
         self.init(tool: tool, isTerminal: isatty(2) == 1, isLog: log) { text in
-            var copy = text
-            copy.withUTF8 { buffer in
-                var offset = 0
-                while offset < buffer.count {
-                    let n = Glibc.write(2, buffer.baseAddress! + offset, buffer.count - offset)
-                    if n <= 0 { if n < 0 && errno == EINTR { continue } else { return } }
-                    offset += n
-                }
+            // One write for the whole message, so lines of concurrent tools do not interleave;
+            // a short write goes on with the rest.
+            var bytes = Array(text.utf8)
+            while !bytes.isEmpty {
+                let n = Glibc.write(2, bytes, bytes.count)
+                if n <= 0 { if n < 0 && errno == EINTR { continue } else { return } }
+                bytes.removeFirst(n)
             }
         }
     }

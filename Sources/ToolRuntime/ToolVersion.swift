@@ -1,3 +1,5 @@
+import SyncCore
+
 #if canImport(Glibc)
     import Glibc
 #elseif canImport(Musl)
@@ -9,7 +11,7 @@
 /// the tools are in (cv-sync --version reads the same file). A build in a checkout says only the
 /// number.
 public enum ToolVersion {
-    public static let number = "0.1.0"
+    public static let number = Product.version
 
     public static let text: String = installedCommit().map { "\(number) (\($0))" } ?? number
 

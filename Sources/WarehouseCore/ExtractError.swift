@@ -15,7 +15,6 @@ public enum ExtractError: ToolError, Equatable {
     /// SIGINT or SIGTERM arrived; the statement was cancelled on the server.
     case cancelled(signal: String)
     /// The query file could not be read.
-    case queryUnreadable(path: String, reason: String)
     /// Missing or contradictory settings found while connecting (no credentials, say).
     case configuration(String)
     /// `--last-sync-time` lies in the future of the warehouse's clock (or of this host's, for a
@@ -29,7 +28,7 @@ public enum ExtractError: ToolError, Equatable {
 
     public var exitStatus: ExitStatus {
         switch self {
-        case .queryUnreadable, .configuration, .watermarkInFuture, .duplicateColumn, .notReadOnly: return .usage
+        case .configuration, .watermarkInFuture, .duplicateColumn, .notReadOnly: return .usage
         case .output(let e): return e.exitStatus
         default: return .failure
         }
@@ -51,8 +50,6 @@ public enum ExtractError: ToolError, Equatable {
             return "fetching row \(row) failed: \(reason)"
         case .cancelled(let signal):
             return "cancelled by \(signal); the query was cancelled on the warehouse"
-        case .queryUnreadable(let path, let reason):
-            return "cannot read query file '\(path)': \(reason)"
         case .configuration(let text):
             return text
         case .watermarkInFuture(let stored, let now, let clock):
