@@ -15,26 +15,65 @@ public enum Loader {
         transport: (() -> HTTPTransport)? = nil
     ) throws -> LoadStats {
         var reader = NDJSONReader(lines: try LineReader(path: configuration.inputPath))
-        let counters = SharedCounters()
-        let rejects = try RejectLog(
-            path: configuration.rejectsPath, diagnostics: diagnostics, location: reader.sourceName)
-        let writer = try OutcomeWriter(acksPath: configuration.acksPath, rejects: rejects, counters: counters)
-        let stop = StopSignal()
+        let run = try LoadRun(
+            configuration, source: reader.sourceName, output: output, diagnostics: diagnostics, transport: transport)
+        defer { run.signals?.cancel() }
+        do {
+            try run.readAll(&reader)
+        } catch {
+            run.drain()
+            throw error
+        }
+        run.drain()
+        return try run.outcome()
+    }
+}
+
+/// One run: the input read into batches, the workers that send them, and what they came to.
+final class LoadRun {
+    let configuration: LoadConfiguration
+    let diagnostics: Diagnostics
+    private let counters = SharedCounters()
+    private let writer: OutcomeWriter
+    private let stop = StopSignal()
+    let signals: SignalWatcher?
+    private let queue: BlockingQueue<Batch>
+    private let workers = DispatchGroup()
+    private let failures = WorkerFailures()
+    private let dryRun: DryRunPrinter?
+    private var progress: LoadProgress
+    /// Records read and not yet handed on, by endpoint: a batch goes when it is full.
+    private var open: [Endpoint: [PendingRecord]] = [:]
+    private var itemWriter = JSONWriter(capacity: 4096)
+
+    init(
+        _ configuration: LoadConfiguration, source: String, output: ByteSink, diagnostics: Diagnostics,
+        transport: (() -> HTTPTransport)?
+    ) throws {
+        self.configuration = configuration
+        self.diagnostics = diagnostics
+        let rejects = try RejectLog(path: configuration.rejectsPath, diagnostics: diagnostics, location: source)
+        writer = try OutcomeWriter(acksPath: configuration.acksPath, rejects: rejects, counters: counters)
         // A signal stops cv-load as a refused key does: nothing more is sent, requests in flight
         // finish, every record left becomes a retryable not_sent reject, and all that is known
         // reaches the acks and rejects before the exit (1), for the driver to commit.
-        let signals = configuration.dryRun ? nil : SignalWatcher { stop.stop(.cancelled(signal: $0)) }
-        defer { signals?.cancel() }
+        signals = configuration.dryRun ? nil : SignalWatcher { [stop] in stop.stop(.cancelled(signal: $0)) }
+        queue = BlockingQueue<Batch>(capacity: configuration.concurrency)
+        dryRun = configuration.dryRun ? DryRunPrinter(output: output) : nil
+        progress = LoadProgress(diagnostics: diagnostics, counters: counters)
+        if !configuration.dryRun { startWorkers(transport) }
+    }
+
+    private func startWorkers(_ transport: (() -> HTTPTransport)?) {
+        let (configuration, counters) = (self.configuration, self.counters)
         let limiter = RequestPacer(
             rate: configuration.rate, scope: configuration.apiURL + "\n" + configuration.apiKey,
             directory: configuration.budgetDirectory, redis: configuration.budgetServer,
-            redisPassword: configuration.budgetPassword, say: { diagnostics.warning($0) })
-        let queue = BlockingQueue<Batch>(capacity: configuration.concurrency)
-        let workers = DispatchGroup()
+            redisPassword: configuration.budgetPassword, say: { [diagnostics] in diagnostics.warning($0) })
         let makeTransport =
             transport ?? {
                 CurlSession(
-                    userAgent: userAgent, totalTimeoutSeconds: configuration.timeoutSeconds,
+                    userAgent: Loader.userAgent, totalTimeoutSeconds: configuration.timeoutSeconds,
                     beforeReconnect: {
                         // A reconnect inside a transfer may resend the request: it waits for a slot too.
                         limiter.acquire()
@@ -44,75 +83,79 @@ public enum Loader {
                         }
                     })
             }
-        let failures = WorkerFailures()
-        let dryRun = configuration.dryRun ? DryRunPrinter(output: output) : nil
-        if !configuration.dryRun {
-            for _ in 0..<configuration.concurrency {
-                let sender = BatchSender(
-                    transport: makeTransport(), configuration: configuration, limiter: limiter, counters: counters,
-                    stop: stop)
-                DispatchQueue.global().async(group: workers) {
-                    while let batch = queue.pop() {
-                        do { try writer.record(batch.records, sender.send(batch)) } catch { failures.add(error) }
-                    }
+        for _ in 0..<configuration.concurrency {
+            let sender = BatchSender(
+                transport: makeTransport(), configuration: configuration, limiter: limiter, counters: counters,
+                stop: stop)
+            DispatchQueue.global().async(group: workers) { [queue, writer, failures] in
+                while let batch = queue.pop() {
+                    do { try writer.record(batch.records, sender.send(batch)) } catch { failures.add(error) }
                 }
             }
         }
-        var progress = LoadProgress(diagnostics: diagnostics, counters: counters)
-        var open: [Endpoint: [PendingRecord]] = [:]
-        var itemWriter = JSONWriter(capacity: 4096)
-        func dispatch(_ endpoint: Endpoint) throws {
-            guard let records = open.removeValue(forKey: endpoint), !records.isEmpty else { return }
-            if let dryRun {
-                try dryRun.print(Batch(endpoint: endpoint, records: records))
-                counters.update { $0.requests += 1 }
-            } else {
-                queue.push(Batch(endpoint: endpoint, records: records))
-            }
+    }
+
+    /// Every line of the input: a record joins its endpoint's batch; anything else is rejected.
+    /// (The reader stays the caller's: the lines it lends live no longer than it.)
+    func readAll(_ reader: inout NDJSONReader) throws {
+        while let line = try reader.next() {
+            try take(line, from: &reader)
+            progress.tick()
         }
-        do {
-            while let line = try reader.next() {
-                switch line {
-                case .blank: continue
-                case .invalid(let error):
-                    counters.update { $0.recordsIn += 1 }
-                    try writer.reject(invalid: reader.line, row: reader.lineNumber, message: reader.describe(error))
-                case .cut:
-                    diagnostics.warning(reader.cutLine)
-                case .overlong(let length):
-                    counters.update { $0.recordsIn += 1 }
-                    try writer.reject(
-                        invalid: reader.line, row: reader.lineNumber, message: reader.describe(overlong: length),
-                        code: .lineTooLong)
-                case .object:
-                    counters.update { $0.recordsIn += 1 }
-                    let endpoint: Endpoint
-                    itemWriter.bytes.removeAll()
-                    do throws(RecordRequests.Failure) {
-                        endpoint = try RecordRequests.writeItem(
-                            reader.tape, includeUserId: configuration.includeUserId, into: &itemWriter)
-                    } catch {
-                        guard case .invalid(let message) = error else { continue }
-                        try writer.reject(invalid: reader.line, row: reader.lineNumber, message: message)
-                        continue
-                    }
-                    open[endpoint, default: []].append(
-                        PendingRecord(
-                            tape: reader.tape, raw: reader.line, item: itemWriter.bytes.array,
-                            type: endpoint.recordType))
-                    if open[endpoint]!.count >= configuration.limit(endpoint) { try dispatch(endpoint) }
-                }
-                progress.tick()
+        for endpoint in Array(open.keys) { try dispatch(endpoint) }
+        try dryRun?.finish()
+    }
+
+    private func take(_ line: NDJSONLine, from reader: inout NDJSONReader) throws {
+        switch line {
+        case .blank: return
+        case .invalid(let error):
+            counters.update { $0.recordsIn += 1 }
+            try writer.reject(invalid: reader.line, row: reader.lineNumber, message: reader.describe(error))
+        case .cut:
+            diagnostics.warning(reader.cutLine)
+        case .overlong(let length):
+            counters.update { $0.recordsIn += 1 }
+            try writer.reject(
+                invalid: reader.line, row: reader.lineNumber, message: reader.describe(overlong: length),
+                code: .lineTooLong)
+        case .object:
+            counters.update { $0.recordsIn += 1 }
+            let endpoint: Endpoint
+            itemWriter.bytes.removeAll()
+            do throws(RecordRequests.Failure) {
+                endpoint = try RecordRequests.writeItem(
+                    reader.tape, includeUserId: configuration.includeUserId, into: &itemWriter)
+            } catch {
+                guard case .invalid(let message) = error else { return }
+                try writer.reject(invalid: reader.line, row: reader.lineNumber, message: message)
+                return
             }
-            for endpoint in Array(open.keys) { try dispatch(endpoint) }
-            try dryRun?.finish()
-        } catch {
-            queue.close()
-            workers.wait()
-            throw error
+            open[endpoint, default: []].append(
+                PendingRecord(
+                    tape: reader.tape, raw: reader.line, item: itemWriter.bytes.array, type: endpoint.recordType))
+            if open[endpoint]!.count >= configuration.limit(endpoint) { try dispatch(endpoint) }
         }
+    }
+
+    private func dispatch(_ endpoint: Endpoint) throws {
+        guard let records = open.removeValue(forKey: endpoint), !records.isEmpty else { return }
+        if let dryRun {
+            try dryRun.print(Batch(endpoint: endpoint, records: records))
+            counters.update { $0.requests += 1 }
+        } else {
+            queue.push(Batch(endpoint: endpoint, records: records))
+        }
+    }
+
+    /// No more batches: the workers finish what they hold.
+    func drain() {
         queue.close()
         workers.wait()
+    }
+
+    /// The counts, or the run's failure with them (the driver still checks the counts).
+    func outcome() throws -> LoadStats {
         try writer.flush()
         if let error = failures.first { throw error }
         var stats = counters.snapshot
