@@ -125,6 +125,15 @@ final class BatchSender: @unchecked Sendable {
         }
     }
 
+    /// Why the last attempt did not deliver, for the rejects when none does.
+    typealias Failure = (code: RejectCode, message: String, status: Int?)
+
+    /// What one answer means: the batch's answer, or a failure worth another attempt.
+    enum Step {
+        case answer(Answer)
+        case retry(Failure)
+    }
+
     /// POSTs `body` with retries: 429 (honouring Retry-After), 5xx, answers that are not batch
     /// results and transport errors are retried with backoff; 401/403 and a missing endpoint
     /// stop the whole run.
@@ -136,7 +145,7 @@ final class BatchSender: @unchecked Sendable {
                 "Accept: application/json",
             ],
             body: body)
-        var last: (code: RejectCode, message: String, status: Int?) = (.notSent, "not sent", nil)
+        var last: Failure = (.notSent, "not sent", nil)
         for attempt in 1...attempts {
             if let stopped = stop.stopped {
                 return .undelivered(
@@ -151,48 +160,9 @@ final class BatchSender: @unchecked Sendable {
             do throws(HTTPTransportError) {
                 let response = try transport.perform(request)
                 answered = response
-                switch response.status {
-                case 200..<300:
-                    do throws(InvalidAnswer) {
-                        return .outcomes(try BatchResults.outcomes(response.body, count: count))
-                    } catch {
-                        counters.update { $0.invalidResponses += 1 }
-                        last = (
-                            .invalidResponse,
-                            "HTTP \(response.status) answer is not a Conversion batch result: \(scrub(error.reason))",
-                            response.status
-                        )
-                    }
-                case 401, 403:
-                    let e = BatchResults.requestError(status: response.status, body: response.body)
-                    stop.stop(.authenticationRefused(status: response.status, message: scrub(e.message)))
-                    return .undelivered(
-                        code: .http(response.status), message: scrub(e.message), status: response.status,
-                        attempts: attempt)
-                case 404, 405:
-                    let e = BatchResults.requestError(status: response.status, body: response.body)
-                    // object_type_not_found is Conversion's own 404 about the data: handled per batch.
-                    if e.code == RejectCode.objectTypeNotFound.rawValue {
-                        return .refused(status: response.status, code: e.code, message: scrub(e.message))
-                    }
-                    stop.stop(
-                        .endpointFailed(
-                            status: response.status, code: e.code,
-                            message: "no endpoint POST \(path) at \(configuration.apiURL): \(scrub(e.message))"))
-                    return .undelivered(
-                        code: .http(response.status), message: scrub(e.message), status: response.status,
-                        attempts: attempt)
-                case 429:
-                    counters.update { $0.http429 += 1 }
-                    limiter.rateLimited(retryAfter: Backoff.retryAfter(response))
-                    last = (.http(429), "rate limited (HTTP 429)", 429)
-                case let status where Backoff.isRetryable(status: status):
-                    counters.update { $0.http5xx += 1 }
-                    let e = BatchResults.requestError(status: response.status, body: response.body)
-                    last = (.http(response.status), scrub(e.message), response.status)
-                default:
-                    let e = BatchResults.requestError(status: response.status, body: response.body)
-                    return .refused(status: response.status, code: e.code, message: scrub(e.message))
+                switch classify(response, path: path, count: count, attempt: attempt) {
+                case .answer(let answer): return answer
+                case .retry(let failure): last = failure
                 }
             } catch {
                 counters.update { $0.transportErrors += 1 }
@@ -205,6 +175,48 @@ final class BatchSender: @unchecked Sendable {
         return .undelivered(
             code: last.code, message: last.message + " (after \(attempts) attempts)", status: last.status,
             attempts: attempts)
+    }
+
+    /// An answer by its status: batch results, a refusal of the whole run (401/403, no such
+    /// endpoint), a refusal of these records, or a failure another attempt may get past.
+    private func classify(_ response: HTTPResponse, path: String, count: Int, attempt: Int) -> Step {
+        let status = response.status
+        switch status {
+        case 200..<300:
+            do throws(InvalidAnswer) {
+                return .answer(.outcomes(try BatchResults.outcomes(response.body, count: count)))
+            } catch {
+                counters.update { $0.invalidResponses += 1 }
+                let why = "HTTP \(status) answer is not a Conversion batch result: \(scrub(error.reason))"
+                return .retry((.invalidResponse, why, status))
+            }
+        case 429:
+            counters.update { $0.http429 += 1 }
+            limiter.rateLimited(retryAfter: Backoff.retryAfter(response))
+            return .retry((.http(429), "rate limited (HTTP 429)", 429))
+        case let status where Backoff.isRetryable(status: status):
+            counters.update { $0.http5xx += 1 }
+            return .retry(
+                (.http(status), scrub(BatchResults.requestError(status: status, body: response.body).message), status))
+        default:
+            break
+        }
+        let e = BatchResults.requestError(status: status, body: response.body)
+        let message = scrub(e.message)
+        // object_type_not_found is Conversion's own 404 about the data: handled per batch.
+        let aboutTheData = e.code == RejectCode.objectTypeNotFound.rawValue
+        switch status {
+        case 401, 403:
+            stop.stop(.authenticationRefused(status: status, message: message))
+        case 404 where !aboutTheData, 405 where !aboutTheData:
+            stop.stop(
+                .endpointFailed(
+                    status: status, code: e.code,
+                    message: "no endpoint POST \(path) at \(configuration.apiURL): \(message)"))
+        default:
+            return .answer(.refused(status: status, code: e.code, message: message))
+        }
+        return .answer(.undelivered(code: .http(status), message: message, status: status, attempts: attempt))
     }
 
     func scrub(_ text: String) -> String {
