@@ -43,74 +43,74 @@ public struct FaultPlan: Sendable, Equatable {
 
     /// Applies the members present in `object`; unknown members or bad values are refused.
     public mutating func update(from object: JSONObject) throws(FaultPlanError) {
-        func fraction(_ v: JSONValue, _ name: String) throws(FaultPlanError) -> Double {
-            guard case .number(let t) = v, let d = Double(t), (0...1).contains(d) else {
-                throw .invalidValue(fault: name, expected: "a number from 0 to 1")
-            }
-            return d
-        }
         for (key, value) in object.members {
+            let read = FaultValue(name: key, value: value)
             switch key {
-            case "rateLimit":
-                if value.isNull {
-                    rateLimit = nil
-                    continue
-                }
-                guard case .number(let t) = value, let d = Double(t), d > 0 else {
-                    throw .invalidValue(fault: "rateLimit", expected: "a positive number or null")
-                }
-                rateLimit = d
-            case "errorRate": errorRate = try fraction(value, key)
-            case "dropRate": dropRate = try fraction(value, key)
-            case "failAfterProcessingRate": failAfterProcessingRate = try fraction(value, key)
-            case "errorStatus":
-                guard case .number(let t) = value, let n = Int(t), (500...599).contains(n) else {
-                    throw .invalidValue(fault: "errorStatus", expected: "500 to 599")
-                }
-                errorStatus = n
-            case "latencyMs":
-                guard case .number(let t) = value, let n = Int(t), (0...60_000).contains(n) else {
-                    throw .invalidValue(fault: "latencyMs", expected: "0 to 60000")
-                }
-                latencyMilliseconds = n
+            case "rateLimit": rateLimit = try read.optional { v throws(FaultPlanError) in try v.positive() }
+            case "windowLimit":
+                windowLimit = try read.optional { v throws(FaultPlanError) in Int(try v.integer(in: 1...Int.max)) }
+            case "errorRate": errorRate = try read.fraction()
+            case "dropRate": dropRate = try read.fraction()
+            case "failAfterProcessingRate": failAfterProcessingRate = try read.fraction()
+            case "errorStatus": errorStatus = Int(try read.integer(in: 500...599))
+            case "latencyMs": latencyMilliseconds = Int(try read.integer(in: 0...60_000))
             case "seed":
                 guard case .number(let t) = value, let n = UInt64(t) else {
-                    throw .invalidValue(fault: "seed", expected: "a non-negative integer")
+                    throw .invalidValue(fault: key, expected: "a non-negative integer")
                 }
                 seed = n
-            case "poison":
-                if value.isNull {
-                    poison = nil
-                    continue
-                }
-                guard let text = value.stringValue, !text.isEmpty else {
-                    throw .invalidValue(fault: "poison", expected: "a non-empty string or null")
-                }
-                poison = text
+            case "poison": poison = try read.optional { v throws(FaultPlanError) in try v.text() }
             case "invalidAnswers":
-                if value.isNull {
-                    invalidAnswers = nil
-                    continue
+                invalidAnswers = try read.optional { v throws(FaultPlanError) in
+                    try v.text(oneOf: Self.invalidAnswerKinds)
                 }
-                guard let kind = value.stringValue, Self.invalidAnswerKinds.contains(kind) else {
-                    throw .invalidValue(
-                        fault: "invalidAnswers",
-                        expected: "one of \(Self.invalidAnswerKinds.joined(separator: ", ")) or null")
-                }
-                invalidAnswers = kind
-            case "windowLimit":
-                if value.isNull {
-                    windowLimit = nil
-                    continue
-                }
-                guard case .number(let t) = value, let n = Int(t), n > 0 else {
-                    throw .invalidValue(fault: "windowLimit", expected: "a positive integer or null")
-                }
-                windowLimit = n
             default:
                 throw .unknownFault(key)
             }
         }
+    }
+}
+
+/// One member of a faults object, read as the fault it names expects.
+private struct FaultValue {
+    let name: String
+    let value: JSONValue
+
+    /// null clears the fault; anything else is read by `read`.
+    func optional<T>(_ read: (FaultValue) throws(FaultPlanError) -> T) throws(FaultPlanError) -> T? {
+        value.isNull ? nil : try read(self)
+    }
+
+    func fraction() throws(FaultPlanError) -> Double {
+        guard case .number(let t) = value, let d = Double(t), (0...1).contains(d) else {
+            throw .invalidValue(fault: name, expected: "a number from 0 to 1")
+        }
+        return d
+    }
+
+    func positive() throws(FaultPlanError) -> Double {
+        guard case .number(let t) = value, let d = Double(t), d > 0 else {
+            throw .invalidValue(fault: name, expected: "a positive number or null")
+        }
+        return d
+    }
+
+    func integer(in range: ClosedRange<Int>) throws(FaultPlanError) -> Int {
+        guard case .number(let t) = value, let n = Int(t), range.contains(n) else {
+            let expected =
+                range.upperBound == Int.max
+                ? "a positive integer or null" : "\(range.lowerBound) to \(range.upperBound)"
+            throw .invalidValue(fault: name, expected: expected)
+        }
+        return n
+    }
+
+    func text(oneOf kinds: [String]? = nil) throws(FaultPlanError) -> String {
+        guard let text = value.stringValue, !text.isEmpty, kinds?.contains(text) ?? true else {
+            let expected = kinds.map { "one of \($0.joined(separator: ", ")) or null" } ?? "a non-empty string or null"
+            throw .invalidValue(fault: name, expected: expected)
+        }
+        return text
     }
 }
 
