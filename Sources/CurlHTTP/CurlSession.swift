@@ -61,6 +61,10 @@ public final class CurlSession: HTTPTransport {
                 code: Int(CURLE_FAILED_INIT.rawValue), message: "libcurl could not start a session (out of memory)",
                 isTimeout: false)
         }
+        if let abort, abort.isRaised {
+            throw HTTPTransportError(
+                code: Int(CURLE_ABORTED_BY_CALLBACK.rawValue), message: "aborted", isTimeout: false, isAborted: true)
+        }
         let collector = ResponseCollector()
         collector.file = bodyFile
         let box = Unmanaged.passRetained(collector)
@@ -68,6 +72,30 @@ public final class CurlSession: HTTPTransport {
         var headers: UnsafeMutablePointer<curl_slist>?
         for h in request.headers + ["Expect:"] { headers = curl_slist_append(headers, h) }
         defer { curl_slist_free_all(headers) }
+        configure(handle, request, headers: headers, collector: collector, context: box.toOpaque())
+        errorBuffer[0] = 0
+        let rc: CURLcode = request.body.withUnsafeBufferPointer { body in
+            if request.method != "GET" {
+                cvcurl_setopt_offset(handle, CURLOPT_POSTFIELDSIZE_LARGE, curl_off_t(body.count))
+                cvcurl_setopt_pointer(
+                    handle, CURLOPT_POSTFIELDS,
+                    UnsafeMutableRawPointer(mutating: body.baseAddress ?? UnsafePointer(bitPattern: 1)!))
+            }
+            return curl_easy_perform(handle)
+        }
+        connectionKept = rc == CURLE_OK && collector.headers["connection"]?.lowercased() != "close"
+        guard rc == CURLE_OK else { throw failure(rc) }
+        var status = 0
+        cvcurl_getinfo_long(handle, CURLINFO_RESPONSE_CODE, &status)
+        return HTTPResponse(status: status, headers: collector.headers, body: collector.body)
+    }
+
+    /// The handle set for one request: what is sent, TLS, timeouts, and the callbacks that
+    /// collect the answer (and pace a reconnect, and abort).
+    private func configure(
+        _ handle: UnsafeMutableRawPointer, _ request: HTTPRequest, headers: UnsafeMutablePointer<curl_slist>?,
+        collector: ResponseCollector, context: UnsafeMutableRawPointer
+    ) {
         curl_easy_reset(handle)
         cvcurl_setopt_string(handle, CURLOPT_URL, request.url)
         cvcurl_setopt_string(handle, CURLOPT_CUSTOMREQUEST, request.method)
@@ -84,57 +112,39 @@ public final class CurlSession: HTTPTransport {
         cvcurl_setopt_long(handle, CURLOPT_TCP_KEEPALIVE, 1)
         cvcurl_setopt_pointer(handle, CURLOPT_ERRORBUFFER, errorBuffer)
         cvcurl_setopt_write(handle, curlWriteBody)
-        cvcurl_setopt_pointer(handle, CURLOPT_WRITEDATA, box.toOpaque())
+        cvcurl_setopt_pointer(handle, CURLOPT_WRITEDATA, context)
         cvcurl_setopt_header(handle, curlWriteHeader)
-        cvcurl_setopt_pointer(handle, CURLOPT_HEADERDATA, box.toOpaque())
+        cvcurl_setopt_pointer(handle, CURLOPT_HEADERDATA, context)
         if acceptsCompression { cvcurl_setopt_string(handle, CURLOPT_ACCEPT_ENCODING, "") }
         if let beforeReconnect, connectionKept {
             collector.beforeReconnect = beforeReconnect
             cvcurl_setopt_sockopt(handle, curlSocketOpened)
-            cvcurl_setopt_pointer(handle, CURLOPT_SOCKOPTDATA, box.toOpaque())
+            cvcurl_setopt_pointer(handle, CURLOPT_SOCKOPTDATA, context)
         }
         if let abort {
-            guard !abort.isRaised else {
-                throw HTTPTransportError(
-                    code: Int(CURLE_ABORTED_BY_CALLBACK.rawValue), message: "aborted", isTimeout: false, isAborted: true
-                )
-            }
             cvcurl_setopt_xferinfo(handle, curlProgress)
             cvcurl_setopt_pointer(handle, CURLOPT_XFERINFODATA, Unmanaged.passUnretained(abort).toOpaque())
             cvcurl_setopt_long(handle, CURLOPT_NOPROGRESS, 0)
         }
-        errorBuffer[0] = 0
-        let rc: CURLcode = request.body.withUnsafeBufferPointer { body in
-            if request.method != "GET" {
-                cvcurl_setopt_offset(handle, CURLOPT_POSTFIELDSIZE_LARGE, curl_off_t(body.count))
-                cvcurl_setopt_pointer(
-                    handle, CURLOPT_POSTFIELDS,
-                    UnsafeMutableRawPointer(mutating: body.baseAddress ?? UnsafePointer(bitPattern: 1)!))
-            }
-            return curl_easy_perform(handle)
+    }
+
+    /// A failed transfer in words a reader can act on, and whether trying again can help.
+    private func failure(_ rc: CURLcode) -> HTTPTransportError {
+        var detail =
+            errorBuffer[0] != 0 ? String(cString: UnsafePointer(errorBuffer)) : String(cString: curl_easy_strerror(rc))
+        if rc == CURLE_SSL_CONNECT_ERROR {
+            // OpenSSL's own words ("wrong version number") say little to most readers.
+            detail =
+                "the TLS handshake failed: the server does not speak TLS at that address (is it an http:// "
+                + "server?), or refused the connection's TLS (\(detail))"
         }
-        connectionKept = rc == CURLE_OK && collector.headers["connection"]?.lowercased() != "close"
-        guard rc == CURLE_OK else {
-            var detail =
-                errorBuffer[0] != 0
-                ? String(cString: UnsafePointer(errorBuffer)) : String(cString: curl_easy_strerror(rc))
-            if rc == CURLE_SSL_CONNECT_ERROR {
-                // OpenSSL's own words ("wrong version number") say little to most readers.
-                detail =
-                    "the TLS handshake failed: the server does not speak TLS at that address (is it an http:// "
-                    + "server?), or refused the connection's TLS (\(detail))"
-            }
-            let permanent = [
-                CURLE_UNSUPPORTED_PROTOCOL, CURLE_URL_MALFORMAT, CURLE_COULDNT_RESOLVE_HOST,
-                CURLE_PEER_FAILED_VERIFICATION, CURLE_SSL_CACERT_BADFILE,
-            ].contains(rc)
-            throw HTTPTransportError(
-                code: Int(rc.rawValue), message: detail, isTimeout: rc == CURLE_OPERATION_TIMEDOUT,
-                isAborted: rc == CURLE_ABORTED_BY_CALLBACK, isPermanent: permanent)
-        }
-        var status = 0
-        cvcurl_getinfo_long(handle, CURLINFO_RESPONSE_CODE, &status)
-        return HTTPResponse(status: status, headers: collector.headers, body: collector.body)
+        let permanent = [
+            CURLE_UNSUPPORTED_PROTOCOL, CURLE_URL_MALFORMAT, CURLE_COULDNT_RESOLVE_HOST,
+            CURLE_PEER_FAILED_VERIFICATION, CURLE_SSL_CACERT_BADFILE,
+        ].contains(rc)
+        return HTTPTransportError(
+            code: Int(rc.rawValue), message: detail, isTimeout: rc == CURLE_OPERATION_TIMEDOUT,
+            isAborted: rc == CURLE_ABORTED_BY_CALLBACK, isPermanent: permanent)
     }
 }
 
