@@ -8,101 +8,33 @@ public enum Mapper {
         -> MapStats
     {
         var reader = NDJSONReader(lines: try LineReader(path: configuration.inputPath))
-        let rejects = try RejectLog(
-            path: configuration.rejectsPath, diagnostics: diagnostics, location: reader.sourceName)
-        var mapper = RecordMapper(
-            destination: configuration.destination, schema: configuration.schema, nulls: configuration.nulls)
-        var writer = JSONWriter(capacity: output.flushThreshold + (1 << 14))
-        var stats = MapStats()
+        var run = MapRun(
+            configuration: configuration, diagnostics: diagnostics,
+            rejects: try RejectLog(
+                path: configuration.rejectsPath, diagnostics: diagnostics, location: reader.sourceName),
+            capacity: output.flushThreshold + (1 << 14))
         var progress = ProgressMeter(unit: "rows", diagnostics: diagnostics)
-        // Columns 0..<distinctColumns of the resolver's cache are known to be distinct names.
-        var distinctColumns = 0
         do {
             while let line = try reader.next() {
-                switch line {
-                case .blank:
-                    stats.blankLines += 1
-                    continue
-                case .cut:
-                    diagnostics.warning(reader.cutLine)
-                case .overlong(let length):
-                    stats.rows += 1
-                    try rejects.add(reader.overlongReject(length, stage: .map), input: nil)
-                case .invalid(let error):
-                    stats.rows += 1
-                    let message =
-                        error.map { "invalid JSON: \($0)" }
-                        ?? "expected a JSON object, got \(reader.tape.value(at: 0).typeDescription)"
-                    try rejects.add(
-                        Reject(stage: .map, row: reader.lineNumber, code: .invalidJSON, message: message),
-                        input: nil, rawInput: reader.line)
-                case .object:
-                    stats.rows += 1
-                    let misses = mapper.resolver.misses
-                    mapper.collect(reader.tape)
-                    let columns = Int(reader.tape[0].start)
-                    // A row whose columns all matched the cache, within a prefix already checked,
-                    // has no name twice: the check costs nothing for the rows of one query.
-                    if mapper.resolver.misses != misses || columns > distinctColumns {
-                        if let duplicate = reader.tape.duplicateMember(ofObject: 0) {
-                            // Which of the two would count is arbitrary: refuse the row, name both.
-                            distinctColumns = 0
-                            try rejects.add(
-                                Reject(
-                                    stage: .map, row: reader.lineNumber, code: .duplicateColumn,
-                                    message:
-                                        "column '\(duplicate.name)' appears twice (columns \(duplicate.first) and "
-                                        + "\(duplicate.second)); give one of them another name with AS"
-                                ),
-                                input: reader.line)
-                            break
-                        }
-                        distinctColumns = columns
-                    }
-                    if mapper.resolver.ignored.count > stats.ignoredColumns.count
-                        || mapper.resolver.folded.count > stats.foldedColumns.count
-                    {
-                        reportNewColumns(&stats, mapper.resolver, configuration, diagnostics)
-                    }
-                    let mark = writer.bytes.count
-                    do throws(MapFailure) {
-                        try mapper.writeRecord(reader.tape, row: reader.lineNumber, into: &writer)
-                        stats.records += 1
-                    } catch {
-                        writer.bytes.removeSubrange(mark...)
-                        try rejects.add(
-                            Reject(stage: .map, row: reader.lineNumber, code: error.code, message: error.message),
-                            input: reader.line)
-                    }
-                }
-                if let limit = configuration.maxRejects, rejects.total > limit {
-                    try output.flush(&writer.bytes)
-                    try rejects.flush()
+                try run.take(line, from: &reader)
+                if let limit = configuration.maxRejects, run.rejects.total > limit {
+                    try output.flush(&run.writer.bytes)
+                    try run.rejects.flush()
                     throw TooManyRejects(limit: limit)
                 }
-                try output.maybeFlush(&writer.bytes)
-                progress.tick(stats.rows)
+                try output.maybeFlush(&run.writer.bytes)
+                progress.tick(run.stats.rows)
             }
-            try output.flush(&writer.bytes)
+            try output.flush(&run.writer.bytes)
         } catch let error as OutputError where error == .closedPipe {
             // The reader went away: what was read is still counted below.
         }
-        try rejects.flush()
-        stats.rejected = rejects.total
-        stats.rejectedByCode = rejects.byCode
-        if mapper.orphanedRelationshipFields > 0 {
-            let n = mapper.orphanedRelationshipFields
-            diagnostics.warning(
-                "\(n) row\(n == 1 ? "" : "s") had relationshipFields but neither 'userId' nor 'email'; "
-                    + "\(n == 1 ? "its object goes" : "their objects go") without a relationship"
-            )
-        }
-        return stats
+        return try run.finish()
     }
 
     /// Once per column and run: ignored columns (with "did you mean"), and reserved names
     /// matched despite their case.
-    private static func reportNewColumns(
+    static func reportNewColumns(
         _ stats: inout MapStats, _ resolver: ColumnResolver,
         _ configuration: MapConfiguration, _ diagnostics: Diagnostics
     ) {
@@ -125,5 +57,102 @@ public enum Mapper {
             stats.ignoredColumns.append(name)
             stats.ignoredColumnSuggestions.append(suggestion)
         }
+    }
+}
+
+/// One run's state: the mapper, the records written and not yet flushed, the counts.
+struct MapRun: ~Copyable {
+    let configuration: MapConfiguration
+    let diagnostics: Diagnostics
+    let rejects: RejectLog
+    var mapper: RecordMapper
+    var writer: JSONWriter
+    var stats = MapStats()
+    /// Columns 0..<distinctColumns of the resolver's cache are known to be distinct names.
+    private var distinctColumns = 0
+
+    init(configuration: MapConfiguration, diagnostics: Diagnostics, rejects: RejectLog, capacity: Int) {
+        self.configuration = configuration
+        self.diagnostics = diagnostics
+        self.rejects = rejects
+        mapper = RecordMapper(
+            destination: configuration.destination, schema: configuration.schema, nulls: configuration.nulls)
+        writer = JSONWriter(capacity: capacity)
+    }
+
+    /// One line of input: a record written, or a reject with its reason.
+    mutating func take(_ line: NDJSONLine, from reader: inout NDJSONReader) throws {
+        switch line {
+        case .blank:
+            stats.blankLines += 1
+        case .cut:
+            diagnostics.warning(reader.cutLine)
+        case .overlong(let length):
+            stats.rows += 1
+            try rejects.add(reader.overlongReject(length, stage: .map), input: nil)
+        case .invalid(let error):
+            stats.rows += 1
+            let message =
+                error.map { "invalid JSON: \($0)" }
+                ?? "expected a JSON object, got \(reader.tape.value(at: 0).typeDescription)"
+            try rejects.add(
+                Reject(stage: .map, row: reader.lineNumber, code: .invalidJSON, message: message), input: nil,
+                rawInput: reader.line)
+        case .object:
+            stats.rows += 1
+            try map(&reader)
+        }
+    }
+
+    private mutating func map(_ reader: inout NDJSONReader) throws {
+        let misses = mapper.resolver.misses
+        mapper.collect(reader.tape)
+        let columns = Int(reader.tape[0].start)
+        // A row whose columns all matched the cache, within a prefix already checked, has no
+        // name twice: the check costs nothing for the rows of one query.
+        if mapper.resolver.misses != misses || columns > distinctColumns {
+            if let duplicate = reader.tape.duplicateMember(ofObject: 0) {
+                // Which of the two would count is arbitrary: refuse the row, name both.
+                distinctColumns = 0
+                try rejects.add(
+                    Reject(
+                        stage: .map, row: reader.lineNumber, code: .duplicateColumn,
+                        message:
+                            "column '\(duplicate.name)' appears twice (columns \(duplicate.first) and "
+                            + "\(duplicate.second)); give one of them another name with AS"),
+                    input: reader.line)
+                return
+            }
+            distinctColumns = columns
+        }
+        if mapper.resolver.ignored.count > stats.ignoredColumns.count
+            || mapper.resolver.folded.count > stats.foldedColumns.count
+        {
+            Mapper.reportNewColumns(&stats, mapper.resolver, configuration, diagnostics)
+        }
+        let mark = writer.bytes.count
+        do throws(MapFailure) {
+            try mapper.writeRecord(reader.tape, row: reader.lineNumber, into: &writer)
+            stats.records += 1
+        } catch {
+            writer.bytes.removeSubrange(mark...)
+            try rejects.add(
+                Reject(stage: .map, row: reader.lineNumber, code: error.code, message: error.message),
+                input: reader.line)
+        }
+    }
+
+    /// The counts, once the rejects are on disk; a word on relationships that had no contact.
+    mutating func finish() throws -> MapStats {
+        try rejects.flush()
+        stats.rejected = rejects.total
+        stats.rejectedByCode = rejects.byCode
+        if mapper.orphanedRelationshipFields > 0 {
+            let n = mapper.orphanedRelationshipFields
+            diagnostics.warning(
+                "\(n) row\(n == 1 ? "" : "s") had relationshipFields but neither 'userId' nor 'email'; "
+                    + "\(n == 1 ? "its object goes" : "their objects go") without a relationship")
+        }
+        return stats
     }
 }
