@@ -77,11 +77,7 @@ extension DedupeState {
     public func commit(run: String, _ options: CommitOptions) throws -> CommitResult {
         try PendingLog.validate(run: run)
         if try isCommitted(run: run) { return CommitResult(alreadyCommitted: true) }
-        var pendingPath = PendingLog.path(forState: path, run: run)
-        if access(pendingPath, R_OK) != 0 && access(pendingPath + ".tmp", R_OK) == 0 { pendingPath += ".tmp" }
-        guard access(pendingPath, R_OK) == 0 else {
-            throw StateError.noPendingRun(run: run, path: path)
-        }
+        let pendingPath = try pendingLog(of: run)
         // Keys are split by their top bits into partitions in a scratch folder next to the
         // state, each about `partitionKeys` keys of the run, so memory stays bounded whatever the
         // size of the run; the acks file's size stands in for its (usually equal) key count.
@@ -109,79 +105,14 @@ extension DedupeState {
                 try queue.add($0)
             }
             queue.seal()
-            let queuedBefore = try queuedKeys()
-            var ackedRows = try AckedRows(database)
-            let forget = try database.prepare(
-                "UPDATE acked SET hash = zeroblob(16) WHERE key = ? AND kind <> \(RecordKind.event.rawValue)")
-            var settledQueue: [StableHash128] = []
-            var matched = 0
-            // The pending log split like the acks; partitions are taken in key order and sorted
-            // (entries of one key keep their order), so acknowledged and settled keys are found
-            // by walking sorted arrays side by side, and the state's B-tree is written in order.
-            let pending = try KeyPartitions<PendingRecord>(
-                directory: scratch, name: "pending", count: outcomes.acked.count)
-            var reader = try ChunkReader(path: pendingPath)
-            var sequence: UInt64 = 0
-            while let chunk = try reader.next(PendingLog.entrySize) {
-                guard chunk.count == PendingLog.entrySize, let entry = PendingLog.decode(chunk.span, at: 0) else {
-                    continue
-                }
-                try pending.append(PendingRecord(entry: entry, sequence: sequence))
-                sequence += 1
-            }
-            var distinctAcks = 0
-            var acks: [StableHash128] = []
-            var settledKeys: [StableHash128] = []
-            var records: [PendingRecord] = []
-            for part in 0..<pending.count {
-                try outcomes.acked.sorted(part, into: &acks)
-                try outcomes.settled.sorted(part, into: &settledKeys)
-                try pending.sorted(part, into: &records)
-                var a = 0
-                var s = 0
-                for i in acks.indices where i == 0 || acks[i] != acks[i - 1] { distinctAcks += 1 }
-                for record in records {
-                    let entry = record.entry
-                    while a < acks.count && acks[a] < entry.key { a += 1 }
-                    while s < settledKeys.count && settledKeys[s] < entry.key { s += 1 }
-                    let isAcked = a < acks.count && acks[a] == entry.key
-                    let isSettled = s < settledKeys.count && settledKeys[s] == entry.key
-                    let inQueue = queuedBefore.contains(entry.key) && !queue.touched.contains(entry.key)
-                    if entry.retired {
-                        if inQueue { settledQueue.append(entry.key) }
-                        continue
-                    }
-                    guard isAcked else {
-                        result.unacknowledged += 1
-                        if isSettled {
-                            if inQueue { settledQueue.append(entry.key) }
-                        } else if entry.kind != .event {
-                            forget.reset()
-                            forget.bind(1, hi: entry.key.hi, lo: entry.key.lo)
-                            try forget.step()
-                            result.invalidated += database.changes
-                        }
-                        continue
-                    }
-                    if inQueue { settledQueue.append(entry.key) }
-                    matched += 1
-                    try ackedRows.add(entry)
-                    filter.insert(entry.key)
-                    result.acknowledged += 1
-                }
-            }
-            try ackedRows.flush()
-            try remove(settledQueue)
-            result.unknownAcks = max(0, distinctAcks - matched)
+            let pending = try Self.split(pendingPath, into: scratch, count: outcomes.acked.count)
+            var apply = try CommitApplication(self, queuedBefore: try queuedKeys(), touched: queue.touched)
+            try apply.walk(pending, outcomes, into: &result, filter: &filter)
+            try remove(apply.settledQueue)
             result.queued = queue.queued
             result.gaveUp = queue.gaveUp
-            let mark = try database.prepare("INSERT INTO runs (run, committed_at, acked, ignored) VALUES (?, ?, ?, ?)")
-            mark.bind(1, text: run)
-            mark.bind(2, int: Int64(time(nil)))
-            mark.bind(3, int: Int64(result.acknowledged))
-            mark.bind(4, int: Int64(result.unacknowledged))
-            try mark.step()
-            let after = before + ackedRows.added
+            try markCommitted(run, result)
+            let after = before + apply.added
             try setAckedCount(after)
             if after > filter.capacity { filter = try rebuildBloom() }
             try saveBloom(filter)
@@ -190,6 +121,42 @@ extension DedupeState {
         result.queueSize = try queueCount()
         unlink(pendingPath)
         return result
+    }
+
+    /// The run's pending log: complete, or as far as a killed run wrote it.
+    private func pendingLog(of run: String) throws -> String {
+        let path = PendingLog.path(forState: self.path, run: run)
+        if access(path, R_OK) == 0 { return path }
+        if access(path + ".tmp", R_OK) == 0 { return path + ".tmp" }
+        throw StateError.noPendingRun(run: run, path: self.path)
+    }
+
+    /// The pending log split like the acks, each entry with its place in the log (entries of one
+    /// key keep their order when a partition is sorted).
+    private static func split(_ pendingPath: String, into scratch: String, count: Int) throws
+        -> KeyPartitions<PendingRecord>
+    {
+        let pending = try KeyPartitions<PendingRecord>(directory: scratch, name: "pending", count: count)
+        var reader = try ChunkReader(path: pendingPath)
+        var sequence: UInt64 = 0
+        while let chunk = try reader.next(PendingLog.entrySize) {
+            guard chunk.count == PendingLog.entrySize, let entry = PendingLog.decode(chunk.span, at: 0) else {
+                continue
+            }
+            try pending.append(PendingRecord(entry: entry, sequence: sequence))
+            sequence += 1
+        }
+        return pending
+    }
+
+    /// The run's row: committed, with its counts (a second commit of it changes nothing).
+    private func markCommitted(_ run: String, _ result: CommitResult) throws {
+        let mark = try database.prepare("INSERT INTO runs (run, committed_at, acked, ignored) VALUES (?, ?, ?, ?)")
+        mark.bind(1, text: run)
+        mark.bind(2, int: Int64(time(nil)))
+        mark.bind(3, int: Int64(result.acknowledged))
+        mark.bind(4, int: Int64(result.unacknowledged))
+        try mark.step()
     }
 
     /// Keys of a run a commit holds at once: about 12 MB of pending entries and acks.
@@ -245,5 +212,108 @@ struct SortedKeySet {
             if keys[mid] < key { lo = mid + 1 } else { hi = mid }
         }
         return lo < keys.count && keys[lo] == key
+    }
+}
+
+/// What each pending entry's outcome does to the state: an acknowledged key gets its hash
+/// recorded, a key of unknown outcome loses it, and a queued key that was settled leaves the
+/// retry queue.
+struct CommitApplication {
+    private let database: Database
+    private var ackedRows: AckedRows
+    private let forget: Statement
+    private let queuedBefore: SortedKeySet
+    private let touched: SortedKeySet
+    private(set) var settledQueue: [StableHash128] = []
+    private var matched = 0
+    private var distinctAcks = 0
+
+    init(_ state: DedupeState, queuedBefore: SortedKeySet, touched: SortedKeySet) throws {
+        database = state.database
+        ackedRows = try AckedRows(state.database)
+        forget = try state.database.prepare(
+            "UPDATE acked SET hash = zeroblob(16) WHERE key = ? AND kind <> \(RecordKind.event.rawValue)")
+        self.queuedBefore = queuedBefore
+        self.touched = touched
+    }
+
+    var added: Int { ackedRows.added }
+
+    /// Partitions in key order, each sorted, so the state's B-tree is written in order.
+    mutating func walk(
+        _ pending: KeyPartitions<PendingRecord>, _ outcomes: RunOutcomes, into result: inout CommitResult,
+        filter: inout BloomFilter
+    ) throws {
+        var acks: [StableHash128] = []
+        var settledKeys: [StableHash128] = []
+        var records: [PendingRecord] = []
+        for part in 0..<pending.count {
+            try outcomes.acked.sorted(part, into: &acks)
+            try outcomes.settled.sorted(part, into: &settledKeys)
+            try pending.sorted(part, into: &records)
+            for i in acks.indices where i == 0 || acks[i] != acks[i - 1] { distinctAcks += 1 }
+            var matches = KeyMatches(records: records, acks: acks, settled: settledKeys)
+            while let match = matches.next() { try apply(match, to: &result, filter: &filter) }
+        }
+        try ackedRows.flush()
+        result.unknownAcks = max(0, distinctAcks - matched)
+    }
+
+    private mutating func apply(_ match: KeyMatch, to result: inout CommitResult, filter: inout BloomFilter) throws {
+        let entry = match.entry
+        let inQueue = queuedBefore.contains(entry.key) && !touched.contains(entry.key)
+        if entry.retired || match.isAcked || match.isSettled {
+            if inQueue { settledQueue.append(entry.key) }
+        }
+        if entry.retired { return }
+        guard match.isAcked else {
+            result.unacknowledged += 1
+            if !match.isSettled && entry.kind != .event {
+                forget.reset()
+                forget.bind(1, hi: entry.key.hi, lo: entry.key.lo)
+                try forget.step()
+                result.invalidated += database.changes
+            }
+            return
+        }
+        matched += 1
+        try ackedRows.add(entry)
+        filter.insert(entry.key)
+        result.acknowledged += 1
+    }
+}
+
+/// A pending entry and what the run's outcomes say of its key.
+struct KeyMatch: Equatable {
+    var entry: PendingLog.Entry
+    var isAcked: Bool
+    var isSettled: Bool
+}
+
+/// The entries of one partition, each matched with the sorted acknowledged and settled keys by
+/// walking the three sorted arrays side by side: no lookup, no allocation.
+struct KeyMatches: IteratorProtocol {
+    private let records: [PendingRecord]
+    private let acks: [StableHash128]
+    private let settled: [StableHash128]
+    private var r = 0
+    private var a = 0
+    private var s = 0
+
+    init(records: [PendingRecord], acks: [StableHash128], settled: [StableHash128]) {
+        self.records = records
+        self.acks = acks
+        self.settled = settled
+    }
+
+    mutating func next() -> KeyMatch? {
+        guard r < records.count else { return nil }
+        let entry = records[r].entry
+        r += 1
+        while a < acks.count && acks[a] < entry.key { a += 1 }
+        while s < settled.count && settled[s] < entry.key { s += 1 }
+        return KeyMatch(
+            entry: entry, isAcked: a < acks.count && acks[a] == entry.key,
+            isSettled: s < settled.count && settled[s] == entry.key)
     }
 }
