@@ -22,25 +22,7 @@ public enum EpochDecimal {
         }
         let fractionCount = i - fractionStart
         guard wholeCount + fractionCount > 0 else { return nil }
-        var exponent = 0
-        if i < raw.count, raw[i] | 0x20 == UInt8(ascii: "e") {
-            i += 1
-            var exponentNegative = false
-            if i < raw.count, raw[i] == UInt8(ascii: "-") || raw[i] == UInt8(ascii: "+") {
-                exponentNegative = raw[i] == UInt8(ascii: "-")
-                i += 1
-            }
-            var any = false
-            while i < raw.count, raw[i] &- 48 < 10 {
-                guard exponent < 10_000 else { return nil }
-                exponent = exponent * 10 + Int(raw[i] - 48)
-                any = true
-                i += 1
-            }
-            guard any else { return nil }
-            if exponentNegative { exponent = -exponent }
-        }
-        guard i == raw.count else { return nil }
+        guard let exponent = exponent(raw, from: &i), i == raw.count else { return nil }
         let total = wholeCount + fractionCount
         func digit(_ k: Int) -> Int64 {
             guard k >= 0 && k < total else { return 0 }
@@ -67,6 +49,27 @@ public enum EpochDecimal {
             }
         }
         return (seconds, nanoseconds)
+    }
+
+    /// `e±digits` from `i` on (0 when there is none); nil when it is malformed or past 10^4.
+    private static func exponent(_ raw: Span<UInt8>, from i: inout Int) -> Int? {
+        guard i < raw.count, raw[i] | 0x20 == UInt8(ascii: "e") else { return 0 }
+        i += 1
+        var negative = false
+        if i < raw.count, raw[i] == UInt8(ascii: "-") || raw[i] == UInt8(ascii: "+") {
+            negative = raw[i] == UInt8(ascii: "-")
+            i += 1
+        }
+        var exponent = 0
+        var any = false
+        while i < raw.count, raw[i] &- 48 < 10 {
+            guard exponent < 10_000 else { return nil }
+            exponent = exponent * 10 + Int(raw[i] - 48)
+            any = true
+            i += 1
+        }
+        guard any else { return nil }
+        return negative ? -exponent : exponent
     }
 
     public static func split(_ text: String, unitDigits: Int = 0) -> (seconds: Int64, nanoseconds: Int)? {
