@@ -135,8 +135,8 @@ write_metrics() {
 # push_metrics NAME RUN_DIR: the sync's metrics (the families of METRICS_FILE) to a Prometheus
 # Pushgateway (PUSHGATEWAY_URL), the convention for batch jobs such as a CronJob's pod that is
 # gone before any scrape. One group per sync, replaced by each run (PUT):
-# /metrics/job/${PUSHGATEWAY_JOB:-cv-sync}/sync/NAME. The URL may hold a password, so curl reads
-# it from stdin, not argv; a push that fails is said, never the run's outcome.
+# /metrics/job/${PUSHGATEWAY_JOB:-cv-sync}/sync/NAME. A push that fails is said, never the run's
+# outcome.
 push_metrics() {
   local url=${PUSHGATEWAY_URL:-} job=${PUSHGATEWAY_JOB:-cv-sync} body="$2/metrics.prom" out
   [ -n "$url" ] || return 0
@@ -145,9 +145,8 @@ push_metrics() {
     shout "$1: could not push metrics: ${out##*cv-run: }"
     return 0
   fi
-  url="${url%/}/metrics/job/$job/sync/$1"
-  if ! out=$(printf 'url = "%s"\n' "${url//\"/%22}" | curl --silent --show-error --fail --max-time 10 --config - \
-    -X PUT -H 'Content-Type: text/plain; version=0.0.4' --data-binary "@$body" -o /dev/null 2>&1); then
+  if ! out=$(send_to_url "${url%/}/metrics/job/$job/sync/$1" "$body" -X PUT \
+    -H 'Content-Type: text/plain; version=0.0.4' 2>&1); then
     shout "$1: could not push metrics to PUSHGATEWAY_URL: ${out##*curl: }"
   fi
   return 0
@@ -178,10 +177,19 @@ notify() {
 # NOTIFY_URL (sync file, else environment); curl's message goes to ERROR_FILE. The URL is a
 # secret (a webhook token): curl reads it from stdin, never from argv.
 post_to_notify_url() {
-  local url=${S_NOTIFY_URL:-${NOTIFY_URL:-}} body=$1 errors=$2
+  local body=$1 errors=$2
+  shift 2
+  send_to_url "${S_NOTIFY_URL:-${NOTIFY_URL:-}}" "$body" "$@" -H 'Content-Type: application/json' 2>"$errors"
+}
+
+# send_to_url URL BODY_FILE [CURL_OPTION…]: POSTs (or, with -X, sends) the file to URL, 10 s at
+# most. URLs of webhooks and gateways may hold a token or password: curl reads the URL from its
+# config on stdin, never from argv.
+send_to_url() {
+  local url=$1 body=$2
   shift 2
   printf 'url = "%s"\n' "${url//\"/%22}" | curl --silent --show-error --fail --max-time 10 "$@" --config - \
-    -H 'Content-Type: application/json' --data-binary "@$body" -o /dev/null 2>"$errors"
+    --data-binary "@$body" -o /dev/null
 }
 
 # remove_dead_work STATE: spill folders of cv-dedupe processes that are gone (under the sync's
