@@ -96,8 +96,8 @@ struct Forget: ToolCommand {
     @Option(name: .long, help: "The state database file of this sync.")
     var state: String
 
-    @Option(name: .long, help: "Only this kind: contacts, objects (with their relationships) or events; default all.")
-    var type: String?
+    @Option(name: .long, help: "Only this kind (objects with their relationships); default all.")
+    var type: SyncType?
 
     @Flag(name: .long, help: "Confirm: without it nothing is forgotten.")
     var yes = false
@@ -107,15 +107,13 @@ struct Forget: ToolCommand {
         let kinds: [RecordKind]
         switch type {
         case nil: kinds = []
-        case "contacts": kinds = [.contact]
-        case "objects": kinds = [.object, .relationship]
-        case "events": kinds = [.event]
-        case let other?:
-            throw ConfigurationError.invalidValue(
-                setting: "--type", expected: "contacts, objects or events", got: other)
+        case .contacts: kinds = [.contact]
+        case .objects: kinds = [.object, .relationship]
+        case .events: kinds = [.event]
         }
         let removed = try DedupeState(path: state).forget(kinds)
-        diagnostics.note("forgot \(removed) acknowledged keys; the next run sends \(type ?? "everything") again")
+        let what = type?.rawValue ?? "everything"
+        diagnostics.note("forgot \(removed) acknowledged keys; the next run sends \(what) again")
         return .success
     }
 }

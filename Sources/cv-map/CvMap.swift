@@ -50,8 +50,8 @@ struct CvMap: ToolCommand {
             """,
         version: ToolVersion.text)
 
-    @Option(name: .long, help: "What the rows become: contacts, objects or events.")
-    var type: String
+    @Option(name: .long, help: "What the rows become.")
+    var type: SyncType
 
     @Option(name: .long, help: "The custom object type key, required with --type objects.")
     var objectType: String?
@@ -80,7 +80,7 @@ struct CvMap: ToolCommand {
     func execute(diagnostics: Diagnostics) throws -> ExitStatus {
         let configuration = try resolve()
         let stats = try Mapper.run(configuration, output: .standardOutput(), diagnostics: diagnostics)
-        if let path = self.stats { try StatsFile.write(stats.json(type: type), to: path) }
+        if let path = self.stats { try StatsFile.write(stats.json(type: type.rawValue), to: path) }
         diagnostics.note(stats.summary)
         return .success
     }
@@ -88,17 +88,15 @@ struct CvMap: ToolCommand {
     private func resolve() throws -> MapConfiguration {
         let destination: Destination
         switch type {
-        case "contacts": destination = .contacts
-        case "events": destination = .events
-        case "objects":
+        case .contacts: destination = .contacts
+        case .events: destination = .events
+        case .objects:
             guard let objectType else {
                 throw ConfigurationError.needs(setting: "--type objects", other: "--object-type KEY")
             }
             destination = .objects(type: objectType)
-        default:
-            throw ConfigurationError.invalidValue(setting: "--type", expected: "contacts, objects or events", got: type)
         }
-        if objectType != nil && type != "objects" {
+        if objectType != nil && type != .objects {
             throw ConfigurationError.needs(setting: "--object-type", other: "--type objects")
         }
         guard let nullHandling = NullHandling(rawValue: nulls) else {

@@ -36,8 +36,8 @@ struct Verdict: ToolCommand {
     @Option(name: .long, help: "The run's folder, with its stages' stats files and rejects.")
     var runDir: String
 
-    @Option(name: .long, help: "What the run fed in: extract, rows or records.")
-    var mode: String = "extract"
+    @Option(name: .long, help: "What the run fed in.")
+    var mode: RunMode = .extract
 
     @Option(name: .long, help: "MAX_REJECT_PERCENT of the sync (default 100).")
     var maxRejectPercent = 100
@@ -50,7 +50,6 @@ struct Verdict: ToolCommand {
     var manual = false
 
     func execute(diagnostics: Diagnostics) throws -> ExitStatus {
-        let mode = try RunCommandLine.mode(self.mode)
         let rejects = try RejectsSummary(path: runDir + "/rejects.ndjson")
         let stats = RunStats(folder: runDir)
         let verdict = RunVerdict.judge(
@@ -62,20 +61,7 @@ struct Verdict: ToolCommand {
     }
 }
 
-/// Parsing shared by the subcommands.
-enum RunCommandLine {
-    static func mode(_ text: String) throws(ConfigurationError) -> RunMode {
-        guard let mode = RunMode(rawValue: text) else {
-            throw .invalidValue(setting: "--mode", expected: "extract, rows or records", got: text)
-        }
-        return mode
-    }
-
-    static func status(_ text: String) throws(ConfigurationError) -> RunStatus {
-        guard let status = RunStatus(rawValue: text) else {
-            throw .invalidValue(
-                setting: "--status", expected: RunStatus.allCases.map(\.rawValue).joined(separator: ", "), got: text)
-        }
-        return status
-    }
-}
+/// The run record's vocabularies as options: the argument parser checks them and names the
+/// values they take.
+extension RunMode: ExpressibleByArgument {}
+extension RunStatus: ExpressibleByArgument {}

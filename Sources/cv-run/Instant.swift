@@ -21,7 +21,7 @@ struct Instant: ToolCommand {
     var sync: String { options.sync }
 
     @Option(name: .long, help: "skipped, or failed (a sync file that cannot run).")
-    var status: String
+    var status: RunStatus
 
     @Option(name: .long, help: "Why: the reason of a skip, the error of a refusal.")
     var why: String
@@ -30,7 +30,6 @@ struct Instant: ToolCommand {
     var alertFile: String?
 
     func execute(diagnostics: Diagnostics) throws -> ExitStatus {
-        let status = try RunCommandLine.status(self.status)
         let now = Int64(time(nil))
         let stamp = UTCTimestamp.rfc3339(epochSeconds: now)
         let kind = status == .skipped ? "skipped" : "invalid"

@@ -27,8 +27,8 @@ struct Record: ToolCommand {
     @Option(name: .long, help: "The run's id (from begin).")
     var run: String
 
-    @Option(name: .long, help: "How it ended: succeeded, partially_failed, failed or cancelled.")
-    var status: String
+    @Option(name: .long, help: "How it ended.")
+    var status: RunStatus
 
     @Option(name: .long, help: "Its start and end, Unix seconds.")
     var start: Int64
@@ -36,8 +36,8 @@ struct Record: ToolCommand {
     @Option(name: .long, help: "Its end, Unix seconds.")
     var end: Int64
 
-    @Option(name: .long, help: "What it fed in: extract, rows or records.")
-    var mode: String = "extract"
+    @Option(name: .long, help: "What it fed in.")
+    var mode: RunMode = .extract
 
     @Flag(name: .long, help: "A retry or replay by hand: no alert, and not the sync's last scheduled run.")
     var manual = false
@@ -55,14 +55,13 @@ struct Record: ToolCommand {
     var alertFile: String?
 
     func execute(diagnostics: Diagnostics) throws -> ExitStatus {
-        let status = try RunCommandLine.status(self.status)
         let folder = state + "/runs/" + run
         var line = HistoryLine(run: run, status: status.rawValue)
         line.seq = RunSequence.sequence(of: run)
         line.start = UTCTimestamp.rfc3339(epochSeconds: start)
         line.end = UTCTimestamp.rfc3339(epochSeconds: end)
         line.durationSeconds = Int(max(0, end - start))
-        line.mode = try RunCommandLine.mode(mode).rawValue
+        line.mode = mode.rawValue
         line.manual = manual
         line.lastSyncTime = lastSyncTime
         let stats = RunStats(folder: folder)
