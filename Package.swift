@@ -83,7 +83,7 @@ let package = Package(
         // What a run was: its id and order, status rules, history line, alerts, schedule.
         .target(name: "RunRecord", dependencies: ["JSONCodec", "StreamIO", "TimeFormats"]),
         // What runs a sync home elsewhere: Kubernetes manifests.
-        .target(name: "Deployment", dependencies: ["JSONCodec"]),
+        .target(name: "Deployment", dependencies: ["JSONCodec", "SyncCore"]),
 
         .target(name: "Mapping", dependencies: ["ConversionAPI", "SyncCore", "JSONCodec", "StreamIO", "TimeFormats"]),
         .target(

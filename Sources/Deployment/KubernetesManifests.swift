@@ -1,3 +1,5 @@
+import SyncCore
+
 /// The Kubernetes objects that run a sync home: the sync files as a ConfigMap, and for each sync
 /// with a SCHEDULE a CronJob and the PersistentVolumeClaim holding its state. Kubernetes does
 /// what cron and the lock did on one host: `concurrencyPolicy: Forbid` skips a start while the
@@ -58,7 +60,7 @@ public enum KubernetesManifests {
         let lowered = String(sync.lowercased().map { $0 == "." || $0 == "_" ? "-" : $0 })
         var name = prefix + "-" + lowered
         if lowered != sync || name.count > 45 || lowered.hasSuffix("-") {
-            name = String(name.prefix(45)).trimmingTrailingDashes() + "-" + hex(fnv(sync), digits: 6)
+            name = String(name.prefix(45)).trimmingTrailingDashes() + "-" + String(FNV1a.hex(sync).suffix(6))
         }
         return name
     }
@@ -72,7 +74,7 @@ public enum KubernetesManifests {
     /// A SCHEDULE as a cron line in UTC, each sync at its own minute (a hash of its name), so a
     /// home's syncs do not all start at once.
     public static func cronSchedule(_ schedule: String, name: String) -> String? {
-        let h = fnv(name)
+        let h = FNV1a.hash(name)
         let minute = Int(h % 60)
         switch schedule {
         case "15m": return "\(minute % 15)-59/15 * * * *"
@@ -224,20 +226,6 @@ public enum KubernetesManifests {
             ]),
             .map([("name", .string("tmp")), ("emptyDir", .map([]))]),
         ]
-    }
-
-    static func fnv(_ text: String) -> UInt64 {
-        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
-        for byte in text.utf8 {
-            hash ^= UInt64(byte)
-            hash = hash &* 0x100_0000_01b3
-        }
-        return hash
-    }
-
-    static func hex(_ value: UInt64, digits: Int) -> String {
-        let text = String(value, radix: 16)
-        return String(String(repeating: "0", count: max(0, 16 - text.count)) + text).suffix(digits).description
     }
 }
 

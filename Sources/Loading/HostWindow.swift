@@ -16,19 +16,10 @@ final class HostWindow: Sendable {
     private let fd: Int32
     /// This process's copy, also the lock around the shared one.
     private let local = Mutex(SendWindow())
-    let sharedPath: String?
 
     /// `name` tells budgets apart (a fingerprint, never the key); no `directory`: private.
     init(directory: String?, name: String) {
-        guard let directory else {
-            fd = -1
-            sharedPath = nil
-            return
-        }
-        let path = "\(directory)/cv-load-budget-\(name).window"
-        let opened = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
-        fd = opened
-        sharedPath = opened >= 0 ? path : nil
+        fd = directory.map { open("\($0)/cv-load-budget-\(name).window", O_RDWR | O_CREAT | O_CLOEXEC, 0o600) } ?? -1
     }
 
     deinit { if fd >= 0 { close(fd) } }

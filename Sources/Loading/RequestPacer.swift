@@ -20,14 +20,12 @@ final class RequestPacer: Sendable {
     private let shape: RateShape?
     private let host: HostWindow
     private let shared: RedisWindow?
-    /// The pad, in thousandths.
-    private let pad = Atomic<Int>(Int(firstPad * 1000))
+    private let pad = Mutex(firstPad)
     /// Whether the last reservation went to Redis: after a switch to the host's window, one
     /// window's pause, as the host's file does not know what Redis lent out.
     private let onShared = Atomic<Bool>(false)
 
-    var sharedPath: String? { host.sharedPath }
-    var padFraction: Double { Double(pad.load(ordering: .relaxed)) / 1000 }
+    var padFraction: Double { pad.withLock { $0 } }
 
     /// `rate` requests per second (0: no limit); `scope` names the key and URL the budget
     /// belongs to (hashed: never the key itself in a file name or a Redis key).
@@ -36,7 +34,8 @@ final class RequestPacer: Sendable {
         say: @escaping @Sendable (String) -> Void = { _ in }
     ) {
         shape = RateShape(rate: rate)
-        let name = Self.fingerprint(scope)
+        // Tells budgets apart without revealing the key.
+        let name = FNV1a.hex(scope)
         host = HostWindow(directory: shape == nil ? nil : directory, name: name)
         shared =
             shape == nil ? nil : redis.map { RedisWindow(endpoint: $0, password: redisPassword, name: name, say: say) }
@@ -61,23 +60,9 @@ final class RequestPacer: Sendable {
     /// the budget holds off that long.
     func rateLimited(retryAfter seconds: Double?) {
         guard shape != nil else { return }
-        _ = pad.wrappingAdd(Int(Self.padStep * 1000), ordering: .relaxed)
-        if pad.load(ordering: .relaxed) > Int(Self.maxPad * 1000) {
-            pad.store(Int(Self.maxPad * 1000), ordering: .relaxed)
-        }
+        pad.withLock { $0 = min(Self.maxPad, $0 + Self.padStep) }
         guard let seconds else { return }
         let delay = Int64(min(seconds, 120) * 1e9)
         if shared?.pause(nanoseconds: delay) != true { host.pause(nanoseconds: delay) }
-    }
-
-    /// FNV-1a, 64 bits, as hex: tells budgets apart without revealing the key.
-    static func fingerprint(_ text: String) -> String {
-        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
-        for byte in text.utf8 {
-            hash ^= UInt64(byte)
-            hash = hash &* 0x100_0000_01b3
-        }
-        let hex = String(hash, radix: 16)
-        return String(repeating: "0", count: 16 - hex.count) + hex
     }
 }
