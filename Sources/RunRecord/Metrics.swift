@@ -64,16 +64,5 @@ public enum Metrics {
     static func epoch(_ text: String?) -> Int64? { text.flatMap(UTCTimestamp.epochSeconds) }
 
     /// Label values escape backslash, double quote and newline.
-    static func escaped(_ text: String) -> String {
-        var out = ""
-        for c in text {
-            switch c {
-            case "\\": out += "\\\\"
-            case "\"": out += "\\\""
-            case "\n": out += "\\n"
-            default: out.append(c)
-            }
-        }
-        return out
-    }
+    static func escaped(_ text: String) -> String { text.escaping(["\\": "\\\\", "\"": "\\\"", "\n": "\\n"]) }
 }

@@ -84,7 +84,7 @@ final class RunRecordTests: XCTestCase {
         }
         try FileManager.default.createDirectory(
             atPath: folder + "/dedupe.db.pending", withIntermediateDirectories: true)
-        FileManager.default.createFile(atPath: folder + "/dedupe.db.pending/\(runs[0]).bin", contents: Data())
+        _ = FileManager.default.createFile(atPath: folder + "/dedupe.db.pending/\(runs[0]).bin", contents: Data())
         XCTAssertEqual(RunPruning.prune(stateFolder: folder, keep: 2), ["20200101T000000.000000000Z-1"])
         XCTAssertEqual(Set(FileTree.names(in: folder + "/runs")), Set(runs), "the uncommitted run stays")
     }
