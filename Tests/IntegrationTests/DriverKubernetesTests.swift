@@ -106,6 +106,10 @@ final class DriverKubernetesTests: XCTestCase {
         XCTAssertTrue(got.contains("claim cv-sync-state-people 2Gi"), lines)
         XCTAssertEqual(got.filter { $0.hasPrefix("cronjob ") }.count, 2, "none for the sync run by hand")
         XCTAssertTrue(manifests.contains("--from-file=secrets/people.key"), "the Secret's files are listed")
+        // An option of the manifests given without --kubernetes is a mistake, not ignored.
+        let (misused, _, why) = try cvSync("schedule --namespace data")
+        XCTAssertEqual(misused, 2, why)
+        XCTAssertTrue(why.contains("schedule: --namespace goes with --kubernetes"), why)
     }
 
     /// In the pod the Secret is mounted owned by root and readable through the pod's group
