@@ -31,7 +31,7 @@ public enum ToolMain {
         let diagnostics = Diagnostics(tool: C.toolName)
         let parsed: ParsableCommand
         do {
-            parsed = try C.parseAsRoot(arguments)
+            parsed = try C.parseAsRoot(arguments ?? processArguments())
         } catch {
             exit(report(error, of: C.self, diagnostics: diagnostics))
         }
@@ -45,6 +45,26 @@ public enum ToolMain {
         } catch {
             exit(report(error, of: C.self, diagnostics: diagnostics))
         }
+    }
+
+    /// The process's arguments, without the program's name. A library preloaded ahead of the
+    /// Swift runtime (libfaketime, which the tests use for a skewed clock) can leave
+    /// `CommandLine.arguments` empty, and a tool would then run as if given no options at all;
+    /// the kernel's copy in /proc/self/cmdline is the same list.
+    static func processArguments() -> [String] {
+        if !CommandLine.arguments.isEmpty { return Array(CommandLine.arguments.dropFirst()) }
+        guard let stream = fopen("/proc/self/cmdline", "r") else { return [] }
+        defer { fclose(stream) }
+        var bytes: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 4096)
+        while true {
+            let n = fread(&chunk, 1, chunk.count, stream)
+            if n <= 0 { break }
+            bytes.append(contentsOf: chunk[0..<n])
+        }
+        // NUL after each argument: the last piece is empty.
+        let arguments = bytes.split(separator: 0, omittingEmptySubsequences: false).dropLast()
+        return arguments.dropFirst().map { String(decoding: $0, as: UTF8.self) }
     }
 
     static func report<C: ToolCommand>(_ error: Error, of command: C.Type, diagnostics: Diagnostics) -> Int32 {
