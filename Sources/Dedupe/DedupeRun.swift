@@ -27,18 +27,20 @@ public enum DedupeRun {
             writer: JSONWriter(capacity: output.flushThreshold + (1 << 14)), sink: output,
             pending: ByteBuffer(capacity: 1 << 16), pendingSink: try ByteSink(path: pendingPath + ".tmp"))
         do {
-            let intake = try Intake(configuration, work: work, diagnostics: diagnostics)
+            let bloom = try state.loadBloom()
+            let intake = try Intake(configuration, work: work, bloom: bloom, diagnostics: diagnostics)
             if configuration.retryQueue {
                 try state.forEachQueued { text in try intake.takeQueued(text, output: &out, stats: &stats) }
             }
             try intake.takeInput(output: &out, stats: &stats)
             let spill = intake.spill
-            let bloom = try state.loadBloom()
+            let lines = try SpillLines(directory: work)
             let stateRows = try state.ackedCount()
             let changedOnly = configuration.changedOnly
             let processor: @Sendable (Int) -> PartitionProcessor = { p in
                 PartitionProcessor(
-                    piece: UInt64(p), level: 0, bloom: bloom, changedOnly: changedOnly, stateRows: stateRows)
+                    piece: UInt64(p), level: 0, bloom: bloom, changedOnly: changedOnly, stateRows: stateRows,
+                    lines: lines)
             }
             let prefetch = PartitionPrefetch(
                 paths: (0..<SpillWriter.fanout).map(spill.path), statePath: configuration.statePath,
@@ -52,8 +54,8 @@ public enum DedupeRun {
                     try processor(p).emit(prepared, output: &out, stats: &stats)
                 case .overBudget:
                     try processPiece(
-                        spill.path(p), level: 0, prefix: UInt64(p), state: state, bloom: bloom,
-                        stateRows: stateRows, configuration: configuration, output: &out, stats: &stats)
+                        spill.path(p), level: 0, prefix: UInt64(p), state: state, processor: processor(p),
+                        configuration: configuration, output: &out, stats: &stats)
                 }
             }
             try out.flushAll()
@@ -70,7 +72,7 @@ public enum DedupeRun {
     /// Phase two: a piece small enough is grouped in memory; a larger one is split by the next
     /// six bits of the key hash and each part processed the same way.
     private static func processPiece(
-        _ path: String, level: Int, prefix: UInt64, state: DedupeState, bloom: BloomFilter, stateRows: Int,
+        _ path: String, level: Int, prefix: UInt64, state: DedupeState, processor: PartitionProcessor,
         configuration: DedupeConfiguration, output: inout PartitionProcessor.Output,
         stats: inout DedupeStats
     ) throws {
@@ -81,14 +83,13 @@ public enum DedupeRun {
         {
             for p in 0..<SpillWriter.fanout {
                 try processPiece(
-                    splitter.path(p), level: level + 1, prefix: prefix << 6 | UInt64(p), state: state, bloom: bloom,
-                    stateRows: stateRows, configuration: configuration, output: &output, stats: &stats)
+                    splitter.path(p), level: level + 1, prefix: prefix << 6 | UInt64(p), state: state,
+                    processor: processor.piece(prefix << 6 | UInt64(p), level: level + 1),
+                    configuration: configuration, output: &output, stats: &stats)
             }
             return
         }
         let (bytes, entries) = try SpillWriter.read(path)
-        let processor = PartitionProcessor(
-            piece: prefix, level: level, bloom: bloom, changedOnly: configuration.changedOnly, stateRows: stateRows)
         try processor.process(
             bytes: bytes, entries: entries, lookup: state.acknowledged, output: &output, stats: &stats)
         unlink(path)
@@ -105,9 +106,7 @@ public enum DedupeRun {
         var severalKeys = false
         while let r = try reader.next() {
             if first == nil { first = r.key } else if r.key != first { severalKeys = true }
-            try splitter.append(
-                kind: r.kind, key: r.key, content: r.content, sequence: r.sequence, keyText: r.keyText.span,
-                line: r.line.span)
+            try splitter.append(r)
         }
         try splitter.close()
         guard severalKeys else {

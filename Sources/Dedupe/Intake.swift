@@ -11,12 +11,16 @@ final class Intake {
     let spill: SpillWriter
     let rejects: RejectLog
     let diagnostics: Diagnostics
+    /// The state's filter of acknowledged keys: a record whose key it may hold is likely sent
+    /// already, and is spilled without its line (`SpillWriter.appendExternal`).
+    let bloom: BloomFilter
     private var hasher = CanonicalHasher()
     /// Scratch for a line that gets a derived eventId.
     private var rewritten = JSONWriter(capacity: 1024)
 
-    init(_ configuration: DedupeConfiguration, work: String, diagnostics: Diagnostics) throws {
+    init(_ configuration: DedupeConfiguration, work: String, bloom: BloomFilter, diagnostics: Diagnostics) throws {
         self.configuration = configuration
+        self.bloom = bloom
         self.diagnostics = diagnostics
         spill = try SpillWriter(directory: work, level: 0)
         rejects = try RejectLog(
@@ -104,14 +108,19 @@ final class Intake {
             : StableHash128(hi: 0, lo: 0)
         let k = keyText.utf8Span.span
         let hash = StableHash128(k)
-        guard derived else {
-            return try spill.append(
-                kind: identity.kind, key: hash, content: content, sequence: sequence, keyText: k, line: raw)
+        // An object's rows are merged and its relationships compared line by line: it keeps its lines.
+        let external = identity.kind != .object && bloom.mightContain(hash)
+        func append(_ line: Span<UInt8>) throws {
+            if external {
+                try spill.appendExternal(
+                    kind: identity.kind, key: hash, content: content, sequence: sequence, keyText: k, line: line)
+            } else {
+                try spill.append(
+                    kind: identity.kind, key: hash, content: content, sequence: sequence, keyText: k, line: line)
+            }
         }
-        try rewritten.bytes.withSpan { line in
-            try spill.append(
-                kind: identity.kind, key: hash, content: content, sequence: sequence, keyText: k, line: line)
-        }
+        guard derived else { return try append(raw) }
+        try rewritten.bytes.withSpan { line in try append(line) }
     }
 
     /// `raw` with one member added before its closing brace, into `rewritten`.

@@ -9,6 +9,10 @@ struct PartitionProcessor {
     /// Key range of this partition on the high 64 bits of the key hash.
     let range: (lower: StableHash128, upper: StableHash128?)
     let expectedStateRows: Int
+    /// The state's rows in all (this partition's share is `expectedStateRows`).
+    let stateRows: Int
+    /// Where the lines of entries spilled without them are.
+    let lines: SpillLines
 
     /// The content fields of a contact; everything else (type, row, key) is bookkeeping.
     static let contactBookkeeping = ["type", "row", "mergedRows", "key"]
@@ -45,7 +49,7 @@ struct PartitionProcessor {
 
     /// The processor of piece `piece` (its key-hash prefix) at split `level`: keys whose top
     /// 6 × (level + 1) bits are that prefix, and its share of the state's rows.
-    init(piece: UInt64, level: Int, bloom: BloomFilter, changedOnly: Bool, stateRows: Int) {
+    init(piece: UInt64, level: Int, bloom: BloomFilter, changedOnly: Bool, stateRows: Int, lines: SpillLines) {
         let bits = 6 * (level + 1)
         let lower = StableHash128(hi: piece << UInt64(64 - bits), lo: 0)
         let next = (piece + 1) << UInt64(64 - bits)
@@ -53,6 +57,14 @@ struct PartitionProcessor {
         self.changedOnly = changedOnly
         range = (lower, next == 0 ? nil : StableHash128(hi: next, lo: 0))
         expectedStateRows = stateRows >> bits
+        self.stateRows = stateRows
+        self.lines = lines
+    }
+
+    /// The processor of one part of this piece once it is split by the next six bits.
+    func piece(_ piece: UInt64, level: Int) -> PartitionProcessor {
+        PartitionProcessor(
+            piece: piece, level: level, bloom: bloom, changedOnly: changedOnly, stateRows: stateRows, lines: lines)
     }
 
     /// Acknowledged content hashes of sorted keys (`DedupeState.acknowledged`, on whichever
@@ -106,9 +118,10 @@ struct PartitionProcessor {
         var candidates: [StableHash128] = []
         for (g, group) in groups.enumerated() {
             let first = entries[group.lowerBound]
-            if bloom.mightContain(first.key) { candidates.append(first.key) }
+            // Intake asked the filter already: a record it may hold was spilled without its line.
+            if first.kind == .object ? bloom.mightContain(first.key) : first.external { candidates.append(first.key) }
             if first.kind == .object {
-                let plan = try ObjectPlan(group.map { entries[$0] }, bytes: bytes)
+                let plan = try ObjectPlan(group.map { entries[$0] }, bytes: bytes) { try parseObject(bytes, $0) }
                 for r in plan.relationships where bloom.mightContain(r.key) { candidates.append(r.key) }
                 objects[g] = plan
             }
@@ -168,7 +181,7 @@ struct PartitionProcessor {
             try emitLine(first, bytes: bytes, content: content, output: &output, stats: &stats)
             return true
         }
-        let records = try rows.map { try Self.parseObject(bytes, $0.line) }
+        let records = try rows.map { try parseObject(bytes, $0) }
         var merged = RecordMerger.mergeContacts(records)
         var hashed = merged
         for name in Self.contactBookkeeping { hashed[name] = nil }
@@ -210,18 +223,26 @@ struct PartitionProcessor {
     private func emitLine(
         _ entry: SpillEntry, bytes: [UInt8], content: StableHash128, output: inout Output, stats: inout DedupeStats
     ) throws {
-        var line = entry.line
-        while line.count > 0, bytes[line.upperBound - 1] != UInt8(ascii: "}") {
-            line = line.lowerBound..<line.upperBound - 1
+        if entry.external {
+            let line = try lines.read(entry.line)
+            writeLine(line.span, keyText: bytes.span.extracting(entry.keyText), output: &output)
+        } else {
+            writeLine(
+                bytes.span.extracting(entry.line), keyText: bytes.span.extracting(entry.keyText), output: &output)
         }
-        let buffer = bytes.span
-        output.writer.writeRaw(buffer.extracting(line.lowerBound..<line.upperBound - 1))
-        output.writer.writeRaw(",\"key\":")
-        output.writer.writeString(utf8: buffer.extracting(entry.keyText))
         // A record straight from the retry queue says so: its refusal then does not count
         // against the run's own records.
         output.writer.writeRaw(entry.sequence == RetryQueue.sequence ? ",\"retried\":true}\n" : "}\n")
         try finish([(entry.kind, entry.key, content)], output: &output, stats: &stats)
+    }
+
+    /// The line up to its closing brace, then its key (the caller closes the object).
+    private func writeLine(_ line: Span<UInt8>, keyText: Span<UInt8>, output: inout Output) {
+        var end = line.count
+        while end > 0, line[end - 1] != UInt8(ascii: "}") { end -= 1 }
+        output.writer.writeRaw(line.extracting(..<max(end - 1, 0)))
+        output.writer.writeRaw(",\"key\":")
+        output.writer.writeString(utf8: keyText)
     }
 
     private func emit(
@@ -243,8 +264,14 @@ struct PartitionProcessor {
         try output.maybeFlush()
     }
 
-    static func parseObject(_ bytes: [UInt8], _ range: Range<Int>) throws -> JSONObject {
-        guard case .object(let object) = try JSONValue.parse(bytes.span.extracting(range)) else {
+    /// The record of `entry`, from the partition's bytes or the lines file.
+    func parseObject(_ bytes: [UInt8], _ entry: SpillEntry) throws -> JSONObject {
+        let line = entry.external ? try lines.read(entry.line) : Array(bytes[entry.line])
+        return try Self.parseObject(line.span)
+    }
+
+    static func parseObject(_ line: Span<UInt8>) throws -> JSONObject {
+        guard case .object(let object) = try JSONValue.parse(line) else {
             throw StateError.damagedSpill(detail: "a spilled record is not a JSON object")
         }
         return object
@@ -279,9 +306,9 @@ struct ObjectPlan: Sendable {
     var relationships: [Relationship]
     var fromQueueOnly: Bool
 
-    init(_ rows: [SpillEntry], bytes: [UInt8]) throws {
+    init(_ rows: [SpillEntry], bytes: [UInt8], parse: (SpillEntry) throws -> JSONObject) throws {
         fromQueueOnly = rows.count == 1 && rows[0].sequence == RetryQueue.sequence
-        var records = try rows.map { try PartitionProcessor.parseObject(bytes, $0.line) }
+        var records = try rows.map(parse)
         if rows.count > 1 && rows[0].sequence == RetryQueue.sequence { records[0]["fields"] = nil }
         record = rows.count == 1 ? records[0] : RecordMerger.mergeObjects(records)
         key = rows[0].key

@@ -45,10 +45,11 @@ struct CvLoad: ToolCommand {
                 sends nothing.
 
             BEHAVIOUR
-              Batches hold up to 1000 contacts, 200 events or 200 objects. Requests are
-              spaced 20% below --rate, on a schedule shared by every cv-load on this
-              machine that uses the same key and URL (a slot file in --budget-dir), so
-              parallel syncs stay under the limit together. 429 (after Retry-After),
+              Batches hold up to 1000 contacts, 200 events or 200 objects. No more than
+              --rate requests go out in any window of a little over a second (the window
+              grows while 429s still come), shared by every cv-load that uses the same
+              key and URL: on this machine through --budget-dir, across machines through
+              --budget-url (Redis). 429 (after Retry-After),
               5xx, timeouts, dropped connections and 2xx answers that are not batch
               results are retried with exponential backoff and jitter. A batch that
               keeps failing with 5xx is halved until the record the server chokes on is

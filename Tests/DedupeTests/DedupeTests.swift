@@ -256,6 +256,44 @@ final class DedupeTests: XCTestCase {
         XCTAssertEqual(Set(outputs).count, 1)
     }
 
+    /// Records whose keys the state holds are spilled without their lines; the lines that turn
+    /// out to be needed (a changed contact, one merged from two rows, an event not yet sent)
+    /// are read back, in a partition prepared ahead and in one split level after level alike.
+    func testRecordsSpilledWithoutTheirLinesAreSentWhenTheyChanged() throws {
+        let first =
+            (0..<1200).map { contact(String($0), fields: "{\"n\":\($0)}", row: $0 + 1) }
+            + (0..<300).map { event("e\($0)", row: 1201 + $0) }
+        var second: [String] = []
+        for i in 0..<1300 {
+            let n = i % 3 == 0 ? -1 : i
+            second.append(contact(String(i), fields: "{\"n\":\(n)}", row: second.count + 1))
+            // Two rows of one known key: merged from both lines, the second's field winning.
+            if i % 7 == 0 { second.append(contact(String(i), fields: "{\"m\":\(i)}", row: second.count + 1)) }
+        }
+        second += (0..<400).map { event("e\($0)", row: second.count + 1 + $0) }
+        var outputs: [String] = []
+        for budget in [16 << 20, 300] {
+            let h = try DedupeHarness()
+            let a = try h.filter(first, run: "a", memory: budget)
+            XCTAssertEqual(a.out.count, 1500)
+            try h.commit(run: "a", keys: Array(a.out.keys))
+            let b = try h.filter(second, run: "b", memory: budget)
+            // Changed: every third, the merged ones (a new member), and the 100 new keys.
+            let changed = (0..<1300).filter { $0 >= 1200 || $0 % 3 == 0 || $0 % 7 == 0 }
+            XCTAssertEqual(b.out.count, changed.count + 100, "\(b.stats)")
+            XCTAssertEqual(b.stats.unchanged, 1300 - changed.count)
+            XCTAssertEqual(b.stats.duplicates, 300)
+            XCTAssertEqual(b.out["contact:userId:3"]?["fields"], .object(["n": .number("-1")]))
+            XCTAssertEqual(b.out["contact:userId:3"]?["row"], .number("5"))
+            XCTAssertEqual(b.out["contact:userId:14"]?["fields"], .object(["n": .number("14"), "m": .number("14")]))
+            XCTAssertEqual(b.out["contact:userId:1250"]?["fields"], .object(["n": .number("1250")]))
+            XCTAssertEqual(b.out["event:e350"]?["eventId"], .string("e350"))
+            XCTAssertNil(b.out["contact:userId:4"])
+            outputs.append(try String(contentsOfFile: h.dir + "/b.out.ndjson", encoding: .utf8))
+        }
+        XCTAssertEqual(Set(outputs).count, 1)
+    }
+
     /// A contact is keyed by its userId when it has one, else by its normalized email; a key
     /// member given twice is refused even when the other member keys the record.
     func testContactKeysAndKeyMembersGivenTwice() throws {
