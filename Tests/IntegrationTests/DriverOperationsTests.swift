@@ -210,6 +210,29 @@ final class DriverOperationsTests: DriverTestCase {
         XCTAssertTrue(plain.hasPrefix("cv-sync: people: succeeded in "), plain)
     }
 
+    /// A run loads its sync file once. Each load asks wh-extract to check SOURCE, a process of
+    /// its own, and a run loaded it three times (checked, loaded again, loaded by the run).
+    func testARunLoadsItsSyncFileOnce() throws {
+        let bin = home + "/logged-bin"
+        let log = home + "/wh-extract.calls"
+        try FileManager.default.createDirectory(atPath: bin, withIntermediateDirectories: true)
+        for tool in ["cv-map", "cv-dedupe", "cv-load", "cv-run"] {
+            try FileManager.default.createSymbolicLink(
+                atPath: "\(bin)/\(tool)", withDestinationPath: ToolRunner.binDirectory.path + "/" + tool)
+        }
+        let real = ToolRunner.binDirectory.path + "/wh-extract"
+        try "#!/bin/sh\necho \"$1\" >>'\(log)'\nexec '\(real)' \"$@\"\n".write(
+            toFile: "\(bin)/wh-extract", atomically: true, encoding: .utf8)
+        chmod("\(bin)/wh-extract", 0o755)
+        try writeSync("people", ["SOURCE=\(pg)", "TYPE=contacts"], query: query)
+        sync.environment["CV_BIN"] = bin
+        try cvSync(["run", "people"])
+        let calls = try String(contentsOfFile: log, encoding: .utf8).split(separator: "\n")
+        XCTAssertEqual(calls.filter { $0 == "--check-source" }.count, 1, "\(calls)")
+        XCTAssertEqual(calls.count, 2, "\(calls)")
+        XCTAssertEqual(try history("people").last?["status"], .string("succeeded"))
+    }
+
     /// A stage killed by a signal is recorded with that cause.
     func testAStageKilledByASignalIsRecordedWithTheCause() throws {
         try TestServers.psql(

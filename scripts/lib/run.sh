@@ -387,13 +387,21 @@ stall_watch() {
   done
 }
 
-# progress_mark DIR: what changes while the stages make progress.
+# progress_mark DIR: what changes while the stages make progress: their reads and writes (which
+# include the run's files), else the run folder's size. Read with builtins: it runs every second
+# of every run, and the seven processes a call started (pgrep, awk, du, cut) were CPU a resync on
+# two cores could not spare.
 progress_mark() {
-  local pid
-  for pid in $(pgrep -P "$STAGES_PID" 2>/dev/null); do
-    awk '/^(rchar|wchar):/ { printf "%s ", $2 }' "/proc/$pid/io" 2>/dev/null || true
+  local pid children="" key value mark=""
+  if ! read -r children 2>/dev/null <"/proc/$STAGES_PID/task/$STAGES_PID/children"; then
+    [ -n "$children" ] || children=$(pgrep -P "$STAGES_PID" 2>/dev/null || true)
+  fi
+  for pid in $children; do
+    while read -r key value; do
+      case "$key" in rchar: | wchar:) mark+="$value " ;; esac
+    done 2>/dev/null <"/proc/$pid/io" || true
   done
-  du -sb "$1" 2>/dev/null | cut -f1 || true
+  if [ -n "$mark" ]; then printf '%s\n' "$mark"; else du -sb "$1" 2>/dev/null | cut -f1 || true; fi
 }
 
 # show_progress DIR: on a terminal, once a second, what the run has done so far.

@@ -40,6 +40,7 @@ read_kv_file() {
 # load_sync NAME: sets S_<KEY> for every key of syncs/NAME.sync, with defaults; dies on errors.
 load_sync() {
   local name=${1%.sync} file key
+  if [ -n "${LOADED_SYNCS[$name]+set}" ]; then eval "${LOADED_SYNCS[$name]}"; return 0; fi
   declare -gA SYNC_LINES=()
   [[ $name =~ ^[A-Za-z0-9][A-Za-z0-9_.-]*$ ]] || die 2 "sync name '$name' must be letters, digits, '.', '_' or '-'"
   file="$SYNC_HOME/syncs/$name.sync"
@@ -227,9 +228,32 @@ resolve_path() {
 }
 
 # try_load_sync NAME: loads the sync like load_sync, but a broken sync file returns 1 with its
-# message in SYNC_PROBLEM instead of ending the driver (due, status and schedule go on).
+# message in SYNC_PROBLEM instead of ending the driver (due, status and schedule go on). It loads
+# once, in a subshell (a `die` deep in the checks can only end that), and brings back what the
+# load set as assignments; they are kept, so a later load of the same sync in this driver reads
+# no file and starts no wh-extract --check-source again (three loads a run cost 60 ms before).
 SYNC_PROBLEM=""
+LOADED_MARK="--- cv-sync: loaded ---"
+declare -gA LOADED_SYNCS=()
 try_load_sync() {
-  SYNC_PROBLEM=$( (load_sync "$1") 2>&1 ) || { SYNC_PROBLEM=${SYNC_PROBLEM#cv-sync: }; return 1; }
-  load_sync "$1"
+  local name=${1%.sync} out
+  if [ -n "${LOADED_SYNCS[$name]+set}" ]; then eval "${LOADED_SYNCS[$name]}"; return 0; fi
+  if ! out=$( (load_sync "$name" && printf '\n%s\n' "$LOADED_MARK" && loaded_assignments) 2>&1 ); then
+    # shellcheck disable=SC2034  # read by cv-sync
+    SYNC_PROBLEM=${out#cv-sync: }
+    return 1
+  fi
+  local said=${out%%$'\n'"$LOADED_MARK"*}
+  [ -z "$said" ] || printf '%s\n' "$said" >&2
+  LOADED_SYNCS[$name]=${out#*"$LOADED_MARK"$'\n'}
+  eval "${LOADED_SYNCS[$name]}"
+}
+
+# loaded_assignments: what load_sync set, as lines that set it again (global, quoted for eval).
+loaded_assignments() {
+  local v lines
+  for v in "${!S_@}"; do printf '%s=%q\n' "$v" "${!v}"; done
+  printf 'KEY_ARGS=(%s)\n' "${KEY_ARGS[*]@Q}"
+  lines=$(declare -p SYNC_LINES)
+  printf 'declare -gA %s\n' "${lines#declare -A }"
 }
