@@ -43,19 +43,12 @@ public enum DedupeRun {
                     lines: lines)
             }
             let prefetch = PartitionPrefetch(
-                paths: (0..<SpillWriter.fanout).map(spill.path), statePath: configuration.statePath,
-                budget: configuration.partitionBudget, processor: processor)
+                spill: spill, statePath: configuration.statePath, budget: configuration.partitionBudget,
+                processor: processor)
             defer { prefetch.finish() }
             for p in 0..<SpillWriter.fanout {
-                switch try prefetch.next() {
-                case .empty:
-                    continue
-                case .prepared(let prepared):
+                while case .prepared(let prepared) = try prefetch.next(of: p) {
                     try processor(p).emit(prepared, output: &out, stats: &stats)
-                case .overBudget:
-                    try processPiece(
-                        spill.path(p), level: 0, prefix: UInt64(p), state: state, processor: processor(p),
-                        configuration: configuration, output: &out, stats: &stats)
                 }
             }
             try out.flushAll()
@@ -67,53 +60,5 @@ public enum DedupeRun {
             throw OutputError.writeFailed(destination: "'\(pendingPath)'", errno: errno)
         }
         return stats
-    }
-
-    /// Phase two: a piece small enough is grouped in memory; a larger one is split by the next
-    /// six bits of the key hash and each part processed the same way.
-    private static func processPiece(
-        _ path: String, level: Int, prefix: UInt64, state: DedupeState, processor: PartitionProcessor,
-        configuration: DedupeConfiguration, output: inout PartitionProcessor.Output,
-        stats: inout DedupeStats
-    ) throws {
-        var info = stat()
-        guard stat(path, &info) == 0, info.st_size > 0 else { return }
-        if Int(info.st_size) > configuration.partitionBudget && level < 9,
-            let splitter = try split(path, level: level + 1)
-        {
-            for p in 0..<SpillWriter.fanout {
-                try processPiece(
-                    splitter.path(p), level: level + 1, prefix: prefix << 6 | UInt64(p), state: state,
-                    processor: processor.piece(prefix << 6 | UInt64(p), level: level + 1),
-                    configuration: configuration, output: &output, stats: &stats)
-            }
-            return
-        }
-        let (bytes, entries) = try SpillWriter.read(path)
-        try processor.process(
-            bytes: bytes, entries: entries, lookup: state.acknowledged, output: &output, stats: &stats)
-        unlink(path)
-    }
-
-    /// Splits the piece at `path` by the key hash's next six bits and removes it; nil (the
-    /// piece left as it is) when all its records share one key, which no split can divide: one
-    /// record larger than the budget is grouped in memory, not split level after level with a
-    /// reader of its size open at each one (a 100 MB line took 1.2 GB).
-    private static func split(_ path: String, level: Int) throws -> SpillWriter? {
-        let splitter = try SpillWriter(directory: path + ".split", level: level)
-        var reader = try SpillReader(path: path)
-        var first: StableHash128?
-        var severalKeys = false
-        while let r = try reader.next() {
-            if first == nil { first = r.key } else if r.key != first { severalKeys = true }
-            try splitter.append(r)
-        }
-        try splitter.close()
-        guard severalKeys else {
-            FileTree.remove(path + ".split")
-            return nil
-        }
-        unlink(path)
-        return splitter
     }
 }

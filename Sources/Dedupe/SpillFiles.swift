@@ -45,6 +45,8 @@ final class SpillWriter {
     }
 
     private var parts: [Part] = []
+    /// Entries appended to each partition.
+    private(set) var counts = [Int](repeating: 0, count: SpillWriter.fanout)
     /// The lines file (level 0 only: a split keeps the references it reads).
     private let lines: Part?
     private var linesSize = 0
@@ -100,7 +102,9 @@ final class SpillWriter {
         _ kind: RecordKind, _ key: StableHash128, _ content: StableHash128, _ sequence: Int,
         _ keyText: Span<UInt8>, line: Span<UInt8>?, count: Int, at: UInt64
     ) throws {
-        let part = parts[key.partition(level: level)]
+        let p = key.partition(level: level)
+        counts[p] += 1
+        let part = parts[p]
         try part.withBuffer { buffer in
             buffer.append(kind.rawValue)
             buffer.appendLittleEndian(key.hi)

@@ -225,7 +225,7 @@ final class DedupeTests: XCTestCase {
     func testSmallMemoryBudgetSplitsPartitionsAndGivesTheSameResult() throws {
         let records = (0..<3000).map { contact(String($0 % 1000), fields: "{\"n\":\($0)}", row: $0 + 1) }
         let big = try DedupeHarness().filter(records, run: "a")
-        let small = try DedupeHarness().filter(records, run: "a", memory: 1024)
+        let small = try DedupeHarness().filter(records, run: "a", memory: 8192)
         XCTAssertEqual(big.stats, small.stats)
         XCTAssertEqual(big.out.count, 1000)
         XCTAssertEqual(big.out, small.out)
@@ -272,7 +272,7 @@ final class DedupeTests: XCTestCase {
         }
         second += (0..<400).map { event("e\($0)", row: second.count + 1 + $0) }
         var outputs: [String] = []
-        for budget in [16 << 20, 300] {
+        for budget in [16 << 20, 4000] {
             let h = try DedupeHarness()
             let a = try h.filter(first, run: "a", memory: budget)
             XCTAssertEqual(a.out.count, 1500)
