@@ -51,7 +51,7 @@ let package = Package(
         .target(
             name: "ToolRuntime",
             dependencies: [
-                "SyncCore", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                "SyncCore", "JSONCodec", "StreamIO", .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         .target(name: "WarehouseCore", dependencies: ["SyncCore", "JSONCodec", "StreamIO", "TimeFormats"]),
 

@@ -24,12 +24,10 @@ public struct DedupeStats: Sendable, Equatable {
 
     public var json: JSONObject {
         [
-            StatsKey.tool.rawValue: .string("cv-dedupe"), StatsKey.recordsIn.rawValue: .number(String(recordsIn)),
-            StatsKey.recordsOut.rawValue: .number(String(recordsOut)),
-            "duplicates": .number(String(duplicates)), "unchanged": .number(String(unchanged)),
-            "merged": .number(String(merged)), StatsKey.rejected.rawValue: .number(String(rejected)),
-            "retried": .number(String(retried)),
-            "superseded": .number(String(superseded)), "derivedEventIds": .number(String(derivedEventIds)),
+            StatsKey.tool.rawValue: .string("cv-dedupe"), StatsKey.recordsIn.rawValue: .count(recordsIn),
+            StatsKey.recordsOut.rawValue: .count(recordsOut), "duplicates": .count(duplicates),
+            "unchanged": .count(unchanged), "merged": .count(merged), StatsKey.rejected.rawValue: .count(rejected),
+            "retried": .count(retried), "superseded": .count(superseded), "derivedEventIds": .count(derivedEventIds),
         ]
     }
 

@@ -14,8 +14,7 @@ public struct ExtractStats: Sendable, Equatable {
 
     public var json: JSONObject {
         [
-            "tool": .string("wh-extract"), "rows": .number(String(rows)),
-            "seconds": .number(String(Double(Int(seconds * 1000)) / 1000)),
+            StatsKey.tool.rawValue: .string("wh-extract"), "rows": .count(rows), "seconds": .seconds(seconds),
             "startTime": .number(String(startTime)), "clock": .string(clock),
         ]
     }

@@ -30,16 +30,15 @@ public struct LoadStats: Sendable, Equatable {
     }
 
     public var json: JSONObject {
-        func n(_ v: Int) -> JSONValue { .number(String(v)) }
-        return [
-            StatsKey.tool.rawValue: .string("cv-load"), StatsKey.recordsIn.rawValue: n(recordsIn), "acks": n(acks),
-            StatsKey.rejected.rawValue: n(rejected),
-            StatsKey.rejectedByCode.rawValue: .object(
-                JSONObject(rejectedByCode.sorted { $0.key < $1.key }.map { ($0.key, n($0.value)) })),
-            "requests": n(requests), "retries": n(retries), "http429": n(http429), "http5xx": n(http5xx),
-            "transportErrors": n(transportErrors), "invalidResponses": n(invalidResponses), "reconnects": n(reconnects),
-            "splits": n(splits), "contactsCreatedForEvents": n(contactsCreatedForEvents),
-            "undelivered": n(undelivered), "seconds": .number(String(Double(Int(seconds * 1000)) / 1000)),
+        [
+            StatsKey.tool.rawValue: .string("cv-load"), StatsKey.recordsIn.rawValue: .count(recordsIn),
+            "acks": .count(acks), StatsKey.rejected.rawValue: .count(rejected),
+            StatsKey.rejectedByCode.rawValue: .counts(rejectedByCode), "requests": .count(requests),
+            "retries": .count(retries), "http429": .count(http429), "http5xx": .count(http5xx),
+            "transportErrors": .count(transportErrors), "invalidResponses": .count(invalidResponses),
+            "reconnects": .count(reconnects), "splits": .count(splits),
+            "contactsCreatedForEvents": .count(contactsCreatedForEvents), "undelivered": .count(undelivered),
+            "seconds": .seconds(seconds),
         ]
     }
 

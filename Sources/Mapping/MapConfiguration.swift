@@ -50,11 +50,9 @@ public struct MapStats: Sendable, Equatable {
 
     public func json(type: String) -> JSONObject {
         [
-            StatsKey.tool.rawValue: .string("cv-map"), "type": .string(type), "rows": .number(String(rows)),
-            "records": .number(String(records)), StatsKey.rejected.rawValue: .number(String(rejected)),
-            StatsKey.rejectedByCode.rawValue: .object(
-                JSONObject(rejectedByCode.sorted { $0.key < $1.key }.map { ($0.key, .number(String($0.value))) })),
-            "blankLines": .number(String(blankLines)),
+            StatsKey.tool.rawValue: .string("cv-map"), "type": .string(type), "rows": .count(rows),
+            "records": .count(records), StatsKey.rejected.rawValue: .count(rejected),
+            StatsKey.rejectedByCode.rawValue: .counts(rejectedByCode), "blankLines": .count(blankLines),
             "ignoredColumns": .array(ignoredColumns.map(JSONValue.string)),
             "ignoredColumnSuggestions": .object(
                 JSONObject(

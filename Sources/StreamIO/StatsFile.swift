@@ -17,6 +17,19 @@ public enum StatsFile {
     }
 }
 
+extension JSONValue {
+    /// A count as a stats file holds it.
+    public static func count(_ value: Int) -> JSONValue { .number(String(value)) }
+
+    /// Counts by name (reject codes), in name order.
+    public static func counts(_ byName: [String: Int]) -> JSONValue {
+        .object(JSONObject(byName.sorted { $0.key < $1.key }.map { ($0.key, .count($0.value)) }))
+    }
+
+    /// Seconds to the millisecond.
+    public static func seconds(_ value: Double) -> JSONValue { .number(String(Double(Int(value * 1000)) / 1000)) }
+}
+
 /// Replaces a file's content through a temporary file, fsync and rename.
 public enum AtomicFile {
     public static func write(_ bytes: [UInt8], to path: String) throws(OutputError) {

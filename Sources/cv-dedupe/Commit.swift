@@ -32,8 +32,8 @@ struct Commit: ToolCommand {
             entries it wrote. Committing a run twice changes nothing.
             """)
 
-    @Option(name: .long, help: "The state database file of this sync.")
-    var state: String
+    @OptionGroup var stateFile: StateOption
+    var state: String { stateFile.state }
 
     @Option(name: .long, help: "The run whose acks are applied.")
     var run: String
@@ -50,8 +50,7 @@ struct Commit: ToolCommand {
     @Option(name: .long, help: "Append given-up records to this file, as rejects of stage 'retry'.")
     var gaveUp: String?
 
-    @Option(name: .long, help: "Write the commit's counts as JSON to this file.")
-    var stats: String?
+    @OptionGroup var statsFile: StatsOption
 
     func execute(diagnostics: Diagnostics) throws -> ExitStatus {
         guard maxRetryRuns >= 1 else {
@@ -74,16 +73,14 @@ struct Commit: ToolCommand {
                             + "waiting"
                         : ""))
         }
-        if let stats {
-            try StatsFile.write(
-                [
-                    "tool": .string("cv-dedupe commit"), "acknowledged": .number(String(result.acknowledged)),
-                    "unacknowledged": .number(String(result.unacknowledged)),
-                    "invalidated": .number(String(result.invalidated)), "retryQueued": .number(String(result.queued)),
-                    "gaveUp": .number(String(result.gaveUp)), "retryQueueSize": .number(String(result.queueSize)),
-                    "alreadyCommitted": .bool(result.alreadyCommitted),
-                ], to: stats)
-        }
+        try statsFile.write(
+            [
+                StatsKey.tool.rawValue: .string("cv-dedupe commit"), "acknowledged": .count(result.acknowledged),
+                "unacknowledged": .count(result.unacknowledged), "invalidated": .count(result.invalidated),
+                "retryQueued": .count(result.queued), "gaveUp": .count(result.gaveUp),
+                "retryQueueSize": .count(result.queueSize),
+                "alreadyCommitted": .bool(result.alreadyCommitted),
+            ])
         return .success
     }
 }
@@ -93,8 +90,8 @@ struct Forget: ToolCommand {
     static let configuration = CommandConfiguration(
         abstract: "Forget acknowledged records (a full resync sends everything again).")
 
-    @Option(name: .long, help: "The state database file of this sync.")
-    var state: String
+    @OptionGroup var stateFile: StateOption
+    var state: String { stateFile.state }
 
     @Option(name: .long, help: "Only this kind (objects with their relationships); default all.")
     var type: SyncType?
@@ -123,8 +120,8 @@ struct Stats: ToolCommand {
     static let configuration = CommandConfiguration(
         abstract: "Print what the state holds, as one JSON object on stdout.")
 
-    @Option(name: .long, help: "The state database file of this sync.")
-    var state: String
+    @OptionGroup var stateFile: StateOption
+    var state: String { stateFile.state }
 
     func execute(diagnostics: Diagnostics) throws -> ExitStatus {
         print(JSONValue.object(try DedupeState(path: state).summary()).serialized)
@@ -140,8 +137,8 @@ struct Check: ToolCommand {
             + "unwritable."
     )
 
-    @Option(name: .long, help: "The state database file of this sync.")
-    var state: String
+    @OptionGroup var stateFile: StateOption
+    var state: String { stateFile.state }
 
     func execute(diagnostics: Diagnostics) throws -> ExitStatus {
         guard access(state, F_OK) == 0 else {

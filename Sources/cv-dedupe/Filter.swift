@@ -54,8 +54,8 @@ struct Filter: ToolCommand {
               cv-dedupe stats --state state/dedupe.db | jq .
             """)
 
-    @Option(name: .long, help: "The state database file of this sync (created if missing).")
-    var state: String
+    @OptionGroup var stateFile: StateOption
+    var state: String { stateFile.state }
 
     @Option(name: .long, help: "This run's id, used again by commit.")
     var run: String
@@ -72,8 +72,7 @@ struct Filter: ToolCommand {
     @Option(name: .long, help: "Append records that are not valid records to this NDJSON file.")
     var rejects: String?
 
-    @Option(name: .long, help: "Write the run's counts as JSON to this file.")
-    var stats: String?
+    @OptionGroup var statsFile: StatsOption
 
     @Option(name: .long, help: "MiB of records grouped in memory at once.")
     var memory: Int = 16
@@ -89,7 +88,7 @@ struct Filter: ToolCommand {
         configuration.retryQueue = retryQueue
         configuration.deriveEventIds = deriveEventIds
         let result = try DedupeRun.run(configuration, output: .standardOutput(), diagnostics: diagnostics)
-        if let stats { try StatsFile.write(result.json, to: stats) }
+        try statsFile.write(result.json)
         diagnostics.note(result.summary)
         return .success
     }

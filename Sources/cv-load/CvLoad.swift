@@ -126,8 +126,7 @@ struct CvLoad: ToolCommand {
     @Option(help: "Append one reject per record not delivered to this file.")
     var rejects: String?
 
-    @Option(help: "Write the run's counts as JSON to this file.")
-    var stats: String?
+    @OptionGroup var statsFile: StatsOption
 
     @Flag(help: "Print the requests that would be sent and send nothing.")
     var dryRun = false
@@ -196,14 +195,14 @@ struct CvLoad: ToolCommand {
         }
         do {
             let result = try Loader.run(configuration, output: .standardOutput(), diagnostics: diagnostics)
-            if let stats { try StatsFile.write(result.json, to: stats) }
+            try statsFile.write(result.json)
             diagnostics.note(
                 dryRun
                     ? "dry run: \(result.recordsIn) records in \(result.requests) requests, nothing sent"
                     : result.summary)
             return .success
         } catch let failure as PartialFailure {
-            if let stats { try StatsFile.write(failure.stats.json, to: stats) }
+            try statsFile.write(failure.stats.json)
             diagnostics.note(failure.stats.summary)
             throw failure.error
         }

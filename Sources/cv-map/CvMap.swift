@@ -65,8 +65,7 @@ struct CvMap: ToolCommand {
     @Option(name: .long, help: "Append rejected rows to this NDJSON file (default: only counted and echoed on stderr).")
     var rejects: String?
 
-    @Option(name: .long, help: "Write the run's counts as JSON to this file.")
-    var stats: String?
+    @OptionGroup var statsFile: StatsOption
 
     @Option(name: .long, help: "Null columns: skip leaves the field untouched, clear sends null.")
     var nulls: String = "skip"
@@ -80,7 +79,7 @@ struct CvMap: ToolCommand {
     func execute(diagnostics: Diagnostics) throws -> ExitStatus {
         let configuration = try resolve()
         let stats = try Mapper.run(configuration, output: .standardOutput(), diagnostics: diagnostics)
-        if let path = self.stats { try StatsFile.write(stats.json(type: type.rawValue), to: path) }
+        try statsFile.write(stats.json(type: type.rawValue))
         diagnostics.note(stats.summary)
         return .success
     }
@@ -106,7 +105,7 @@ struct CvMap: ToolCommand {
             try schema.map { path throws(SchemaError) in try WorkspaceSchema.load(path: path) } ?? .builtIn
         return try MapConfiguration(
             destination: destination, schema: loaded, schemaName: schema ?? "<built-in>", nulls: nullHandling,
-            inputPath: input, rejectsPath: rejects, statsPath: stats, maxRejects: maxRejects)
+            inputPath: input, rejectsPath: rejects, statsPath: statsFile.stats, maxRejects: maxRejects)
     }
 
     static func main() { ToolMain.main(CvMap.self) }

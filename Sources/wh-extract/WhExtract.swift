@@ -119,8 +119,7 @@ struct WhExtract: ToolCommand {
     @Option(name: .long, help: "Read the warehouse password from the first line of this file.")
     var passwordFile: String?
 
-    @Option(name: .long, help: "Write the run's counts as JSON to this file (default: none).")
-    var stats: String?
+    @OptionGroup var statsFile: StatsOption
 
     @Option(
         name: .long,
@@ -160,7 +159,7 @@ struct WhExtract: ToolCommand {
         }
         let configuration = try resolve(diagnostics: diagnostics)
         let stats = try Extractor.run(configuration, output: .standardOutput(), diagnostics: diagnostics)
-        if let path = self.stats { try StatsFile.write(stats.json, to: path) }
+        try statsFile.write(stats.json)
         let rate = ProgressMeter.rate(stats.rows, stats.seconds)
         diagnostics.progress("")
         if diagnostics.isTerminal || diagnostics.isLog {
@@ -205,7 +204,7 @@ struct WhExtract: ToolCommand {
         return ExtractConfiguration(
             source: parsed,
             query: try ExtractConfiguration.render(template: template, lastSyncTime: lastSyncTime),
-            lastSyncTime: lastSyncTime, password: password, statsPath: stats,
+            lastSyncTime: lastSyncTime, password: password, statsPath: statsFile.stats,
             credentialsPath: credentials, tokenPath: tokenFile)
     }
 
