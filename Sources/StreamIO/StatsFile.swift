@@ -13,7 +13,7 @@ public enum StatsFile {
         var w = JSONWriter(capacity: 512)
         w.writeObject(stats)
         w.writeByte(0x0A)
-        try AtomicFile.write(w.bytes.array, to: path)
+        try AtomicFile.write(&w.bytes, to: path)
     }
 }
 
@@ -30,16 +30,28 @@ extension JSONValue {
     public static func seconds(_ value: Double) -> JSONValue { .number(String(Double(Int(value * 1000)) / 1000)) }
 }
 
-/// Replaces a file's content through a temporary file, fsync and rename.
+/// Replaces a file's content through a temporary file, fsync and rename: readers see the old
+/// content or the new, never part of it, and a write that fails (a full disk) leaves neither the
+/// temporary file nor a changed file behind.
 public enum AtomicFile {
     public static func write(_ bytes: [UInt8], to path: String) throws(OutputError) {
+        var buffer = ByteBuffer(capacity: bytes.count)
+        buffer.append(contentsOf: bytes)
+        try write(&buffer, to: path)
+    }
+
+    /// The same for bytes already in a buffer (emptied), without copying them first.
+    public static func write(_ buffer: inout ByteBuffer, to path: String) throws(OutputError) {
         let temp = path + ".tmp.\(getpid())"
-        let sink = try ByteSink(path: temp)
-        var copy = ByteBuffer(capacity: bytes.count)
-        copy.append(contentsOf: bytes)
-        try sink.flush(&copy)
-        guard fsync(sink.fd) == 0 else { throw .writeFailed(destination: "'\(temp)'", errno: errno) }
-        guard rename(temp, path) == 0 else { throw .writeFailed(destination: "'\(path)'", errno: errno) }
+        do throws(OutputError) {
+            let sink = try ByteSink(path: temp)
+            try sink.flush(&buffer)
+            guard fsync(sink.fd) == 0 else { throw .writeFailed(destination: "'\(temp)'", errno: errno) }
+            guard rename(temp, path) == 0 else { throw .writeFailed(destination: "'\(path)'", errno: errno) }
+        } catch {
+            unlink(temp)
+            throw error
+        }
     }
 }
 
