@@ -1,27 +1,17 @@
-import SyncCore
 import StreamIO
-
-#if canImport(Glibc)
-    import Glibc
-#endif
 
 /// Reads a binary file front to back in exact-size pieces through one reused buffer, so
 /// spill and pending files of any size are read in bounded memory.
 struct ChunkReader: ~Copyable {
-    private let fd: Int32
-    private let path: String
+    private let file: ReadOnlyFile
     private var buffer: [UInt8]
     private var start = 0
     private var end = 0
 
     init(path: String) throws(InputError) {
-        fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { throw .openFailed(path: path, errno: errno) }
-        self.path = path
+        file = try ReadOnlyFile(path: path)
         buffer = [UInt8](repeating: 0, count: 1 << 20)
     }
-
-    deinit { close(fd) }
 
     /// The next `count` bytes, or nil at a clean end of file; valid until the next call.
     mutating func next(_ count: Int) throws(InputError) -> ArraySlice<UInt8>? {
@@ -32,11 +22,10 @@ struct ChunkReader: ~Copyable {
                 start = 0
             }
             if buffer.count < count { buffer += [UInt8](repeating: 0, count: count - buffer.count) }
-            let n = TextFile.readSome(fd, into: &buffer, from: end)
-            if n < 0 { throw .readFailed(source: path, errno: errno) }
+            let n = try file.read(into: &buffer, from: end)
             if n == 0 {
                 if end - start == 0 { return nil }
-                throw .readFailed(source: path, errno: EIO)
+                throw .readFailed(source: file.path, errno: 5)  // EIO: a file cut short
             }
             end += n
         }

@@ -18,9 +18,7 @@ public enum DedupeRun {
         let work = configuration.statePath + ".work.\(getpid())"
         defer { FileTree.remove(work) }
         let pendingDir = PendingLog.directory(forState: configuration.statePath)
-        guard mkdir(pendingDir, 0o700) == 0 || errno == EEXIST else {
-            throw OutputError.openFailed(path: pendingDir, errno: errno)
-        }
+        try FileTree.makeDirectory(pendingDir)
         let pendingPath = PendingLog.path(forState: configuration.statePath, run: configuration.run)
         var stats = DedupeStats()
         var out = PartitionProcessor.Output(
@@ -56,9 +54,7 @@ public enum DedupeRun {
             // The reader went away; nothing more can be sent, and nothing is marked pending for it.
         }
         try out.pendingSink.flush(&out.pending)
-        guard fsync(out.pendingSink.fd) == 0, rename(pendingPath + ".tmp", pendingPath) == 0 else {
-            throw OutputError.writeFailed(destination: "'\(pendingPath)'", errno: errno)
-        }
+        try out.pendingSink.commit(renaming: pendingPath + ".tmp", to: pendingPath)
         return stats
     }
 }

@@ -119,7 +119,7 @@ extension DedupeState {
         }
         try gaveUpLog?.flush()
         result.queueSize = try queueCount()
-        unlink(pendingPath)
+        FileTree.remove(pendingPath)
         return result
     }
 
@@ -162,10 +162,7 @@ extension DedupeState {
     /// Keys of a run a commit holds at once: about 12 MB of pending entries and acks.
     public static let commitPartitionKeys = 1 << 18
 
-    static func fileSize(_ path: String) -> Int {
-        var info = stat()
-        return stat(path, &info) == 0 ? Int(info.st_size) : 0
-    }
+    static func fileSize(_ path: String) -> Int { FileTree.size(path) ?? 0 }
 
     /// Counts for `cv-dedupe stats`.
     public func summary() throws -> JSONObject {
@@ -179,8 +176,7 @@ extension DedupeState {
         }
         object["uncommittedRuns"] = .array(uncommittedRuns().map(JSONValue.string))
         object["retryQueue"] = .number(String(try queueCount()))
-        var info = stat()
-        object["bytes"] = .number(String(stat(path, &info) == 0 ? Int(info.st_size) : 0))
+        object["bytes"] = .count(Self.fileSize(path))
         return object
     }
 }

@@ -1,9 +1,6 @@
 import SQLiteDatabase
+import StreamIO
 import SyncCore
-
-#if canImport(Glibc)
-    import Glibc
-#endif
 
 /// The persistent, per-sync memory of what Conversion acknowledged: for every key, the hash of
 /// the content it accepted (events: just the eventId). Only `commit` writes it.
@@ -36,8 +33,7 @@ public final class DedupeState {
     /// SQLite would quietly start an empty state over a 0-byte file, and its own messages for a
     /// damaged or unwritable one do not say what that means for the sync: every record sent again.
     static func open(_ path: String, cacheMiB: Int = 8) throws -> Database {
-        var info = stat()
-        if stat(path, &info) == 0, info.st_size == 0 {
+        if FileTree.size(path) == 0 {
             throw StateError.empty(path: path)
         }
         do throws(SQLiteError) {

@@ -2,10 +2,6 @@ import JSONCodec
 import SyncCore
 import StreamIO
 
-#if canImport(Glibc)
-    import Glibc
-#endif
-
 /// A fixed-size record with a 128-bit key, that can be written to a file and read back.
 protocol SpillableRecord: Comparable {
     static var byteCount: Int { get }
@@ -75,7 +71,7 @@ final class KeyPartitions<Record: SpillableRecord> {
             }
             left -= n
         }
-        unlink(paths[p])
+        FileTree.remove(paths[p])
         records.sort()
     }
 }

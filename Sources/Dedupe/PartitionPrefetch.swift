@@ -4,10 +4,6 @@ import StreamIO
 import SyncCore
 import Synchronization
 
-#if canImport(Glibc)
-    import Glibc
-#endif
-
 /// Phase two: the top-level partitions, read from their spill files, sorted and looked up in the
 /// state by two threads at once (the even partitions and the odd ones, each on a connection of
 /// its own), while the calling thread emits them in order. An unchanged resync spends nearly all
@@ -80,9 +76,8 @@ final class PartitionPrefetch: Sendable {
         database: Database, queue: BlockingQueue<Result<Piece, any Error>>
     ) throws {
         guard !stopped.load(ordering: .relaxed) else { return }
-        var info = stat()
-        guard stat(path, &info) == 0, info.st_size > 0 else { return }
-        if Int(info.st_size) + entries * Self.entryOverhead > budget && level < 9,
+        guard let size = FileTree.size(path), size > 0 else { return }
+        if size + entries * Self.entryOverhead > budget && level < 9,
             let splitter = try Self.split(path, level: level + 1)
         {
             for p in 0..<SpillWriter.fanout {
@@ -98,7 +93,7 @@ final class PartitionPrefetch: Sendable {
         let prepared = try processor.prepare(bytes: bytes, entries: spilled) { keys, range, rows in
             try DedupeState.acknowledged(keys, range: range, expectedRows: rows, in: database)
         }
-        unlink(path)
+        FileTree.remove(path)
         queue.push(.success(.prepared(prepared)))
     }
 
@@ -120,7 +115,7 @@ final class PartitionPrefetch: Sendable {
             FileTree.remove(path + ".split")
             return nil
         }
-        unlink(path)
+        FileTree.remove(path)
         return splitter
     }
 }

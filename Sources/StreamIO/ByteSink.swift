@@ -59,6 +59,13 @@ public final class ByteSink {
 
     deinit { if ownsDescriptor { close(fd) } }
 
+    /// Makes what was written durable (fsync) and gives the file its final name: a reader of
+    /// `path` sees the whole file or none of it.
+    public func commit(renaming temporary: String, to path: String) throws(OutputError) {
+        guard fsync(fd) == 0 else { throw .writeFailed(destination: name, errno: errno) }
+        guard rename(temporary, path) == 0 else { throw .writeFailed(destination: "'\(path)'", errno: errno) }
+    }
+
     /// Writes and empties `bytes` once they pass the threshold.
     @inline(__always)
     public func maybeFlush(_ bytes: inout ByteBuffer) throws(OutputError) {

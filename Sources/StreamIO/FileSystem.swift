@@ -92,6 +92,12 @@ public enum FileTree {
         return stat(path, &info) == 0 && (info.st_mode & S_IFMT) == S_IFREG
     }
 
+    /// The size of the file at `path` (after symlinks), nil when nothing is there.
+    public static func size(_ path: String) -> Int? {
+        var info = stat()
+        return stat(path, &info) == 0 ? Int(info.st_size) : nil
+    }
+
     /// Whether anything is at `path` (a dangling link counts).
     public static func exists(_ path: String) -> Bool {
         var info = stat()
