@@ -132,7 +132,7 @@ let package = Package(
         .executableTarget(
             name: "cv-dedupe",
             dependencies: [
-                "Dedupe", "SyncCore", "ToolRuntime", "JSONCodec", "StreamIO",
+                "Dedupe", "SyncCore", "ToolRuntime", "JSONCodec", "StreamIO", "SQLiteDatabase",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
 

@@ -53,7 +53,7 @@ public final class DedupeState {
             let folder = path.split(separator: "/", omittingEmptySubsequences: false).dropLast().joined(separator: "/")
             return StateError.notWritable(path: path, folder: folder.isEmpty ? "." : folder, detail: error.detail)
         }
-        return error
+        return StateError.database(error)
     }
 
     func value(of name: String) throws(SQLiteError) -> String? {

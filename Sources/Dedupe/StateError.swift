@@ -1,3 +1,4 @@
+import SQLiteDatabase
 import SyncCore
 
 /// Why cv-dedupe cannot use its state or run id (exit 2): each message says what it means for
@@ -17,10 +18,14 @@ public enum StateError: ToolError, Equatable {
     case noPendingRun(run: String, path: String)
     /// A spill file holds something cv-dedupe did not write (the run's scratch was altered).
     case damagedSpill(detail: String)
+    /// Any other failure of the state's database while working (a full disk, I/O).
+    case database(SQLiteError)
 
     public var exitStatus: ExitStatus {
-        if case .damagedSpill = self { return .failure }
-        return .usage
+        switch self {
+        case .damagedSpill, .database: return .failure
+        default: return .usage
+        }
     }
 
     public var message: String {
@@ -47,6 +52,8 @@ public enum StateError: ToolError, Equatable {
             return "no pending records for run '\(run)' next to \(path) (was the run started with this state file?)"
         case .damagedSpill(let detail):
             return "a spill file of this run is damaged: \(detail)"
+        case .database(let error):
+            return "state database: \(error.context): \(error.detail)"
         }
     }
 }

@@ -1,14 +1,13 @@
 import CSQLite3
-import SyncCore
 
-/// A failed SQLite call, with the library's message and what was being done.
-public struct SQLiteError: ToolError, Equatable {
+/// A failed SQLite call, with the library's message and what was being done. What the database
+/// is (a sync's state, the emulator's store) is for the module that opened it to say.
+public struct SQLiteError: Error, Equatable, CustomStringConvertible {
     public let code: Int32
     public let context: String
     public let detail: String
 
-    public var exitStatus: ExitStatus { .failure }
-    public var message: String { "state database: \(context): \(detail)" }
+    public var description: String { "SQLite: \(context): \(detail)" }
 
     /// The file is not a database or its pages are broken.
     public var isDamaged: Bool { [SQLITE_NOTADB, SQLITE_CORRUPT].contains(code & 0xff) }

@@ -12,9 +12,14 @@ public protocol ToolCommand: ParsableCommand {
     /// The kebab-case tool name used as the stderr prefix.
     static var toolName: String { get }
     func execute(diagnostics: Diagnostics) throws -> ExitStatus
+    /// What to report for an error `execute` threw: a command that knows what a library's error
+    /// means to its user (a SQLite error is about the sync's state to cv-dedupe) says so here.
+    static func explain(_ error: any Error) -> any Error
 }
 
 extension ToolCommand {
+    public static func explain(_ error: any Error) -> any Error { error }
+
     public func run() throws {
         let status = try execute(diagnostics: Diagnostics(tool: Self.toolName))
         if status != .success { throw ExitCode(status.rawValue) }
@@ -42,7 +47,11 @@ public enum ToolMain {
                 try plain.run()
                 exit(ExitStatus.success.rawValue)
             }
-            exit(try tool.execute(diagnostics: diagnostics).rawValue)
+            do {
+                exit(try tool.execute(diagnostics: diagnostics).rawValue)
+            } catch {
+                throw type(of: tool).explain(error)
+            }
         } catch {
             exit(report(error, of: C.self, diagnostics: diagnostics))
         }

@@ -9,7 +9,7 @@ import StreamIO
     import Glibc
 #endif
 
-struct Commit: ToolCommand {
+struct Commit: StateCommand {
     static let toolName = "cv-dedupe"
     static let configuration = CommandConfiguration(
         abstract: "Apply what Conversion said about a run's records to the state; idempotent.",
@@ -85,7 +85,7 @@ struct Commit: ToolCommand {
     }
 }
 
-struct Forget: ToolCommand {
+struct Forget: StateCommand {
     static let toolName = "cv-dedupe"
     static let configuration = CommandConfiguration(
         abstract: "Forget acknowledged records (a full resync sends everything again).")
@@ -115,7 +115,7 @@ struct Forget: ToolCommand {
     }
 }
 
-struct Stats: ToolCommand {
+struct Stats: StateCommand {
     static let toolName = "cv-dedupe"
     static let configuration = CommandConfiguration(
         abstract: "Print what the state holds, as one JSON object on stdout.")
@@ -129,7 +129,7 @@ struct Stats: ToolCommand {
     }
 }
 
-struct Check: ToolCommand {
+struct Check: StateCommand {
     static let toolName = "cv-dedupe"
     static let configuration = CommandConfiguration(
         abstract:

@@ -4,7 +4,7 @@ import SyncCore
 import ToolRuntime
 import StreamIO
 
-struct Filter: ToolCommand {
+struct Filter: StateCommand {
     static let toolName = "cv-dedupe"
     static let configuration = CommandConfiguration(
         commandName: "filter",

@@ -61,6 +61,9 @@ final class DatabaseTests: XCTestCase {
             let e = error as? SQLiteError
             XCTAssertEqual(e?.context.hasPrefix("executing SELEKT"), true, "\(error)")
             XCTAssertEqual(e?.isDamaged, false)
+            // The adapter says it was SQLite; what the database is, its user says (cv-dedupe: the
+            // sync's state; cv-emulator's store is no "state database").
+            XCTAssertEqual(e.map(String.init(describing:))?.hasPrefix("SQLite: executing SELEKT"), true, "\(error)")
         }
         let junk = folder.appendingPathComponent("junk.db").path
         try Data(repeating: 0x41, count: 8192).write(to: URL(fileURLWithPath: junk))
