@@ -170,7 +170,7 @@ let package = Package(
             ]),
         .testTarget(
             name: "MappingTests", dependencies: ["Mapping", "ConversionAPI", "JSONCodec", "SyncCore", "StreamIO"]),
-        .testTarget(name: "ConversionAPITests", dependencies: ["ConversionAPI", "JSONCodec", "SyncCore"]),
+        .testTarget(name: "ConversionAPITests", dependencies: ["ConversionAPI", "JSONCodec", "SyncCore", "StreamIO"]),
         .testTarget(
             name: "DedupeTests", dependencies: ["Dedupe", "JSONCodec", "SyncCore", "SQLiteDatabase", "StreamIO"]),
         .testTarget(name: "SQLiteDatabaseTests", dependencies: ["SQLiteDatabase"]),

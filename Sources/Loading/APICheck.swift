@@ -1,3 +1,4 @@
+import StreamIO
 import ConversionAPI
 import CurlHTTP
 import SyncCore

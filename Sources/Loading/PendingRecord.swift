@@ -1,3 +1,4 @@
+import StreamIO
 import ConversionAPI
 import JSONCodec
 import SyncCore

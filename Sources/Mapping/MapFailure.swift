@@ -1,3 +1,4 @@
+import StreamIO
 import SyncCore
 
 /// Why a row cannot become a record. Codes are stable identifiers listed in the README.

@@ -1,6 +1,7 @@
 import ConversionAPI
 import JSONCodec
 import XCTest
+import StreamIO
 import SyncCore
 
 final class BatchResultsTests: XCTestCase {
