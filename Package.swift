@@ -39,9 +39,14 @@ let package = Package(
 
         // Pure Swift core.
         .target(name: "JSONCodec", swiftSettings: spanViews),
-        // Process-wide basics: exit statuses and errors, diagnostics, the reject vocabulary, queue.
+        // Tool support: exit statuses and errors, diagnostics and progress, the signal watcher, the version.
         .target(name: "SyncCore", dependencies: ["JSONCodec"], swiftSettings: spanViews),
-        // Bytes in and out: line and NDJSON readers, the output sink, files, rejects, stats.
+        // Stored hashes (keys, content), FNV-1a, the Bloom filter, a seeded generator.
+        .target(name: "Hashing", dependencies: ["JSONCodec"], swiftSettings: spanViews),
+        // Threads handing work over: a bounded blocking queue, a lock that sleeps.
+        .target(name: "Concurrency"),
+        // Bytes in and out: line and NDJSON readers, the output sink, files, the reject vocabulary
+        // and rejects files, stats.
         .target(name: "StreamIO", dependencies: ["SyncCore", "JSONCodec"], swiftSettings: spanViews),
         // Timestamps and epoch numbers as the streams carry them.
         .target(name: "TimeFormats", dependencies: ["JSONCodec"], swiftSettings: spanViews),
@@ -83,25 +88,33 @@ let package = Package(
         // What a run was: its id and order, status rules, history line, alerts, schedule.
         .target(name: "RunRecord", dependencies: ["JSONCodec", "StreamIO", "TimeFormats"]),
         // What runs a sync home elsewhere: Kubernetes manifests.
-        .target(name: "Deployment", dependencies: ["JSONCodec", "SyncCore"]),
+        .target(name: "Deployment", dependencies: ["JSONCodec", "SyncCore", "Hashing"]),
 
         .target(name: "Mapping", dependencies: ["ConversionAPI", "SyncCore", "JSONCodec", "StreamIO", "TimeFormats"]),
         .target(
             name: "Dedupe",
-            dependencies: ["ConversionAPI", "SyncCore", "JSONCodec", "SQLiteDatabase", "StreamIO", "TimeFormats"]),
+            dependencies: [
+                "ConversionAPI", "SyncCore", "Hashing", "Concurrency", "JSONCodec", "SQLiteDatabase", "StreamIO",
+                "TimeFormats",
+            ]),
         .target(name: "ConversionAPI", dependencies: ["JSONCodec", "SyncCore", "StreamIO"]),
         .target(
             name: "Loading",
             dependencies: [
-                "ConversionAPI", "CurlHTTP", "RedisClient", "JSONCodec", "SyncCore", "Retrying", "StreamIO",
+                "ConversionAPI", "CurlHTTP", "RedisClient", "JSONCodec", "SyncCore", "Hashing", "Concurrency",
+                "Retrying",
+                "StreamIO",
             ]),
         .target(
             name: "EmulatorStore",
-            dependencies: ["ConversionAPI", "JSONCodec", "SQLiteDatabase", "SyncCore", "StreamIO", "TimeFormats"]),
+            dependencies: [
+                "ConversionAPI", "JSONCodec", "SQLiteDatabase", "SyncCore", "Hashing", "Concurrency", "StreamIO",
+                "TimeFormats",
+            ]),
         .target(
             name: "Emulator",
             dependencies: [
-                "EmulatorStore", "ConversionAPI", "JSONCodec", "SyncCore",
+                "EmulatorStore", "ConversionAPI", "JSONCodec", "SyncCore", "Hashing",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -151,7 +164,7 @@ let package = Package(
             ]),
 
         // Tests.
-        .testTarget(name: "JSONCodecTests", dependencies: ["JSONCodec", "SyncCore"]),
+        .testTarget(name: "JSONCodecTests", dependencies: ["JSONCodec", "SyncCore", "Hashing"]),
         .testTarget(name: "SyncCoreTests", dependencies: ["SyncCore", "StreamIO", "JSONCodec"]),
         .testTarget(name: "StreamIOTests", dependencies: ["StreamIO", "SyncCore", "JSONCodec"]),
         .testTarget(name: "TimeFormatsTests", dependencies: ["TimeFormats", "SyncCore"]),
@@ -169,10 +182,12 @@ let package = Package(
                 .product(name: "_CryptoExtras", package: "swift-crypto"),
             ]),
         .testTarget(
-            name: "MappingTests", dependencies: ["Mapping", "ConversionAPI", "JSONCodec", "SyncCore", "StreamIO"]),
+            name: "MappingTests",
+            dependencies: ["Mapping", "ConversionAPI", "JSONCodec", "SyncCore", "StreamIO", "Hashing"]),
         .testTarget(name: "ConversionAPITests", dependencies: ["ConversionAPI", "JSONCodec", "SyncCore", "StreamIO"]),
         .testTarget(
-            name: "DedupeTests", dependencies: ["Dedupe", "JSONCodec", "SyncCore", "SQLiteDatabase", "StreamIO"]),
+            name: "DedupeTests",
+            dependencies: ["Dedupe", "JSONCodec", "SyncCore", "Hashing", "SQLiteDatabase", "StreamIO"]),
         .testTarget(name: "SQLiteDatabaseTests", dependencies: ["SQLiteDatabase"]),
         .testTarget(name: "PostgresWarehouseTests", dependencies: ["PostgresWarehouse", "WarehouseCore", "JSONCodec"]),
         .testTarget(

@@ -1,3 +1,4 @@
+import Hashing
 import JSONCodec
 import SQLiteDatabase
 import SyncCore

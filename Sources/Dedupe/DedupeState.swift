@@ -1,3 +1,4 @@
+import Hashing
 import SQLiteDatabase
 import StreamIO
 import SyncCore

@@ -1,3 +1,5 @@
+import Concurrency
+import Hashing
 import Dispatch
 import SQLiteDatabase
 import StreamIO

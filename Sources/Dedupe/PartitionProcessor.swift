@@ -1,3 +1,4 @@
+import Hashing
 import JSONCodec
 import SyncCore
 import StreamIO

@@ -1,3 +1,4 @@
+import Hashing
 import SyncCore
 import StreamIO
 

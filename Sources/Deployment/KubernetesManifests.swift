@@ -1,3 +1,4 @@
+import Hashing
 import SyncCore
 
 /// The Kubernetes objects that run a sync home: the sync files as a ConfigMap, and for each sync

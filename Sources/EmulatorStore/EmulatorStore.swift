@@ -1,3 +1,4 @@
+import Concurrency
 import ConversionAPI
 import JSONCodec
 import SQLiteDatabase

@@ -1,3 +1,4 @@
+import Concurrency
 import ConversionAPI
 import CurlHTTP
 import Dispatch

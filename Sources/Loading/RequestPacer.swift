@@ -1,3 +1,4 @@
+import Hashing
 import RedisClient
 import Retrying
 import SyncCore

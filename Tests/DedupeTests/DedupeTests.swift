@@ -1,3 +1,4 @@
+import Hashing
 import Dedupe
 import JSONCodec
 import SyncCore

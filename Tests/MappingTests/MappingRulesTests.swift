@@ -1,3 +1,4 @@
+import Hashing
 import ConversionAPI
 import JSONCodec
 import SyncCore
