@@ -189,11 +189,13 @@ let package = Package(
             name: "DedupeTests",
             dependencies: ["Dedupe", "JSONCodec", "SyncCore", "Hashing", "SQLiteDatabase", "StreamIO"]),
         .testTarget(name: "SQLiteDatabaseTests", dependencies: ["SQLiteDatabase"]),
-        .testTarget(name: "PostgresWarehouseTests", dependencies: ["PostgresWarehouse", "WarehouseCore", "JSONCodec"]),
+        .testTarget(
+            name: "PostgresWarehouseTests",
+            dependencies: ["PostgresWarehouse", "WarehouseCore", "JSONCodec", "SyncCore"]),
         .testTarget(
             name: "ODBCWarehouseTests",
             dependencies: [
-                "ODBCWarehouse", "WarehouseCore", "JSONCodec", "SQLiteDatabase",
+                "ODBCWarehouse", "WarehouseCore", "JSONCodec", "SQLiteDatabase", "SyncCore",
             ]),
         .testTarget(
             name: "ExtractionTests",

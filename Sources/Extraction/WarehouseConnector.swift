@@ -1,3 +1,4 @@
+import SyncCore
 import CloudWarehouses
 import ODBCWarehouse
 import PostgresWarehouse

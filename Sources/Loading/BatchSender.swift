@@ -220,7 +220,5 @@ final class BatchSender: @unchecked Sendable {
         return .answer(.undelivered(code: .http(status), message: message, status: status, attempts: attempt))
     }
 
-    func scrub(_ text: String) -> String {
-        configuration.apiKey.isEmpty ? text : text.replacingAll(configuration.apiKey, with: "***")
-    }
+    func scrub(_ text: String) -> String { SecretScrubber(secrets: [configuration.apiKey]).scrub(text) }
 }

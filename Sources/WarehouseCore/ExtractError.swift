@@ -83,26 +83,3 @@ public enum ExtractError: ToolError, Equatable {
         return (line, column)
     }
 }
-
-/// Removes known secrets from driver text before it can reach a message.
-public struct SecretScrubber: Sendable {
-    public let secrets: [String]
-
-    public init(secrets: [String?]) {
-        self.secrets = secrets.compactMap { $0 }.filter { $0.count >= 1 }.sorted { $0.count > $1.count }
-    }
-
-    public func scrub(_ text: String) -> String {
-        var out = text
-        for s in secrets { out = out.replacingAll(s, with: "***") }
-        return out.trimmingTrailingNewlines()
-    }
-}
-
-extension String {
-    func trimmingTrailingNewlines() -> String {
-        var s = self[...]
-        while let c = s.last, c == "\n" || c == "\r" || c == " " { s = s.dropLast() }
-        return String(s)
-    }
-}
