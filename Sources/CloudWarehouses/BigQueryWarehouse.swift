@@ -30,7 +30,7 @@ final class BigQueryWarehouse: CloudWarehouse, @unchecked Sendable {
         try ReadOnlyQuery.check(query, dialect: .bigquery)
         do throws(ExtractError) {
             var response = try client.send(
-                "POST", projectURL + "/queries", headers: ["Content-Type: application/json"], body: queryRequest(query))
+                "POST", projectURL + "/queries", headers: [.jsonBody], body: queryRequest(query))
             var rows: BigQueryRowWriter?
             var page = ResponsePage()
             var rowNumber = 0

@@ -46,7 +46,7 @@ final class CloudClient: @unchecked Sendable {
     /// `retryURL` replaces `url` from the second attempt on (Snowflake marks resubmissions);
     /// `bodyFile` receives the response body instead of memory, rewritten on each attempt.
     func send(
-        _ method: String, _ url: String, headers: [String] = [], body: [UInt8] = [], authorized: Bool = true,
+        _ method: String, _ url: String, headers: [HTTPHeader] = [], body: [UInt8] = [], authorized: Bool = true,
         retryURL: String? = nil, bodyFile: Int32? = nil
     ) throws(ExtractError) -> HTTPResponse {
         var attempt = 0
@@ -92,7 +92,7 @@ final class CloudClient: @unchecked Sendable {
     }
 
     static let userAgent = Product.userAgent(tool: "wh-extract")
-    static let jsonHeaders = ["Content-Type: application/json", "Accept: application/json"]
+    static let jsonHeaders: [HTTPHeader] = [.jsonBody, .acceptJSON]
 
     /// Waits, noticing a cancel within a tenth of a second.
     func pause(_ seconds: Double) throws(ExtractError) {
@@ -100,7 +100,7 @@ final class CloudClient: @unchecked Sendable {
     }
 
     /// A short, separate request used after a cancel (the main session's transfers are aborted).
-    func sendIgnoringCancel(_ method: String, _ url: String, headers: [String] = [], body: [UInt8] = []) {
+    func sendIgnoringCancel(_ method: String, _ url: String, headers: [HTTPHeader] = [], body: [UInt8] = []) {
         let side = CurlSession(userAgent: Self.userAgent, connectTimeoutSeconds: 5, totalTimeoutSeconds: 10)
         let auth = (try? tokens?.headers(refresh: false)) ?? []
         _ = try? side.perform(HTTPRequest(method: method, url: url, headers: headers + auth, body: body))

@@ -1,3 +1,4 @@
+import CurlHTTP
 import SyncCore
 import WarehouseCore
 import StreamIO
@@ -69,7 +70,7 @@ public enum CloudConnector {
         if let token = try c.token() ?? c.environment("BIGQUERY_ACCESS_TOKEN")
             ?? c.environment("GOOGLE_OAUTH_ACCESS_TOKEN")
         {
-            return (StaticToken(headers: ["Authorization: Bearer " + token]), SecretScrubber(secrets: [token]))
+            return (StaticToken(headers: [.bearer(token)]), SecretScrubber(secrets: [token]))
         }
         let scrubber = SecretScrubber(secrets: [])
         // Application Default Credentials, in Google's order: a named file, gcloud's file, the
@@ -103,7 +104,7 @@ public enum CloudConnector {
             let type = c.environment("SNOWFLAKE_TOKEN_TYPE") ?? "OAUTH"
             return (
                 StaticToken(headers: [
-                    "Authorization: Bearer " + token, "X-Snowflake-Authorization-Token-Type: " + type,
+                    .bearer(token), HTTPHeader("X-Snowflake-Authorization-Token-Type", type),
                 ]), SecretScrubber(secrets: [token])
             )
         }
@@ -129,7 +130,7 @@ public enum CloudConnector {
         throws(ExtractError) -> (TokenSource, SecretScrubber)
     {
         if let token = try c.token() ?? c.environment("DATABRICKS_TOKEN") {
-            return (StaticToken(headers: ["Authorization: Bearer " + token]), SecretScrubber(secrets: [token]))
+            return (StaticToken(headers: [.bearer(token)]), SecretScrubber(secrets: [token]))
         }
         // What is not given by option or environment may come from the CLI's config file.
         let explicit = (location.clientID ?? c.environment("DATABRICKS_CLIENT_ID")) != nil
@@ -137,7 +138,7 @@ public enum CloudConnector {
         if let profile {
             try profile.check(host: location.host)
             if let token = profile.values["token"], !token.isEmpty {
-                return (StaticToken(headers: ["Authorization: Bearer " + token]), SecretScrubber(secrets: [token]))
+                return (StaticToken(headers: [.bearer(token)]), SecretScrubber(secrets: [token]))
             }
         }
         guard let clientID = location.clientID ?? c.environment("DATABRICKS_CLIENT_ID") ?? profile?.values["client_id"],

@@ -92,7 +92,7 @@ struct DatabricksResultReader {
     /// The chunk goes to an unlinked temporary file and is read back in windows, so its size
     /// does not set the memory used.
     private mutating func download<S: RowSink>(
-        _ url: String, headers: [String], expected: Int?, writer: inout JSONWriter, sink: inout S
+        _ url: String, headers: [HTTPHeader], expected: Int?, writer: inout JSONWriter, sink: inout S
     ) throws(ExtractError) {
         let file = try ScratchFile()
         let response = try client.send("GET", url, headers: headers, authorized: false, bodyFile: file.descriptor)
@@ -147,8 +147,8 @@ struct DatabricksResultReader {
         if client.isCancelled { throw .cancelled(signal: "signal") }
     }
 
-    static func headers(_ value: JSONValue?) -> [String] {
+    static func headers(_ value: JSONValue?) -> [HTTPHeader] {
         guard let object = value?.objectValue else { return [] }
-        return object.members.compactMap { member in member.value.stringValue.map { member.key + ": " + $0 } }
+        return object.members.compactMap { member in member.value.stringValue.map { HTTPHeader(member.key, $0) } }
     }
 }

@@ -32,7 +32,8 @@ enum GoogleExternalAccount {
                 + FormEncoding.escape(GoogleCredentials.scope)
             let response: HTTPResponse
             do throws(ExtractError) {
-                response = try client.send("GET", url, headers: ["Metadata-Flavor: Google"], authorized: false)
+                response = try client.send(
+                    "GET", url, headers: [HTTPHeader("Metadata-Flavor", "Google")], authorized: false)
             } catch {
                 // Off Google Cloud there is no metadata server: the user has simply not said
                 // where the credentials are.
@@ -88,9 +89,11 @@ enum GoogleExternalAccount {
             }
         } else {
             let url = source["url"]?.stringValue ?? ""
-            var headers: [String] = []
+            var headers: [HTTPHeader] = []
             if case .object(let given)? = source["headers"] {
-                for (name, value) in given.members { if let v = value.stringValue { headers.append("\(name): \(v)") } }
+                for (name, value) in given.members {
+                    if let v = value.stringValue { headers.append(HTTPHeader(name, v)) }
+                }
             }
             let client = CloudClient(
                 endpoint: "credential_source url '\(url)'", tokens: nil, scrubber: SecretScrubber(secrets: []),
@@ -115,7 +118,7 @@ enum GoogleExternalAccount {
     static func stsExchange(
         at url: String, audience: String, subjectType: String, subject: String, scope: String,
         scrubber: SecretScrubber
-    ) throws(ExtractError) -> (headers: [String], lifetimeSeconds: Int) {
+    ) throws(ExtractError) -> (headers: [HTTPHeader], lifetimeSeconds: Int) {
         try OAuthExchange.token(
             at: url,
             form: [
@@ -127,15 +130,17 @@ enum GoogleExternalAccount {
     }
 
     /// IAM Credentials `generateAccessToken`: the federated token buys a service account's token.
-    static func impersonate(at url: String, with headers: [String], scrubber: SecretScrubber) throws(ExtractError) -> (
-        headers: [String], lifetimeSeconds: Int
-    ) {
+    static func impersonate(at url: String, with headers: [HTTPHeader], scrubber: SecretScrubber) throws(ExtractError)
+        -> (
+            headers: [HTTPHeader], lifetimeSeconds: Int
+        )
+    {
         let client = CloudClient(
             endpoint: "Google service account impersonation '\(url)'", tokens: StaticToken(headers: headers),
             scrubber: scrubber, retry: RetryPolicy(maxAttempts: 4, baseDelay: 0.5, maxDelay: 5))
         let body = JSONValue.object(["scope": .array([.string(GoogleCredentials.scope)]), "lifetime": .string("3600s")])
             .serialized
-        let response = try client.send("POST", url, headers: ["Content-Type: application/json"], body: Array(body.utf8))
+        let response = try client.send("POST", url, headers: [.jsonBody], body: Array(body.utf8))
         guard response.status == 200 else {
             throw client.authenticationError(
                 response, detail: "impersonation refused: " + String(decoding: response.body.prefix(200), as: UTF8.self)
@@ -144,6 +149,6 @@ enum GoogleExternalAccount {
         guard let token = response.jsonObject?["accessToken"]?.stringValue, !token.isEmpty else {
             throw client.unexpected(response, doing: "impersonation answer without accessToken")
         }
-        return (["Authorization: Bearer " + token], 3600)
+        return ([.bearer(token)], 3600)
     }
 }

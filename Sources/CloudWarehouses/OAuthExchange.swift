@@ -10,14 +10,15 @@ enum OAuthExchange {
     static func token(
         at url: String, form: [(String, String)], basicAuth: (user: String, password: String)? = nil,
         scrubber: SecretScrubber, what: String
-    ) throws(ExtractError) -> (headers: [String], lifetimeSeconds: Int) {
+    ) throws(ExtractError) -> (headers: [HTTPHeader], lifetimeSeconds: Int) {
         let client = CloudClient(
             endpoint: "\(what) token endpoint '\(url)'", tokens: nil, scrubber: scrubber,
             retry: RetryPolicy(maxAttempts: 4, baseDelay: 0.5, maxDelay: 5))
-        var headers = ["Content-Type: application/x-www-form-urlencoded", "Accept: application/json"]
+        var headers: [HTTPHeader] = [.formBody, .acceptJSON]
         if let basicAuth {
             headers.append(
-                "Authorization: Basic " + Base64.encode(Array((basicAuth.user + ":" + basicAuth.password).utf8)))
+                HTTPHeader(
+                    "Authorization", "Basic " + Base64.encode(Array((basicAuth.user + ":" + basicAuth.password).utf8))))
         }
         let response = try client.send(
             "POST", url, headers: headers, body: Array(FormEncoding.encode(form).utf8), authorized: false)
@@ -26,7 +27,7 @@ enum OAuthExchange {
 
     /// `{"access_token":…,"expires_in":…}` as request headers, or the refusal with its reason.
     static func bearer(from response: HTTPResponse, client: CloudClient) throws(ExtractError) -> (
-        headers: [String], lifetimeSeconds: Int
+        headers: [HTTPHeader], lifetimeSeconds: Int
     ) {
         let body = response.jsonObject
         guard response.status == 200 else {
@@ -38,7 +39,7 @@ enum OAuthExchange {
             throw client.unexpected(response, doing: "token response without access_token")
         }
         let lifetime = body?["expires_in"].flatMap(Self.integer) ?? 3600
-        return (["Authorization: Bearer " + token], lifetime)
+        return ([.bearer(token)], lifetime)
     }
 
     static func integer(_ value: JSONValue) -> Int? {

@@ -1,3 +1,4 @@
+import CurlHTTP
 import JSONCodec
 import SyncCore
 import WarehouseCore
@@ -21,7 +22,7 @@ enum SnowflakeCredentials {
         let key = try RSAKey(pem: pem, passphrase: passphrase, origin: origin)
         return RenewingToken { () throws(ExtractError) in
             let jwt = try keyPairJWT(account: account, user: user, key: key, now: Int64(time(nil)))
-            return (["Authorization: Bearer " + jwt, "X-Snowflake-Authorization-Token-Type: KEYPAIR_JWT"], 3540)
+            return ([.bearer(jwt), HTTPHeader("X-Snowflake-Authorization-Token-Type", "KEYPAIR_JWT")], 3540)
         }
     }
 

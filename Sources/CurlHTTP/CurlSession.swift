@@ -70,7 +70,7 @@ public final class CurlSession: HTTPTransport {
         let box = Unmanaged.passRetained(collector)
         defer { box.release() }
         var headers: UnsafeMutablePointer<curl_slist>?
-        for h in request.headers + ["Expect:"] { headers = curl_slist_append(headers, h) }
+        for h in request.headers.map(\.line) + ["Expect:"] { headers = curl_slist_append(headers, h) }
         defer { curl_slist_free_all(headers) }
         configure(handle, request, headers: headers, collector: collector, context: box.toOpaque())
         errorBuffer[0] = 0

@@ -1,14 +1,34 @@
 import SyncCore
 import Synchronization
 
+/// A request header: its name and value apart, joined only where libcurl takes the line, so no
+/// header is built by string concatenation at the call sites (and a value cannot end a name).
+public struct HTTPHeader: Sendable, Equatable {
+    public var name: String
+    public var value: String
+
+    public init(_ name: String, _ value: String) {
+        self.name = name
+        self.value = value
+    }
+
+    public static func bearer(_ token: String) -> HTTPHeader { HTTPHeader("Authorization", "Bearer " + token) }
+    public static let jsonBody = HTTPHeader("Content-Type", "application/json")
+    public static let acceptJSON = HTTPHeader("Accept", "application/json")
+    public static let formBody = HTTPHeader("Content-Type", "application/x-www-form-urlencoded")
+
+    /// The line libcurl sends.
+    public var line: String { name + ": " + value }
+}
+
 /// One HTTP request, as the loader sends it.
 public struct HTTPRequest: Sendable {
     public var method: String
     public var url: String
-    public var headers: [String]
+    public var headers: [HTTPHeader]
     public var body: [UInt8]
 
-    public init(method: String, url: String, headers: [String], body: [UInt8]) {
+    public init(method: String, url: String, headers: [HTTPHeader], body: [UInt8]) {
         self.method = method
         self.url = url
         self.headers = headers

@@ -58,7 +58,7 @@ public enum APICheck {
     ) throws -> String {
         let request = HTTPRequest(
             method: "POST", url: configuration.apiURL + path,
-            headers: ["\(APIContract.apiKeyHeader): \(configuration.apiKey)", "Content-Type: application/json"],
+            headers: [HTTPHeader(APIContract.apiKeyHeader, configuration.apiKey), .jsonBody],
             body: Array("{\"\(member)\":[]}".utf8))
         let response: HTTPResponse
         do throws(HTTPTransportError) { response = try session.perform(request) } catch {

@@ -142,8 +142,7 @@ final class BatchSender: @unchecked Sendable {
         let request = HTTPRequest(
             method: "POST", url: configuration.apiURL + path,
             headers: [
-                "\(APIContract.apiKeyHeader): \(configuration.apiKey)", "Content-Type: application/json",
-                "Accept: application/json",
+                HTTPHeader(APIContract.apiKeyHeader, configuration.apiKey), .jsonBody, .acceptJSON,
             ],
             body: body)
         var last: Failure = (.notSent, "not sent", nil)

@@ -108,7 +108,7 @@ final class EmulatorServiceTests: XCTestCase {
         let response = try session.perform(
             HTTPRequest(
                 method: "POST", url: server.url + APIContract.contactsBatchPath,
-                headers: ["Content-Type: application/json", "\(APIContract.apiKeyHeader): sk_test"],
+                headers: [.jsonBody, HTTPHeader(APIContract.apiKeyHeader, "sk_test")],
                 body: Array(#"{"contacts":[{"email":"a@x.com"},{"email":"bad"}]}"#.utf8)))
         XCTAssertEqual(response.status, 200)
         let results = try JSONValue.parse(response.body.span).objectValue?["data"]?.objectValue?["results"]?.arrayValue
