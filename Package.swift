@@ -63,7 +63,7 @@ let package = Package(
         // Adapters, one per C library.
         .target(name: "PostgresWarehouse", dependencies: ["CLibPQ", "WarehouseCore", "JSONCodec", "SyncCore"]),
         .target(name: "ODBCWarehouse", dependencies: ["CUnixODBC", "WarehouseCore", "JSONCodec", "SyncCore"]),
-        .target(name: "SQLiteDatabase", dependencies: ["CSQLite3", "SyncCore"]),
+        .target(name: "SQLiteDatabase", dependencies: ["CSQLite3"]),
         .target(name: "CurlHTTP", dependencies: ["CCurl", "SyncCore", "Retrying", "StreamIO"]),
         .target(name: "RedisClient", dependencies: ["CHiredis"]),
 
