@@ -35,43 +35,34 @@ extension CanonicalJSON {
         case .object where t.start <= 16:
             writeSmallObject(tape, at: index, skipping: skipping, stack: &stack, into: &w)
         case .object:
-            let base = stack.count
-            for key in tape.memberKeys(ofObject: index) {
-                if !skipping.isEmpty, skipping.contains(where: { name in keyEquals(tape, key, name) }) { continue }
-                stack.append(key)
-            }
-            if stack.count - base <= 16 {
-                // Records have a handful of keys: an insertion sort in place, with no call
-                // through the generic sort's machinery, is most of the speed of a resync.
-                var i = base + 1
-                while i < stack.count {
-                    let key = stack[i]
-                    var j = i
-                    while j > base && keyPrecedes(tape, key, stack[j - 1]) {
-                        stack[j] = stack[j - 1]
-                        j -= 1
-                    }
-                    stack[j] = key
-                    i += 1
-                }
-            } else {
-                stack[base...].sort { a, b in keyPrecedes(tape, a, b) }
-            }
-            w.writeByte(UInt8(ascii: "{"))
-            var k = base
-            while k < stack.count {
-                let key = stack[k]
-                if k > base { w.writeByte(UInt8(ascii: ",")) }
-                w.writeStringToken(tape, at: key)
-                w.writeByte(UInt8(ascii: ":"))
-                let end = stack.count
-                write(tape, at: key + 1, skipping: [], stack: &stack, into: &w)
-                stack.removeSubrange(end...)
-                k += 1
-            }
-            stack.removeSubrange(base...)
-            w.writeByte(UInt8(ascii: "}"))
+            writeLargeObject(tape, at: index, skipping: skipping, stack: &stack, into: &w)
         }
+    }
+
+    /// An object of more than 16 members: its keys on the shared stack, sorted in place.
+    private static func writeLargeObject(
+        _ tape: JSONTape, at index: Int, skipping: [[UInt8]], stack: inout [Int], into w: inout JSONWriter
+    ) {
+        let base = stack.count
+        for key in tape.memberKeys(ofObject: index) {
+            if !skipping.isEmpty, skipping.contains(where: { name in keyEquals(tape, key, name) }) { continue }
+            stack.append(key)
+        }
+        stack[base...].sort { a, b in keyPrecedes(tape, a, b) }
+        w.writeByte(UInt8(ascii: "{"))
+        var k = base
+        while k < stack.count {
+            let key = stack[k]
+            if k > base { w.writeByte(UInt8(ascii: ",")) }
+            w.writeStringToken(tape, at: key)
+            w.writeByte(UInt8(ascii: ":"))
+            let end = stack.count
+            write(tape, at: key + 1, skipping: [], stack: &stack, into: &w)
+            stack.removeSubrange(end...)
+            k += 1
+        }
+        stack.removeSubrange(base...)
+        w.writeByte(UInt8(ascii: "}"))
     }
 
     /// An object of up to 16 members (every record's): its keys and their first eight bytes in
