@@ -49,46 +49,57 @@ final class CloudClient: @unchecked Sendable {
         _ method: String, _ url: String, headers: [HTTPHeader] = [], body: [UInt8] = [], authorized: Bool = true,
         retryURL: String? = nil, bodyFile: Int32? = nil
     ) throws(ExtractError) -> HTTPResponse {
-        var attempt = 0
         var refreshed = false
-        while true {
-            attempt += 1
+        let result = try backoff.attempts(cancelled: { abort.isRaised }) {
+            attempt throws(ExtractError) -> Attempt<HTTPResponse, Failure> in
             var all = headers
             if authorized, let tokens { all += try tokens.headers(refresh: false) }
             let request = HTTPRequest(
                 method: method, url: attempt > 1 ? retryURL ?? url : url, headers: all, body: body)
-            let response: HTTPResponse
             if let bodyFile {
                 _ = ftruncate(bodyFile, 0)
                 _ = lseek(bodyFile, 0, SEEK_SET)
             }
-            do {
+            let response: HTTPResponse
+            do throws(HTTPTransportError) {
                 response = try session.perform(request, bodyFile: bodyFile)
             } catch {
                 if error.isAborted { throw .cancelled(signal: "signal") }
-                guard attempt < backoff.policy.maxAttempts, !error.isPermanent else {
-                    throw .connectionFailed(
-                        endpoint: endpoint,
-                        reason: scrubber.scrub(error.message) + (attempt > 1 ? " (after \(attempt) attempts)" : ""))
-                }
-                try pause(backoff.delay(afterAttempt: attempt))
-                continue
+                if error.isPermanent { throw connectionFailed(error.message, attempts: attempt) }
+                return .retry(.transport(error.message), after: nil)
             }
             if response.status == 401, authorized, !refreshed, let tokens, tokens.canRefresh {
                 refreshed = true
                 _ = try tokens.headers(refresh: true)
-                continue
+                return .retryNow
             }
             if (200..<300).contains(response.status), let date = response.headers["date"].flatMap(HTTPDate.epochSeconds)
             {
                 firstDate.withLock { if $0 == nil { $0 = date } }
             }
-            if Backoff.isRetryable(status: response.status), attempt < backoff.policy.maxAttempts {
-                try pause(backoff.delay(afterAttempt: attempt, response: response))
-                continue
-            }
-            return response
+            if Backoff.isRetryable(status: response.status) { return .retry(.answer(response), after: response) }
+            return .done(response)
         }
+        switch result {
+        case .answer(let response), .exhausted(.answer(let response), _):
+            // The last retryable answer is the caller's to read, as any other.
+            return response
+        case .exhausted(.transport(let message), let attempts):
+            throw connectionFailed(message, attempts: attempts)
+        case .cancelled:
+            throw .cancelled(signal: "signal")
+        }
+    }
+
+    /// Why an attempt was worth another: an answer (429, 5xx) or a failed transfer.
+    enum Failure {
+        case answer(HTTPResponse)
+        case transport(String)
+    }
+
+    private func connectionFailed(_ message: String, attempts: Int) -> ExtractError {
+        .connectionFailed(
+            endpoint: endpoint, reason: scrubber.scrub(message) + (attempts > 1 ? " (after \(attempts) attempts)" : ""))
     }
 
     static let userAgent = Product.userAgent(tool: "wh-extract")

@@ -48,3 +48,51 @@ public struct Backoff: Sendable {
         return !cancelled()
     }
 }
+
+/// What one attempt of a request came to, as the caller's classification says.
+public enum Attempt<Answer, Failure> {
+    /// A final answer: no more attempts.
+    case done(Answer)
+    /// Worth another attempt after the backoff (and the server's Retry-After, from `after`).
+    case retry(Failure, after: HTTPResponse?)
+    /// Worth another attempt at once, one that may go past the limit (a credential was just
+    /// renewed: the caller allows it once).
+    case retryNow
+}
+
+/// How a run of attempts ended.
+public enum AttemptsResult<Answer, Failure> {
+    case answer(Answer)
+    /// Every attempt failed: the last one's failure, and how many were made.
+    case exhausted(Failure, attempts: Int)
+    /// `cancelled` said so while waiting between attempts.
+    case cancelled
+}
+
+extension Backoff {
+    /// The one retry loop of every HTTP client here: up to `attempts` (the policy's count by
+    /// default) calls of `attempt`, each given its number, with a backoff wait between them
+    /// (the server's Retry-After first). What is retryable is the caller's to say, through the
+    /// `Attempt` it returns.
+    public func attempts<Answer, Failure, E: Error>(
+        _ attempts: Int? = nil, cancelled: () -> Bool = { false },
+        _ attempt: (_ number: Int) throws(E) -> Attempt<Answer, Failure>
+    ) throws(E) -> AttemptsResult<Answer, Failure> {
+        let limit = attempts ?? policy.maxAttempts
+        var number = 0
+        while true {
+            number += 1
+            switch try attempt(number) {
+            case .done(let answer):
+                return .answer(answer)
+            case .retryNow:
+                continue
+            case .retry(let failure, let response):
+                if number >= limit { return .exhausted(failure, attempts: number) }
+                guard wait(delay(afterAttempt: number, response: response), cancelled: cancelled) else {
+                    return .cancelled
+                }
+            }
+        }
+    }
+}

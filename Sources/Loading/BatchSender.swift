@@ -145,36 +145,39 @@ final class BatchSender: @unchecked Sendable {
                 HTTPHeader(APIContract.apiKeyHeader, configuration.apiKey), .jsonBody, .acceptJSON,
             ],
             body: body)
-        var last: Failure = (.notSent, "not sent", nil)
-        for attempt in 1...attempts {
+        let result = backoff.attempts(attempts) { attempt -> Attempt<Answer, Failure> in
             if let stopped = stop.stopped {
-                return .undelivered(
-                    code: .notSent, message: "not sent: \(stopped.message)", status: nil, attempts: attempt - 1)
+                return .done(
+                    .undelivered(
+                        code: .notSent, message: "not sent: \(stopped.message)", status: nil, attempts: attempt - 1))
             }
             limiter.acquire()
             counters.update {
                 $0.requests += 1
                 if attempt > 1 { $0.retries += 1 }
             }
-            var answered: HTTPResponse?
             do throws(HTTPTransportError) {
                 let response = try transport.perform(request)
-                answered = response
                 switch classify(response, path: path, count: count, attempt: attempt) {
-                case .answer(let answer): return answer
-                case .retry(let failure): last = failure
+                case .answer(let answer): return .done(answer)
+                case .retry(let failure): return .retry(failure, after: response)
                 }
             } catch {
                 counters.update { $0.transportErrors += 1 }
-                last = (error.isTimeout ? .timeout : .transportError, scrub(error.message), nil)
-            }
-            if attempt < attempts {
-                _ = backoff.wait(backoff.delay(afterAttempt: attempt, response: answered))
+                return .retry((error.isTimeout ? .timeout : .transportError, scrub(error.message), nil), after: nil)
             }
         }
-        return .undelivered(
-            code: last.code, message: last.message + " (after \(attempts) attempts)", status: last.status,
-            attempts: attempts)
+        switch result {
+        case .answer(let answer):
+            return answer
+        case .exhausted(let last, let made):
+            return .undelivered(
+                code: last.code, message: last.message + " (after \(made) attempts)", status: last.status,
+                attempts: made)
+        case .cancelled:
+            // Nothing cancels cv-load's waits (a stop is seen before the next attempt).
+            return .undelivered(code: .notSent, message: "not sent", status: nil, attempts: 0)
+        }
     }
 
     /// An answer by its status: batch results, a refusal of the whole run (401/403, no such

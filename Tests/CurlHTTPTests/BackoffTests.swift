@@ -16,6 +16,37 @@ final class BackoffTests: XCTestCase {
             sleep: { s in sleeps.seconds.withLock { $0.append(s) } }, random: { $0 })
     }
 
+    /// The one retry loop: the caller classifies, the loop waits (Retry-After first) and counts;
+    /// a renewed credential retries at once and may go past the limit; a cancel ends the waits.
+    func testTheRetryLoopWaitsCountsAndStops() {
+        let sleeps = Sleeps()
+        let b = backoff(sleeps)
+        var seen: [Int] = []
+        let exhausted = b.attempts(3) { n -> Attempt<String, String> in
+            seen.append(n)
+            return .retry(
+                "failure \(n)", after: n == 2 ? HTTPResponse(status: 429, headers: ["retry-after": "3"]) : nil)
+        }
+        guard case .exhausted(let last, let made) = exhausted else { return XCTFail("\(exhausted)") }
+        XCTAssertEqual([last, String(made)], ["failure 3", "3"])
+        XCTAssertEqual(seen, [1, 2, 3])
+        XCTAssertEqual(sleeps.all.reduce(0, +), 0.5 + 3, "0.5 s after the first, the server's 3 s after the second")
+
+        var renewed = false
+        let answered = b.attempts(1) { n -> Attempt<Int, String> in
+            if !renewed {
+                renewed = true
+                return .retryNow
+            }
+            return .done(n)
+        }
+        guard case .answer(let number) = answered else { return XCTFail("\(answered)") }
+        XCTAssertEqual(number, 2, "the retry after a renewal is allowed past a limit of one")
+
+        let cancelled = b.attempts(5, cancelled: { true }) { _ -> Attempt<Int, String> in .retry("x", after: nil) }
+        guard case .cancelled = cancelled else { return XCTFail("\(cancelled)") }
+    }
+
     func testOneTableOfStatusesWorthRetrying() {
         XCTAssertEqual(
             [200, 400, 401, 404, 409, 422, 429, 500, 501, 503, 599].filter { Backoff.isRetryable(status: $0) },
