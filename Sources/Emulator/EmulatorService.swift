@@ -1,6 +1,7 @@
 import ConversionAPI
 import EmulatorStore
 import JSONCodec
+import Synchronization
 import SyncCore
 
 /// One HTTP request as the emulator sees it.
@@ -36,6 +37,10 @@ public final class EmulatorService: Sendable {
     public let store: EmulatorStore
     let apiKey: String?
     let faults: FaultState
+    /// Client connections open, and requests taken in but not yet handled: both 0 means that
+    /// everything any client sent has been read and handled (`GET /_emulator/activity`).
+    let openConnections = Atomic<Int>(0)
+    let handling = Atomic<Int>(0)
     /// Requests nested deeper than this are refused before they reach the store.
     public static let maxDepth = 64
 
@@ -130,6 +135,14 @@ public final class EmulatorService: Sendable {
             case ("GET", "/_emulator/events"): return Self.json(200, try store.events())
             case ("GET", "/_emulator/requests"): return Self.json(200, try store.requests())
             case ("GET", "/_emulator/faults"): return Self.json(200, faults.current.json)
+            case ("GET", "/_emulator/activity"):
+                // Less the asking connection and this request.
+                return Self.json(
+                    200,
+                    .object([
+                        "connections": .number(String(openConnections.load(ordering: .relaxed) - 1)),
+                        "handling": .number(String(handling.load(ordering: .relaxed) - 1)),
+                    ]))
             case ("POST", "/_emulator/reset"):
                 try store.reset()
                 return Self.json(200, .object(["reset": .bool(true)]))

@@ -24,6 +24,16 @@ final class HTTPHandler: ChannelInboundHandler, @unchecked Sendable {
 
     init(service: EmulatorService) { self.service = service }
 
+    func channelActive(context: ChannelHandlerContext) {
+        service.openConnections.add(1, ordering: .relaxed)
+        context.fireChannelActive()
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        service.openConnections.subtract(1, ordering: .relaxed)
+        context.fireChannelInactive()
+    }
+
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         switch unwrapInboundIn(data) {
         case .head(let h):
@@ -58,8 +68,10 @@ final class HTTPHandler: ChannelInboundHandler, @unchecked Sendable {
             let service = self.service
             let loopBound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
             let eventLoop = context.eventLoop
+            service.handling.add(1, ordering: .relaxed)
             DispatchQueue.global().async {
                 let action = service.handle(request)
+                service.handling.subtract(1, ordering: .relaxed)
                 let delay = request.path.hasPrefix("/v2/") ? service.latencyMilliseconds : 0
                 eventLoop.scheduleTask(in: .milliseconds(Int64(delay))) {
                     let (handler, ctx) = loopBound.value

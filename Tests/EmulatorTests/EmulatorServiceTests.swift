@@ -101,6 +101,34 @@ final class EmulatorServiceTests: XCTestCase {
         XCTAssertTrue(limited.headers.contains { $0.lowercased().hasPrefix("retry-after:") }, "\(limited.headers)")
     }
 
+    /// `/_emulator/activity` counts the other clients' open connections and requests in hand:
+    /// a test that killed a sender waits for 0 instead of sleeping through a window.
+    func testActivityCountsOtherConnectionsAndRequestsInHand() throws {
+        let server = try EmulatorServer(service: try service(), host: "127.0.0.1", port: 0)
+        defer { server.close() }
+        func activity() throws -> JSONValue? {
+            let asking = CurlSession(userAgent: "EmulatorServiceTests")
+            let answer = try asking.perform(
+                HTTPRequest(method: "GET", url: server.url + "/_emulator/activity", headers: [], body: []))
+            return try JSONValue.parse(answer.body.span)
+        }
+        XCTAssertEqual(try activity(), .object(["connections": .number("0"), "handling": .number("0")]))
+        var sender: CurlSession? = CurlSession(userAgent: "EmulatorServiceTests")
+        _ = try sender?.perform(
+            HTTPRequest(
+                method: "POST", url: server.url + APIContract.contactsBatchPath,
+                headers: [.jsonBody, HTTPHeader(APIContract.apiKeyHeader, "sk_test")],
+                body: Array(#"{"contacts":[{"email":"a@x.com"}]}"#.utf8)))
+        XCTAssertEqual(try activity(), .object(["connections": .number("1"), "handling": .number("0")]), "kept alive")
+        sender = nil
+        var closed = false
+        for _ in 0..<100 where !closed {
+            closed = try activity() == .object(["connections": .number("0"), "handling": .number("0")])
+            if !closed { usleep(50_000) }
+        }
+        XCTAssertTrue(closed, "the sender's connection is counted until it closes")
+    }
+
     func testTheServerAnswersOverLoopbackHTTP() throws {
         let server = try EmulatorServer(service: try service(), host: "127.0.0.1", port: 0)
         defer { server.close() }
