@@ -25,7 +25,7 @@ struct ChunkReader: ~Copyable {
             let n = try file.read(into: &buffer, from: end)
             if n == 0 {
                 if end - start == 0 { return nil }
-                throw .readFailed(source: file.path, errno: 5)  // EIO: a file cut short
+                throw file.cutShort
             }
             end += n
         }

@@ -32,7 +32,7 @@ public enum DedupeRun {
             }
             try intake.takeInput(output: &out, stats: &stats)
             let spill = intake.spill
-            let lines = try SpillLines(directory: work)
+            let lines = try ReadOnlyFile(path: SpillWriter.linesPath(work))
             let stateRows = try state.ackedCount()
             let changedOnly = configuration.changedOnly
             let processor: @Sendable (Int) -> PartitionProcessor = { p in

@@ -136,14 +136,8 @@ public final class DedupeState {
     static let scanFactor = 8
 
     /// Stored content hashes for `keys` (sorted), by point lookups or by one range scan of the
-    /// keys' partition, whichever reads fewer rows. Absent keys are absent from the result.
-    func acknowledged(_ keys: [StableHash128], range: (lower: StableHash128, upper: StableHash128?), expectedRows: Int)
-        throws(SQLiteError) -> AckedLookup
-    {
-        try Self.acknowledged(keys, range: range, expectedRows: expectedRows, in: database)
-    }
-
-    /// The same on another connection to the state (one per thread: a connection is not shared).
+    /// keys' partition, whichever reads fewer rows, on `database` (each thread has a connection
+    /// of its own: one is not shared). Absent keys are absent from the result.
     static func acknowledged(
         _ keys: [StableHash128], range: (lower: StableHash128, upper: StableHash128?), expectedRows: Int,
         in database: Database

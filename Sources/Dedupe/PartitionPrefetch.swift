@@ -109,7 +109,7 @@ final class PartitionPrefetch: Sendable {
         var first: StableHash128?
         var severalKeys = false
         while let r = try reader.next() {
-            if first == nil { first = r.key } else if r.key != first { severalKeys = true }
+            if first == nil { first = r.header.key } else if r.header.key != first { severalKeys = true }
             try splitter.append(r)
         }
         try splitter.close()

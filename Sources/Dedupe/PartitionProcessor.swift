@@ -13,7 +13,7 @@ struct PartitionProcessor {
     /// The state's rows in all (this partition's share is `expectedStateRows`).
     let stateRows: Int
     /// Where the lines of entries spilled without them are.
-    let lines: SpillLines
+    let lines: ReadOnlyFile
 
     /// The content fields of a contact; everything else (type, row, key) is bookkeeping.
     static let contactBookkeeping = ["type", "row", "mergedRows", "key"]
@@ -50,7 +50,7 @@ struct PartitionProcessor {
 
     /// The processor of piece `piece` (its key-hash prefix) at split `level`: keys whose top
     /// 6 × (level + 1) bits are that prefix, and its share of the state's rows.
-    init(piece: UInt64, level: Int, bloom: BloomFilter, changedOnly: Bool, stateRows: Int, lines: SpillLines) {
+    init(piece: UInt64, level: Int, bloom: BloomFilter, changedOnly: Bool, stateRows: Int, lines: ReadOnlyFile) {
         let bits = 6 * (level + 1)
         let lower = StableHash128(hi: piece << UInt64(64 - bits), lo: 0)
         let next = (piece + 1) << UInt64(64 - bits)
@@ -83,12 +83,6 @@ struct PartitionProcessor {
         let objects: [Int: ObjectPlan]
         let acked: AckedLookup
         let superseded: Int
-    }
-
-    func process(
-        bytes: [UInt8], entries: [SpillEntry], lookup: Lookup, output: inout Output, stats: inout DedupeStats
-    ) throws {
-        try emit(prepare(bytes: bytes, entries: entries, lookup: lookup), output: &output, stats: &stats)
     }
 
     func prepare(bytes: [UInt8], entries unsorted: [SpillEntry], lookup: Lookup) throws -> Prepared {
@@ -267,6 +261,8 @@ struct PartitionProcessor {
 
     /// The record of `entry`, from the partition's bytes or the lines file.
     func parseObject(_ bytes: [UInt8], _ entry: SpillEntry) throws -> JSONObject {
+        // One array either way: a span of the partition's bytes on one branch and of a line read
+        // back on the other crashes Swift 6.3.1's compiler ("Instruction does not dominate").
         let line = entry.external ? try lines.read(entry.line) : Array(bytes[entry.line])
         return try Self.parseObject(line.span)
     }

@@ -29,7 +29,7 @@ struct SpillEntry: Sendable {
 /// and content hashes and never needs those lines back, so phase two reads a third of the
 /// bytes (1M contacts: 78 MB instead of 250) and holds partitions a third the size. The few
 /// lines that are needed after all (changed records, the filter's false positives) are read
-/// back one by one (`SpillLines`).
+/// back one by one (`ReadOnlyFile.read(_:)`).
 final class SpillWriter {
     static let fanout = 64
     let directory: String
@@ -94,9 +94,10 @@ final class SpillWriter {
 
     /// A record read back from a piece being split, its line where it was.
     func append(_ r: borrowing SpillReader.Record) throws {
+        let h = r.header
         try append(
-            r.kind, r.key, r.content, r.sequence, r.keyText.span, line: r.external ? nil : r.line.span,
-            count: r.lineCount, at: r.external ? UInt64(r.lineAt) : Self.inline)
+            h.kind, h.key, h.content, h.sequence, r.keyText.span, line: h.lineAt == nil ? r.line.span : nil,
+            count: h.lineLength, at: h.lineAt.map(UInt64.init) ?? Self.inline)
     }
 
     private func append(
@@ -133,29 +134,47 @@ final class SpillWriter {
         let bytes = try TextFile.readBytes(path, limit: Int.max)
         var entries: [SpillEntry] = []
         let raw = bytes.span
-        do {
-            var offset = 0
-            while offset + headerSize <= raw.count {
-                guard let kind = RecordKind(rawValue: raw[offset]) else {
-                    throw StateError.damagedSpill(detail: "'\(path)' has an entry of no known kind")
-                }
-                func word(_ at: Int) -> UInt64 { raw.loadLittleEndian(UInt64.self, at: offset + at) }
-                func half(_ at: Int) -> Int { Int(raw.loadLittleEndian(UInt32.self, at: offset + at)) }
-                let keyLength = half(41)
-                let lineLength = half(45)
-                let lineAt = word(49)
-                let keyStart = offset + headerSize
-                let external = lineAt != Self.inline
-                let lineStart = external ? Int(lineAt) : keyStart + keyLength
-                entries.append(
-                    SpillEntry(
-                        kind: kind, key: StableHash128(hi: word(1), lo: word(9)), sequence: Int(word(33)),
-                        content: StableHash128(hi: word(17), lo: word(25)),
-                        keyText: keyStart..<keyStart + keyLength,
-                        line: lineStart..<lineStart + lineLength, external: external))
-                offset = keyStart + keyLength + (external ? 0 : lineLength)
-            }
+        var offset = 0
+        while offset + headerSize <= raw.count {
+            let h = try SpillHeader(raw, at: offset, of: path)
+            let keyStart = offset + headerSize
+            let lineStart = h.lineAt ?? keyStart + h.keyLength
+            entries.append(
+                SpillEntry(
+                    kind: h.kind, key: h.key, sequence: h.sequence, content: h.content,
+                    keyText: keyStart..<keyStart + h.keyLength,
+                    line: lineStart..<lineStart + h.lineLength, external: h.lineAt != nil))
+            offset = keyStart + h.keyLength + (h.lineAt == nil ? h.lineLength : 0)
         }
         return (bytes, entries)
+    }
+}
+
+/// The fixed part of a spilled entry, as `SpillWriter.append` lays it out (little-endian):
+/// kind (1), key (16), content hash (16), sequence (8), key length (4), line length (4), and
+/// the line's offset in the lines file (8; all ones when the line follows the key).
+struct SpillHeader {
+    var kind: RecordKind
+    var key: StableHash128
+    var content: StableHash128
+    var sequence: Int
+    var keyLength: Int
+    var lineLength: Int
+    /// Where the line is in the lines file; nil when it is in the entry itself.
+    var lineAt: Int?
+
+    init(_ raw: Span<UInt8>, at offset: Int, of path: String) throws {
+        guard let kind = RecordKind(rawValue: raw[offset]) else {
+            throw StateError.damagedSpill(detail: "'\(path)' has an entry of no known kind")
+        }
+        func word(_ at: Int) -> UInt64 { raw.loadLittleEndian(UInt64.self, at: offset + at) }
+        func half(_ at: Int) -> Int { Int(raw.loadLittleEndian(UInt32.self, at: offset + at)) }
+        self.kind = kind
+        key = StableHash128(hi: word(1), lo: word(9))
+        content = StableHash128(hi: word(17), lo: word(25))
+        sequence = Int(word(33))
+        keyLength = half(41)
+        lineLength = half(45)
+        lineAt = word(49) == UInt64.max ? nil : Int(word(49))
     }
 }

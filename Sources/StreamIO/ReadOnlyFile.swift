@@ -25,13 +25,16 @@ public final class ReadOnlyFile: Sendable {
         return n
     }
 
+    /// The error of a file that ends before the bytes its reader knows must be there.
+    public var cutShort: InputError { .readFailed(source: path, errno: EIO) }
+
     /// Exactly the bytes of `range` (file offsets); a file that ends before is an error.
     public func read(_ range: Range<Int>) throws(InputError) -> [UInt8] {
         var bytes = [UInt8](repeating: 0, count: range.count)
         var done = 0
         while done < bytes.count {
             let n = TextFile.readSome(fd, into: &bytes, from: done, fileOffset: Int64(range.lowerBound + done))
-            guard n > 0 else { throw .readFailed(source: path, errno: n < 0 ? errno : EIO) }
+            guard n > 0 else { throw n < 0 ? .readFailed(source: path, errno: errno) : cutShort }
             done += n
         }
         return bytes

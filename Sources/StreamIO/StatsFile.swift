@@ -46,8 +46,7 @@ public enum AtomicFile {
         do throws(OutputError) {
             let sink = try ByteSink(path: temp)
             try sink.flush(&buffer)
-            guard fsync(sink.fd) == 0 else { throw .writeFailed(destination: "'\(temp)'", errno: errno) }
-            guard rename(temp, path) == 0 else { throw .writeFailed(destination: "'\(path)'", errno: errno) }
+            try sink.commit(renaming: temp, to: path)
         } catch {
             unlink(temp)
             throw error
