@@ -40,7 +40,7 @@ read_kv_file() {
 # load_sync NAME: sets S_<KEY> for every key of syncs/NAME.sync, with defaults; dies on errors.
 load_sync() {
   local name=${1%.sync} file key
-  if [ -n "${LOADED_SYNCS[$name]+set}" ]; then eval "${LOADED_SYNCS[$name]}"; return 0; fi
+  if reuse_loaded_sync "$name"; then return 0; fi
   declare -gA SYNC_LINES=()
   [[ $name =~ ^[A-Za-z0-9][A-Za-z0-9_.-]*$ ]] || die 2 "sync name '$name' must be letters, digits, '.', '_' or '-'"
   file="$SYNC_HOME/syncs/$name.sync"
@@ -237,7 +237,7 @@ LOADED_MARK="--- cv-sync: loaded ---"
 declare -gA LOADED_SYNCS=()
 try_load_sync() {
   local name=${1%.sync} out
-  if [ -n "${LOADED_SYNCS[$name]+set}" ]; then eval "${LOADED_SYNCS[$name]}"; return 0; fi
+  if reuse_loaded_sync "$name"; then return 0; fi
   if ! out=$( (load_sync "$name" && printf '\n%s\n' "$LOADED_MARK" && loaded_assignments) 2>&1 ); then
     # shellcheck disable=SC2034  # read by cv-sync
     SYNC_PROBLEM=${out#cv-sync: }
@@ -247,6 +247,12 @@ try_load_sync() {
   [ -z "$said" ] || printf '%s\n' "$said" >&2
   LOADED_SYNCS[$name]=${out#*"$LOADED_MARK"$'\n'}
   eval "${LOADED_SYNCS[$name]}"
+}
+
+# reuse_loaded_sync NAME: sets again what an earlier load of NAME in this driver set; 1 if none.
+reuse_loaded_sync() {
+  [ -n "${LOADED_SYNCS[$1]+set}" ] || return 1
+  eval "${LOADED_SYNCS[$1]}"
 }
 
 # loaded_assignments: what load_sync set, as lines that set it again (global, quoted for eval).
